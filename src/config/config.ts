@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/** hookd's settings, resolved and validated once at start-up, then passed explicitly. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Holds the SQLite file. */
+  dataDir: string;
+  /** PostgreSQL instead of SQLite when set. */
+  databaseUrl: string | null;
+  /** Used as given when set; otherwise one is generated at first start and stored hashed. */
+  adminToken: string | null;
+  /** CIDRs that endpoint URLs may reach although they are private, loopback, link-local... */
+  allowedNetworks: string[];
+  retryScheduleSeconds: number[];
+  publicUrl: string;
+  role: 'all' | 'api' | 'worker';
+  requestTimeoutMs: number;
+  maxPayloadBytes: number;
+  /** Which signature headers outbound requests carry: `webhook-*`, `svix-*` or both. */
+  headerStyle: 'webhook' | 'svix' | 'both';
+  /** How many requests one worker process keeps in flight. */
+  workerConcurrency: number;
+}
+
+export const DEFAULT_RETRY_SCHEDULE_SECONDS = [0, 5, 300, 1800, 7200, 18000, 36000, 36000];
+
+/** A setting's flag, environment variable and config-file key, and how to read and check it. */
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  flag: string;
+  parse: (raw: string) => Config[K];
+  /** What a valid value looks like, for the error message. */
+  expect: string;
+}
+
+class BadSetting extends Error {}
+
+const int = (min: number, max: number) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new BadSetting();
+  return n;
+};
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (raw: string) => {
+    if (!values.includes(raw as T)) throw new BadSetting();
+    return raw as T;
+  };
+const text = (raw: string) => {
+  if (raw.trim() === '') throw new BadSetting();
+  return raw;
+};
+const list = (raw: string) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+function cidrs(raw: string): string[] {
+  const out = list(raw);
+  for (const cidr of out) {
+    const [address, bits, extra] = cidr.split('/');
+    const family = isIP(address);
+    const max = family === 4 ? 32 : 128;
+    if (!family || extra !== undefined) throw new BadSetting();
+    if (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max)) throw new BadSetting();
+  }
+  return out;
+}
+
+function schedule(raw: string): number[] {
+  const out = list(raw).map(Number);
+  if (out.length === 0 || out.some((s) => !Number.isFinite(s) || s < 0)) throw new BadSetting();
+  return out;
+}
+
+function url(raw: string): string {
+  const parsed = URL.canParse(raw) ? new URL(raw) : null;
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) throw new BadSetting();
+  return raw.replace(/\/+$/, '');
+}
+
+function databaseUrl(raw: string): string {
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new BadSetting();
+  return raw;
+}
+
+const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
+  { key: 'port', env: 'HOOKD_PORT', flag: '--port', parse: int(0, 65535), expect: 'a port number 0-65535' },
+  { key: 'host', env: 'HOOKD_HOST', flag: '--host', parse: text, expect: 'a host name or address to listen on' },
+  { key: 'dataDir', env: 'HOOKD_DATA_DIR', flag: '--data-dir', parse: text, expect: 'a directory path' },
+  { key: 'databaseUrl', env: 'HOOKD_DATABASE_URL', flag: '--database-url', parse: databaseUrl, expect: 'a postgres:// URL' },
+  { key: 'adminToken', env: 'HOOKD_ADMIN_TOKEN', flag: '--admin-token', parse: minLength(16), expect: 'a token of at least 16 characters' },
+  { key: 'allowedNetworks', env: 'HOOKD_ALLOWED_NETWORKS', flag: '--allowed-networks', parse: cidrs, expect: 'comma-separated CIDRs, e.g. 127.0.0.0/8,::1/128' },
+  { key: 'retryScheduleSeconds', env: 'HOOKD_RETRY_SCHEDULE', flag: '--retry-schedule', parse: schedule, expect: 'comma-separated seconds, e.g. 0,5,300' },
+  { key: 'publicUrl', env: 'HOOKD_PUBLIC_URL', flag: '--public-url', parse: url, expect: 'an http(s) URL' },
+  { key: 'role', env: 'HOOKD_ROLE', flag: '--role', parse: oneOf('all', 'api', 'worker'), expect: 'all, api or worker' },
+  { key: 'requestTimeoutMs', env: 'HOOKD_REQUEST_TIMEOUT_MS', flag: '--request-timeout-ms', parse: int(100, 300_000), expect: 'milliseconds, 100-300000' },
+  { key: 'maxPayloadBytes', env: 'HOOKD_MAX_PAYLOAD_BYTES', flag: '--max-payload-bytes', parse: int(1024, 64 * 1024 * 1024), expect: 'bytes, 1024-67108864' },
+  { key: 'headerStyle', env: 'HOOKD_HEADER_STYLE', flag: '--header-style', parse: oneOf('webhook', 'svix', 'both'), expect: 'webhook, svix or both' },
+  { key: 'workerConcurrency', env: 'HOOKD_WORKER_CONCURRENCY', flag: '--worker-concurrency', parse: int(1, 10_000), expect: 'a number of requests, 1-10000' },
+];
+
+function minLength(min: number) {
+  return (raw: string) => {
+    if (raw.length < min) throw new BadSetting();
+    return raw;
+  };
+}
+
+/** A setting that cannot be used; start-up stops with this message. */
+export class ConfigError extends Error {}
+
+export interface ConfigSources {
+  /** `--name value` or `--name=value` pairs from the command line. */
+  argv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Directory holding `hookd.config.json`, if any. */
+  cwd?: string;
+}
+
+/**
+ * Resolves the config: flags > `HOOKD_*` environment > `hookd.config.json` > defaults.
+ * Throws `ConfigError` naming the setting, where the bad value came from and what is expected.
+ */
+export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }: ConfigSources = {}): Config {
+  const flags = parseFlags(argv);
+  const file = readConfigFile(cwd);
+  const resolved: Partial<Record<keyof Config, unknown>> = {};
+  for (const setting of SETTINGS) {
+    const fromFlag = flags.get(setting.flag);
+    const fromEnv = env[setting.env];
+    const fromFile = file[setting.key];
+    const [raw, origin] =
+      fromFlag !== undefined
+        ? [fromFlag, `flag ${setting.flag}`]
+        : fromEnv !== undefined && fromEnv !== ''
+          ? [fromEnv, `environment variable ${setting.env}`]
+          : fromFile !== undefined
+            ? [Array.isArray(fromFile) ? fromFile.join(',') : String(fromFile), `"${setting.key}" in hookd.config.json`]
+            : [undefined, ''];
+    if (raw === undefined) continue;
+    try {
+      resolved[setting.key] = setting.parse(raw);
+    } catch {
+      throw new ConfigError(`invalid ${origin}: ${JSON.stringify(raw)}; expected ${setting.expect}`);
+    }
+  }
+  for (const flag of flags.keys()) {
+    if (!SETTINGS.some((s) => s.flag === flag)) throw new ConfigError(`unknown flag ${flag}`);
+  }
+  const port = (resolved.port as number | undefined) ?? 8071;
+  const host = (resolved.host as string | undefined) ?? '127.0.0.1';
+  const dataDir = resolve(cwd, (resolved.dataDir as string | undefined) ?? '.hookd');
+  return {
+    port,
+    host,
+    dataDir,
+    databaseUrl: (resolved.databaseUrl as string | undefined) ?? null,
+    adminToken: (resolved.adminToken as string | undefined) ?? null,
+    allowedNetworks: (resolved.allowedNetworks as string[] | undefined) ?? [],
+    retryScheduleSeconds: (resolved.retryScheduleSeconds as number[] | undefined) ?? DEFAULT_RETRY_SCHEDULE_SECONDS,
+    publicUrl: (resolved.publicUrl as string | undefined) ?? `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`,
+    role: (resolved.role as Config['role'] | undefined) ?? 'all',
+    requestTimeoutMs: (resolved.requestTimeoutMs as number | undefined) ?? 15_000,
+    maxPayloadBytes: (resolved.maxPayloadBytes as number | undefined) ?? 1024 * 1024,
+    headerStyle: (resolved.headerStyle as Config['headerStyle'] | undefined) ?? 'webhook',
+    workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
+  };
+}
+
+/** The SQLite file inside the data directory. */
+export const sqlitePath = (config: Config) => join(config.dataDir, 'hookd.db');
+
+function parseFlags(argv: string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`);
+    const eq = arg.indexOf('=');
+    if (eq > 0) {
+      flags.set(arg.slice(0, eq), arg.slice(eq + 1));
+    } else {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new ConfigError(`flag ${arg} needs a value`);
+      flags.set(arg, value);
+      i++;
+    }
+  }
+  return flags;
+}
+
+function readConfigFile(cwd: string): Record<string, unknown> {
+  const path = join(cwd, 'hookd.config.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`${path} must hold a JSON object of settings`);
+  }
+  const known = new Set<string>(SETTINGS.map((s) => s.key));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`${path}: unknown setting "${key}"; known: ${[...known].join(', ')}`);
+  }
+  return parsed as Record<string, unknown>;
+}

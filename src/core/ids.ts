@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BODY_LENGTH = 27;
+
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A Svix-style id: `prefix_` + 27 base62 characters that sort by creation time.
+ * 48 bits of milliseconds, a 16-bit sequence that makes ids minted in the same millisecond by one
+ * process strictly increasing, then 96 random bits. Lists page by id, so this order is the
+ * order of creation and a cursor never skips nor repeats a row.
+ */
+export function newId(prefix: string, nowMs = Date.now()): string {
+  if (nowMs <= lastMs) {
+    sequence = (sequence + 1) & 0xffff;
+    if (sequence === 0) lastMs += 1; // 65,536 ids in one ms: borrow the next ms
+    nowMs = lastMs;
+  } else {
+    lastMs = nowMs;
+    sequence = 0;
+  }
+  const bytes = Buffer.alloc(20);
+  bytes.writeUIntBE(nowMs, 0, 6);
+  bytes.writeUInt16BE(sequence, 6);
+  randomBytes(12).copy(bytes, 8);
+  return `${prefix}_${toBase62(bytes)}`;
+}
+
+function toBase62(bytes: Buffer): string {
+  let n = BigInt('0x' + bytes.toString('hex'));
+  let out = '';
+  while (n > 0n) {
+    out = ALPHABET[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out.padStart(BODY_LENGTH, '0');
+}
+
+/** The random part of a token or secret, base62, `length` characters. */
+export function randomToken(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const b of randomBytes(length)) {
+      if (b < 248 && out.length < length) out += ALPHABET[b % 62]; // 248 = 4 * 62: no modulo bias
+    }
+  }
+  return out;
+}
