@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { isValidNetwork } from '../core/net/ip.js';
 
 /** hookd's settings, resolved and validated once at start-up, then passed explicitly. */
 export interface Config {
@@ -62,13 +63,7 @@ const list = (raw: string) =>
 
 function cidrs(raw: string): string[] {
   const out = list(raw);
-  for (const cidr of out) {
-    const [address, bits, extra] = cidr.split('/');
-    const family = isIP(address);
-    const max = family === 4 ? 32 : 128;
-    if (!family || extra !== undefined) throw new BadSetting();
-    if (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max)) throw new BadSetting();
-  }
+  if (!out.every(isValidNetwork)) throw new BadSetting();
   return out;
 }
 

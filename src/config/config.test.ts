@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_RETRY_SCHEDULE_SECONDS, loadConfig } from './config.js';
+
+function dirWithConfig(contents?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hookd-config-'));
+  if (contents !== undefined) writeFileSync(join(dir, 'hookd.config.json'), contents);
+  return dir;
+}
+
+describe('loadConfig', () => {
+  it('has defaults that work on a laptop', () => {
+    const cwd = dirWithConfig();
+    const config = loadConfig({ env: {}, cwd });
+    expect(config).toMatchObject({
+      port: 8071,
+      host: '127.0.0.1',
+      dataDir: join(cwd, '.hookd'),
+      databaseUrl: null,
+      adminToken: null,
+      allowedNetworks: [],
+      retryScheduleSeconds: DEFAULT_RETRY_SCHEDULE_SECONDS,
+      publicUrl: 'http://127.0.0.1:8071',
+      role: 'all',
+      requestTimeoutMs: 15_000,
+      maxPayloadBytes: 1024 * 1024,
+      headerStyle: 'webhook',
+    });
+  });
+
+  it('takes flags over environment over file over defaults', () => {
+    const cwd = dirWithConfig(JSON.stringify({ port: 1111, host: '0.0.0.0', retryScheduleSeconds: [0, 10] }));
+    const config = loadConfig({ argv: ['--port', '3333'], env: { HOOKD_PORT: '2222', HOOKD_HOST: '::1' }, cwd });
+    expect(config.port).toBe(3333);
+    expect(config.host).toBe('::1');
+    expect(config.publicUrl).toBe('http://[::1]:3333');
+    expect(config.retryScheduleSeconds).toEqual([0, 10]);
+  });
+
+  it('parses lists and --flag=value', () => {
+    const config = loadConfig({
+      argv: ['--allowed-networks=127.0.0.0/8, ::1/128'],
+      env: { HOOKD_RETRY_SCHEDULE: '0,1,1' },
+      cwd: dirWithConfig(),
+    });
+    expect(config.allowedNetworks).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(config.retryScheduleSeconds).toEqual([0, 1, 1]);
+  });
+
+  it.each([
+    [{ HOOKD_PORT: 'eighty' }, /HOOKD_PORT.*"eighty".*port number/],
+    [{ HOOKD_PORT: '70000' }, /HOOKD_PORT/],
+    [{ HOOKD_ALLOWED_NETWORKS: '10.0.0.0/33' }, /HOOKD_ALLOWED_NETWORKS.*CIDR/],
+    [{ HOOKD_ALLOWED_NETWORKS: 'intranet' }, /HOOKD_ALLOWED_NETWORKS/],
+    [{ HOOKD_RETRY_SCHEDULE: '0,-5' }, /HOOKD_RETRY_SCHEDULE.*seconds/],
+    [{ HOOKD_ROLE: 'boss' }, /HOOKD_ROLE.*all, api or worker/],
+    [{ HOOKD_PUBLIC_URL: 'ftp://x' }, /HOOKD_PUBLIC_URL/],
+    [{ HOOKD_DATABASE_URL: 'mysql://x' }, /HOOKD_DATABASE_URL.*postgres/],
+    [{ HOOKD_ADMIN_TOKEN: 'short' }, /HOOKD_ADMIN_TOKEN.*16 characters/],
+    [{ HOOKD_REQUEST_TIMEOUT_MS: '5' }, /HOOKD_REQUEST_TIMEOUT_MS/],
+  ])('refuses %o with a message naming the setting', (env, message) => {
+    expect(() => loadConfig({ env, cwd: dirWithConfig() })).toThrow(message);
+  });
+
+  it('refuses a bad config file, an unknown key and an unknown flag', () => {
+    expect(() => loadConfig({ env: {}, cwd: dirWithConfig('{port:') })).toThrow(/not valid JSON/);
+    expect(() => loadConfig({ env: {}, cwd: dirWithConfig('{"prot": 1}') })).toThrow(/unknown setting "prot"/);
+    expect(() => loadConfig({ env: {}, cwd: dirWithConfig('{"port": "x"}') })).toThrow(/"port" in hookd.config.json/);
+    expect(() => loadConfig({ argv: ['--nope', '1'], env: {}, cwd: dirWithConfig() })).toThrow(ConfigError);
+    expect(() => loadConfig({ argv: ['--port'], env: {}, cwd: dirWithConfig() })).toThrow(/needs a value/);
+  });
+});

@@ -1,0 +1,232 @@
+import { Agent, type Dispatcher } from 'undici';
+import { createAddressPolicy } from '../core/net/ip.js';
+import { parseRetryAfter } from '../core/retry.js';
+import {
+  ADDRESS_REFUSED_CODE,
+  checkUrlTarget,
+  createCheckedLookup,
+  defaultResolver,
+  type Resolver,
+} from './ssrf-guard.js';
+
+/** One outbound webhook request: always a POST; the caller sets every header, content-type included. */
+export interface SendRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * What came back: a response (any status, 3xx included, since redirects are not followed), or
+ * why there was none. `refused` means the SSRF guard stopped it before any connection was made.
+ */
+export type SendResult =
+  | { kind: 'response'; statusCode: number; body: string; retryAfterSeconds: number | null; durationMs: number }
+  | { kind: 'error'; error: 'timeout' | 'connection' | 'refused'; detail: string; durationMs: number };
+
+export interface HttpSender {
+  /** Sends one request. Never throws: every failure is a `SendResult`. */
+  send(req: SendRequest): Promise<SendResult>;
+  /** Closes the connection pools once in-flight requests have finished. */
+  close(): Promise<void>;
+}
+
+export interface HttpSenderOptions {
+  /** Whole-request budget: connect, send, headers and body. */
+  timeoutMs: number;
+  /** The response body is kept up to this many bytes; the rest is never read. Default 64 KiB. */
+  maxResponseBytes?: number;
+  /** CIDRs exempt from the SSRF guard (`HOOKD_ALLOWED_NETWORKS`). */
+  allowedNetworks: readonly string[];
+  /** Host name resolution; injected by tests. Default: the OS resolver. */
+  resolve?: Resolver;
+  /** Wall clock in epoch ms, for durations and `Retry-After` dates. */
+  now?: () => number;
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+/** Sockets per origin; more concurrent requests to one origin wait for a free socket. */
+const CONNECTIONS_PER_ORIGIN = 128;
+/** Idle sockets close after this, unless the server's `Keep-Alive` hint says less (Node servers: 5 s). */
+const KEEP_ALIVE_TIMEOUT_MS = 4_000;
+
+const TIMEOUT_ERROR_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * The outbound HTTP client of the delivery engine: keep-alive pools per origin (undici), a total
+ * timeout, a bounded response read, no redirects, and the SSRF guard on every connection.
+ *
+ * SSRF: an IP-literal host is checked before dispatch (net.connect never calls `lookup` for
+ * one). A host name is resolved by the `lookup` hook undici hands to net/tls.connect
+ * (`createCheckedLookup`): the socket dials exactly the addresses that were checked, so a
+ * second, different DNS answer (rebinding) never gets a say. TLS still uses the host name for
+ * SNI and certificate checks, because `host` stays the name. Pooled sockets are reused; each
+ * was checked when it connected.
+ */
+export function createHttpSender(o: HttpSenderOptions): HttpSender {
+  const { timeoutMs } = o;
+  const maxResponseBytes = o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const resolve = o.resolve ?? defaultResolver;
+  const now = o.now ?? Date.now;
+  const isAllowedAddress = createAddressPolicy(o.allowedNetworks);
+
+  const agent = new Agent({
+    connections: CONNECTIONS_PER_ORIGIN,
+    pipelining: 1,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // Backstops only: the total timeout below is what callers see.
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: timeoutMs, lookup: createCheckedLookup(resolve, isAllowedAddress) },
+  });
+
+  function send(req: SendRequest): Promise<SendResult> {
+    const startedAt = now();
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return Promise.resolve(refusal('endpoint URL is not a valid URL', startedAt, now));
+    }
+    const refusedBecause = checkUrlTarget(url, isAllowedAddress);
+    if (refusedBecause !== null) return Promise.resolve(refusal(refusedBecause, startedAt, now));
+
+    return new Promise<SendResult>((settle) => {
+      const collector = new ResponseCollector(maxResponseBytes, timeoutMs, startedAt, now, settle);
+      try {
+        agent.dispatch(
+          { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: req.headers, body: req.body },
+          collector,
+        );
+      } catch (err) {
+        collector.onResponseError(null, err as Error);
+      }
+    });
+  }
+
+  return { send, close: () => agent.close() };
+}
+
+function refusal(detail: string, startedAt: number, now: () => number): SendResult {
+  return { kind: 'error', error: 'refused', detail, durationMs: now() - startedAt };
+}
+
+/**
+ * Receives one response through undici's dispatch handler API (no body stream, no buffering
+ * beyond `maxBytes`) and settles exactly once: on the end of the response, on the byte limit,
+ * on an error, or when the total timeout fires, whichever comes first.
+ */
+class ResponseCollector implements Dispatcher.DispatchHandler {
+  private statusCode = 0;
+  private retryAfter: string | undefined;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private settled = false;
+  private controller: Dispatcher.DispatchController | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly timeoutMs: number,
+    private readonly startedAt: number,
+    private readonly now: () => number,
+    private readonly settle: (result: SendResult) => void,
+  ) {
+    this.timer = setTimeout(() => this.onTimeout(), timeoutMs);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // The request may only now leave the queue, after it already timed out: don't send it.
+    if (this.settled) controller.abort(new Error('request timed out before it was sent'));
+    else this.controller = controller;
+  }
+
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.statusCode = statusCode;
+    const retryAfter = headers['retry-after'];
+    this.retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    const room = this.maxBytes - this.size;
+    if (chunk.length <= room) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      return;
+    }
+    // Enough: keep what fits and drop the connection rather than read an unbounded body.
+    this.chunks.push(chunk.subarray(0, room));
+    this.size += room;
+    this.finishResponse();
+    controller.abort(new Error('response body truncated'));
+  }
+
+  onResponseEnd(): void {
+    this.finishResponse(true);
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController | null, err: Error): void {
+    if (this.settled) return;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (TIMEOUT_ERROR_CODES.has(code)) return this.finishTimeout();
+    const durationMs = this.elapsed();
+    if (code === ADDRESS_REFUSED_CODE) this.finish({ kind: 'error', error: 'refused', detail: err.message, durationMs });
+    else this.finish({ kind: 'error', error: 'connection', detail: describeError(err), durationMs });
+  }
+
+  private onTimeout(): void {
+    if (this.settled) return;
+    this.finishTimeout();
+    this.controller?.abort(new Error('request timed out'));
+  }
+
+  private finishTimeout(): void {
+    const detail = `no complete response within ${this.timeoutMs} ms`;
+    this.finish({ kind: 'error', error: 'timeout', detail, durationMs: this.elapsed() });
+  }
+
+  /**
+   * `waitForSocketRelease`: with pipelining 1, undici hands the socket back to the pool only on
+   * the next `setImmediate` after the response ends. A caller that sends again at once would
+   * find the socket still busy and open a second connection, so settle after that release:
+   * the microtask hop queues our `setImmediate` behind undici's.
+   */
+  private finishResponse(waitForSocketRelease = false): void {
+    if (this.settled) return;
+    const body =
+      this.chunks.length === 1 ? this.chunks[0].toString('utf8') : Buffer.concat(this.chunks, this.size).toString('utf8');
+    const endedAt = this.now();
+    const result: SendResult = {
+      kind: 'response',
+      statusCode: this.statusCode,
+      body,
+      retryAfterSeconds: parseRetryAfter(this.retryAfter, endedAt),
+      durationMs: endedAt - this.startedAt,
+    };
+    this.finish(result, waitForSocketRelease);
+  }
+
+  private finish(result: SendResult, waitForSocketRelease = false): void {
+    this.settled = true;
+    clearTimeout(this.timer);
+    if (waitForSocketRelease) queueMicrotask(() => setImmediate(this.settle, result));
+    else this.settle(result);
+  }
+
+  private elapsed(): number {
+    return this.now() - this.startedAt;
+  }
+}
+
+function describeError(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  // undici wraps socket errors; the cause carries the useful code (ECONNREFUSED, ECONNRESET...).
+  const cause = err.cause instanceof Error ? `: ${describeError(err.cause)}` : '';
+  const prefix = code && !err.message.includes(code) ? `${code}: ` : '';
+  return `${prefix}${err.message}${cause}`;
+}
