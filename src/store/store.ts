@@ -66,6 +66,7 @@ export interface Store {
    * the earlier message is returned with `created: false`.
    */
   createMessage(input: MessageInput, now: number): Promise<{ message: Message; created: boolean }>;
+  /** By the message's id or, as in Svix, by the `eventId` it was sent with. */
   getMessage(appId: string, msgId: string): Promise<Message | null>;
   listMessages(appId: string, query: MessageQuery): Promise<Page<Message>>;
   /** Clears the payload; the message, deliveries and attempts stay. */

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from '../config/config.js';
+import { serve } from './serve.js';
+import { createToken } from './token.js';
+import { migrate } from './migrate.js';
+
+const USAGE = `hookd — webhooks infrastructure
+
+Usage:
+  hookd serve [--port N] [--host H] [--data-dir DIR] [...]   run the API and the delivery engine
+  hookd token create [--app APP_ID] [--expires-in SECONDS]   mint an API token (admin, or limited to one app)
+  hookd migrate                                              apply database migrations and exit
+
+Every setting can also come from HOOKD_* environment variables or hookd.config.json;
+see docs/configuration.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'token':
+      if (rest[0] !== 'create') break;
+      return createToken(rest.slice(1));
+    case 'migrate':
+      return migrate(loadConfig({ argv: rest }));
+    case '--version':
+      console.log('hookd 0.1.0');
+      return 0;
+    case undefined:
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return 0;
+  }
+  console.error(`hookd: unknown command ${JSON.stringify(argv.join(' '))}\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exit(code);
+  },
+  (err: unknown) => {
+    console.error(`hookd: ${err instanceof ConfigError ? err.message : (err as Error).stack}`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

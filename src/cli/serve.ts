@@ -1,0 +1,21 @@
+import { loadConfig } from '../config/config.js';
+import { startHookd } from '../server/hookd.js';
+
+/** `hookd serve`: runs until SIGTERM or SIGINT, then stops gracefully. */
+export async function serve(argv: string[]): Promise<number> {
+  const config = loadConfig({ argv });
+  const hookd = await startHookd(config);
+  if (hookd.generatedAdminToken) {
+    console.log(`admin token (shown once, stored hashed): ${hookd.generatedAdminToken}`);
+  }
+  const where = config.databaseUrl ? 'PostgreSQL' : config.dataDir;
+  console.log(`hookd ${config.role === 'worker' ? 'worker running' : `listening on ${hookd.url}`} (data: ${where})`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  console.log('hookd: stopping: finishing deliveries in flight');
+  await hookd.close();
+  return 0;
+}

@@ -1,0 +1,206 @@
+import { classifyOutcome } from '../core/outcome.js';
+import { nextRetryDelayMs } from '../core/retry.js';
+import { newId } from '../core/ids.js';
+import { TriggerType, type Attempt } from '../core/types.js';
+import type { Config } from '../config/config.js';
+import type { ClaimedDelivery, DeliveryOutcome, Store } from '../store/store.js';
+import { buildRequest } from './build-request.js';
+import type { HttpSender, SendResult } from './http-sender.js';
+import { redactHeaders } from '../core/sensitive-headers.js';
+
+/** The safety-net poll: how long an idle engine sleeps when nothing is due and nobody wakes it. */
+const IDLE_POLL_MS = 30_000;
+/** The most deliveries claimed in one query. */
+const CLAIM_BATCH = 256;
+/** A lease outlives the request timeout by this much, so a live worker never loses its lease. */
+const LEASE_MARGIN_MS = 10_000;
+
+export interface EngineOptions {
+  store: Store;
+  sender: HttpSender;
+  config: Pick<Config, 'retryScheduleSeconds' | 'headerStyle' | 'workerConcurrency' | 'requestTimeoutMs'>;
+  workerId?: string;
+  now?: () => number;
+  random?: () => number;
+}
+
+/**
+ * The delivery engine: claim due deliveries → send → record → reschedule.
+ *
+ * It never polls on the hot path: the store calls `onWork` after every commit that makes work
+ * due, and the engine claims at once. A timer set to the next due time (at most IDLE_POLL_MS away)
+ * catches retries and leases that expire in other processes. Outcomes are recorded in batches:
+ * every outcome that finishes in one event-loop turn shares one transaction.
+ */
+export class DeliveryEngine {
+  readonly workerId: string;
+  private readonly leaseMs: number;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private inFlight = 0;
+  private claiming = false;
+  /** Set when work may be due that the running claim pass did not see. */
+  private rerun = false;
+  /** Set when the last pass stopped for lack of room: a finishing send claims again. */
+  private backlog = false;
+  private stopped = true;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private outcomes: DeliveryOutcome[] = [];
+  private flushScheduled = false;
+  /** The chain of outcome writes, in order; stop() waits for it before giving leases back. */
+  private writing: Promise<void> = Promise.resolve();
+  private idle: (() => void) | null = null;
+
+  constructor(private readonly options: EngineOptions) {
+    this.workerId = options.workerId ?? newId('wrk');
+    this.leaseMs = options.config.requestTimeoutMs + LEASE_MARGIN_MS;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.options.store.onWork(() => this.wake());
+    this.wake();
+  }
+
+  /**
+   * Graceful stop: claim nothing more, let in-flight requests finish (each is bounded by the
+   * request timeout), record their outcomes, and give back any lease still held.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    this.flushOutcomes();
+    await this.writing;
+    await this.options.store.releaseLeases(this.workerId, this.now());
+  }
+
+  /** Work may be due: claim now (or right after the claim pass that is running). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.rerun = true;
+      return;
+    }
+    this.claiming = true;
+    void this.claimLoop().finally(() => (this.claiming = false));
+  }
+
+  private async claimLoop(): Promise<void> {
+    const { store, config } = this.options;
+    do {
+      this.rerun = false;
+      const room = config.workerConcurrency - this.inFlight;
+      if (room <= 0) {
+        this.backlog = true; // a finishing send calls wake()
+        return;
+      }
+      this.backlog = false;
+      let claimed: ClaimedDelivery[];
+      try {
+        claimed = await store.claimDeliveries(this.workerId, Math.min(room, CLAIM_BATCH), this.leaseMs, this.now());
+      } catch (err) {
+        // The database is unreachable or busy: retry on the timer rather than spin.
+        console.error('hookd: claiming deliveries failed:', (err as Error).message);
+        this.armTimer(1000);
+        return;
+      }
+      for (const item of claimed) void this.deliver(item);
+      if (claimed.length === Math.min(room, CLAIM_BATCH)) this.rerun = true; // there may be more
+    } while (this.rerun && !this.stopped);
+    await this.armTimerForNextDue();
+  }
+
+  private async armTimerForNextDue(): Promise<void> {
+    const due = await this.options.store.nextDueAt().catch(() => null);
+    this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - this.now(), 0), IDLE_POLL_MS));
+  }
+
+  private armTimer(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), delayMs);
+    this.timer.unref();
+  }
+
+  private async deliver({ delivery, message, endpoint }: ClaimedDelivery): Promise<void> {
+    this.inFlight++;
+    const startedAt = this.now();
+    let result: SendResult;
+    let requestHeaders: Record<string, string> = {};
+    if (message.payload === null) {
+      result = { kind: 'error', error: 'refused', detail: 'the message content was expunged', durationMs: 0 };
+    } else {
+      const request = buildRequest(endpoint, { ...message, payload: message.payload }, this.options.config.headerStyle, startedAt);
+      requestHeaders = redactHeaders(request.headers);
+      result = await this.options.sender.send(request);
+    }
+    const attempt: Attempt = {
+      id: newId('atmpt'),
+      deliveryId: delivery.id,
+      appId: delivery.appId,
+      msgId: delivery.msgId,
+      endpointId: delivery.endpointId,
+      url: endpoint.url,
+      status: result.kind === 'response' && result.statusCode >= 200 && result.statusCode < 300 ? 'success' : 'fail',
+      responseStatusCode: result.kind === 'response' ? result.statusCode : 0,
+      response: result.kind === 'response' ? result.body : result.detail,
+      responseDurationMs: Math.round(result.durationMs),
+      requestHeaders,
+      trigger: delivery.trigger,
+      createdAt: startedAt,
+    };
+    this.outcomes.push(this.decide(attempt, result, delivery.attemptCount + 1, delivery.trigger));
+    this.scheduleFlush();
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idle) this.idle();
+    if (this.backlog) this.wake();
+  }
+
+  /** What happens to the delivery after this attempt: done, retried later, or given up. */
+  private decide(attempt: Attempt, result: SendResult, attemptsMade: number, trigger: TriggerType): DeliveryOutcome {
+    const outcome = classifyOutcome(result.kind === 'response' ? { statusCode: result.statusCode } : { error: result.error });
+    if (outcome === 'success') return { attempt, status: 'success', nextAttemptAt: null };
+    if (outcome === 'gone') return { attempt, status: 'fail', nextAttemptAt: null, disableEndpoint: true };
+    // A manual resend is one attempt; it does not start a retry schedule of its own.
+    const delayMs =
+      trigger === TriggerType.Manual
+        ? null
+        : nextRetryDelayMs({
+            scheduleSeconds: this.options.config.retryScheduleSeconds,
+            attemptsMade,
+            outcome,
+            retryAfterSeconds: result.kind === 'response' ? result.retryAfterSeconds : null,
+            random: this.random,
+          });
+    return delayMs === null
+      ? { attempt, status: 'fail', nextAttemptAt: null }
+      : { attempt, status: 'pending', nextAttemptAt: this.now() + delayMs };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushOutcomes());
+  }
+
+  /** Writes every outcome gathered so far in one transaction, after the writes before it. */
+  private flushOutcomes(): void {
+    this.flushScheduled = false;
+    const batch = this.outcomes;
+    this.outcomes = [];
+    if (batch.length === 0) return;
+    this.writing = this.writing.then(() =>
+      this.options.store.recordOutcomes(this.workerId, batch, this.now()).catch((err: Error) => {
+        // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
+        console.error(`hookd: recording ${batch.length} outcomes failed:`, err.message);
+      }),
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import { createApiToken } from '../server/auth.js';
+import { withErrors } from '../server/schema-types.js';
+import { toApplicationInput } from './application-routes.js';
+import { getOrCreateApplication, type OutboundDeps, type TypedApp } from './context.js';
+import { AppParams } from './params.js';
+import { AppPortalAccessIn, AppPortalAccessOut } from './schemas.js';
+
+const DEFAULT_PORTAL_TOKEN_SECONDS = 7 * 24 * 60 * 60;
+
+/** `POST /api/v1/auth/app-portal-access/{app_id}`: a token limited to one application, and its portal link. */
+export function registerAuthRoutes(app: TypedApp, deps: OutboundDeps): void {
+  const { store, now, config } = deps;
+
+  app.post(
+    '/api/v1/auth/app-portal-access/:app_id',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: 'Get a token and portal link for one application',
+        description:
+          'The token (`appsk_...`) reaches only this application and lasts `expiry` seconds (default 7 days). ' +
+          'With `application`, an unknown application is created with the path as its uid.',
+        params: AppParams,
+        body: AppPortalAccessIn,
+        response: withErrors({ 200: AppPortalAccessOut }),
+      },
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+    },
+    async (request) => {
+      const { application: create, expiry } = request.body;
+      const application = await getOrCreateApplication(deps, request.params.app_id, create ? toApplicationInput(create) : null);
+      const at = now();
+      const token = await createApiToken(store, { appId: application.id, expiresAt: at + (expiry ?? DEFAULT_PORTAL_TOKEN_SECONDS) * 1000, now: at });
+      return { token, url: `${config.publicUrl}/portal#key=${token}` };
+    },
+  );
+}

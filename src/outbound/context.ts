@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyBaseLogger, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config/config.js';
+import type { Application, Endpoint } from '../core/types.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { ApplicationInput, Store } from '../store/store.js';
+
+/** What every outbound route module is given. */
+export interface OutboundDeps {
+  config: Config;
+  store: Store;
+  /** Epoch ms; injectable so that tests control time. */
+  now: () => number;
+}
+
+/** The Fastify instance with TypeBox typing of request bodies, queries and params. */
+export type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** The application with this id or uid, or 404. */
+export async function requireApplication(store: Store, ref: string): Promise<Application> {
+  const app = await store.getApplication(ref);
+  if (app === null) throw new NotFoundError('application');
+  return app;
+}
+
+/** The endpoint with this id or uid in the application, or 404. */
+export async function requireEndpoint(store: Store, appId: string, ref: string): Promise<Endpoint> {
+  const endpoint = await store.getEndpoint(appId, ref);
+  if (endpoint === null) throw new NotFoundError('endpoint');
+  return endpoint;
+}
+
+/** Whether a path ref is an application id (`app_...`) rather than a uid. */
+export const isApplicationId = (ref: string): boolean => ref.startsWith('app_');
+
+/**
+ * The application named by `ref`; when it does not exist and `create` is given, creates it with
+ * `ref` as its uid. An unknown `app_` id stays a 404: hookd cannot create an application with an
+ * id of the caller's choosing. Two concurrent creators race on the uid: the loser reads the
+ * winner's application.
+ */
+export async function getOrCreateApplication(
+  deps: OutboundDeps,
+  ref: string,
+  create: ApplicationInput | null | undefined,
+): Promise<Application> {
+  const existing = await deps.store.getApplication(ref);
+  if (existing !== null) return existing;
+  if (!create || isApplicationId(ref)) throw new NotFoundError('application');
+  try {
+    return await deps.store.createApplication({ ...create, uid: ref }, deps.now());
+  } catch (err) {
+    if (err instanceof ConflictError) {
+      const winner = await deps.store.getApplication(ref);
+      if (winner !== null) return winner;
+    }
+    throw err;
+  }
+}

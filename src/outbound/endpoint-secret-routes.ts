@@ -1,0 +1,55 @@
+import { ValidationError } from '../core/errors.js';
+import { generateSecret, isValidSecret } from '../core/signing.js';
+import { NoContent, withErrors } from '../server/schema-types.js';
+import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
+import { EndpointSecretOut, EndpointSecretRotateIn } from './endpoint-schemas.js';
+import { EndpointParams } from './params.js';
+import { currentSecret, rotateSecrets } from './secret-rotation.js';
+
+const tags = ['Endpoint'];
+const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
+
+/** `.../endpoint/{endpoint_id}/secret` and `.../secret/rotate`. */
+export function registerEndpointSecretRoutes(app: TypedApp, deps: OutboundDeps): void {
+  const { store, now } = deps;
+
+  app.get(
+    '/api/v1/app/:app_id/endpoint/:endpoint_id/secret',
+    { schema: { tags, summary: "Get the endpoint's signing secret", params: EndpointParams, response: withErrors({ 200: EndpointSecretOut }) } },
+    async (request) => {
+      const application = await requireApplication(store, request.params.app_id);
+      const endpoint = await requireEndpoint(store, application.id, request.params.endpoint_id);
+      return { key: currentSecret(endpoint.secrets) ?? '' };
+    },
+  );
+
+  app.post(
+    '/api/v1/app/:app_id/endpoint/:endpoint_id/secret/rotate',
+    {
+      schema: {
+        tags,
+        summary: "Rotate the endpoint's signing secret",
+        description: 'The new key (given, or generated) signs from now on; the previous key keeps signing for `gracePeriodSeconds` (default 86400, 0 to 604800).',
+        params: EndpointParams,
+        body: EndpointSecretRotateIn,
+        response: withErrors({ 204: NoContent }),
+      },
+      // The body is optional: a bare POST rotates to a generated key.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+    },
+    async (request, reply) => {
+      const application = await requireApplication(store, request.params.app_id);
+      const endpoint = await requireEndpoint(store, application.id, request.params.endpoint_id);
+      const key = request.body.key ?? generateSecret();
+      if (!isValidSecret(key)) {
+        throw new ValidationError('key must be whsec_ followed by the base64 of 24 to 64 random bytes (or a whsk_ ed25519 key)', 'key');
+      }
+      const grace = request.body.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
+      const at = now();
+      await store.setEndpointSecrets(application.id, endpoint.id, rotateSecrets(endpoint.secrets, key, grace, at), at);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,151 @@
+import { Type, type Static } from 'typebox';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { EventType } from '../core/types.js';
+import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../server/pagination.js';
+import { NoContent, withErrors } from '../server/schema-types.js';
+import type { EventTypeInput } from '../store/store.js';
+import type { OutboundDeps, TypedApp } from './context.js';
+import { EventTypeParams } from './params.js';
+import { EventTypeIn, EventTypeOut, EventTypePatch, EventTypeUpdate } from './schemas.js';
+import { eventTypeOut } from './serialize.js';
+
+const tags = ['Event Type'];
+type EventTypeFields = Omit<EventTypeInput, 'name' | 'description'>;
+
+/** `/api/v1/event-type`: list, create (or unarchive), get, upsert, patch, archive or expunge. */
+export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void {
+  const { store, now } = deps;
+  const requireEventType = async (name: string) => {
+    const found = await store.getEventType(name);
+    if (found === null) throw new NotFoundError('event type');
+    return found;
+  };
+
+  app.get(
+    '/api/v1/event-type',
+    {
+      schema: {
+        tags,
+        summary: 'List event types',
+        querystring: Type.Object({
+          ...OrderedPaginationQuery,
+          include_archived: Type.Boolean({ default: false }),
+          with_content: Type.Boolean({ default: false, description: 'Include the schemas' }),
+        }),
+        response: withErrors({ 200: ListResponse(EventTypeOut) }),
+      },
+    },
+    async (request) => {
+      const { include_archived: includeArchived, with_content: withContent } = request.query;
+      const page = await store.listEventTypes({ ...toPageQuery(request.query), includeArchived });
+      return toListResponse(page, (eventType) => eventTypeOut(eventType, withContent));
+    },
+  );
+
+  app.post(
+    '/api/v1/event-type',
+    {
+      schema: {
+        tags,
+        summary: 'Create an event type',
+        description: 'Creating an archived event type unarchives it and replaces its description and schemas (as in Svix).',
+        body: EventTypeIn,
+        response: withErrors({ 201: EventTypeOut }),
+      },
+    },
+    async (request, reply) => {
+      const { name, description } = request.body;
+      const fields = toEventTypeFields(request.body);
+      const existing = await store.getEventType(name);
+      let saved: EventType;
+      if (existing === null) {
+        saved = await store.createEventType({ name, description, ...fields }, now());
+      } else if (existing.archived) {
+        saved = await store.updateEventType(name, { description, archived: false, deprecated: false, featureFlag: null, schemas: null, ...fields }, now());
+      } else {
+        throw new ConflictError(`event type ${name} already exists`);
+      }
+      return reply.code(201).send(eventTypeOut(saved));
+    },
+  );
+
+  app.get(
+    '/api/v1/event-type/:event_type_name',
+    { schema: { tags, summary: 'Get an event type', params: EventTypeParams, response: withErrors({ 200: EventTypeOut }) } },
+    async (request) => eventTypeOut(await requireEventType(request.params.event_type_name)),
+  );
+
+  app.put(
+    '/api/v1/event-type/:event_type_name',
+    {
+      schema: {
+        tags,
+        summary: 'Create or update an event type',
+        params: EventTypeParams,
+        body: EventTypeUpdate,
+        response: withErrors({ 200: EventTypeOut, 201: EventTypeOut }),
+      },
+    },
+    async (request, reply) => {
+      const name = request.params.event_type_name;
+      // PUT replaces: fields left out go back to their defaults.
+      const input = { description: request.body.description, archived: false, deprecated: false, featureFlag: null, schemas: null, ...toEventTypeFields(request.body) };
+      if ((await store.getEventType(name)) !== null) {
+        return reply.code(200).send(eventTypeOut(await store.updateEventType(name, input, now())));
+      }
+      try {
+        return reply.code(201).send(eventTypeOut(await store.createEventType({ name, ...input }, now())));
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        return reply.code(200).send(eventTypeOut(await store.updateEventType(name, input, now())));
+      }
+    },
+  );
+
+  app.patch(
+    '/api/v1/event-type/:event_type_name',
+    { schema: { tags, summary: 'Partially update an event type', params: EventTypeParams, body: EventTypePatch, response: withErrors({ 200: EventTypeOut }) } },
+    async (request) => {
+      const existing = await requireEventType(request.params.event_type_name);
+      const input = {
+        description: request.body.description ?? existing.description,
+        archived: existing.archived,
+        deprecated: existing.deprecated,
+        featureFlag: existing.featureFlag,
+        schemas: existing.schemas,
+        ...toEventTypeFields(request.body),
+      };
+      return eventTypeOut(await store.updateEventType(existing.name, input, now()));
+    },
+  );
+
+  app.delete(
+    '/api/v1/event-type/:event_type_name',
+    {
+      schema: {
+        tags,
+        summary: 'Archive an event type',
+        description: 'Archives the event type; with `expunge=true` deletes it for good.',
+        params: EventTypeParams,
+        querystring: Type.Object({ expunge: Type.Boolean({ default: false }) }),
+        response: withErrors({ 204: NoContent }),
+      },
+    },
+    async (request, reply) => {
+      const existing = await requireEventType(request.params.event_type_name);
+      await store.deleteEventType(existing.name, request.query.expunge, now());
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** The optional fields present in the body; `featureFlags` (newer SDKs) maps to the single flag. */
+function toEventTypeFields(body: Static<typeof EventTypePatch>): EventTypeFields {
+  const out: EventTypeFields = {};
+  if (body.archived !== undefined) out.archived = body.archived;
+  if (body.deprecated !== undefined) out.deprecated = body.deprecated;
+  if (body.schemas !== undefined) out.schemas = body.schemas;
+  if (body.featureFlag !== undefined) out.featureFlag = body.featureFlag;
+  else if (body.featureFlags !== undefined) out.featureFlag = body.featureFlags?.[0] ?? null;
+  return out;
+}

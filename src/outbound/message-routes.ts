@@ -1,0 +1,118 @@
+import { Type } from 'typebox';
+import { NotFoundError } from '../core/errors.js';
+import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../server/pagination.js';
+import { NoContent, withErrors } from '../server/schema-types.js';
+import type { Store } from '../store/store.js';
+import { toApplicationInput } from './application-routes.js';
+import { getOrCreateApplication, requireApplication, type OutboundDeps, type TypedApp } from './context.js';
+import { EventTypesQuery, MessageIn, MessageOut, TimeFilterQuery, WithContentQuery } from './message-schemas.js';
+import { AppParams, MessageParams } from './params.js';
+import { parseEventTypes, parseTime } from './query-filters.js';
+import { ChannelName } from './schemas.js';
+import { messageOut } from './serialize.js';
+
+const tags = ['Message'];
+
+/** `/api/v1/app/{app_id}/msg`: send (the hot path), list, get, expunge content. */
+export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
+  const { store, now } = deps;
+
+  app.post(
+    '/api/v1/app/:app_id/msg',
+    {
+      schema: {
+        tags,
+        summary: 'Send a message',
+        description:
+          'Fans the message out to every matching endpoint. A repeated `eventId` creates nothing: the message first sent with it is returned (202). ' +
+          'With `application`, an unknown application in the path is created, the path being its uid.',
+        params: AppParams,
+        querystring: Type.Object({ with_content: WithContentQuery }),
+        body: MessageIn,
+        response: withErrors({ 202: MessageOut }),
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const ref = request.params.app_id;
+      const application = body.application
+        ? await getOrCreateApplication(deps, ref, toApplicationInput(body.application))
+        : await requireApplication(store, ref);
+      // Serialized once: these exact bytes are stored, signed and sent.
+      const payload = JSON.stringify(body.payload);
+      const { message, created } = await store.createMessage(
+        { appId: application.id, eventType: body.eventType, eventId: body.eventId ?? null, channels: body.channels ?? null, payload },
+        now(),
+      );
+      // A duplicate eventId returns the first message, with its own payload.
+      return reply.code(202).send(messageOut(message, request.query.with_content, created ? body.payload : undefined));
+    },
+  );
+
+  app.get(
+    '/api/v1/app/:app_id/msg',
+    {
+      schema: {
+        tags,
+        summary: 'List messages, newest first',
+        description: 'With `with_content=false`, payloads are `{}`.',
+        params: AppParams,
+        querystring: Type.Object({
+          ...PaginationQuery,
+          ...TimeFilterQuery,
+          channel: Type.Optional(ChannelName),
+          event_types: Type.Optional(EventTypesQuery),
+          with_content: WithContentQuery,
+        }),
+        response: withErrors({ 200: ListResponse(MessageOut) }),
+      },
+    },
+    async (request) => {
+      const { query } = request;
+      const application = await requireApplication(store, request.params.app_id);
+      const page = await store.listMessages(application.id, {
+        ...toPageQuery(query),
+        channel: query.channel,
+        eventTypes: parseEventTypes(query.event_types),
+        before: parseTime(query.before),
+        after: parseTime(query.after),
+      });
+      return toListResponse(page, (message) => messageOut(message, true, query.with_content ? undefined : {}));
+    },
+  );
+
+  app.get(
+    '/api/v1/app/:app_id/msg/:msg_id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a message',
+        params: MessageParams,
+        querystring: Type.Object({ with_content: WithContentQuery }),
+        response: withErrors({ 200: MessageOut }),
+      },
+    },
+    async (request) => {
+      const application = await requireApplication(store, request.params.app_id);
+      return messageOut(await requireMessage(store, application.id, request.params.msg_id), request.query.with_content);
+    },
+  );
+
+  app.delete(
+    '/api/v1/app/:app_id/msg/:msg_id/content',
+    { schema: { tags, summary: "Delete a message's payload", params: MessageParams, response: withErrors({ 204: NoContent }) } },
+    async (request, reply) => {
+      const application = await requireApplication(store, request.params.app_id);
+      const message = await requireMessage(store, application.id, request.params.msg_id);
+      await store.expungeMessageContent(application.id, message.id);
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** The message with this id (or eventId) in the application, or 404. */
+export async function requireMessage(store: Store, appId: string, ref: string) {
+  const message = await store.getMessage(appId, ref);
+  if (message === null) throw new NotFoundError('message');
+  return message;
+}

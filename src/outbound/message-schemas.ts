@@ -1,0 +1,98 @@
+import { Type } from 'typebox';
+import { Nullable } from '../server/schema-types.js';
+import { ApplicationIn, ChannelName, DateTime, EventTypeName, Payload, Uid } from './schemas.js';
+
+/** TypeBox schemas of Svix's message and attempt models. */
+
+export const MessageIn = Type.Object(
+  {
+    eventType: EventTypeName,
+    payload: Payload,
+    eventId: Type.Optional(Nullable(Uid)),
+    channels: Type.Optional(Nullable(Type.Array(ChannelName, { minItems: 1, maxItems: 5, uniqueItems: true }))),
+    /** Creates the application named in the path when it does not exist yet. */
+    application: Type.Optional(Nullable(ApplicationIn)),
+    payloadRetentionPeriod: Type.Optional(Nullable(Type.Integer({ minimum: 5, maximum: 90 }))),
+  },
+  { title: 'MessageIn' },
+);
+
+const messageFields = {
+  id: Type.String(),
+  eventType: Type.String(),
+  eventId: Nullable(Type.String()),
+  channels: Nullable(Type.Array(Type.String())),
+  /** Left out when the request asked `with_content=false`; `{}` once expunged. */
+  payload: Type.Optional(Payload),
+  timestamp: DateTime,
+};
+
+export const MessageOut = Type.Object(messageFields, { title: 'MessageOut' });
+
+/**
+ * Svix's MessageStatus: 0 success, 1 pending, 2 fail, 3 sending, and 4 canceled for clients
+ * that ask `expanded_statuses=true` (older clients know only 0-3 and see canceled as fail).
+ */
+export const MessageStatus = Type.Unsafe<0 | 1 | 2 | 3 | 4>({ type: 'integer', enum: [0, 1, 2, 3, 4] });
+export const MessageStatusText = Type.Unsafe<'success' | 'pending' | 'fail' | 'sending' | 'canceled'>({
+  type: 'string',
+  enum: ['success', 'pending', 'fail', 'sending', 'canceled'],
+});
+const deliveryState = {
+  status: MessageStatus,
+  statusText: MessageStatusText,
+  nextAttempt: Nullable(DateTime),
+};
+
+export const EndpointMessageOut = Type.Object({ ...messageFields, ...deliveryState }, { title: 'EndpointMessageOut' });
+
+export const MessageEndpointOut = Type.Object(
+  {
+    id: Type.String(),
+    uid: Nullable(Type.String()),
+    url: Type.String(),
+    description: Type.String(),
+    disabled: Type.Boolean(),
+    eventTypes: Nullable(Type.Array(Type.String())),
+    channels: Nullable(Type.Array(Type.String())),
+    throttleRate: Nullable(Type.Integer()),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    ...deliveryState,
+  },
+  { title: 'MessageEndpointOut' },
+);
+
+export const MessageAttemptOut = Type.Object(
+  {
+    id: Type.String(),
+    msgId: Type.String(),
+    endpointId: Type.String(),
+    url: Type.String(),
+    response: Type.String(),
+    responseStatusCode: Type.Integer(),
+    responseDurationMs: Type.Integer(),
+    status: MessageStatus,
+    statusText: MessageStatusText,
+    triggerType: Type.Unsafe<0 | 1>({ type: 'integer', enum: [0, 1], description: '0 scheduled, 1 manual' }),
+    timestamp: DateTime,
+  },
+  { title: 'MessageAttemptOut' },
+);
+
+// --- query strings ------------------------------------------------------------------------------
+
+/**
+ * `event_types` as the svix SDKs send it (one comma-separated value) or as repeated parameters;
+ * the route splits on commas, so commas are allowed here and names are checked after the split.
+ */
+export const EventTypesQuery = Type.Array(Type.String({ pattern: '^[a-zA-Z0-9\\-_.,]+$', maxLength: 4096 }), { maxItems: 100 });
+
+/** Filters shared by the message and attempt lists. */
+export const TimeFilterQuery = {
+  before: Type.Optional(DateTime),
+  after: Type.Optional(DateTime),
+};
+
+export const WithContentQuery = Type.Boolean({ default: true, description: 'Include payloads / response bodies' });
+export const StatusQuery = Type.Integer({ minimum: 0, maximum: 4, description: 'MessageStatus: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled' });

@@ -1,0 +1,21 @@
+import { ValidationError } from '../core/errors.js';
+
+const EVENT_TYPE_NAME = /^[a-zA-Z0-9\-_.]{1,256}$/;
+
+/**
+ * `event_types` from a query string: the svix SDKs send one comma-separated value, other
+ * clients repeat the parameter; both (and a mix) work. `undefined` when absent or empty.
+ */
+export function parseEventTypes(values: readonly string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const names = values.flatMap((value) => value.split(',')).filter((name) => name !== '');
+  for (const name of names) {
+    if (!EVENT_TYPE_NAME.test(name)) throw new ValidationError(`event_types: ${JSON.stringify(name)} is not an event type name`, 'query.event_types');
+  }
+  return names.length > 0 ? [...new Set(names)] : undefined;
+}
+
+/** A validated `date-time` query parameter as epoch ms. */
+export function parseTime(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Date.parse(value);
+}

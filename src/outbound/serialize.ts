@@ -1,0 +1,125 @@
+import type { Application, Attempt, DeliveryStatus, Endpoint, EventType, Message } from '../core/types.js';
+import type { EndpointMessage, MessageDestination } from '../store/store.js';
+
+/**
+ * Domain objects → Svix JSON. Times become ISO 8601 strings; delivery states become Svix's
+ * MessageStatus numbers and text.
+ *
+ * Canceled deliveries: Svix's original MessageStatus has 0-3 only, and strictly typed SDKs of
+ * that era reject an unknown number. So canceled is reported as fail (2, "fail") unless the
+ * client asks `expanded_statuses=true` (newer svix SDKs always do), which gets 4 "canceled".
+ */
+
+/** Epoch ms → ISO 8601 (`2024-01-01T00:00:00.000Z`), as Svix writes times. */
+export const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+const STATUS_NUMBER: Record<DeliveryStatus, 0 | 1 | 2 | 3 | 4> = { success: 0, pending: 1, fail: 2, sending: 3, canceled: 4 };
+
+/** `{status, statusText}` of a delivery state, canceled folded into fail unless `expanded`. */
+export function statusOf(status: DeliveryStatus, expanded: boolean) {
+  const shown: DeliveryStatus = status === 'canceled' && !expanded ? 'fail' : status;
+  return { status: STATUS_NUMBER[shown], statusText: shown };
+}
+
+/** The DeliveryStatus that a MessageStatus number in a query means. */
+export function deliveryStatusOf(status: number): DeliveryStatus {
+  return (['success', 'pending', 'fail', 'sending', 'canceled'] as const)[status];
+}
+
+/** ApplicationOut. */
+export function applicationOut(app: Application) {
+  return {
+    id: app.id,
+    uid: app.uid,
+    name: app.name,
+    metadata: app.metadata,
+    throttleRate: app.throttleRate,
+    createdAt: iso(app.createdAt),
+    updatedAt: iso(app.updatedAt),
+  };
+}
+
+/** EventTypeOut; `withContent: false` (lists without `with_content`) leaves out the schemas. */
+export function eventTypeOut(eventType: EventType, withContent = true) {
+  return {
+    name: eventType.name,
+    description: eventType.description,
+    archived: eventType.archived,
+    deprecated: eventType.deprecated,
+    featureFlag: eventType.featureFlag,
+    featureFlags: eventType.featureFlag === null ? null : [eventType.featureFlag],
+    schemas: withContent ? eventType.schemas : null,
+    createdAt: iso(eventType.createdAt),
+    updatedAt: iso(eventType.updatedAt),
+  };
+}
+
+/** EndpointOut. Secrets and headers have their own routes and never appear here. */
+export function endpointOut(endpoint: Endpoint) {
+  return {
+    id: endpoint.id,
+    uid: endpoint.uid,
+    url: endpoint.url,
+    description: endpoint.description,
+    disabled: endpoint.disabled,
+    eventTypes: endpoint.eventTypes,
+    channels: endpoint.channels,
+    metadata: endpoint.metadata,
+    throttleRate: endpoint.throttleRate,
+    createdAt: iso(endpoint.createdAt),
+    updatedAt: iso(endpoint.updatedAt),
+  };
+}
+
+/**
+ * A message as MessageOut. `payload` is the parsed payload when the caller already has it (the
+ * create route does: no second parse); otherwise the stored text is parsed. An expunged payload
+ * is `{}`. `withContent: false` leaves the field out.
+ */
+export function messageOut(message: Message, withContent: boolean, payload?: Record<string, unknown>) {
+  const out = {
+    id: message.id,
+    eventType: message.eventType,
+    eventId: message.eventId,
+    channels: message.channels,
+    timestamp: iso(message.createdAt),
+  };
+  if (!withContent) return out;
+  return { ...out, payload: payload ?? parsePayload(message.payload) };
+}
+
+function parsePayload(text: string | null): Record<string, unknown> {
+  return text === null ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** MessageAttemptOut; `withContent: false` blanks the response body. */
+export function attemptOut(attempt: Attempt, options: { expanded: boolean; withContent: boolean }) {
+  return {
+    id: attempt.id,
+    msgId: attempt.msgId,
+    endpointId: attempt.endpointId,
+    url: attempt.url,
+    response: options.withContent ? attempt.response : '',
+    responseStatusCode: attempt.responseStatusCode,
+    responseDurationMs: attempt.responseDurationMs,
+    ...statusOf(attempt.status, options.expanded),
+    triggerType: attempt.trigger,
+    timestamp: iso(attempt.createdAt),
+  };
+}
+
+/** EndpointMessageOut: a message with the state of its delivery to one endpoint. */
+export function endpointMessageOut(row: EndpointMessage, options: { expanded: boolean; withContent: boolean }) {
+  return {
+    ...messageOut(row.message, true, options.withContent ? undefined : {}),
+    ...statusOf(row.status, options.expanded),
+    nextAttempt: isoOrNull(row.nextAttemptAt),
+  };
+}
+
+/** MessageEndpointOut: an endpoint with the state of one message's delivery to it. */
+export function messageEndpointOut(row: MessageDestination, expanded: boolean) {
+  const { metadata: _metadata, ...endpoint } = endpointOut(row.endpoint);
+  return { ...endpoint, ...statusOf(row.status, expanded), nextAttempt: isoOrNull(row.nextAttemptAt) };
+}

@@ -1,0 +1,71 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HookdError, ValidationError } from '../core/errors.js';
+import { toValidationItems, type ValidationErrorItem } from './validation.js';
+
+/** Svix's 422 body (HTTPValidationError), plus our `code` so every error body carries one. */
+export interface ValidationErrorBody {
+  code: 'validation';
+  detail: ValidationErrorItem[];
+}
+
+/**
+ * The one place where errors become HTTP responses. Bad input always ends as a 4xx with a JSON
+ * body that says what is wrong; only a bug reaches the 500 branch, and that is logged.
+ */
+export function installErrorHandler(app: FastifyInstance, maxPayloadBytes: number): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.validation) {
+      return reply.code(422).send(validationBody(toValidationItems(error.validation, error.validationContext)));
+    }
+    if (error instanceof ValidationError) {
+      return reply.code(422).send(validationBody([{ loc: locationOf(error.field), msg: error.message, type: 'value_error' }]));
+    }
+    if (error instanceof HookdError) {
+      return reply.code(error.status).send({ code: error.code, detail: error.message });
+    }
+    const mapped = mapFrameworkError(error, maxPayloadBytes);
+    if (mapped) return reply.code(mapped.status).send({ code: mapped.code, detail: mapped.detail });
+    request.log.error({ err: error, method: request.method, route: request.routeOptions.url }, 'unexpected error');
+    return reply.code(500).send({ code: 'internal', detail: 'internal error' });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ code: 'not_found', detail: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  });
+}
+
+function validationBody(detail: ValidationErrorItem[]): ValidationErrorBody {
+  return { code: 'validation', detail };
+}
+
+/** `ValidationError.field` is a dotted path; a bare field name is a body field. */
+function locationOf(field: string | undefined): string[] {
+  if (!field) return ['body'];
+  const parts = field.split('.');
+  return ['body', 'query', 'path', 'header'].includes(parts[0]) ? parts : ['body', ...parts];
+}
+
+interface MappedError {
+  status: number;
+  code: string;
+  detail: string;
+}
+
+/** Errors that Fastify raises itself while reading a request. */
+function mapFrameworkError(error: FastifyError, maxPayloadBytes: number): MappedError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, code: 'invalid_json', detail: 'request body is not valid JSON' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'payload_too_large', detail: `payload exceeds ${maxPayloadBytes} bytes` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, code: 'unsupported_media_type', detail: 'request body must be application/json' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: 'bad_request', detail: 'Content-Length does not match the body' };
+  }
+  // secure-json-parse refuses __proto__ / constructor keys with a SyntaxError-like 400.
+  if (error instanceof SyntaxError) return { status: 400, code: 'invalid_json', detail: 'request body is not valid JSON' };
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return { status, code: 'bad_request', detail: error.message };
+  return null;
+}

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import { DeliveryEngine } from '../delivery/engine.js';
+import { createHttpSender } from '../delivery/http-sender.js';
+import type { Resolver } from '../delivery/ssrf-guard.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { buildApp } from './app.js';
+import { ensureAdminToken } from './auth.js';
+
+export interface Hookd {
+  /** The API's base URL, or null for a worker-only process. */
+  url: string | null;
+  store: Store;
+  engine: DeliveryEngine | null;
+  /** The admin token when this start generated it (shown once); otherwise null. */
+  generatedAdminToken: string | null;
+  /** Graceful stop: stop accepting requests, finish or release deliveries in flight, close the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** DNS for outbound requests; tests inject one to prove the SSRF guard. */
+  resolve?: Resolver;
+}
+
+/** Starts hookd in this process: the API and/or the delivery engine, as `config.role` says. */
+export async function startHookd(config: Config, options: StartOptions = {}): Promise<Hookd> {
+  const store = await openStore(config);
+  const generatedAdminToken = config.adminToken === null ? await ensureAdminToken(store) : null;
+  let app: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (config.role !== 'worker') {
+    app = await buildApp({ config, store });
+    url = await app.listen({ port: config.port, host: config.host });
+  }
+  let engine: DeliveryEngine | null = null;
+  const sender = createHttpSender({
+    timeoutMs: config.requestTimeoutMs,
+    allowedNetworks: config.allowedNetworks,
+    resolve: options.resolve,
+  });
+  if (config.role !== 'api') {
+    engine = new DeliveryEngine({ store, sender, config });
+    engine.start();
+  }
+  return {
+    url,
+    store,
+    engine,
+    generatedAdminToken,
+    async close() {
+      await app?.close();
+      await engine?.stop();
+      await sender.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ConflictError } from '../core/errors.js';
+import type { Store } from '../store/store.js';
+
+const KEY_TTL_MS = 12 * 60 * 60 * 1000;
+const POLL_INTERVAL_MS = 25;
+const WAIT_FOR_RUNNING_MS = 5_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The scoped key this request claimed, until its response is stored. */
+    idempotencyKey: string | null;
+  }
+}
+
+/**
+ * `Idempotency-Key` on POST: the first request with a key runs, and its response (2xx or 4xx)
+ * is stored for 12 hours; a repeat gets that response replayed. A repeat that arrives while the
+ * first still runs waits for it (polling), then gives up with 409. A 5xx is not stored, so a
+ * retry runs again. Keys are scoped by token, method and path: two tenants never share a key.
+ *
+ * Runs in preHandler, after validation: a request that fails validation claims no key. On the
+ * hot path this costs exactly two store calls (begin, then complete or abandon).
+ */
+export function installIdempotency(app: FastifyInstance, deps: { store: Store; now: () => number }): void {
+  const { store, now } = deps;
+  app.decorateRequest('idempotencyKey', null);
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST' || request.auth === null) return;
+    const header = request.headers['idempotency-key'];
+    if (typeof header !== 'string' || header === '') return;
+    const key = scopedIdempotencyKey(request.auth.tokenHash, request.method, request.url.split('?', 1)[0], header);
+    // Waiting is measured on the monotonic clock; `now` (injectable) only stamps the key.
+    const deadline = performance.now() + WAIT_FOR_RUNNING_MS;
+    for (;;) {
+      const started = now();
+      const state = await store.beginIdempotency(key, started, started + KEY_TTL_MS);
+      if (state.state === 'new') {
+        request.idempotencyKey = key;
+        return;
+      }
+      if (state.state === 'done') return replay(reply, state.response.statusCode, state.response.body);
+      if (performance.now() >= deadline) throw new ConflictError('a request with this idempotency-key is in progress');
+      await sleep(POLL_INTERVAL_MS);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const key = request.idempotencyKey;
+    if (key === null) return payload;
+    request.idempotencyKey = null;
+    // A 5xx may succeed on retry, so it is forgotten; so is a body that is not text (a stream).
+    const text = payload === undefined || payload === null ? '' : typeof payload === 'string' ? payload : null;
+    if (reply.statusCode >= 500 || text === null) await store.abandonIdempotency(key);
+    else await store.completeIdempotency(key, { statusCode: reply.statusCode, body: text });
+    return payload;
+  });
+}
+
+/** The stored key: the client's key scoped by token, method and path, hashed to a fixed length. */
+export function scopedIdempotencyKey(tokenHash: string, method: string, path: string, key: string): string {
+  return createHash('sha256').update(`${tokenHash}\n${method}\n${path}\n${key}`).digest('hex');
+}
+
+function replay(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
+  reply.code(statusCode);
+  if (body === '') return reply.send();
+  // A string with a JSON content type is sent as is: the bytes of the first response.
+  return reply.type('application/json; charset=utf-8').send(body);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,51 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import type { Page, PageQuery } from '../store/store.js';
+import { Nullable } from './schema-types.js';
+
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 250;
+
+/**
+ * The paging query parameters of every list route. `limit` above 250 is a 422 (not silently
+ * clamped), so a client learns the cap instead of wondering where its rows went.
+ */
+export const PaginationQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, description: 'Limit the number of returned items' }),
+  iterator: Type.Optional(Type.String({ maxLength: 1024, description: 'The iterator returned from a prior invocation' })),
+};
+
+/** Lists whose order the caller may choose (applications, endpoints, event types). */
+export const OrderedPaginationQuery = {
+  ...PaginationQuery,
+  order: Type.Optional(Type.Union([Type.Literal('ascending'), Type.Literal('descending')], { description: 'The sorting order of the returned items' })),
+};
+
+const paginationSchema = Type.Object(OrderedPaginationQuery);
+type PaginationInput = Partial<Static<typeof paginationSchema>>;
+
+/** The store's page request from the validated query; an empty `iterator=` means the first page. */
+export function toPageQuery(query: PaginationInput): PageQuery {
+  return {
+    limit: query.limit ?? DEFAULT_PAGE_LIMIT,
+    iterator: query.iterator ? query.iterator : null,
+    ...(query.order ? { order: query.order } : {}),
+  };
+}
+
+/** Svix's `ListResponse_<T>_`: `{ data, iterator, prevIterator, done }`. */
+export function ListResponse<T extends TSchema>(item: T, title?: string) {
+  return Type.Object(
+    {
+      data: Type.Array(item),
+      iterator: Type.Optional(Nullable(Type.String())),
+      prevIterator: Type.Optional(Nullable(Type.String())),
+      done: Type.Boolean(),
+    },
+    title ? { title } : {},
+  );
+}
+
+/** A store page as a list response, each row turned into its JSON shape by `toJson`. */
+export function toListResponse<T, U>(page: Page<T>, toJson: (row: T) => U) {
+  return { data: page.data.map(toJson), iterator: page.iterator, prevIterator: page.prevIterator, done: page.done };
+}

@@ -1,0 +1,103 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ConflictError } from '../../core/errors.js';
+
+/** How long a writer waits for another process's write lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+type Params = unknown[];
+
+/**
+ * One better-sqlite3 connection with a cache of prepared statements keyed by their SQL text.
+ * Statements are prepared on first use, so the cache also holds the few variants that paged
+ * queries build from their filters.
+ */
+export class SqliteDb {
+  private readonly statements = new Map<string, Database.Statement<Params>>();
+
+  constructor(readonly raw: Database.Database) {}
+
+  /**
+   * Opens `path` (a file, created with its directory, or `:memory:`) in WAL mode.
+   * `synchronous=NORMAL` in WAL mode: a committed transaction survives a process crash (`kill -9`);
+   * only a power loss can take back the last commits, which is the trade every WAL user makes.
+   */
+  static open(path: string): SqliteDb {
+    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    const raw = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('foreign_keys = ON');
+    raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return new SqliteDb(raw);
+  }
+
+  /** The prepared statement for `sql`, prepared once per connection. */
+  stmt(sql: string): Database.Statement<Params> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.raw.prepare<Params>(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  get<R>(sql: string, ...params: Params): R | undefined {
+    return this.stmt(sql).get(...params) as R | undefined;
+  }
+
+  all<R>(sql: string, ...params: Params): R[] {
+    return this.stmt(sql).all(...params) as R[];
+  }
+
+  run(sql: string, ...params: Params): Database.RunResult {
+    return this.stmt(sql).run(...params);
+  }
+
+  /**
+   * Wraps `fn` in a write transaction that starts with BEGIN IMMEDIATE: it takes the write lock up
+   * front, so two processes never both read under a shared lock and then deadlock upgrading it
+   * (SQLITE_BUSY that busy_timeout cannot resolve). Called inside another transaction, it becomes
+   * a SAVEPOINT that rolls back alone when `fn` throws.
+   */
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    const tx = this.raw.transaction(fn);
+    return (...args: A) => (this.raw.inTransaction ? tx(...args) : tx.immediate(...args)) as R;
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (!this.raw.open) return;
+    // Lets SQLite refresh its planner statistics where they are stale (cheap; advised before close).
+    this.raw.pragma('optimize');
+    this.raw.close();
+  }
+}
+
+/** True for a UNIQUE or PRIMARY KEY violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** True for any constraint violation (UNIQUE, FOREIGN KEY, NOT NULL, CHECK...). */
+export function isConstraintError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
+}
+
+/** True for a FOREIGN KEY violation (the referenced row does not exist). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+/** Runs `fn`, turning a UNIQUE violation into `ConflictError(detail)`. */
+export function withConflict<T>(detail: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(detail);
+    throw error;
+  }
+}

@@ -1,0 +1,164 @@
+import type { Endpoint } from '../../core/types.js';
+import type { ClaimedDelivery, DeliveryOutcome } from '../store.js';
+import type { WorkSignal } from '../work-signal.js';
+import type { SqliteDb } from './database.js';
+import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from './rows.js';
+
+/** A due delivery joined with its message's columns (the message's id and app_id are the delivery's). */
+interface DueRow extends DeliveryRow {
+  m_event_type: string;
+  m_event_id: string | null;
+  m_channels: string | null;
+  m_payload: string | null;
+  m_created_at: number;
+}
+
+/*
+ * Each arm of the UNION reads one partial index (pending by due time, sending by lease end) and
+ * stops after `limit` rows, so a claim costs O(limit) however long the backlog. A single
+ * `WHERE (pending AND due) OR (sending AND expired) ORDER BY next_attempt_at` would sort every due
+ * row on each claim instead. Expired leases sort by their original due time: they are the oldest.
+ * Endpoints are not joined here: a batch usually has few distinct ones, loaded (and their JSON
+ * parsed) once each.
+ */
+const SELECT_DUE = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels,
+    m.payload AS m_payload, m.created_at AS m_created_at
+  FROM (
+    SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM deliveries
+      WHERE status = 'pending' AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit)
+    UNION ALL
+    SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM deliveries
+      WHERE status = 'sending' AND lease_until <= @now ORDER BY lease_until LIMIT @limit)
+    ORDER BY due LIMIT @limit
+  ) c
+  JOIN deliveries d ON d.id = c.id
+  JOIN messages m ON m.id = d.msg_id
+  ORDER BY c.due, d.id`;
+const SELECT_ENDPOINTS = 'SELECT * FROM endpoints WHERE id IN (SELECT value FROM json_each(?))';
+
+const LEASE = `UPDATE deliveries SET status = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
+  WHERE id IN (SELECT value FROM json_each(?))`;
+const CANCEL = `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_owner = NULL,
+    lease_until = NULL, updated_at = ?
+  WHERE id IN (SELECT value FROM json_each(?))`;
+
+// The attempt is kept only while its delivery exists: the endpoint (and with it the delivery) may
+// have been deleted while the request was in flight, and a foreign-key error would fail the batch.
+// ON CONFLICT: recording the same outcomes twice (a retry after an unclear failure) is harmless.
+const INSERT_ATTEMPT = `INSERT INTO attempts (id, delivery_id, app_id, msg_id, endpoint_id, url, status,
+    response_status_code, response, response_duration_ms, request_headers, trigger, created_at)
+  SELECT @id, @deliveryId, @appId, @msgId, @endpointId, @url, @status, @responseStatusCode, @response,
+    @responseDurationMs, @requestHeaders, @trigger, @createdAt
+  WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @deliveryId)
+  ON CONFLICT (id) DO NOTHING`;
+// Only while the lease is still ours: after it expired another worker may own the delivery.
+const SETTLE = `UPDATE deliveries SET status = ?, next_attempt_at = ?, attempt_count = attempt_count + 1,
+    lease_owner = NULL, lease_until = NULL, updated_at = ?
+  WHERE id = ? AND status = 'sending' AND lease_owner = ?`;
+
+/** The queue side of deliveries: claim with a lease, record outcomes, give leases back. */
+export class SqliteDeliveryQueue {
+  private readonly claimTx: (workerId: string, limit: number, leaseMs: number, now: number) => ClaimedDelivery[];
+  private readonly recordTx: (workerId: string, outcomes: DeliveryOutcome[], now: number) => boolean;
+
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly work: WorkSignal,
+  ) {
+    this.claimTx = db.transaction(this.claimInTransaction.bind(this));
+    this.recordTx = db.transaction(this.recordInTransaction.bind(this));
+  }
+
+  claim(workerId: string, limit: number, leaseMs: number, now: number): ClaimedDelivery[] {
+    if (limit <= 0) return [];
+    return this.claimTx(workerId, limit, leaseMs, now);
+  }
+
+  record(workerId: string, outcomes: DeliveryOutcome[], now: number): void {
+    if (outcomes.length === 0) return;
+    if (this.recordTx(workerId, outcomes, now)) this.work.emit();
+  }
+
+  release(workerId: string, now: number): void {
+    const { changes } = this.db.run(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
+         updated_at = ?
+       WHERE status = 'sending' AND lease_owner = ?`,
+      now,
+      now,
+      workerId,
+    );
+    if (changes > 0) this.work.emit();
+  }
+
+  nextDueAt(): number | null {
+    const due = this.db.get<{ t: number | null }>(
+      "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'",
+    )?.t;
+    const lease = this.db.get<{ t: number | null }>(
+      "SELECT MIN(lease_until) AS t FROM deliveries WHERE status = 'sending'",
+    )?.t;
+    if (due == null) return lease ?? null;
+    return lease == null ? due : Math.min(due, lease);
+  }
+
+  private claimInTransaction(workerId: string, limit: number, leaseMs: number, now: number): ClaimedDelivery[] {
+    const rows = this.db.all<DueRow>(SELECT_DUE, { now, limit });
+    if (rows.length === 0) return [];
+    const endpoints = this.loadEndpoints(rows);
+    const claimed: ClaimedDelivery[] = [];
+    const canceled: string[] = [];
+    for (const row of rows) {
+      // Always found: deleting an endpoint deletes its deliveries (same transaction as this read).
+      const endpoint = endpoints.get(row.endpoint_id)!;
+      // Disabled since the message fanned out: the delivery ends here instead of being sent.
+      if (endpoint.disabled) {
+        canceled.push(row.id);
+        continue;
+      }
+      const delivery = toDelivery(row);
+      delivery.status = 'sending';
+      delivery.updatedAt = now;
+      const message = {
+        id: row.msg_id,
+        appId: row.app_id,
+        eventType: row.m_event_type,
+        eventId: row.m_event_id,
+        channels: row.m_channels === null ? null : (JSON.parse(row.m_channels) as string[]),
+        payload: row.m_payload,
+        createdAt: row.m_created_at,
+      };
+      claimed.push({ delivery, message, endpoint });
+    }
+    if (canceled.length > 0) this.db.run(CANCEL, now, JSON.stringify(canceled));
+    if (claimed.length > 0) {
+      this.db.run(LEASE, workerId, now + leaseMs, now, JSON.stringify(claimed.map((c) => c.delivery.id)));
+    }
+    return claimed;
+  }
+
+  /** The endpoints of the rows, by id. Deliveries to one endpoint share its (read-only) object. */
+  private loadEndpoints(rows: DueRow[]): Map<string, Endpoint> {
+    const ids = JSON.stringify([...new Set(rows.map((r) => r.endpoint_id))]);
+    const found = this.db.all<EndpointRow>(SELECT_ENDPOINTS, ids).map(toEndpoint);
+    return new Map(found.map((e) => [e.id, e]));
+  }
+
+  /** Returns whether some delivery was rescheduled (new work for the engine's timer). */
+  private recordInTransaction(workerId: string, outcomes: DeliveryOutcome[], now: number): boolean {
+    const insertAttempt = this.db.stmt(INSERT_ATTEMPT);
+    const settle = this.db.stmt(SETTLE);
+    let rescheduled = false;
+    for (const outcome of outcomes) {
+      const a = outcome.attempt;
+      insertAttempt.run({ ...a, requestHeaders: JSON.stringify(a.requestHeaders) });
+      const { changes } = settle.run(outcome.status, outcome.nextAttemptAt, now, a.deliveryId, workerId);
+      if (changes === 0) continue; // the lease moved to another worker: the attempt is history only
+      if (outcome.disableEndpoint) {
+        this.db.run('UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ?', now, a.endpointId);
+      }
+      if (outcome.status === 'pending' && outcome.nextAttemptAt !== null) rescheduled = true;
+    }
+    return rescheduled;
+  }
+}

@@ -1,0 +1,105 @@
+import { NotFoundError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { type Delivery, TriggerType } from '../../core/types.js';
+import { endpointAccepts } from '../endpoint-filter.js';
+import type { TimeRange } from '../store.js';
+import type { WorkSignal } from '../work-signal.js';
+import { rangeCondition } from './conditions.js';
+import type { SqliteDb } from './database.js';
+import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from './rows.js';
+
+const INSERT_DELIVERY = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
+    next_attempt_at, lease_owner, lease_until, created_at, updated_at)
+  VALUES (@id, @app_id, @msg_id, @endpoint_id, @status, @trigger, @attempt_count,
+    @next_attempt_at, @lease_owner, @lease_until, @created_at, @updated_at)`;
+
+/** Putting deliveries back on the queue by hand: resend, recover failed, replay missing. */
+export class SqliteDeliveryRequeue {
+  private readonly replayTx: (endpointId: string, range: TimeRange, now: number) => number;
+
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly work: WorkSignal,
+  ) {
+    this.replayTx = db.transaction(this.replayInTransaction.bind(this));
+  }
+
+  resend(appId: string, msgId: string, endpointId: string, now: number): Delivery {
+    if (!this.db.get('SELECT 1 FROM messages WHERE app_id = ? AND id = ?', appId, msgId)) {
+      throw new NotFoundError('message');
+    }
+    if (!this.db.get('SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?', appId, endpointId)) {
+      throw new NotFoundError('endpoint');
+    }
+    const row = newPendingRow(appId, msgId, endpointId, TriggerType.Manual, now);
+    this.db.run(INSERT_DELIVERY, row);
+    this.work.emit();
+    return toDelivery(row);
+  }
+
+  recoverFailed(endpointId: string, range: TimeRange, now: number): number {
+    this.requireEndpoint(endpointId);
+    const params: unknown[] = [now, now, endpointId];
+    const { changes } = this.db.run(
+      `UPDATE deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = ?, updated_at = ?
+       WHERE endpoint_id = ? AND status = 'fail'${rangeCondition('created_at', range, params)}`,
+      ...params,
+    );
+    if (changes > 0) this.work.emit();
+    return changes;
+  }
+
+  replayMissing(endpointId: string, range: TimeRange, now: number): number {
+    const count = this.replayTx(endpointId, range, now);
+    if (count > 0) this.work.emit();
+    return count;
+  }
+
+  private replayInTransaction(endpointId: string, range: TimeRange, now: number): number {
+    const endpoint = this.requireEndpoint(endpointId);
+    // A disabled endpoint gets nothing, as in fan-out; replaying once it is enabled again still works
+    // because no (canceled) delivery was left behind to make those messages look delivered.
+    if (endpoint.disabled) return 0;
+    const params: unknown[] = [endpoint.appId];
+    const candidates = this.db.all<{ id: string; event_type: string; channels: string | null }>(
+      `SELECT m.id, m.event_type, m.channels FROM messages m
+       WHERE m.app_id = ?${rangeCondition('m.created_at', range, params)}
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND d.endpoint_id = ?)
+       ORDER BY m.id`,
+      ...params,
+      endpoint.id,
+    );
+    let count = 0;
+    const insert = this.db.stmt(INSERT_DELIVERY);
+    for (const m of candidates) {
+      const channels = m.channels === null ? null : (JSON.parse(m.channels) as string[]);
+      if (!endpointAccepts(endpoint, { eventType: m.event_type, channels })) continue;
+      insert.run(newPendingRow(endpoint.appId, m.id, endpoint.id, TriggerType.Scheduled, now));
+      count += 1;
+    }
+    return count;
+  }
+
+  private requireEndpoint(endpointId: string) {
+    const row = this.db.get<EndpointRow>('SELECT * FROM endpoints WHERE id = ?', endpointId);
+    if (!row) throw new NotFoundError('endpoint');
+    return toEndpoint(row);
+  }
+}
+
+function newPendingRow(appId: string, msgId: string, endpointId: string, trigger: TriggerType, now: number): DeliveryRow {
+  return {
+    id: newId('dlv', now),
+    app_id: appId,
+    msg_id: msgId,
+    endpoint_id: endpointId,
+    status: 'pending',
+    trigger,
+    attempt_count: 0,
+    next_attempt_at: now,
+    lease_owner: null,
+    lease_until: null,
+    created_at: now,
+    updated_at: now,
+  };
+}

@@ -1,0 +1,198 @@
+import { NotFoundError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Message } from '../../core/types.js';
+import { endpointAccepts, type EndpointFilter } from '../endpoint-filter.js';
+import type { MessageInput } from '../store.js';
+import type { WorkSignal } from '../work-signal.js';
+import { isConstraintError, type SqliteDb } from './database.js';
+import { type MessageRow, toJsonOrNull, toMessage } from './rows.js';
+
+interface Written {
+  message: Message;
+  created: boolean;
+  deliveries: number;
+}
+
+type Result = { ok: Written } | { error: unknown };
+
+interface Queued {
+  input: MessageInput;
+  now: number;
+  resolve: (result: { message: Message; created: boolean }) => void;
+  reject: (error: unknown) => void;
+}
+
+type FanoutEndpoint = EndpointFilter & { id: string; uid: string | null };
+
+/** What to write for one input, decided by reads alone: an earlier message, or the new one's targets. */
+type Plan = { existing: Message } | { targets: FanoutEndpoint[] };
+
+/** An application's endpoints, loaded once per batch; `null`: no such application. */
+type EndpointCache = Map<string, FanoutEndpoint[] | null>;
+
+const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at)
+  VALUES (@id, @app_id, @event_type, @event_id, @channels, @payload, @created_at)`;
+const INSERT_DELIVERY = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
+    next_attempt_at, lease_owner, lease_until, created_at, updated_at)
+  VALUES (?, ?, ?, ?, 'pending', 0, 0, ?, NULL, NULL, ?, ?)`;
+
+/**
+ * At most this many messages per transaction, so that a burst of queued calls does not hold the
+ * event loop (and the write lock) for long; the rest go in the next turn.
+ */
+const MAX_BATCH_MESSAGES = 1_000;
+
+/**
+ * Writes messages with their fan-out in group commits. Calls that arrive during one event-loop
+ * turn are queued and written in one transaction on the next `setImmediate`, and each caller's
+ * promise settles after that commit: one commit per batch instead of one per message is what
+ * makes 64 concurrent API clients cheap.
+ *
+ * Why `setImmediate` and not `queueMicrotask`: HTTP requests are parsed in separate I/O callbacks
+ * of the same poll phase; a microtask would flush after each of them (batches of one), while the
+ * check phase runs once after all of them.
+ *
+ * A bad input (unknown application or endpoint) must fail alone. Each input is first planned by
+ * reads only, and refused before it writes anything; so the batch needs no SAVEPOINT per input
+ * (measured: they cost ~40% of the throughput).
+ */
+export class SqliteMessageWriter {
+  private queue: Queued[] = [];
+  private flushScheduled = false;
+  private readonly writeBatch: (batch: Queued[]) => Result[];
+
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly work: WorkSignal,
+  ) {
+    this.writeBatch = db.transaction((batch: Queued[]): Result[] => {
+      const cache: EndpointCache = new Map();
+      return batch.map((item) => {
+        let plan: Plan;
+        try {
+          plan = this.plan(item.input, cache);
+        } catch (error) {
+          return { error };
+        }
+        if ('existing' in plan) return { ok: { message: plan.existing, created: false, deliveries: 0 } };
+        // A throw past this point aborts (rolls back) the whole batch; see writeOrRetry().
+        return { ok: this.write(item, plan.targets) };
+      });
+    });
+  }
+
+  create(input: MessageInput, now: number): Promise<{ message: Message; created: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, now, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  /** Writes everything queued now (`close()` calls it so that no accepted call is dropped). */
+  drain(): void {
+    while (this.queue.length > 0) this.flushBatch();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushBatch();
+      // A burst larger than one batch: go on after letting I/O in.
+      if (this.queue.length > 0) this.scheduleFlush();
+    });
+  }
+
+  private flushBatch(): void {
+    const batch = this.queue.splice(0, MAX_BATCH_MESSAGES);
+    if (batch.length === 0) return;
+    const results = this.writeOrRetry(batch);
+    if (results.some((r) => 'ok' in r && r.ok.deliveries > 0)) this.work.emit();
+    results.forEach((r, i) => {
+      if ('ok' in r) batch[i].resolve({ message: r.ok.message, created: r.ok.created });
+      else batch[i].reject(r.error);
+    });
+  }
+
+  private writeOrRetry(batch: Queued[]): Result[] {
+    try {
+      return this.writeBatch(batch);
+    } catch (error) {
+      // Nothing of the batch was written. A constraint that no plan foresaw belongs to one input:
+      // retry each alone so that it fails alone. Anything else (disk full, lock timeout) would hit
+      // every input the same way, and retrying one by one would only multiply the wait.
+      if (batch.length === 1 || !isConstraintError(error)) return batch.map(() => ({ error }));
+      return batch.map((item) => {
+        try {
+          return this.writeBatch([item])[0];
+        } catch (itemError) {
+          return { error: itemError };
+        }
+      });
+    }
+  }
+
+  /** Reads only: throws for a refused input, finds an earlier message with the same eventId. */
+  private plan(input: MessageInput, cache: EndpointCache): Plan {
+    const endpoints = this.loadEndpoints(input.appId, cache);
+    if (endpoints === null) throw new NotFoundError('application');
+    if (input.eventId != null) {
+      // Also sees a message written earlier in this same batch.
+      const existing = this.db.get<MessageRow>(
+        'SELECT * FROM messages WHERE app_id = ? AND event_id = ?',
+        input.appId,
+        input.eventId,
+      );
+      if (existing) return { existing: toMessage(existing) };
+    }
+    const only = input.onlyEndpointId;
+    if (only === undefined) {
+      const message = { eventType: input.eventType, channels: input.channels ?? null };
+      return { targets: endpoints.filter((e) => endpointAccepts(e, message)) };
+    }
+    const endpoint = endpoints.find((e) => e.id === only) ?? endpoints.find((e) => e.uid === only);
+    if (!endpoint) throw new NotFoundError('endpoint');
+    return { targets: [endpoint] }; // send-example: this endpoint, whatever its filters
+  }
+
+  private write({ input, now }: Queued, targets: FanoutEndpoint[]): Written {
+    const row: MessageRow = {
+      id: newId('msg', now),
+      app_id: input.appId,
+      event_type: input.eventType,
+      event_id: input.eventId ?? null,
+      channels: toJsonOrNull(input.channels),
+      payload: input.payload,
+      created_at: now,
+    };
+    this.db.run(INSERT_MESSAGE, row);
+    const insertDelivery = this.db.stmt(INSERT_DELIVERY);
+    for (const endpoint of targets) {
+      insertDelivery.run(newId('dlv', now), row.app_id, row.id, endpoint.id, now, now, now);
+    }
+    return { message: toMessage(row), created: true, deliveries: targets.length };
+  }
+
+  private loadEndpoints(appId: string, cache: EndpointCache): FanoutEndpoint[] | null {
+    let endpoints = cache.get(appId);
+    if (endpoints !== undefined) return endpoints;
+    const app = this.db.get<{ id: string }>('SELECT id FROM applications WHERE id = ?', appId);
+    endpoints = app
+      ? this.db
+          .all<{ id: string; uid: string | null; disabled: number; event_types: string | null; channels: string | null }>(
+            'SELECT id, uid, disabled, event_types, channels FROM endpoints WHERE app_id = ?',
+            appId,
+          )
+          .map((r) => ({
+            id: r.id,
+            uid: r.uid,
+            disabled: r.disabled === 1,
+            eventTypes: r.event_types === null ? null : (JSON.parse(r.event_types) as string[]),
+            channels: r.channels === null ? null : (JSON.parse(r.channels) as string[]),
+          }))
+      : null;
+    cache.set(appId, endpoints);
+    return endpoints;
+  }
+}

@@ -1,0 +1,39 @@
+import { NotFoundError } from '../../core/errors.js';
+import type { Message } from '../../core/types.js';
+import type { MessageQuery, Page } from '../store.js';
+import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
+import type { SqliteDb } from './database.js';
+import { cursorCondition, planPage, toPage } from './paging.js';
+import { type MessageRow, toMessage } from './rows.js';
+
+// Svix lets a message be addressed by its eventId too; the id wins when both match.
+const SELECT_BY_REF = `SELECT * FROM messages WHERE app_id = @appId AND id = @ref
+  UNION ALL SELECT * FROM messages WHERE app_id = @appId AND event_id = @ref LIMIT 1`;
+
+/** Reading messages. Writing them (with fan-out, in group commits) is `SqliteMessageWriter`. */
+export class SqliteMessages {
+  constructor(private readonly db: SqliteDb) {}
+
+  /** By id, or by the eventId the sender gave it. */
+  get(appId: string, ref: string): Message | null {
+    const row = this.db.get<MessageRow>(SELECT_BY_REF, { appId, ref });
+    return row ? toMessage(row) : null;
+  }
+
+  list(appId: string, query: MessageQuery): Page<Message> {
+    const plan = planPage(query, 'descending');
+    const params: unknown[] = [appId];
+    const filters =
+      messageFilterCondition('m', query, params) +
+      beforeAfterCondition('m.created_at', query, params) +
+      cursorCondition(plan, 'm.id', params);
+    const sql = `SELECT * FROM messages m WHERE m.app_id = ?${filters} ORDER BY m.id ${plan.sql} LIMIT ?`;
+    const rows = this.db.all<MessageRow>(sql, ...params, plan.fetch);
+    return toPage(rows.map(toMessage), plan, (m) => m.id);
+  }
+
+  expungeContent(appId: string, msgId: string): void {
+    const { changes } = this.db.run('UPDATE messages SET payload = NULL WHERE app_id = ? AND id = ?', appId, msgId);
+    if (changes === 0) throw new NotFoundError('message');
+  }
+}

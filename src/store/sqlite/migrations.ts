@@ -1,0 +1,166 @@
+import type Database from 'better-sqlite3';
+
+/** One forward-only schema change. Never edit a released migration: add the next one. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Conventions: times are INTEGER epoch ms, booleans 0/1, lists and maps TEXT JSON.
+ * Foreign keys cascade along one chain (application → endpoints and messages → deliveries →
+ * attempts); the denormalized app_id/msg_id/endpoint_id copies on deliveries and attempts carry
+ * no foreign key, because every foreign key costs a child lookup (an index) per deleted parent.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE applications (
+  id TEXT PRIMARY KEY,
+  uid TEXT UNIQUE,
+  name TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  throttle_rate INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE event_types (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  archived INTEGER NOT NULL,
+  deprecated INTEGER NOT NULL,
+  feature_flag TEXT,
+  schemas TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE endpoints (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+  uid TEXT,
+  url TEXT NOT NULL,
+  description TEXT NOT NULL,
+  event_types TEXT,
+  channels TEXT,
+  disabled INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  throttle_rate INTEGER,
+  headers TEXT NOT NULL,
+  secrets TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (app_id, uid)
+);
+CREATE INDEX endpoints_app ON endpoints (app_id, id);
+
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+  event_type TEXT NOT NULL,
+  event_id TEXT,
+  channels TEXT,
+  payload TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX messages_app ON messages (app_id, id);
+CREATE UNIQUE INDEX messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
+
+-- The queue. The two partial indexes hold only the rows a claim looks for (pending, sending),
+-- so claiming costs the same with ten rows or ten million finished ones.
+CREATE TABLE deliveries (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL,
+  msg_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  trigger INTEGER NOT NULL,
+  attempt_count INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID; -- small rows looked up by id: one b-tree instead of a table plus its id index
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_lease ON deliveries (lease_until) WHERE status = 'sending';
+CREATE INDEX deliveries_msg ON deliveries (msg_id, endpoint_id);
+CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, msg_id);
+
+CREATE TABLE attempts (
+  id TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+  app_id TEXT NOT NULL,
+  msg_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  status TEXT NOT NULL,
+  response_status_code INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  response_duration_ms INTEGER NOT NULL,
+  request_headers TEXT NOT NULL,
+  trigger INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX attempts_delivery ON attempts (delivery_id);
+CREATE INDEX attempts_msg ON attempts (msg_id, id);
+CREATE INDEX attempts_endpoint ON attempts (endpoint_id, id);
+
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  app_id TEXT REFERENCES applications(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER
+);
+CREATE INDEX tokens_app ON tokens (app_id);
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE idempotency (
+  key TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  status_code INTEGER,
+  body TEXT,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`,
+  },
+];
+
+/**
+ * Applies the migrations that `schema_migrations` does not list, in one transaction: a crash
+ * half-way leaves the schema as it was. Refuses a database that a newer hookd has migrated.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const applyMissing = db.transaction(() => {
+    const rows = db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
+    const applied = new Set(rows.map((r) => r.version));
+    const newest = Math.max(0, ...migrations.map((m) => m.version));
+    const unknown = [...applied].filter((v) => v > newest);
+    if (unknown.length > 0) {
+      throw new Error(`database schema version ${Math.max(...unknown)} is newer than this hookd knows (${newest})`);
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+    }
+  });
+  // IMMEDIATE: two processes starting at once must not both see version 0 and both apply it.
+  applyMissing.immediate();
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStoreSuite } from '../store.suite.js';
+import { MIGRATIONS } from './migrations.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hookd-sqlite-'));
+let n = 0;
+const newPath = () => join(dir, `store-${++n}.db`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+runStoreSuite('sqlite', async () => SqliteStore.open(newPath()));
+
+describe('SqliteStore specifics', () => {
+  it('keeps committed data across close and reopen', async () => {
+    const path = newPath();
+    const first = SqliteStore.open(path);
+    await first.migrate();
+    const app = await first.createApplication({ name: 'Acme' }, 1);
+    // Not awaited before close: close() still writes the queued group commit.
+    const pending = first.createMessage({ appId: app.id, eventType: 't', payload: '{}' }, 2);
+    await first.close();
+    const { message } = await pending;
+
+    const second = SqliteStore.open(path);
+    await second.migrate();
+    expect(await second.getApplication(app.id)).toEqual(app);
+    expect(await second.getMessage(app.id, message.id)).toEqual(message);
+    await second.close();
+  });
+
+  it('migrates once: a second migrate() is a no-op, and the file is in WAL mode', async () => {
+    const path = newPath();
+    const store = SqliteStore.open(path);
+    await store.migrate();
+    await store.migrate();
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('refuses a database migrated by a newer hookd', async () => {
+    const path = newPath();
+    const store = SqliteStore.open(path);
+    await store.migrate();
+    await store.close();
+    const db = new Database(path);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('future');
+    db.close();
+    const again = SqliteStore.open(path);
+    await expect(again.migrate()).rejects.toThrow(/newer/);
+    await again.close();
+  });
+
+  it('fails only the input whose write breaks a constraint that no check foresaw', async () => {
+    const store = SqliteStore.open(':memory:');
+    await store.migrate();
+    const app = await store.createApplication({ name: 'a' }, 1);
+    const input = (eventType: string | null) => ({ appId: app.id, eventType: eventType as string, payload: '{}' });
+    // A null event type passes the plan (reads only) and breaks NOT NULL on insert: the batch
+    // rolls back and is retried input by input.
+    const results = await Promise.allSettled([input('a'), input(null), input('c')].map((i) => store.createMessage(i, 2)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.listMessages(app.id, { limit: 10 })).data.map((m) => m.eventType)).toEqual(['c', 'a']);
+    await store.close();
+  });
+
+  it('splits a burst larger than one group commit into several, losing nothing', async () => {
+    const store = SqliteStore.open(':memory:');
+    await store.migrate();
+    const app = await store.createApplication({ name: 'a' }, 1);
+    await store.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, 1);
+    const burst = Array.from({ length: 2_500 }, () => store.createMessage({ appId: app.id, eventType: 't', payload: '{}' }, 2));
+    expect(new Set((await Promise.all(burst)).map((r) => r.message.id)).size).toBe(2_500);
+    expect(await store.claimDeliveries('w', 5_000, 1_000, 2)).toHaveLength(2_500);
+    await store.close();
+  });
+
+  it('works in memory', async () => {
+    const store = SqliteStore.open(':memory:');
+    await store.migrate();
+    expect((await store.createApplication({ name: 'm' }, 1)).name).toBe('m');
+    await store.close();
+  });
+});

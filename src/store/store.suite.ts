@@ -1,0 +1,28 @@
+import { describe } from 'vitest';
+import type { Store } from './store.js';
+import { describeApplications, describeEventTypes } from './suite/applications.suite.js';
+import { describeAttempts } from './suite/attempts.suite.js';
+import { describeAuth } from './suite/auth.suite.js';
+import { describeEndpoints } from './suite/endpoints.suite.js';
+import { setUpStore } from './suite/fixtures.suite.js';
+import { describeMessages } from './suite/messages.suite.js';
+import { describeQueue } from './suite/queue.suite.js';
+
+/**
+ * The conformance suite of the `Store` interface: every backend's test file calls it with a
+ * factory of fresh, empty stores, and must pass it unchanged. It tests through the interface only
+ * (no SQL, no backend internals), with times passed in from a fixed clock. The suite calls
+ * `migrate()` itself and `close()` after each test.
+ */
+export function runStoreSuite(name: string, makeStore: () => Promise<Store>): void {
+  describe(`Store conformance: ${name}`, () => {
+    const ctx = setUpStore(makeStore);
+    describeApplications(ctx);
+    describeEventTypes(ctx);
+    describeEndpoints(ctx);
+    describeMessages(ctx);
+    describeQueue(ctx);
+    describeAttempts(ctx);
+    describeAuth(ctx);
+  });
+}

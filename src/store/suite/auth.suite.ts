@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { createApp, type SuiteContext, T0 } from './fixtures.suite.js';
+
+const MINUTE_MS = 60_000;
+
+export function describeAuth(ctx: SuiteContext): void {
+  describe('tokens and settings', () => {
+    it('stores tokens by hash and returns them whatever their expiry', async () => {
+      const app = await createApp(ctx.store);
+      const admin = { id: newId('tok'), hash: 'hash-admin', appId: null, createdAt: T0, expiresAt: null };
+      const expired = { id: newId('tok'), hash: 'hash-app', appId: app.id, createdAt: T0, expiresAt: T0 - 1 };
+      await ctx.store.createToken(admin);
+      await ctx.store.createToken(expired);
+      expect(await ctx.store.findTokenByHash('hash-admin')).toEqual(admin);
+      expect(await ctx.store.findTokenByHash('hash-app')).toEqual(expired);
+      expect(await ctx.store.findTokenByHash('nope')).toBeNull();
+      await expect(ctx.store.createToken({ ...admin, id: newId('tok') })).rejects.toBeInstanceOf(ConflictError);
+      await expect(
+        ctx.store.createToken({ id: newId('tok'), hash: 'h3', appId: 'app_nope', createdAt: T0, expiresAt: null }),
+      ).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('gets and overwrites settings', async () => {
+      expect(await ctx.store.getSetting('admin_token_hash')).toBeNull();
+      await ctx.store.setSetting('admin_token_hash', 'one');
+      await ctx.store.setSetting('admin_token_hash', 'two');
+      await ctx.store.setSetting('other', '');
+      expect(await ctx.store.getSetting('admin_token_hash')).toBe('two');
+      expect(await ctx.store.getSetting('other')).toBe('');
+    });
+  });
+
+  describe('idempotency', () => {
+    const expiresAt = T0 + MINUTE_MS;
+
+    it('goes new → running → done, and replays the stored response', async () => {
+      expect(await ctx.store.beginIdempotency('k', T0, expiresAt)).toEqual({ state: 'new' });
+      expect(await ctx.store.beginIdempotency('k', T0 + 1, expiresAt + 1)).toEqual({ state: 'running' });
+      await ctx.store.completeIdempotency('k', { statusCode: 202, body: '{"id":"msg_1"}' });
+      expect(await ctx.store.beginIdempotency('k', T0 + 2, expiresAt + 2)).toEqual({
+        state: 'done',
+        response: { statusCode: 202, body: '{"id":"msg_1"}' },
+      });
+      expect(await ctx.store.beginIdempotency('other', T0, expiresAt)).toEqual({ state: 'new' });
+    });
+
+    it('starts over once the key expired or was abandoned', async () => {
+      await ctx.store.beginIdempotency('k', T0, expiresAt);
+      await ctx.store.completeIdempotency('k', { statusCode: 200, body: '{}' });
+      expect(await ctx.store.beginIdempotency('k', expiresAt, expiresAt + MINUTE_MS)).toEqual({ state: 'new' });
+      expect(await ctx.store.beginIdempotency('k', expiresAt + 1, expiresAt + MINUTE_MS)).toEqual({ state: 'running' });
+
+      await ctx.store.beginIdempotency('j', T0, expiresAt);
+      await ctx.store.abandonIdempotency('j');
+      expect(await ctx.store.beginIdempotency('j', T0 + 1, expiresAt)).toEqual({ state: 'new' });
+    });
+
+    it('lets exactly one of many concurrent callers run', async () => {
+      const states = await Promise.all(
+        Array.from({ length: 20 }, () => ctx.store.beginIdempotency('race', T0, expiresAt)),
+      );
+      expect(states.filter((s) => s.state === 'new')).toHaveLength(1);
+      expect(states.filter((s) => s.state === 'running')).toHaveLength(19);
+    });
+  });
+}

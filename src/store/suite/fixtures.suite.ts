@@ -1,0 +1,107 @@
+import { afterEach, beforeEach } from 'vitest';
+import { newId } from '../../core/ids.js';
+import type { Application, Attempt, Endpoint } from '../../core/types.js';
+import type { ClaimedDelivery, DeliveryOutcome, EndpointInput, MessageInput, Page, Store } from '../store.js';
+
+/** The suite's clock: every test passes times relative to this instant. */
+export const T0 = 1_700_000_000_000;
+export const LEASE_MS = 30_000;
+
+export type MakeStore = () => Promise<Store>;
+
+/** The store of the running test: a fresh, migrated one per test, closed after it. */
+export interface SuiteContext {
+  readonly store: Store;
+}
+
+export function setUpStore(makeStore: MakeStore): SuiteContext {
+  let current: Store | null = null;
+  beforeEach(async () => {
+    current = await makeStore();
+    await current.migrate();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = null;
+  });
+  return {
+    get store(): Store {
+      if (!current) throw new Error('no store outside a test');
+      return current;
+    },
+  };
+}
+
+export function createApp(store: Store, uid: string | null = null, name = 'Acme'): Promise<Application> {
+  return store.createApplication({ name, uid }, T0);
+}
+
+export function endpointInput(overrides: Partial<EndpointInput> = {}): EndpointInput {
+  return { url: 'https://example.com/hook', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', ...overrides };
+}
+
+export function createEndpoint(store: Store, appId: string, overrides: Partial<EndpointInput> = {}): Promise<Endpoint> {
+  return store.createEndpoint(appId, endpointInput(overrides), T0);
+}
+
+export function messageInput(appId: string, overrides: Partial<MessageInput> = {}): MessageInput {
+  return { appId, eventType: 'invoice.paid', payload: '{"amount":100}', ...overrides };
+}
+
+/** The attempt a worker would record for a claimed delivery. */
+export function attemptFor(claimed: ClaimedDelivery, status: 'success' | 'fail', now: number): Attempt {
+  return {
+    id: newId('atmpt', now),
+    deliveryId: claimed.delivery.id,
+    appId: claimed.delivery.appId,
+    msgId: claimed.message.id,
+    endpointId: claimed.endpoint.id,
+    url: claimed.endpoint.url,
+    status,
+    responseStatusCode: status === 'success' ? 200 : 500,
+    response: status === 'success' ? 'ok' : 'boom',
+    responseDurationMs: 12,
+    requestHeaders: { 'webhook-id': claimed.message.id },
+    trigger: claimed.delivery.trigger,
+    createdAt: now,
+  };
+}
+
+export function outcomeFor(
+  claimed: ClaimedDelivery,
+  now: number,
+  result: Omit<DeliveryOutcome, 'attempt'>,
+): DeliveryOutcome {
+  return { attempt: attemptFor(claimed, result.status === 'success' ? 'success' : 'fail', now), ...result };
+}
+
+/** Follows `iterator` (or `prevIterator` when `backwards`) until `done`, one array per page. */
+export async function collectPages<T>(
+  fetchPage: (iterator: string | null) => Promise<Page<T>>,
+  first: string | null = null,
+  backwards = false,
+): Promise<T[][]> {
+  const pages: T[][] = [];
+  let iterator = first;
+  for (let guard = 0; guard < 1_000; guard++) {
+    const page = await fetchPage(iterator);
+    pages.push(page.data);
+    if (page.done) return pages;
+    iterator = backwards ? page.prevIterator : page.iterator;
+  }
+  throw new Error('paging did not end');
+}
+
+/** Counts the onWork signals of a store from now on. */
+export function countWork(store: Store): { readonly count: number; stop: () => void } {
+  let count = 0;
+  const stop = store.onWork(() => {
+    count += 1;
+  });
+  return {
+    get count() {
+      return count;
+    },
+    stop,
+  };
+}

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { startReceiver } from '../helpers/receiver.js';
+import { exited, spawnHookd, type HookdProcess } from '../helpers/hookd-process.js';
+import { TEST_ADMIN_TOKEN } from '../helpers/hookd.js';
+
+const MESSAGES = 1000;
+const dataDir = mkdtempSync(join(tmpdir(), 'hookd-crash-'));
+const env = {
+  HOOKD_DATA_DIR: dataDir,
+  HOOKD_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+  HOOKD_ALLOWED_NETWORKS: '127.0.0.0/8',
+  // Leases outlive the request timeout by a margin; a short timeout lets the restarted process
+  // take over the dead one's leases within seconds.
+  HOOKD_REQUEST_TIMEOUT_MS: '2000',
+};
+const processes: HookdProcess[] = [];
+
+afterAll(async () => {
+  for (const p of processes) p.child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function api(base: string, path: string, body: unknown): Promise<{ id: string }> {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string };
+}
+
+it('kill -9 with 1,000 messages in flight, then a restart: every message is delivered', async () => {
+  // A slow receiver keeps many requests in flight when the process dies.
+  const receiver = await startReceiver((_req, _n, res) => {
+    setTimeout(() => res.writeHead(200).end('ok'), 200);
+  });
+  const first = await spawnHookd(env);
+  processes.push(first);
+  const app = await api(first.url, '/app', { name: 'crash' });
+  await api(first.url, `/app/${app.id}/endpoint`, { url: receiver.url });
+
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < MESSAGES) {
+        next++;
+        ids.push((await api(first.url, `/app/${app.id}/msg`, { eventType: 'crash.test', payload: { n: next } })).id);
+      }
+    }),
+  );
+  first.child.kill('SIGKILL');
+  await exited(first.child);
+  const deliveredBeforeKill = new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size;
+  expect(ids).toHaveLength(MESSAGES);
+  expect(deliveredBeforeKill).toBeLessThan(MESSAGES);
+
+  const second = await spawnHookd(env);
+  processes.push(second);
+  const wanted = new Set(ids);
+  await receiver.waitFor((reqs) => new Set(reqs.map((r) => String(r.headers['webhook-id']))).size >= MESSAGES, 60_000);
+  const arrived = receiver.requests.map((r) => String(r.headers['webhook-id']));
+  expect(new Set(arrived)).toEqual(wanted);
+  const duplicates = arrived.length - wanted.size;
+  console.log(`crash test: ${deliveredBeforeKill} delivered before kill -9, ${duplicates} duplicate deliveries after restart`);
+  second.child.kill('SIGTERM');
+  await exited(second.child);
+  await receiver.close();
+});

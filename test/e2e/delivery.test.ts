@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Svix, MessageStatus } from 'svix';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { startTestHookd, TEST_ADMIN_TOKEN, type TestHookd } from '../helpers/hookd.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(respond: Parameters<typeof startReceiver>[0], ...args: Parameters<typeof startTestHookd>) {
+  const hookd = await startTestHookd(...args);
+  const receiver = await startReceiver(respond);
+  cleanups.push(() => hookd.stop(), () => receiver.close());
+  const svix = new Svix(TEST_ADMIN_TOKEN, { serverUrl: hookd.url });
+  const app = await svix.application.create({ name: 'delivery' });
+  return { hookd, receiver, svix, app };
+}
+
+/** The delivery state of a message to its one endpoint, once its first attempt is recorded. */
+async function destinationAfterAttempts(svix: Svix, appId: string, msgId: string, attempts = 1) {
+  await expect.poll(async () => (await svix.messageAttempt.listByMsg(appId, msgId)).data.length, { timeout: 10_000 }).toBe(attempts);
+  const [destination] = (await svix.messageAttempt.listAttemptedDestinations(appId, msgId)).data;
+  const [attempt] = (await svix.messageAttempt.listByMsg(appId, msgId)).data;
+  return { destination, attempt };
+}
+
+describe('delivery outcomes', () => {
+  it('410 Gone fails the delivery and disables the endpoint', async () => {
+    const { svix, app, receiver } = await setup(() => 410);
+    const endpoint = await svix.endpoint.create(app.id, { url: receiver.url });
+    const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: {} });
+    const { destination } = await destinationAfterAttempts(svix, app.id, msg.id);
+    expect(destination.status).toBe(MessageStatus.Fail);
+    await expect.poll(async () => (await svix.endpoint.get(app.id, endpoint.id)).disabled).toBe(true);
+  });
+
+  it('a timeout is a failed attempt with no status, retried no sooner than 60 s later', async () => {
+    const { svix, app, receiver } = await setup(
+      (_req, _n, res) => void setTimeout(() => res.writeHead(200).end(), 2_000),
+      { requestTimeoutMs: 200 },
+    );
+    await svix.endpoint.create(app.id, { url: receiver.url });
+    const before = Date.now();
+    const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: {} });
+    const { destination, attempt } = await destinationAfterAttempts(svix, app.id, msg.id);
+    expect(attempt.responseStatusCode).toBe(0);
+    expect(attempt.status).toBe(MessageStatus.Fail);
+    expect(destination.status).toBe(MessageStatus.Pending);
+    expect(destination.nextAttempt!.getTime()).toBeGreaterThanOrEqual(before + 60_000);
+  });
+
+  it('honours Retry-After on a 429', async () => {
+    const { svix, app, receiver } = await setup((_req, _n, res) => void res.writeHead(429, { 'retry-after': '600' }).end());
+    await svix.endpoint.create(app.id, { url: receiver.url });
+    const before = Date.now();
+    const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: {} });
+    const { destination, attempt } = await destinationAfterAttempts(svix, app.id, msg.id);
+    expect(attempt.responseStatusCode).toBe(429);
+    expect(destination.nextAttempt!.getTime()).toBeGreaterThanOrEqual(before + 600_000);
+  });
+
+  it('does not follow redirects: a 302 is a failed attempt', async () => {
+    const target = await startReceiver();
+    cleanups.push(() => target.close());
+    const { svix, app, receiver } = await setup((_req, _n, res) => void res.writeHead(302, { location: target.url }).end());
+    await svix.endpoint.create(app.id, { url: receiver.url });
+    const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: {} });
+    const { attempt } = await destinationAfterAttempts(svix, app.id, msg.id);
+    expect(attempt.responseStatusCode).toBe(302);
+    expect(attempt.status).toBe(MessageStatus.Fail);
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('refuses at send time a host name that resolves to a loopback address, without connecting', async () => {
+    const lookups: string[] = [];
+    const { svix, app, receiver } = await setup(() => 200, { allowedNetworks: [] }, {
+      resolve: async (hostname) => {
+        lookups.push(hostname);
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+    });
+    const port = new URL(receiver.url).port;
+    await svix.endpoint.create(app.id, { url: `http://hooks.customer.test:${port}/in` });
+    const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: {} });
+    const { attempt } = await destinationAfterAttempts(svix, app.id, msg.id);
+    expect(lookups).toContain('hooks.customer.test');
+    expect(attempt.status).toBe(MessageStatus.Fail);
+    expect(attempt.responseStatusCode).toBe(0);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('sends the endpoint headers and records them with credentials redacted', async () => {
+    const { svix, app, receiver } = await setup(() => 200);
+    const endpoint = await svix.endpoint.create(app.id, { url: receiver.url });
+    await svix.endpoint.setHeaders(app.id, endpoint.id, { headers: { 'X-Team': 'billing', Authorization: 'Bearer s3cret' } });
+    const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: { x: 1 } });
+    await receiver.waitFor((reqs) => reqs.length === 1);
+    expect(receiver.requests[0].headers['x-team']).toBe('billing');
+    expect(receiver.requests[0].headers.authorization).toBe('Bearer s3cret');
+    expect(receiver.requests[0].body).toBe('{"x":1}');
+    const { attempt } = await destinationAfterAttempts(svix, app.id, msg.id);
+    expect(attempt.status).toBe(MessageStatus.Success);
+  });
+
+  it('a graceful stop finishes the requests in flight and records them', async () => {
+    const { hookd, svix, app, receiver } = await setup((_req, _n, res) => void setTimeout(() => res.writeHead(200).end(), 300));
+    await svix.endpoint.create(app.id, { url: receiver.url });
+    await Promise.all(Array.from({ length: 20 }, () => svix.message.create(app.id, { eventType: 'a.b', payload: {} })));
+    await receiver.waitFor((reqs) => reqs.length === 20);
+    // The receiver holds each response for 300 ms: all 20 are in flight now.
+    await hookd.engine!.stop();
+    const attempts = await hookd.store.listAttempts(app.id, { limit: 250 });
+    expect(attempts.data).toHaveLength(20);
+    expect(attempts.data.every((a) => a.status === 'success')).toBe(true);
+  });
+});

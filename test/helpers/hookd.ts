@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { startHookd, type Hookd, type StartOptions } from '../../src/server/hookd.js';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface TestHookd extends Hookd {
+  url: string;
+  config: Config;
+  /** Stops hookd and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole hookd (API and delivery engine) in this process on a fresh SQLite file, on a free
+ * loopback port, with loopback endpoints allowed.
+ */
+export async function startTestHookd(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestHookd> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hookd-test-'));
+  const config: Config = {
+    ...loadConfig({ argv: [], env: {}, cwd: dataDir }),
+    port: 0,
+    dataDir,
+    adminToken: TEST_ADMIN_TOKEN,
+    allowedNetworks: ['127.0.0.0/8'],
+    ...overrides,
+  };
+  const hookd = await startHookd(config, options);
+  return {
+    ...hookd,
+    url: hookd.url ?? '',
+    config,
+    async stop() {
+      await hookd.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

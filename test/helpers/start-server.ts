@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, sqlitePath, type Config } from '../../src/config/config.js';
+import { buildApp } from '../../src/server/app.js';
+import { ensureAdminToken } from '../../src/server/auth.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+
+export interface TestServer {
+  /** Base URL, e.g. `http://127.0.0.1:54321` (no trailing slash). */
+  url: string;
+  /** An admin token for `Authorization: Bearer`. */
+  token: string;
+  store: Store;
+  config: Config;
+  app: FastifyInstance;
+  /** Stops the server, closes the store and removes the temporary data directory. */
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** The clock the API uses (default `Date.now`). */
+  now?: () => number;
+}
+
+/**
+ * The HTTP API alone (no delivery engine) on a fresh SQLite file in a temporary directory,
+ * listening on a free loopback port. Without `adminToken` in `overrides`, the admin token is
+ * generated and stored hashed, as at a first start.
+ */
+export async function startTestServer(overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hookd-api-test-'));
+  const config: Config = { ...loadConfig({ argv: [], env: {}, cwd: dataDir }), dataDir, port: 0, ...overrides };
+  const store = SqliteStore.open(sqlitePath(config));
+  await store.migrate();
+  const token = config.adminToken ?? (await ensureAdminToken(store))!;
+  const app = await buildApp({ config, store, now: options.now });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    store,
+    config,
+    app,
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
