@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config/config.js';
-import { createApiToken } from '../server/auth.js';
+import { createApiToken } from '../http/api-tokens.js';
 import { openStore } from '../store/open-store.js';
 
 /** `hookd token create [--app APP] [--expires-in SECONDS] [config flags]`: prints a new token. */

@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Application } from '../core/types.js';
-import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../server/pagination.js';
-import { NoContent, withErrors } from '../server/schema-types.js';
+import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { NoContent, withErrors } from '../http/schema-types.js';
 import type { ApplicationInput } from '../store/store.js';
 import { isApplicationId, requireApplication, type OutboundDeps, type TypedApp } from './context.js';
 import { AppParams } from './params.js';

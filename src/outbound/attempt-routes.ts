@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { NotFoundError } from '../core/errors.js';
-import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../server/pagination.js';
-import { NoContent, withErrors } from '../server/schema-types.js';
+import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { NoContent, withErrors } from '../http/schema-types.js';
 import type { AttemptQuery, Page } from '../store/store.js';
 import type { Attempt } from '../core/types.js';
 import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';

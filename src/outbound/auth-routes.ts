@@ -1,5 +1,5 @@
-import { createApiToken } from '../server/auth.js';
-import { withErrors } from '../server/schema-types.js';
+import { createApiToken } from '../http/api-tokens.js';
+import { withErrors } from '../http/schema-types.js';
 import { toApplicationInput } from './application-routes.js';
 import { getOrCreateApplication, type OutboundDeps, type TypedApp } from './context.js';
 import { AppParams } from './params.js';

@@ -1,6 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { withErrors } from '../server/schema-types.js';
+import { withErrors } from '../http/schema-types.js';
 import type { TimeRange } from '../store/store.js';
 import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
 import { EndpointStats, RecoverIn, RecoverOut, StatsQuery, EventExampleIn } from './endpoint-schemas.js';

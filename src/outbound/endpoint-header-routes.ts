@@ -1,4 +1,4 @@
-import { NoContent, withErrors } from '../server/schema-types.js';
+import { NoContent, withErrors } from '../http/schema-types.js';
 import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
 import { checkHeaders, mergeHeaders, splitSensitive } from './endpoint-headers.js';
 import { EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn } from './endpoint-schemas.js';

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { generateSecret } from '../core/signing.js';
-import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../server/pagination.js';
-import { NoContent, withErrors } from '../server/schema-types.js';
+import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { NoContent, withErrors } from '../http/schema-types.js';
 import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
 import { toNewEndpoint, toPatched, toReplacement } from './endpoint-input.js';
 import { EndpointIn, EndpointOut, EndpointPatch, EndpointUpdate } from './endpoint-schemas.js';

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Nullable, StringMap } from '../server/schema-types.js';
+import { Nullable, StringMap } from '../http/schema-types.js';
 import { ChannelName, DateTime, EventTypeName, Metadata, Uid } from './schemas.js';
 
 /** TypeBox schemas of Svix's endpoint models: EndpointIn/Update/Patch/Out, headers, secrets, recovery. */

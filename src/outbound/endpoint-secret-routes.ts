@@ -1,6 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import { generateSecret, isValidSecret } from '../core/signing.js';
-import { NoContent, withErrors } from '../server/schema-types.js';
+import { NoContent, withErrors } from '../http/schema-types.js';
 import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
 import { EndpointSecretOut, EndpointSecretRotateIn } from './endpoint-schemas.js';
 import { EndpointParams } from './params.js';

@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { EventType } from '../core/types.js';
-import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../server/pagination.js';
-import { NoContent, withErrors } from '../server/schema-types.js';
+import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { NoContent, withErrors } from '../http/schema-types.js';
 import type { EventTypeInput } from '../store/store.js';
 import type { OutboundDeps, TypedApp } from './context.js';
 import { EventTypeParams } from './params.js';

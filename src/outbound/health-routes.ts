@@ -1,4 +1,4 @@
-import { NoContent } from '../server/schema-types.js';
+import { NoContent } from '../http/schema-types.js';
 import type { TypedApp } from './context.js';
 
 /** `GET/HEAD /api/v1/health`: 204 while the process serves requests. No token needed. */

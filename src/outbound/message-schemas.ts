@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Nullable } from '../server/schema-types.js';
+import { Nullable } from '../http/schema-types.js';
 import { ApplicationIn, ChannelName, DateTime, EventTypeName, Payload, Uid } from './schemas.js';
 
 /** TypeBox schemas of Svix's message and attempt models. */

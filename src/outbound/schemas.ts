@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { JsonObject, Nullable, StringMap } from '../server/schema-types.js';
+import { JsonObject, Nullable, StringMap } from '../http/schema-types.js';
 
 /**
  * TypeBox schemas of the Svix API v1 models (same names, fields, patterns and limits as Svix's

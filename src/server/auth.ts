@@ -1,15 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { ForbiddenError, UnauthorizedError } from '../core/errors.js';
-import { newId, randomToken } from '../core/ids.js';
+import { ADMIN_TOKEN_SETTING, hashToken } from '../http/api-tokens.js';
 import type { Store } from '../store/store.js';
-
-/** The setting that holds the SHA-256 (hex) of the generated admin token. */
-export const ADMIN_TOKEN_SETTING = 'admin_token_sha256';
-const ADMIN_TOKEN_PREFIX = 'sk_';
-const APP_TOKEN_PREFIX = 'appsk_';
-const TOKEN_RANDOM_LENGTH = 32;
 
 /** Who is calling: the hash of their token (it scopes idempotency keys) and the app they are limited to. */
 export interface AuthContext {
@@ -23,42 +17,6 @@ declare module 'fastify' {
     /** Set by the auth hook on every authenticated route. */
     auth: AuthContext | null;
   }
-}
-
-/** SHA-256 hex of a token: the only form in which tokens are stored or compared. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-/**
- * Makes sure an admin token exists when none is configured: at first start it generates one,
- * stores only its hash in the `admin_token_sha256` setting and returns the plaintext, which the
- * caller shows once. Later starts return `null`: the token cannot be recovered, only replaced.
- */
-export async function ensureAdminToken(store: Store): Promise<string | null> {
-  if ((await store.getSetting(ADMIN_TOKEN_SETTING)) !== null) return null;
-  const token = ADMIN_TOKEN_PREFIX + randomToken(TOKEN_RANDOM_LENGTH);
-  await store.setSetting(ADMIN_TOKEN_SETTING, hashToken(token));
-  return token;
-}
-
-/**
- * Creates an API token and stores its hash. `appId: null` makes an admin token; an app token
- * (`appsk_...`) reaches only that application. Returns the plaintext, which is never stored.
- */
-export async function createApiToken(
-  store: Store,
-  options: { appId: string | null; expiresAt: number | null; now: number },
-): Promise<string> {
-  const token = (options.appId === null ? ADMIN_TOKEN_PREFIX : APP_TOKEN_PREFIX) + randomToken(TOKEN_RANDOM_LENGTH);
-  await store.createToken({
-    id: newId('tok', options.now),
-    hash: hashToken(token),
-    appId: options.appId,
-    createdAt: options.now,
-    expiresAt: options.expiresAt,
-  });
-  return token;
 }
 
 /** Routes that answer without a token. */

@@ -6,7 +6,7 @@ import type { Resolver } from '../delivery/ssrf-guard.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { buildApp } from './app.js';
-import { ensureAdminToken } from './auth.js';
+import { ensureAdminToken } from '../http/api-tokens.js';
 
 export interface Hookd {
   /** The API's base URL, or null for a worker-only process. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken, ensureAdminToken, hashToken } from '../../src/server/auth.js';
+import { createApiToken, ensureAdminToken, hashToken } from '../../src/http/api-tokens.js';
 import { createApiClient, type ApiClient } from '../helpers/api-client.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 

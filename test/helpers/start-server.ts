@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, sqlitePath, type Config } from '../../src/config/config.js';
 import { buildApp } from '../../src/server/app.js';
-import { ensureAdminToken } from '../../src/server/auth.js';
+import { ensureAdminToken } from '../../src/http/api-tokens.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
