@@ -15,21 +15,7 @@ const CLAIM_KEY = `INSERT INTO idempotency (key, state, status_code, body, creat
 
 /** API tokens, server settings and idempotency keys. */
 export class SqliteAuth {
-  private readonly beginTx: (key: string, now: number, expiresAt: number) => IdempotencyState;
-
-  constructor(private readonly db: SqliteDb) {
-    // One write transaction around claim-or-read: another process cannot finish or take the key
-    // between the two statements.
-    this.beginTx = db.transaction((key: string, now: number, expiresAt: number): IdempotencyState => {
-      if (this.db.get(CLAIM_KEY, key, now, expiresAt)) return { state: 'new' };
-      const row = this.db.get<{ state: string; status_code: number | null; body: string | null }>(
-        'SELECT state, status_code, body FROM idempotency WHERE key = ?',
-        key,
-      )!;
-      if (row.state !== 'done') return { state: 'running' };
-      return { state: 'done', response: { statusCode: row.status_code ?? 0, body: row.body ?? '' } };
-    });
-  }
+  constructor(private readonly db: SqliteDb) {}
 
   createToken(token: ApiToken): void {
     try {
@@ -67,20 +53,34 @@ export class SqliteAuth {
     );
   }
 
-  beginIdempotency(key: string, now: number, expiresAt: number): IdempotencyState {
-    return this.beginTx(key, now, expiresAt);
+  /**
+   * Claim-or-read runs inside one (group-committed) write transaction: no other process can
+   * finish or take the key between the two statements.
+   */
+  beginIdempotency(key: string, now: number, expiresAt: number): Promise<IdempotencyState> {
+    return this.db.defer((): IdempotencyState => {
+      if (this.db.get(CLAIM_KEY, key, now, expiresAt)) return { state: 'new' };
+      const row = this.db.get<{ state: string; status_code: number | null; body: string | null }>(
+        'SELECT state, status_code, body FROM idempotency WHERE key = ?',
+        key,
+      )!;
+      if (row.state !== 'done') return { state: 'running' };
+      return { state: 'done', response: { statusCode: row.status_code ?? 0, body: row.body ?? '' } };
+    });
   }
 
-  completeIdempotency(key: string, response: StoredResponse): void {
-    this.db.run(
-      "UPDATE idempotency SET state = 'done', status_code = ?, body = ? WHERE key = ?",
-      response.statusCode,
-      response.body,
-      key,
-    );
+  completeIdempotency(key: string, response: StoredResponse): Promise<void> {
+    return this.db.defer(() => {
+      this.db.run(
+        "UPDATE idempotency SET state = 'done', status_code = ?, body = ? WHERE key = ?",
+        response.statusCode,
+        response.body,
+        key,
+      );
+    });
   }
 
-  abandonIdempotency(key: string): void {
-    this.db.run('DELETE FROM idempotency WHERE key = ?', key);
+  abandonIdempotency(key: string): Promise<void> {
+    return this.db.defer(() => void this.db.run('DELETE FROM idempotency WHERE key = ?', key));
   }
 }

@@ -227,9 +227,9 @@ export class SqliteStore implements Store {
     return this.auth.beginIdempotency(key, now, expiresAt);
   }
   async completeIdempotency(key: string, response: StoredResponse): Promise<void> {
-    this.auth.completeIdempotency(key, response);
+    return this.auth.completeIdempotency(key, response);
   }
   async abandonIdempotency(key: string): Promise<void> {
-    this.auth.abandonIdempotency(key);
+    return this.auth.abandonIdempotency(key);
   }
 }
