@@ -156,7 +156,12 @@ export class DeliveryEngine {
       trigger: delivery.trigger,
       createdAt: startedAt,
     };
-    this.outcomes.push(this.decide(attempt, result, delivery.attemptCount + 1, delivery.trigger));
+    // An expunged message can never be sent: it fails now instead of running out the schedule.
+    const outcome: DeliveryOutcome =
+      message.payload === null
+        ? { attempt, status: 'fail', nextAttemptAt: null }
+        : this.decide(attempt, result, delivery.attemptCount + 1, delivery.trigger);
+    this.outcomes.push(outcome);
     this.scheduleFlush();
     this.inFlight--;
     if (this.inFlight === 0 && this.idle) this.idle();

@@ -7,20 +7,16 @@ export const MAX_PAGE_LIMIT = 250;
 
 /**
  * The paging query parameters of every list route. `limit` above 250 is a 422 (not silently
- * clamped), so a client learns the cap instead of wondering where its rows went.
+ * clamped), so a client learns the cap instead of wondering where its rows went. Every list
+ * takes `order`; its default is the list's own (see PageQuery).
  */
 export const PaginationQuery = {
   limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, description: 'Limit the number of returned items' }),
   iterator: Type.Optional(Type.String({ maxLength: 1024, description: 'The iterator returned from a prior invocation' })),
-};
-
-/** Lists whose order the caller may choose (applications, endpoints, event types). */
-export const OrderedPaginationQuery = {
-  ...PaginationQuery,
   order: Type.Optional(Type.Union([Type.Literal('ascending'), Type.Literal('descending')], { description: 'The sorting order of the returned items' })),
 };
 
-const paginationSchema = Type.Object(OrderedPaginationQuery);
+const paginationSchema = Type.Object(PaginationQuery);
 type PaginationInput = Partial<Static<typeof paginationSchema>>;
 
 /** The store's page request from the validated query; an empty `iterator=` means the first page. */

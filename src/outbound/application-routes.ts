@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Application } from '../core/types.js';
-import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import type { ApplicationInput } from '../store/store.js';
 import { isApplicationId, requireApplication, type OutboundDeps, type TypedApp } from './context.js';
@@ -17,7 +17,7 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
 
   app.get(
     '/api/v1/app',
-    { schema: { tags, summary: 'List applications', querystring: Type.Object(OrderedPaginationQuery), response: withErrors({ 200: ListResponse(ApplicationOut) }) } },
+    { schema: { tags, summary: 'List applications', querystring: Type.Object(PaginationQuery), response: withErrors({ 200: ListResponse(ApplicationOut) }) } },
     async (request) => toListResponse(await store.listApplications(toPageQuery(request.query)), applicationOut),
   );
 

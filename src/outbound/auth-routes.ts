@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/errors.js';
 import { createApiToken } from '../http/api-tokens.js';
 import { withErrors } from '../http/schema-types.js';
 import { toApplicationInput } from './application-routes.js';
@@ -29,7 +30,9 @@ export function registerAuthRoutes(app: TypedApp, deps: OutboundDeps): void {
       },
     },
     async (request) => {
-      const { application: create, expiry } = request.body;
+      const { application: create, expiry, readOnly } = request.body;
+      // Refused rather than ignored: a caller asking for a read-only token must not get a writer.
+      if (readOnly) throw new ValidationError('read-only portal tokens are not supported yet; omit readOnly', 'readOnly');
       const application = await getOrCreateApplication(deps, request.params.app_id, create ? toApplicationInput(create) : null);
       const at = now();
       const token = await createApiToken(store, { appId: application.id, expiresAt: at + (expiry ?? DEFAULT_PORTAL_TOKEN_SECONDS) * 1000, now: at });

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { generateSecret } from '../core/signing.js';
-import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
 import { toNewEndpoint, toPatched, toReplacement } from './endpoint-input.js';
@@ -18,7 +18,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
   app.get(
     '/api/v1/app/:app_id/endpoint',
     {
-      schema: { tags, summary: 'List endpoints', params: AppParams, querystring: Type.Object(OrderedPaginationQuery), response: withErrors({ 200: ListResponse(EndpointOut) }) },
+      schema: { tags, summary: 'List endpoints', params: AppParams, querystring: Type.Object(PaginationQuery), response: withErrors({ 200: ListResponse(EndpointOut) }) },
     },
     async (request) => {
       const application = await requireApplication(store, request.params.app_id);

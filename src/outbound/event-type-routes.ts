@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { EventType } from '../core/types.js';
-import { ListResponse, OrderedPaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import type { EventTypeInput } from '../store/store.js';
 import type { OutboundDeps, TypedApp } from './context.js';
@@ -28,7 +28,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
         tags,
         summary: 'List event types',
         querystring: Type.Object({
-          ...OrderedPaginationQuery,
+          ...PaginationQuery,
           include_archived: Type.Boolean({ default: false }),
           with_content: Type.Boolean({ default: false, description: 'Include the schemas' }),
         }),

@@ -77,7 +77,7 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
         before: parseTime(query.before),
         after: parseTime(query.after),
       });
-      return toListResponse(page, (message) => messageOut(message, true, query.with_content ? undefined : {}));
+      return toListResponse(page, (message) => messageOut(message, query.with_content));
     },
   );
 

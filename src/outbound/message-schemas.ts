@@ -22,8 +22,8 @@ const messageFields = {
   eventType: Type.String(),
   eventId: Nullable(Type.String()),
   channels: Nullable(Type.Array(Type.String())),
-  /** Left out when the request asked `with_content=false`; `{}` once expunged. */
-  payload: Type.Optional(Payload),
+  /** `{}` once expunged, or when the request asked `with_content=false`. */
+  payload: Payload,
   timestamp: DateTime,
 };
 

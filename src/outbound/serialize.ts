@@ -75,7 +75,8 @@ export function endpointOut(endpoint: Endpoint) {
 /**
  * A message as MessageOut. `payload` is the parsed payload when the caller already has it (the
  * create route does: no second parse); otherwise the stored text is parsed. An expunged payload
- * is `{}`. `withContent: false` leaves the field out.
+ * is `{}`, and so is every payload when the caller asked `with_content=false` (MessageOut requires
+ * the field).
  */
 export function messageOut(message: Message, withContent: boolean, payload?: Record<string, unknown>) {
   const out = {
@@ -85,8 +86,7 @@ export function messageOut(message: Message, withContent: boolean, payload?: Rec
     channels: message.channels,
     timestamp: iso(message.createdAt),
   };
-  if (!withContent) return out;
-  return { ...out, payload: payload ?? parsePayload(message.payload) };
+  return { ...out, payload: !withContent ? {} : (payload ?? parsePayload(message.payload)) };
 }
 
 function parsePayload(text: string | null): Record<string, unknown> {

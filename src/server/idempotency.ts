@@ -15,10 +15,12 @@ declare module 'fastify' {
 }
 
 /**
- * `Idempotency-Key` on POST: the first request with a key runs, and its response (2xx or 4xx)
- * is stored for 12 hours; a repeat gets that response replayed. A repeat that arrives while the
- * first still runs waits for it (polling), then gives up with 409. A 5xx is not stored, so a
- * retry runs again. Keys are scoped by token, method and path: two tenants never share a key.
+ * `Idempotency-Key` on POST: the first request with a key runs, and its successful (2xx)
+ * response is stored for 12 hours; a repeat gets that response replayed. A repeat that arrives
+ * while the first still runs waits for it (polling), then gives up with 409. An error response
+ * is not stored (as Stripe does for requests that fail validation): the client fixes its request
+ * and retries with the same key. Keys are scoped by token, method and path: two tenants never
+ * share a key.
  *
  * Runs in preHandler, after validation: a request that fails validation claims no key. On the
  * hot path this costs exactly two store calls (begin, then complete or abandon).
@@ -51,9 +53,9 @@ export function installIdempotency(app: FastifyInstance, deps: { store: Store; n
     const key = request.idempotencyKey;
     if (key === null) return payload;
     request.idempotencyKey = null;
-    // A 5xx may succeed on retry, so it is forgotten; so is a body that is not text (a stream).
+    // An error may not happen on retry, so it is forgotten; so is a body that is not text (a stream).
     const text = payload === undefined || payload === null ? '' : typeof payload === 'string' ? payload : null;
-    if (reply.statusCode >= 500 || text === null) await store.abandonIdempotency(key);
+    if (reply.statusCode >= 300 || text === null) await store.abandonIdempotency(key);
     else await store.completeIdempotency(key, { statusCode: reply.statusCode, body: text });
     return payload;
   });

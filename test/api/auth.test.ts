@@ -117,6 +117,13 @@ describe('auth: generated admin token and app-scoped tokens', () => {
     expect(bad.body.detail[0].loc).toEqual(['body', 'expiry']);
     expect((await admin.post('/api/v1/auth/app-portal-access/tenant-a', { body: { expiry: -5 } })).status).toBe(422);
   });
+
+  it('portal access refuses readOnly (not supported yet) instead of minting a writer', async () => {
+    const res = await admin.post('/api/v1/auth/app-portal-access/tenant-a', { body: { readOnly: true } });
+    expect(res.status).toBe(422);
+    expect(res.body.detail[0].loc).toEqual(['body', 'readOnly']);
+    expect(res.body.detail[0].msg).toMatch(/read-only/);
+  });
 });
 
 describe('auth: configured admin token', () => {

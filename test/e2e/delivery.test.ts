@@ -115,3 +115,18 @@ describe('delivery outcomes', () => {
     expect(attempts.data.every((a) => a.status === 'success')).toBe(true);
   });
 });
+
+describe('expunged content', () => {
+  it('a delivery of an expunged message fails at once instead of running out the schedule', async () => {
+    const { hookd, svix, app, receiver } = await setup(() => 200);
+    const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: { secret: 1 } });
+    await svix.message.expungeContent(app.id, msg.id);
+    const endpoint = await svix.endpoint.create(app.id, { url: receiver.url });
+    expect(await hookd.store.replayMissing(endpoint.id, { since: 0 }, Date.now())).toBe(1);
+    const { destination, attempt } = await destinationAfterAttempts(svix, app.id, msg.id);
+    expect(attempt.status).toBe(MessageStatus.Fail);
+    expect(destination.status).toBe(MessageStatus.Fail);
+    expect(destination.nextAttempt ?? null).toBeNull();
+    expect(receiver.requests).toHaveLength(0);
+  });
+});
