@@ -4,19 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, spawnHookd } from '../helpers/hookd-process.js';
+import { freshTestDatabase, type TestDatabase } from '../helpers/backend.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'hookd-cli-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await freshTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 /** Runs the `hookd` CLI from the sources; resolves with its exit code and output. */
 async function hookd(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, HOOKD_DATA_DIR: dataDir, ...env },
+      env: { ...process.env, HOOKD_DATA_DIR: dataDir, ...database.env, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -48,7 +56,7 @@ describe('the hookd CLI', () => {
 
   it('generates the admin token once, stores it hashed, and mints more tokens', async () => {
     expect((await hookd(['migrate'])).stdout).toMatch(/migrations applied/);
-    const first = await spawnHookd({ HOOKD_DATA_DIR: dataDir });
+    const first = await spawnHookd({ HOOKD_DATA_DIR: dataDir, ...database.env });
     const admin = /admin token \(shown once, stored hashed\): (\S+)/.exec(first.output())?.[1];
     expect(admin).toMatch(/^sk_/);
     expect(await get(`${first.url}/api/v1/app`, admin!)).toBe(200);
@@ -57,7 +65,7 @@ describe('the hookd CLI', () => {
 
     const minted = (await hookd(['token', 'create'])).stdout.trim();
     expect(minted).toMatch(/^sk_/);
-    const second = await spawnHookd({ HOOKD_DATA_DIR: dataDir });
+    const second = await spawnHookd({ HOOKD_DATA_DIR: dataDir, ...database.env });
     try {
       expect(second.output()).not.toMatch(/admin token/);
       expect(await get(`${second.url}/api/v1/app`, admin!)).toBe(200);

@@ -5,6 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { startReceiver } from '../helpers/receiver.js';
 import { exited, spawnHookd, type HookdProcess } from '../helpers/hookd-process.js';
 import { TEST_ADMIN_TOKEN } from '../helpers/hookd.js';
+import { freshTestDatabase, type TestDatabase } from '../helpers/backend.js';
 
 const MESSAGES = 1000;
 const dataDir = mkdtempSync(join(tmpdir(), 'hookd-crash-'));
@@ -17,9 +18,14 @@ const env = {
   HOOKD_REQUEST_TIMEOUT_MS: '2000',
 };
 const processes: HookdProcess[] = [];
+let database: TestDatabase | undefined;
 
 afterAll(async () => {
-  for (const p of processes) p.child.kill('SIGKILL');
+  for (const p of processes) {
+    p.child.kill('SIGKILL');
+    await exited(p.child);
+  }
+  await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -38,6 +44,8 @@ it('kill -9 with 1,000 messages in flight, then a restart: every message is deli
   const receiver = await startReceiver((_req, _n, res) => {
     setTimeout(() => res.writeHead(200).end('ok'), 200);
   });
+  database = await freshTestDatabase();
+  Object.assign(env, database.env);
   const first = await spawnHookd(env);
   processes.push(first);
   const app = await api(first.url, '/app', { name: 'crash' });

@@ -3,28 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startHookd, type Hookd, type StartOptions } from '../../src/server/hookd.js';
+import { freshTestDatabase } from './backend.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface TestHookd extends Hookd {
   url: string;
   config: Config;
-  /** Stops hookd and removes its data directory. */
+  /** Stops hookd and removes its data (directory, or PostgreSQL schema). */
   stop(): Promise<void>;
 }
 
 /**
- * A whole hookd (API and delivery engine) in this process on a fresh SQLite file, on a free
- * loopback port, with loopback endpoints allowed.
+ * A whole hookd (API and delivery engine) in this process on a fresh database of the backend
+ * under test, on a free loopback port, with loopback endpoints allowed.
  */
 export async function startTestHookd(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestHookd> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookd-test-'));
+  const database = await freshTestDatabase();
   const config: Config = {
     ...loadConfig({ argv: [], env: {}, cwd: dataDir }),
     port: 0,
     dataDir,
     adminToken: TEST_ADMIN_TOKEN,
     allowedNetworks: ['127.0.0.0/8'],
+    ...database.overrides,
     ...overrides,
   };
   const hookd = await startHookd(config, options);
@@ -34,6 +37,7 @@ export async function startTestHookd(overrides: Partial<Config> = {}, options: S
     config,
     async stop() {
       await hookd.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, sqlitePath, type Config } from '../../src/config/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildApp } from '../../src/server/app.js';
 import { ensureAdminToken } from '../../src/http/api-tokens.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
+import { freshTestDatabase } from './backend.js';
 
 export interface TestServer {
   /** Base URL, e.g. `http://127.0.0.1:54321` (no trailing slash). */
@@ -26,15 +27,15 @@ export interface TestServerOptions {
 }
 
 /**
- * The HTTP API alone (no delivery engine) on a fresh SQLite file in a temporary directory,
+ * The HTTP API alone (no delivery engine) on a fresh database of the backend under test,
  * listening on a free loopback port. Without `adminToken` in `overrides`, the admin token is
  * generated and stored hashed, as at a first start.
  */
 export async function startTestServer(overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookd-api-test-'));
-  const config: Config = { ...loadConfig({ argv: [], env: {}, cwd: dataDir }), dataDir, port: 0, ...overrides };
-  const store = SqliteStore.open(sqlitePath(config));
-  await store.migrate();
+  const database = await freshTestDatabase();
+  const config: Config = { ...loadConfig({ argv: [], env: {}, cwd: dataDir }), dataDir, port: 0, ...database.overrides, ...overrides };
+  const store = await openStore(config);
   const token = config.adminToken ?? (await ensureAdminToken(store))!;
   const app = await buildApp({ config, store, now: options.now });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -49,6 +50,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     async close() {
       await app.close();
       await store.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
