@@ -9,7 +9,9 @@ export async function serve(argv: string[]): Promise<number> {
     console.log(`admin token (shown once, stored hashed): ${hookd.generatedAdminToken}`);
   }
   const where = config.databaseUrl ? 'PostgreSQL' : config.dataDir;
-  console.log(`hookd ${config.role === 'worker' ? 'worker running' : `listening on ${hookd.url}`} (data: ${where})`);
+  const api = hookd.url ? `listening on ${hookd.url}` : 'API off';
+  const worker = hookd.engine ? `worker ${hookd.engine.workerId}` : 'delivery off';
+  console.log(`hookd ${api}, ${worker} (role ${config.role}, data: ${where})`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

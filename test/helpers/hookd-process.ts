@@ -5,12 +5,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface HookdProcess {
   child: ChildProcess;
-  /** The API's base URL, read from the process's start-up line. */
+  /** The API's base URL, read from the process's start-up line; '' for a worker-only process. */
   url: string;
+  /** The delivery engine's worker id (its leases carry it); '' for an API-only process. */
+  workerId: string;
   output: () => string;
 }
 
-/** Runs `hookd serve` from the sources as a child process and waits until it listens. */
+/** Runs `hookd serve` from the sources as a child process and waits until it is up. */
 export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000): Promise<HookdProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd: ROOT,
@@ -20,14 +22,14 @@ export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const url = await new Promise<string>((resolve, reject) => {
+  const startLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hookd did not start:\n${output}`)), timeoutMs);
     const onData = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /^hookd (listening on|API off).*$/m.exec(output);
       if (!match) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
-      resolve(match[1]);
+      resolve(match[0]);
     };
     child.stdout!.on('data', onData);
     child.once('exit', (code) => {
@@ -36,7 +38,9 @@ export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000
     });
   });
   child.removeAllListeners('exit');
-  return { child, url, output: () => output };
+  const url = /listening on (http:\/\/[^\s,]+)/.exec(startLine)?.[1] ?? '';
+  const workerId = /worker (wrk_\w+)/.exec(startLine)?.[1] ?? '';
+  return { child, url, workerId, output: () => output };
 }
 
 /** Resolves when the child has exited. */
