@@ -1,0 +1,90 @@
+import { NotFoundError } from '../../core/errors.js';
+import type { ApiToken } from '../../core/types.js';
+import type { IdempotencyState, StoredResponse } from '../store.js';
+import { isForeignKeyViolation, type PgDb, withConflict } from './database.js';
+import { type TokenRow, toToken } from './rows.js';
+
+// Takes the key when it is free or its row has expired; RETURNING says whether we took it. Two
+// processes racing for one key serialize on the unique index: the second waits for the first to
+// commit, then sees the conflict and (the row being unexpired) takes nothing.
+const CLAIM_KEY = `INSERT INTO idempotency (key, state, status_code, body, created_at, expires_at)
+  VALUES ($1, 'running', NULL, NULL, $2, $3)
+  ON CONFLICT (key) DO UPDATE SET state = 'running', status_code = NULL, body = NULL,
+    created_at = excluded.created_at, expires_at = excluded.expires_at
+  WHERE idempotency.expires_at <= excluded.created_at
+  RETURNING key`;
+
+/** How often to retry a key that was abandoned between our claim and our read. */
+const MAX_CLAIM_TRIES = 5;
+
+/** API tokens, server settings and idempotency keys. */
+export class PgAuth {
+  constructor(private readonly db: PgDb) {}
+
+  async createToken(token: ApiToken): Promise<void> {
+    try {
+      await withConflict('a token with this hash already exists', () =>
+        this.db.run('INSERT INTO tokens (id, hash, app_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+          token.id,
+          token.hash,
+          token.appId,
+          token.createdAt,
+          token.expiresAt,
+        ]),
+      );
+    } catch (error) {
+      if (isForeignKeyViolation(error)) throw new NotFoundError('application');
+      throw error;
+    }
+  }
+
+  /** The token whatever its expiry: the caller decides what an expired token means. */
+  async findTokenByHash(hash: string): Promise<ApiToken | null> {
+    const row = await this.db.get<TokenRow>('SELECT * FROM tokens WHERE hash = $1', [hash]);
+    return row ? toToken(row) : null;
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    return (await this.db.get<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]))?.value ?? null;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    await this.db.run(
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
+    );
+  }
+
+  /**
+   * Claim, else read. No transaction is needed around the two: the claim alone is atomic, and
+   * the read (a fresh snapshot) sees whoever holds the key. The only gap is a key abandoned
+   * between the two statements: then it is free, and we try to claim it again.
+   */
+  async beginIdempotency(key: string, now: number, expiresAt: number): Promise<IdempotencyState> {
+    for (let tries = 0; ; tries++) {
+      if (await this.db.get(CLAIM_KEY, [key, now, expiresAt])) return { state: 'new' };
+      const row = await this.db.get<{ state: string; status_code: number | null; body: string | null }>(
+        'SELECT state, status_code, body FROM idempotency WHERE key = $1',
+        [key],
+      );
+      if (row === undefined) {
+        if (tries < MAX_CLAIM_TRIES) continue;
+        return { state: 'running' }; // freed and retaken over and over: behave as "busy"
+      }
+      if (row.state !== 'done') return { state: 'running' };
+      return { state: 'done', response: { statusCode: row.status_code ?? 0, body: row.body ?? '' } };
+    }
+  }
+
+  async completeIdempotency(key: string, response: StoredResponse): Promise<void> {
+    await this.db.run("UPDATE idempotency SET state = 'done', status_code = $1, body = $2 WHERE key = $3", [
+      response.statusCode,
+      response.body,
+      key,
+    ]);
+  }
+
+  async abandonIdempotency(key: string): Promise<void> {
+    await this.db.run('DELETE FROM idempotency WHERE key = $1', [key]);
+  }
+}

@@ -1,0 +1,205 @@
+import type { Endpoint, Message } from '../../core/types.js';
+import type { ClaimedDelivery, DeliveryOutcome } from '../store.js';
+import type { WorkSignal } from '../work-signal.js';
+import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
+import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from './rows.js';
+import { notifyIfAny } from './work-notify.js';
+
+/** A leased delivery with its message's columns and (on one row per endpoint) the endpoint. */
+interface ClaimedRow extends DeliveryRow {
+  m_event_type: string;
+  m_event_id: string | null;
+  m_channels: string[] | null;
+  m_payload: string | null;
+  m_created_at: number;
+  endpoint: EndpointRow | null;
+}
+
+/*
+ * A claim is one statement (one round trip, its own transaction):
+ * - `pending` and `expired` each walk one partial index (pending by due time, sending by lease
+ *   end) and stop after `limit` rows, so the cost is O(limit) however long the backlog.
+ *   FOR UPDATE SKIP LOCKED: rows that another worker is claiming right now are skipped, not
+ *   waited for; and a row that changed since our snapshot is re-checked against the WHERE
+ *   before it is locked, so a delivery is never leased twice. Expired leases sort by their
+ *   original due time: they are the oldest.
+ * - A delivery whose endpoint was disabled since the fan-out is canceled instead of leased.
+ * - The endpoint comes back as JSON on one row per endpoint only: a batch usually has few distinct
+ *   endpoints, each transferred and parsed once.
+ */
+export const CLAIM_SQL = `WITH pending AS MATERIALIZED (
+    SELECT id, endpoint_id, next_attempt_at AS due FROM deliveries
+    WHERE status = 'pending' AND next_attempt_at <= $1
+    ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
+  ),
+  expired AS MATERIALIZED (
+    SELECT id, endpoint_id, next_attempt_at AS due FROM deliveries
+    WHERE status = 'sending' AND lease_until <= $1
+    ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
+  ),
+  due AS MATERIALIZED (
+    SELECT * FROM pending UNION ALL SELECT * FROM expired ORDER BY due, id LIMIT $2
+  ),
+  targets AS MATERIALIZED (
+    SELECT due.id, due.due, e.disabled FROM due JOIN endpoints e ON e.id = due.endpoint_id
+  ),
+  canceled AS (
+    UPDATE deliveries d SET status = 'canceled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
+      updated_at = $1
+    FROM targets t WHERE d.id = t.id AND t.disabled
+  ),
+  leased AS (
+    UPDATE deliveries d SET status = 'sending', lease_owner = $3, lease_until = $4, updated_at = $1
+    FROM targets t WHERE d.id = t.id AND NOT t.disabled
+    RETURNING d.*, t.due
+  )
+SELECT l.id, l.app_id, l.msg_id, l.endpoint_id, l.status, l.trigger, l.attempt_count, l.next_attempt_at,
+    l.lease_owner, l.lease_until, l.created_at, l.updated_at,
+    m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels, m.payload AS m_payload,
+    m.created_at AS m_created_at,
+    CASE WHEN row_number() OVER (PARTITION BY l.endpoint_id) = 1 THEN row_to_json(e) END AS endpoint
+  FROM leased l JOIN messages m ON m.id = l.msg_id JOIN endpoints e ON e.id = l.endpoint_id
+  ORDER BY l.due, l.id`;
+
+/*
+ * Recording a batch is one statement too: the outcomes arrive as parallel arrays (unnest), the
+ * attempts go in with one INSERT, the deliveries change with one UPDATE ... FROM, guarded by the
+ * lease (after it expired another worker may own the delivery), and endpoints are disabled only
+ * where that guard held.
+ * - The attempt is kept only while its delivery exists: the endpoint (and with it the delivery)
+ *   may have been deleted while the request was in flight.
+ * - ON CONFLICT: recording the same outcomes twice (a retry after an unclear failure) is harmless.
+ * - NOTIFY when a delivery was rescheduled: the engines' timers must learn the new due time.
+ */
+const RECORD = `WITH o AS MATERIALIZED (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+      $8::int[], $9::text[], $10::int[], $11::text[], $12::smallint[], $13::bigint[],
+      $14::text[], $15::bigint[], $16::boolean[])
+      AS o(id, delivery_id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
+        response_duration_ms, request_headers, trigger, created_at, new_status, next_attempt_at, disable_endpoint)
+  ),
+  logged AS (
+    INSERT INTO attempts (id, delivery_id, app_id, msg_id, endpoint_id, url, status, response_status_code,
+      response, response_duration_ms, request_headers, trigger, created_at)
+    SELECT id, delivery_id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
+      response_duration_ms, request_headers::json, trigger, created_at
+    FROM o WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = o.delivery_id)
+    ON CONFLICT (id) DO NOTHING
+  ),
+  settled AS (
+    UPDATE deliveries d SET status = o.new_status, next_attempt_at = o.next_attempt_at,
+      attempt_count = d.attempt_count + 1, lease_owner = NULL, lease_until = NULL, updated_at = $17
+    FROM o WHERE d.id = o.delivery_id AND d.status = 'sending' AND d.lease_owner = $18
+    RETURNING d.endpoint_id, o.disable_endpoint, o.new_status, o.next_attempt_at
+  ),
+  disabled AS (
+    UPDATE endpoints SET disabled = true, updated_at = $17
+    WHERE id IN (SELECT endpoint_id FROM settled WHERE disable_endpoint)
+  ),
+  rescheduled AS (
+    SELECT 1 FROM settled WHERE new_status = 'pending' AND next_attempt_at IS NOT NULL
+  )
+SELECT (SELECT count(*) FROM rescheduled) AS rescheduled, ${notifyIfAny('rescheduled', '$19')} AS notified`;
+
+const RELEASE = `WITH released AS (
+    UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_until = NULL,
+      updated_at = $1
+    WHERE status = 'sending' AND lease_owner = $2
+    RETURNING 1
+  )
+SELECT (SELECT count(*) FROM released) AS released, ${notifyIfAny('released', '$3')} AS notified`;
+
+/** A statement that failed for a reason that may not recur (a deadlock, a concurrent delete) is run again. */
+const MAX_RECORD_TRIES = 3;
+
+/** PostgreSQL text cannot hold U+0000, which a response body may contain. */
+const NUL = /\u0000/g;
+
+/** The queue side of deliveries: claim with a lease, record outcomes, give leases back. */
+export class PgDeliveryQueue {
+  constructor(
+    private readonly db: PgDb,
+    private readonly work: WorkSignal,
+    private readonly notifyPayload: string,
+  ) {}
+
+  async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
+    if (limit <= 0) return [];
+    const rows = await this.db.all<ClaimedRow>(CLAIM_SQL, [now, limit, workerId, now + leaseMs]);
+    const endpoints = new Map<string, Endpoint>();
+    for (const row of rows) if (row.endpoint) endpoints.set(row.endpoint_id, toEndpoint(row.endpoint));
+    return rows.map((row) => {
+      const message: Message = {
+        id: row.msg_id,
+        appId: row.app_id,
+        eventType: row.m_event_type,
+        eventId: row.m_event_id,
+        channels: row.m_channels,
+        payload: row.m_payload,
+        createdAt: row.m_created_at,
+      };
+      // Deliveries to one endpoint share its (read-only) object.
+      return { delivery: toDelivery(row), message, endpoint: endpoints.get(row.endpoint_id)! };
+    });
+  }
+
+  async record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
+    if (outcomes.length === 0) return;
+    const params = [...outcomeColumns(outcomes), now, workerId, this.notifyPayload];
+    for (let tries = 1; ; tries++) {
+      try {
+        const row = await this.db.get<{ rescheduled: number }>(RECORD, params);
+        if (row!.rescheduled > 0) this.work.emit();
+        return;
+      } catch (error) {
+        // A deadlock with another statement over the same rows, or a delivery deleted between our
+        // EXISTS check and the foreign-key check: the whole statement rolled back; run it again.
+        if (tries >= MAX_RECORD_TRIES || !(isTransient(error) || isForeignKeyViolation(error))) throw error;
+      }
+    }
+  }
+
+  async release(workerId: string, now: number): Promise<void> {
+    const row = await this.db.get<{ released: number }>(RELEASE, [now, workerId, this.notifyPayload]);
+    if (row!.released > 0) this.work.emit();
+  }
+
+  /** One round trip; each subquery is the first entry of a partial index. */
+  async nextDueAt(): Promise<number | null> {
+    const row = await this.db.get<{ due: number | null; lease: number | null }>(
+      `SELECT (SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending') AS due,
+              (SELECT min(lease_until) FROM deliveries WHERE status = 'sending') AS lease`,
+    );
+    const { due, lease } = row!;
+    if (due == null) return lease ?? null;
+    return lease == null ? due : Math.min(due, lease);
+  }
+}
+
+/** The outcomes as the 16 parallel arrays that RECORD unnests, sorted by delivery id (a stable lock order). */
+function outcomeColumns(outcomes: DeliveryOutcome[]): unknown[][] {
+  const sorted = [...outcomes].sort((a, b) => (a.attempt.deliveryId < b.attempt.deliveryId ? -1 : 1));
+  const columns: unknown[][] = Array.from({ length: 16 }, () => []);
+  for (const { attempt: a, status, nextAttemptAt, disableEndpoint } of sorted) {
+    const values = [
+      a.id,
+      a.deliveryId,
+      a.appId,
+      a.msgId,
+      a.endpointId,
+      a.url,
+      a.status,
+      a.responseStatusCode,
+      a.response.replace(NUL, '\uFFFD'),
+      a.responseDurationMs,
+      JSON.stringify(a.requestHeaders),
+      a.trigger,
+      a.createdAt,
+      status,
+      nextAttemptAt,
+      disableEndpoint === true,
+    ];
+    values.forEach((value, i) => columns[i].push(value));
+  }
+  return columns;
+}

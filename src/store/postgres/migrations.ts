@@ -1,0 +1,195 @@
+import type pg from 'pg';
+
+/** One forward-only schema change. Never edit a released migration: add the next one. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Conventions:
+ * - Times are `bigint` epoch ms (parsed to numbers per connection), booleans `boolean`.
+ * - Maps (metadata, headers, secrets, schemas) are `json`, not `jsonb`: `json` keeps the text as
+ *   sent, key order included, and nothing queries inside them. The two string lists that are
+ *   filtered on (channels, event types) are `jsonb`, for the `?` operator. The payload is `text`:
+ *   the exact JSON text that is signed and sent, byte for byte.
+ * - Ids, uids and names are `COLLATE "C"`: lists page by id, and ids sort by creation time only
+ *   in byte order (a linguistic collation would put `a` before `B`). Whatever the database's
+ *   default collation, order and comparisons match SQLite's.
+ * - Foreign keys cascade along one chain (application → endpoints and messages → deliveries →
+ *   attempts), as on SQLite, and every one of them has an index on the referencing side.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE applications (
+  id text COLLATE "C" PRIMARY KEY,
+  uid text COLLATE "C" UNIQUE,
+  name text NOT NULL,
+  metadata json NOT NULL,
+  throttle_rate integer,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE event_types (
+  name text COLLATE "C" PRIMARY KEY,
+  description text NOT NULL,
+  archived boolean NOT NULL,
+  deprecated boolean NOT NULL,
+  feature_flag text,
+  schemas json,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE endpoints (
+  id text COLLATE "C" PRIMARY KEY,
+  app_id text COLLATE "C" NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  uid text COLLATE "C",
+  url text NOT NULL,
+  description text NOT NULL,
+  event_types jsonb,
+  channels jsonb,
+  disabled boolean NOT NULL,
+  metadata json NOT NULL,
+  throttle_rate integer,
+  headers json NOT NULL,
+  secrets json NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  UNIQUE (app_id, uid)
+);
+CREATE INDEX endpoints_app ON endpoints (app_id, id);
+
+CREATE TABLE messages (
+  id text COLLATE "C" PRIMARY KEY,
+  app_id text COLLATE "C" NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  event_type text COLLATE "C" NOT NULL,
+  event_id text COLLATE "C",
+  channels jsonb,
+  payload text,
+  created_at bigint NOT NULL
+);
+CREATE INDEX messages_app ON messages (app_id, id);
+-- eventId dedup across processes: INSERT ... ON CONFLICT (app_id, event_id) WHERE event_id IS NOT NULL.
+CREATE UNIQUE INDEX messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
+
+-- The queue. The two partial indexes hold only the rows a claim looks for (pending, sending),
+-- so a claim reads about as many index entries as it returns however long the backlog, and
+-- finished rows cost it nothing. Frequent autovacuum keeps the dead entries that claims leave at
+-- the head of those indexes few.
+CREATE TABLE deliveries (
+  id text COLLATE "C" PRIMARY KEY,
+  app_id text COLLATE "C" NOT NULL,
+  msg_id text COLLATE "C" NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+  endpoint_id text COLLATE "C" NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,
+  status text NOT NULL,
+  trigger smallint NOT NULL,
+  attempt_count integer NOT NULL,
+  next_attempt_at bigint,
+  lease_owner text,
+  lease_until bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+) WITH (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX deliveries_lease ON deliveries (lease_until) WHERE status = 'sending';
+CREATE INDEX deliveries_msg ON deliveries (msg_id, endpoint_id);
+CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, msg_id);
+
+CREATE TABLE attempts (
+  id text COLLATE "C" PRIMARY KEY,
+  delivery_id text COLLATE "C" NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+  app_id text COLLATE "C" NOT NULL,
+  msg_id text COLLATE "C" NOT NULL,
+  endpoint_id text COLLATE "C" NOT NULL,
+  url text NOT NULL,
+  status text NOT NULL,
+  response_status_code integer NOT NULL,
+  response text NOT NULL,
+  response_duration_ms integer NOT NULL,
+  request_headers json NOT NULL,
+  trigger smallint NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX attempts_delivery ON attempts (delivery_id);
+CREATE INDEX attempts_msg ON attempts (msg_id, id);
+CREATE INDEX attempts_endpoint ON attempts (endpoint_id, id);
+
+CREATE TABLE tokens (
+  id text COLLATE "C" PRIMARY KEY,
+  hash text COLLATE "C" NOT NULL UNIQUE,
+  app_id text COLLATE "C" REFERENCES applications (id) ON DELETE CASCADE,
+  created_at bigint NOT NULL,
+  expires_at bigint
+);
+CREATE INDEX tokens_app ON tokens (app_id);
+
+CREATE TABLE settings (
+  key text COLLATE "C" PRIMARY KEY,
+  value text NOT NULL
+);
+
+CREATE TABLE idempotency (
+  key text COLLATE "C" PRIMARY KEY,
+  state text NOT NULL,
+  status_code integer,
+  body text,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL
+);
+`,
+  },
+];
+
+/**
+ * Applies the migrations that `schema_migrations` does not list, in one transaction (DDL is
+ * transactional on PostgreSQL: a crash half-way leaves the schema as it was), under a
+ * transaction-scoped advisory lock: processes that start together queue on the lock, and each
+ * one after the first finds nothing left to do. The lock key is per schema, so that schemas of
+ * one database (one per test) migrate independently. Refuses a schema that a newer hookd migrated.
+ */
+export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('hookd migrations ' || current_schema(), 0))`);
+    // `IF NOT EXISTS` would still print a NOTICE on every start; look first.
+    const { rows } = await client.query<{ found: string | null }>(`SELECT to_regclass('schema_migrations')::text AS found`);
+    if (rows[0].found === null) {
+      await client.query(`CREATE TABLE schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at bigint NOT NULL
+      )`);
+    }
+    const applied = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+    );
+    const newest = Math.max(0, ...migrations.map((m) => m.version));
+    const unknown = [...applied].filter((v) => v > newest);
+    if (unknown.length > 0) {
+      throw new Error(`database schema version ${Math.max(...unknown)} is newer than this hookd knows (${newest})`);
+    }
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

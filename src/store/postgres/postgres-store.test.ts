@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../core/errors.js';
+import { runStoreSuite } from '../store.suite.js';
+import { LEASE_MS, messageInput, outcomeFor, T0 } from '../suite/fixtures.suite.js';
+import { CLAIM_SQL } from './delivery-queue.js';
+import { MIGRATIONS } from './migrations.js';
+import { PostgresStore } from './postgres-store.js';
+
+const url = process.env.HOOKD_TEST_DATABASE_URL;
+
+if (url === undefined || url === '') {
+  describe.skip('postgres: skipped, HOOKD_TEST_DATABASE_URL is not set', () => {
+    it('runs the Store conformance suite and the PostgreSQL-specific tests', () => undefined);
+  });
+} else {
+  describePostgres(url);
+}
+
+function describePostgres(url: string): void {
+  const schemas: string[] = [];
+  /** A fresh schema name for this run; dropped after all tests. */
+  const newSchema = () => {
+    const schema = `hookd_test_${randomBytes(6).toString('hex')}`;
+    schemas.push(schema);
+    return schema;
+  };
+  const open = (schema: string) => PostgresStore.open(url, { schema, poolSize: 4 });
+
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  runStoreSuite('postgres', () => open(newSchema()));
+
+  describe('PostgresStore specifics', () => {
+    /** Two stores on one schema, as two processes would have: two pools, two LISTEN connections. */
+    async function twoStores() {
+      const schema = newSchema();
+      // Named after the schema, so that a test can find these stores' connections in pg_stat_activity.
+      const a = await PostgresStore.open(url, { schema, poolSize: 4, applicationName: schema });
+      const b = await PostgresStore.open(url, { schema, poolSize: 4, applicationName: schema });
+      await Promise.all([a.migrate(), b.migrate()]);
+      return { a, b, schema, close: () => Promise.all([a.close(), b.close()]) };
+    }
+
+    it('never leases one delivery to two stores claiming at the same time', async () => {
+      const { a, b, close } = await twoStores();
+      const app = await a.createApplication({ name: 'a' }, T0);
+      await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      await Promise.all(Array.from({ length: 500 }, (_, i) => a.createMessage(messageInput(app.id), T0 + (i % 7))));
+      const drain = async (store: PostgresStore, worker: string) => {
+        const ids: string[] = [];
+        for (;;) {
+          const claimed = await store.claimDeliveries(worker, 50, LEASE_MS, T0 + 10);
+          if (claimed.length === 0) return ids;
+          ids.push(...claimed.map((c) => c.delivery.id));
+        }
+      };
+      // Two claim loops per store, all four at once.
+      const [a1, b1, a2, b2] = await Promise.all([drain(a, 'wa1'), drain(b, 'wb1'), drain(a, 'wa2'), drain(b, 'wb2')]);
+      const byA = [...a1, ...a2];
+      const byB = [...b1, ...b2];
+      const seenA = new Set(byA);
+      expect(byA.length + byB.length).toBe(500);
+      expect(new Set([...byA, ...byB]).size).toBe(500);
+      expect(byB.filter((id) => seenA.has(id))).toEqual([]);
+      expect(byA.length).toBeGreaterThan(0);
+      expect(byB.length).toBeGreaterThan(0);
+      await close();
+    });
+
+    it("wakes another store's onWork listeners through NOTIFY, and not its own twice", async () => {
+      const { a, b, close } = await twoStores();
+      const app = await a.createApplication({ name: 'a' }, T0);
+      await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      let ownSignals = 0;
+      a.onWork(() => ownSignals++);
+      const woken = new Promise<number>((resolve) => {
+        const started = Date.now();
+        b.onWork(() => resolve(Date.now() - started));
+      });
+      await a.createMessage(messageInput(app.id), T0);
+      expect(ownSignals).toBe(1); // in-process, right after the commit
+      expect(await withTimeout(woken, 5_000)).toBeLessThan(5_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(ownSignals).toBe(1); // its own NOTIFY is not heard as a second signal
+      await close();
+    });
+
+    it('wakes the other store after every commit that queues work, not only createMessage', async () => {
+      const { a, b, close } = await twoStores();
+      const app = await a.createApplication({ name: 'a' }, T0);
+      const endpoint = await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      const { message } = await a.createMessage(messageInput(app.id), T0);
+      let signals = 0;
+      b.onWork(() => signals++);
+      const expectWoken = async (what: string, act: () => Promise<unknown>) => {
+        const before = signals;
+        await act();
+        await waitFor(() => signals > before, 5_000).catch(() => {
+          throw new Error(`${what} did not wake the other store`);
+        });
+      };
+      const [claimed] = await a.claimDeliveries('w', 10, LEASE_MS, T0);
+      await expectWoken('recordOutcomes (rescheduled)', () =>
+        a.recordOutcomes('w', [outcomeFor(claimed, T0, { status: 'pending', nextAttemptAt: T0 + 1 })], T0),
+      );
+      await a.claimDeliveries('w', 10, LEASE_MS, T0 + 1);
+      await expectWoken('releaseLeases', () => a.releaseLeases('w', T0 + 2));
+      await expectWoken('enqueueResend', () => a.enqueueResend(app.id, message.id, endpoint.id, T0 + 3));
+      const failed = await a.claimDeliveries('w', 10, LEASE_MS, T0 + 3);
+      await a.recordOutcomes('w', failed.map((c) => outcomeFor(c, T0 + 3, { status: 'fail', nextAttemptAt: null })), T0 + 3);
+      await expectWoken('recoverFailed', () => a.recoverFailed(endpoint.id, {}, T0 + 4));
+      const late = await a.createEndpoint(app.id, { url: 'https://y.test', secret: 'whsec_y' }, T0 + 5);
+      await expectWoken('replayMissing', () => a.replayMissing(late.id, {}, T0 + 6));
+      await close();
+    });
+
+    it('gives a concurrently begun idempotency key to exactly one of two stores', async () => {
+      const { a, b, close } = await twoStores();
+      for (let round = 0; round < 10; round++) {
+        const key = `race-${round}`;
+        const states = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).beginIdempotency(key, T0, T0 + 60_000)),
+        );
+        expect(states.filter((s) => s.state === 'new')).toHaveLength(1);
+        expect(states.filter((s) => s.state === 'running')).toHaveLength(9);
+      }
+      await close();
+    });
+
+    it('creates one message for an eventId sent to two stores at once', async () => {
+      const { a, b, close } = await twoStores();
+      const app = await a.createApplication({ name: 'a' }, T0);
+      await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      for (let round = 0; round < 10; round++) {
+        const input = messageInput(app.id, { eventId: `evt-${round}` });
+        const results = await Promise.all([a, b, a, b].map((store) => store.createMessage(input, T0)));
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+      }
+      expect((await a.listMessages(app.id, { limit: 50 })).data).toHaveLength(10);
+      expect(await a.claimDeliveries('w', 100, LEASE_MS, T0)).toHaveLength(10); // one delivery each
+      await close();
+    });
+
+    it('migrates an empty schema from several fresh stores at once, exactly once', async () => {
+      const schema = newSchema();
+      const stores = await Promise.all([1, 2, 3].map(() => open(schema)));
+      await Promise.all(stores.map((s) => s.migrate()));
+      await Promise.all(stores.map((s) => s.migrate()));
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const { rows } = await client.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+      await client.end();
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(await stores[0].createApplication({ name: 'x' }, T0)).toMatchObject({ name: 'x' });
+      await Promise.all(stores.map((s) => s.close()));
+    });
+
+    it('refuses a schema migrated by a newer hookd', async () => {
+      const schema = newSchema();
+      const store = await open(schema);
+      await store.migrate();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`INSERT INTO ${schema}.schema_migrations VALUES (999, 'future', 0)`);
+      await client.end();
+      await expect(store.migrate()).rejects.toThrow(/newer/);
+      await store.close();
+    });
+
+    it('reconnects a dropped LISTEN connection and signals once, in case work arrived meanwhile', async () => {
+      const { a, b, schema, close } = await twoStores();
+      const app = await a.createApplication({ name: 'a' }, T0);
+      await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      let signals = 0;
+      b.onWork(() => signals++);
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      // Both stores' LISTEN connections (as a server restart or an idle-connection killer would).
+      const killed = await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [`${schema}:listen`],
+      );
+      await admin.end();
+      expect(killed.rowCount).toBe(2);
+      await waitFor(() => signals >= 1, 5_000);
+      expect(signals).toBe(1);
+      await a.createMessage(messageInput(app.id), T0);
+      await waitFor(() => signals >= 2, 5_000);
+      await close();
+    });
+
+    it('round-trips a payload byte for byte and stores a response that contains NUL', async () => {
+      const store = await open(newSchema());
+      await store.migrate();
+      const app = await store.createApplication({ name: 'a', metadata: { z: '1', a: '2' } }, T0);
+      expect(Object.keys((await store.getApplication(app.id))!.metadata)).toEqual(['z', 'a']); // key order kept
+      await store.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x', headers: { 'x-b': '1', 'x-a': '2' } }, T0);
+      const payload = '{ "b" :1,"a":"é\\u00e9 😀\\n",  "n":1.50e3 }\n';
+      const { message } = await store.createMessage(messageInput(app.id, { payload, channels: ['eu', 'x"y'] }), T0);
+      expect((await store.getMessage(app.id, message.id))!.payload).toBe(payload);
+      const [claimed] = await store.claimDeliveries('w', 10, LEASE_MS, T0);
+      expect(claimed.message.payload).toBe(payload);
+      expect(claimed.message.channels).toEqual(['eu', 'x"y']);
+      expect(Object.keys(claimed.endpoint.headers)).toEqual(['x-b', 'x-a']);
+      const outcome = outcomeFor(claimed, T0 + 1, { status: 'success', nextAttemptAt: null });
+      outcome.attempt.response = 'a\u0000b';
+      await store.recordOutcomes('w', [outcome], T0 + 1);
+      expect((await store.getAttempt(app.id, message.id, outcome.attempt.id))!.response).toBe('a\uFFFDb');
+      await store.close();
+    });
+
+    it('refuses text with a NUL character (which PostgreSQL cannot store) as bad input, alone in its batch', async () => {
+      const store = await open(newSchema());
+      await store.migrate();
+      await expect(store.createApplication({ name: 'a\u0000b' }, T0)).rejects.toBeInstanceOf(ValidationError);
+      const app = await store.createApplication({ name: 'a' }, T0);
+      const results = await Promise.allSettled(
+        ['x', 'y\u0000', 'z'].map((eventType) => store.createMessage(messageInput(app.id, { eventType }), T0)),
+      );
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
+      await store.close();
+    });
+
+    it('claims through the partial indexes, not by reading the table', async () => {
+      const schema = newSchema();
+      const store = await open(schema);
+      await store.migrate();
+      const admin = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+      await admin.connect();
+      await admin.query(`INSERT INTO applications VALUES ('app_1', NULL, 'a', '{}', NULL, 0, 0)`);
+      await admin.query(`INSERT INTO endpoints VALUES ('ep_1', 'app_1', NULL, 'https://x.test', '', NULL, NULL, false,
+        '{}', NULL, '{}', '[]', 0, 0)`);
+      await admin.query(`INSERT INTO messages SELECT 'msg_' || i, 'app_1', 't', NULL, NULL, '{}', i
+        FROM generate_series(1, 30000) AS i`);
+      // Mostly finished deliveries, as in a long-running system, and a few due.
+      await admin.query(`INSERT INTO deliveries SELECT 'dlv_' || i, 'app_1', 'msg_' || i, 'ep_1',
+          CASE WHEN i % 100 = 0 THEN 'pending' ELSE 'success' END, 0, 0, CASE WHEN i % 100 = 0 THEN i END, NULL, NULL, i, i
+        FROM generate_series(1, 30000) AS i`);
+      await admin.query('ANALYZE');
+      await admin.query('BEGIN');
+      const { rows } = await admin.query(`EXPLAIN (COSTS OFF) ${CLAIM_SQL}`, [T0, 100, 'w', T0 + LEASE_MS]);
+      await admin.query('ROLLBACK');
+      await admin.end();
+      const plan = rows.map((r) => r['QUERY PLAN'] as string).join('\n');
+      expect(plan).toContain('Index Scan using deliveries_due on deliveries');
+      expect(plan).toContain('Index Scan using deliveries_lease on deliveries');
+      expect(plan).not.toMatch(/Seq Scan on deliveries/);
+      expect(await store.claimDeliveries('w', 1_000, LEASE_MS, T0)).toHaveLength(300);
+      await store.close();
+    });
+
+    it('splits a burst larger than one group commit into several, losing nothing', async () => {
+      const store = await open(newSchema());
+      await store.migrate();
+      const app = await store.createApplication({ name: 'a' }, T0);
+      await store.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      const burst = Array.from({ length: 2_500 }, () => store.createMessage(messageInput(app.id), T0));
+      const pending = store.createMessage(messageInput(app.id), T0); // not awaited before close
+      expect(new Set((await Promise.all(burst)).map((r) => r.message.id)).size).toBe(2_500);
+      await store.close();
+      expect((await pending).created).toBe(true);
+      const again = await open(schemas[schemas.length - 1]);
+      expect(await again.claimDeliveries('w', 5_000, 1_000, T0)).toHaveLength(2_501);
+      await again.close();
+    });
+
+    it('refuses a schema name that is not a plain identifier', async () => {
+      await expect(PostgresStore.open(url, { schema: 'x; DROP TABLE y' })).rejects.toThrow(/schema name/);
+    });
+  });
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitFor(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
