@@ -58,6 +58,7 @@ describe('loadConfig', () => {
     [{ HOOKD_ROLE: 'boss' }, /HOOKD_ROLE.*all, api or worker/],
     [{ HOOKD_PUBLIC_URL: 'ftp://x' }, /HOOKD_PUBLIC_URL/],
     [{ HOOKD_DATABASE_URL: 'mysql://x' }, /HOOKD_DATABASE_URL.*postgres/],
+    [{ HOOKD_DATABASE_POOL_SIZE: '0' }, /HOOKD_DATABASE_POOL_SIZE.*connections/],
     [{ HOOKD_ADMIN_TOKEN: 'short' }, /HOOKD_ADMIN_TOKEN.*16 characters/],
     [{ HOOKD_REQUEST_TIMEOUT_MS: '5' }, /HOOKD_REQUEST_TIMEOUT_MS/],
   ])('refuses %o with a message naming the setting', (env, message) => {

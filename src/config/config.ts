@@ -11,6 +11,8 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL instead of SQLite when set. */
   databaseUrl: string | null;
+  /** PostgreSQL connections per process (plus one that LISTENs, in processes that deliver). */
+  databasePoolSize: number;
   /** Used as given when set; otherwise one is generated at first start and stored hashed. */
   adminToken: string | null;
   /** CIDRs that endpoint URLs may reach although they are private, loopback, link-local... */
@@ -89,6 +91,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
   { key: 'host', env: 'HOOKD_HOST', flag: '--host', parse: text, expect: 'a host name or address to listen on' },
   { key: 'dataDir', env: 'HOOKD_DATA_DIR', flag: '--data-dir', parse: text, expect: 'a directory path' },
   { key: 'databaseUrl', env: 'HOOKD_DATABASE_URL', flag: '--database-url', parse: databaseUrl, expect: 'a postgres:// URL' },
+  { key: 'databasePoolSize', env: 'HOOKD_DATABASE_POOL_SIZE', flag: '--database-pool-size', parse: int(1, 1000), expect: 'a number of connections, 1-1000' },
   { key: 'adminToken', env: 'HOOKD_ADMIN_TOKEN', flag: '--admin-token', parse: minLength(16), expect: 'a token of at least 16 characters' },
   { key: 'allowedNetworks', env: 'HOOKD_ALLOWED_NETWORKS', flag: '--allowed-networks', parse: cidrs, expect: 'comma-separated CIDRs, e.g. 127.0.0.0/8,::1/128' },
   { key: 'retryScheduleSeconds', env: 'HOOKD_RETRY_SCHEDULE', flag: '--retry-schedule', parse: schedule, expect: 'comma-separated seconds, e.g. 0,5,300' },
@@ -156,6 +159,7 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     host,
     dataDir,
     databaseUrl: (resolved.databaseUrl as string | undefined) ?? null,
+    databasePoolSize: (resolved.databasePoolSize as number | undefined) ?? 10,
     adminToken: (resolved.adminToken as string | undefined) ?? null,
     allowedNetworks: (resolved.allowedNetworks as string[] | undefined) ?? [],
     retryScheduleSeconds: (resolved.retryScheduleSeconds as number[] | undefined) ?? DEFAULT_RETRY_SCHEDULE_SECONDS,

@@ -7,7 +7,10 @@ import type { Store } from './store.js';
 /** The configured backend (PostgreSQL when `databaseUrl` is set, else SQLite), migrated and ready. */
 export async function openStore(config: Config): Promise<Store> {
   if (config.databaseUrl !== null) {
-    const store = await PostgresStore.open(config.databaseUrl);
+    const store = await PostgresStore.open(config.databaseUrl, {
+      poolSize: config.databasePoolSize,
+      listen: config.role !== 'api',
+    });
     try {
       await store.migrate();
     } catch (error) {

@@ -50,6 +50,11 @@ const DEFAULT_POOL_SIZE = 10;
 export interface PostgresStoreOptions extends PgConnectionOptions {
   /** Connections in the pool (the LISTEN connection is one more). Default 10. */
   poolSize?: number;
+  /**
+   * LISTEN for work queued by other processes (default true). A process without a delivery
+   * engine (role `api`) has nobody to wake and saves the connection.
+   */
+  listen?: boolean;
 }
 
 /**
@@ -117,7 +122,7 @@ export class PostgresStore implements Store {
       // role's default): NOTIFY payloads carry it, so that stores on other schemas ignore them.
       const { rows } = await pool.query<{ schema: string | null }>('SELECT current_schema() AS schema');
       const store = new PostgresStore(new PgDb(pool), config, rows[0].schema ?? '');
-      await store.listener.start();
+      if (options.listen !== false) await store.listener.start();
       return store;
     } catch (error) {
       await pool.end();
