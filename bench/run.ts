@@ -11,11 +11,14 @@
  * e.g. messages that never arrived.
  *
  * Settings (environment):
- *   BENCH_MESSAGES=20000       messages per throughput run        BENCH_WARMUP=1000  unmeasured, before each
- *   BENCH_CONCURRENCY=64       requests in flight (throughput)    BENCH_RATE=500     messages/s (latency)
- *   BENCH_SECONDS=20           latency run length                 BENCH_STALL_SECONDS=30  give up after no arrival for this long
- *   BENCH_HOOKD=dist|tsx       dist: `npm run build`, then run dist/ (default); tsx: run src/ as is
- *   BENCH_CPU_PROF=<dir>       run hookd with --cpu-prof, profiles written to <dir> when it stops
+ *   BENCH_MESSAGES=20000      messages per throughput run
+ *   BENCH_WARMUP=3000         unmeasured requests before each throughput run (JIT, connection pools)
+ *   BENCH_CONCURRENCY=64      requests in flight during throughput runs
+ *   BENCH_RATE=500            messages per second during the latency run
+ *   BENCH_SECONDS=20          length of the latency run
+ *   BENCH_STALL_SECONDS=30    a run fails after this long without a new arrival
+ *   BENCH_HOOKD=dist|tsx      dist: `npm run build`, then run dist/ (default); tsx: run src/ as it is
+ *   BENCH_CPU_PROF=<dir>      run hookd with --cpu-prof; the profile is written to <dir> when it stops
  */
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -31,6 +34,10 @@ import { measureThroughput, type ThroughputResult } from './throughput.js';
 const TARGET_HOOKD_TO_RELAY = 0.5;
 const TARGET_P50_MS = 5;
 const TARGET_P99_MS = 25;
+/** A 1-minute load average from which the machine is reported busy before the bench started. */
+const BUSY_LOAD_AVERAGE = 1;
+/** An unmeasured run at the latency run's rate, so that it starts on warm connections and code. */
+const LATENCY_WARMUP_SECONDS = 1;
 /** Connections of the open-loop generator: enough that no send waits for a free socket. */
 const FIXED_RATE_CONNECTIONS = 256;
 
@@ -63,7 +70,7 @@ function intSetting(name: string, fallback: number, min: number): number {
 
 const settings = {
   messages: intSetting('BENCH_MESSAGES', 20_000, 1),
-  warmup: intSetting('BENCH_WARMUP', 1_000, 0),
+  warmup: intSetting('BENCH_WARMUP', 3_000, 0),
   concurrency: intSetting('BENCH_CONCURRENCY', 64, 1),
   ratePerSecond: intSetting('BENCH_RATE', 500, 1),
   durationSeconds: intSetting('BENCH_SECONDS', 20, 1),
@@ -73,8 +80,19 @@ const cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU
 
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
+/** A run's outcome: null where it failed; the failures are in `errors`. */
+interface Results {
+  raw: ThroughputResult | null;
+  relay: ThroughputResult | null;
+  hookd: ThroughputResult | null;
+  latency: LatencyResult | null;
+  peakRssMiB: number | null;
+  errors: string[];
+}
+
 async function main(): Promise<number> {
-  const rows: Row[] = [];
+  const loadAtStart = loadavg()[0];
+  const mode = chooseHookdMode();
   const errors: string[] = [];
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
     try {
@@ -85,84 +103,99 @@ async function main(): Promise<number> {
       return null;
     }
   };
-  const throughputSettings = { ...settings };
-  const loadAtStart = loadavg()[0];
-  const mode = chooseHookdMode();
 
   const receiver = await Receiver.start();
-  const receiverPool = openPool(receiver.origin, settings.concurrency);
-  progress(`raw: ${settings.messages} requests at ${settings.concurrency} concurrent`);
-  const raw = await attempt('raw', () =>
-    measureThroughput(
-      receiver,
-      { pool: receiverPool, expectStatus: 200, receiverPath: '/raw', request: (i) => benchRequest('/raw', `raw-${i}`) },
-      throughputSettings,
-    ),
-  );
-  await receiverPool.close();
+  const raw = await attempt('raw', () => measureRaw(receiver));
+  const relay = await attempt('relay', () => measureRelay(receiver));
+  const results: Results = { raw, relay, hookd: null, latency: null, peakRssMiB: null, errors };
 
-  const relayChild = await forkBenchChild('relay.ts', [receiver.origin, '/relay']);
-  const relayPool = openPool(`http://127.0.0.1:${relayChild.port}`, settings.concurrency);
-  progress(`relay: ${settings.messages} requests at ${settings.concurrency} concurrent`);
-  const relay = await attempt('relay', () =>
-    measureThroughput(
-      receiver,
-      { pool: relayPool, expectStatus: 202, receiverPath: '/relay', request: (i) => benchRequest('/', `relay-${i}`) },
-      throughputSettings,
-    ),
-  );
-  await relayPool.close();
-  await stopChild(relayChild.child);
-
-  let hookdThroughput: ThroughputResult | null = null;
-  let latency: LatencyResult | null = null;
-  let peakRssMiB: number | null = null;
   progress(`hookd: starting (${mode})`);
   const hookd = await attempt('hookd start', () =>
     HookdProcess.start({ mode, nodeArgs: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [] }),
   );
   if (hookd) {
-    const apiPool = openPool(hookd.url, settings.concurrency);
-    progress(`hookd: ${settings.messages} messages at ${settings.concurrency} concurrent`);
-    hookdThroughput = await attempt('hookd throughput', async () => {
-      const appId = await createAppWithEndpoint(hookd, 'bench-throughput', `${receiver.origin}/hookd`);
-      const request = messageRequest(hookd, appId, PAYLOAD_JSON);
-      return measureThroughput(receiver, { pool: apiPool, expectStatus: 202, receiverPath: '/hookd', request }, throughputSettings);
-    });
-    peakRssMiB = hookd.peakRssMiB();
-    await apiPool.close();
-
-    const ratePool = openPool(hookd.url, FIXED_RATE_CONNECTIONS);
-    progress(`hookd: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s`);
-    latency = await attempt('hookd latency', async () => {
-      const appId = await createAppWithEndpoint(hookd, 'bench-latency', `${receiver.origin}/hookd-latency`);
-      const request = messageRequest(hookd, appId, PAYLOAD_JSON);
-      return measureLatency(receiver, { pool: ratePool, request, receiverPath: '/hookd-latency' }, { ...settings, warmupSeconds: 1 });
-    });
-    await ratePool.close();
-    if (errors.length > 0) errors.push(`hookd output (tail):\n${indent(hookd.outputTail())}`);
+    const errorsBefore = errors.length;
+    results.hookd = await attempt('hookd throughput', () => measureHookdThroughput(receiver, hookd));
+    results.peakRssMiB = hookd.peakRssMiB();
+    results.latency = await attempt('hookd latency', () => measureHookdLatency(receiver, hookd));
+    if (errors.length > errorsBefore) errors.push(`hookd output (tail):\n${indent(hookd.outputTail())}`);
     await hookd.stop();
   }
   await receiver.stop();
 
-  rows.push(...throughputRows(raw, relay, hookdThroughput));
-  rows.push(...latencyRows(latency));
-  rows.push({ measure: 'hookd peak RSS (throughput run)', result: peakRssMiB === null ? 'n/a' : `${peakRssMiB.toFixed(0)} MiB` });
+  printReport(results, { mode, loadAtStart, clock: receiver });
+  return errors.length > 0 ? 1 : 0;
+}
 
-  console.log(
-    `\nhookd bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${process.platform}/${process.arch}; hookd from ${mode === 'dist' ? 'dist/' : 'src/ (tsx)'}`,
-  );
+async function measureRaw(receiver: Receiver): Promise<ThroughputResult> {
+  progress(`raw: ${settings.messages} requests at ${settings.concurrency} concurrent`);
+  const pool = openPool(receiver.origin, settings.concurrency);
+  try {
+    const request = (i: number) => benchRequest('/raw', `raw-${i}`);
+    return await measureThroughput(receiver, { pool, expectStatus: 200, receiverPath: '/raw', request }, settings);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function measureRelay(receiver: Receiver): Promise<ThroughputResult> {
+  progress(`relay: ${settings.messages} requests at ${settings.concurrency} concurrent`);
+  const relay = await forkBenchChild('relay.ts', [receiver.origin, '/relay']);
+  const pool = openPool(`http://127.0.0.1:${relay.port}`, settings.concurrency);
+  try {
+    const request = (i: number) => benchRequest('/', `relay-${i}`);
+    return await measureThroughput(receiver, { pool, expectStatus: 202, receiverPath: '/relay', request }, settings);
+  } finally {
+    await pool.close();
+    await stopChild(relay.child);
+  }
+}
+
+async function measureHookdThroughput(receiver: Receiver, hookd: HookdProcess): Promise<ThroughputResult> {
+  progress(`hookd: ${settings.messages} messages at ${settings.concurrency} concurrent`);
+  const appId = await createAppWithEndpoint(hookd, 'bench-throughput', `${receiver.origin}/hookd`);
+  const pool = openPool(hookd.url, settings.concurrency);
+  try {
+    const request = messageRequest(hookd, appId, PAYLOAD_JSON);
+    return await measureThroughput(receiver, { pool, expectStatus: 202, receiverPath: '/hookd', request }, settings);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** On an application of its own, so that late deliveries of the throughput run cannot count here. */
+async function measureHookdLatency(receiver: Receiver, hookd: HookdProcess): Promise<LatencyResult> {
+  progress(`hookd: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s`);
+  const appId = await createAppWithEndpoint(hookd, 'bench-latency', `${receiver.origin}/hookd-latency`);
+  const pool = openPool(hookd.url, FIXED_RATE_CONNECTIONS);
+  try {
+    const request = messageRequest(hookd, appId, PAYLOAD_JSON);
+    const latencySettings = { ...settings, warmupSeconds: LATENCY_WARMUP_SECONDS };
+    return await measureLatency(receiver, { pool, request, receiverPath: '/hookd-latency' }, latencySettings);
+  } finally {
+    await pool.close();
+  }
+}
+
+function printReport(results: Results, context: { mode: HookdMode; loadAtStart: number; clock: Receiver }): void {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown';
+  const from = context.mode === 'dist' ? 'dist/' : 'src/ (tsx)';
+  console.log(`\nhookd bench: node ${process.version}, ${cpus().length} CPUs (${cpu}), ${process.platform}/${process.arch}; hookd from ${from}`);
   // Other work on the machine skews every number; the load average says whether there was some.
-  console.log(`load average (1 min) at start: ${loadAtStart.toFixed(2)}`);
+  const busy = context.loadAtStart >= BUSY_LOAD_AVERAGE ? ' (busy: other processes skew these numbers)' : '';
+  console.log(`load average (1 min) at start: ${context.loadAtStart.toFixed(2)}${busy}`);
   console.log(
     `throughput: ${settings.messages} messages at ${settings.concurrency} concurrent after ${settings.warmup} warm-up; ` +
       `latency: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s, open loop\n`,
   );
-  printTable(rows);
-  printNotes(receiver, latency, [raw, relay, hookdThroughput]);
+  printTable([
+    ...throughputRows(results.raw, results.relay, results.hookd),
+    ...latencyRows(results.latency),
+    { measure: 'hookd peak RSS (throughput run)', result: results.peakRssMiB === null ? 'n/a' : `${results.peakRssMiB.toFixed(0)} MiB` },
+  ]);
+  printNotes(context.clock, results.latency, [results.raw, results.relay, results.hookd]);
   if (cpuProfileDir) console.log(`CPU profile of hookd written to ${cpuProfileDir}`);
-  for (const error of errors) console.error(`\nERROR ${error}`);
-  return errors.length > 0 ? 1 : 0;
+  for (const error of results.errors) console.error(`\nERROR ${error}`);
 }
 
 /** The raw and relay phases' request: the payload as-is, keyed for the receiver by `x-bench-seq`. */
