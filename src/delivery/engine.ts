@@ -27,8 +27,9 @@ export interface EngineOptions {
 /**
  * The delivery engine: claim due deliveries → send → record → reschedule.
  *
- * It never polls on the hot path: the store calls `onWork` after every commit that makes work
- * due, and the engine claims at once. A timer set to the next due time (at most IDLE_POLL_MS away)
+ * It never polls on the hot path: a new message's deliveries are handed to it by the store right
+ * after their commit (already leased, where the backend supports it), and otherwise the store calls
+ * `onWork` after every commit that makes work due, and the engine claims at once. A timer set to the next due time (at most IDLE_POLL_MS away)
  * catches retries and leases that expire in other processes. Outcomes are recorded in batches:
  * every outcome that finishes in one event-loop turn shares one transaction.
  */
@@ -62,7 +63,18 @@ export class DeliveryEngine {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.unsubscribe = this.options.store.onWork(() => this.wake());
+    const { store, config } = this.options;
+    this.unsubscribe = store.onWork(() => this.wake());
+    // New deliveries come straight from createMessage, leased to us, without a claim.
+    store.attachLocalWorker({
+      workerId: this.workerId,
+      leaseMs: this.leaseMs,
+      room: () => config.workerConcurrency - this.inFlight,
+      take: (claimed) => {
+        // Stopped meanwhile: their leases expire and any engine claims them again.
+        if (!this.stopped) for (const item of claimed) void this.deliver(item);
+      },
+    });
     this.wake();
   }
 
@@ -73,6 +85,7 @@ export class DeliveryEngine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.options.store.attachLocalWorker(null);
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));

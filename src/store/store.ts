@@ -101,6 +101,14 @@ export interface Store {
   nextDueAt(): Promise<number | null>;
   /** Calls `listener` whenever new work may be due (after a commit that created or re-queued deliveries). */
   onWork(listener: () => void): () => void;
+  /**
+   * Lets the delivery engine of this process take new deliveries as `createMessage` creates them:
+   * up to `worker.room()` of a batch's deliveries are inserted already leased to the worker, and
+   * handed to `worker.take` after the commit (and after the callers' promises settle). That saves
+   * a claim transaction per batch. `null` detaches. A backend may ignore this (PostgreSQL does):
+   * the engine then claims after `onWork` as usual.
+   */
+  attachLocalWorker(worker: LocalWorker | null): void;
 
   // --- attempts ------------------------------------------------------------------------------
   listAttempts(appId: string, query: AttemptQuery): Promise<Page<Attempt>>;
@@ -231,6 +239,16 @@ export interface ClaimedDelivery {
   delivery: Delivery;
   message: Message;
   endpoint: Endpoint;
+}
+
+/** The engine of this process, as `attachLocalWorker` sees it. */
+export interface LocalWorker {
+  workerId: string;
+  leaseMs: number;
+  /** How many more deliveries it can start now. */
+  room(): number;
+  /** Deliveries leased to it at creation; it must send them (or let their lease expire). */
+  take(claimed: ClaimedDelivery[]): void;
 }
 
 export interface DeliveryOutcome {

@@ -21,6 +21,7 @@ import type {
   EndpointMessageQuery,
   EventTypeInput,
   IdempotencyState,
+  LocalWorker,
   MessageDestination,
   MessageInput,
   MessageQuery,
@@ -243,6 +244,12 @@ export class PostgresStore implements Store {
   onWork(listener: () => void): () => void {
     return this.work.subscribe(listener);
   }
+
+  /**
+   * Ignored: with many processes, a hand-off at creation would tie each delivery to the API
+   * process that accepted it; workers claim after NOTIFY instead.
+   */
+  attachLocalWorker(_worker: LocalWorker | null): void {}
 
   // --- attempts ------------------------------------------------------------------------------
   listAttempts(appId: string, query: AttemptQuery): Promise<Page<Attempt>> {

@@ -19,6 +19,7 @@ import type {
   EndpointMessageQuery,
   EventTypeInput,
   IdempotencyState,
+  LocalWorker,
   MessageDestination,
   MessageInput,
   MessageQuery,
@@ -191,6 +192,10 @@ export class SqliteStore implements Store {
   }
   onWork(listener: () => void): () => void {
     return this.work.subscribe(listener);
+  }
+
+  attachLocalWorker(worker: LocalWorker | null): void {
+    this.writer.attach(worker);
   }
 
   // --- attempts ------------------------------------------------------------------------------
