@@ -4,7 +4,7 @@ import type { Application } from '../../core/types.js';
 import type { ApplicationInput, Page, PageQuery } from '../store.js';
 import { type PgDb, withConflict } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { type ApplicationRow, toApplication } from './rows.js';
+import { type ApplicationRow, toApplication } from '../rows.js';
 import { SqlParams } from './sql-params.js';
 
 const UID_TAKEN = 'an application with this uid already exists';

@@ -2,7 +2,7 @@ import { NotFoundError } from '../../core/errors.js';
 import type { ApiToken } from '../../core/types.js';
 import type { IdempotencyState, StoredResponse } from '../store.js';
 import { isForeignKeyViolation, type PgDb, withConflict } from './database.js';
-import { type TokenRow, toToken } from './rows.js';
+import { type TokenRow, toToken } from '../rows.js';
 
 // Takes the key when it is free or its row has expired; RETURNING says whether we took it. Two
 // processes racing for one key serialize on the unique index: the second waits for the first to

@@ -2,7 +2,7 @@ import type { Endpoint, Message } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
-import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from './rows.js';
+import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from '../rows.js';
 import { notifyIfAny } from './work-notify.js';
 
 /** A leased delivery with its message's columns and (on one row per endpoint) the endpoint. */

@@ -6,7 +6,7 @@ import type { TimeRange } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { rangeCondition } from './conditions.js';
 import { isForeignKeyViolation, type PgDb, type PgQueries } from './database.js';
-import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from './rows.js';
+import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from '../rows.js';
 import { SqlParams } from './sql-params.js';
 import { notifyIfAny } from './work-notify.js';
 

@@ -5,7 +5,7 @@ import type { EndpointInput, Page, PageQuery, TimeRange } from '../store.js';
 import { rangeCondition } from './conditions.js';
 import { isForeignKeyViolation, type PgDb, withConflict } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { type EndpointRow, toEndpoint, toJsonOrNull } from './rows.js';
+import { type EndpointRow, toEndpoint, toJsonOrNull } from '../rows.js';
 import { SqlParams } from './sql-params.js';
 
 const UID_TAKEN = 'an endpoint with this uid already exists in this application';

@@ -3,7 +3,7 @@ import type { EventType } from '../../core/types.js';
 import type { EventTypeInput, Page, PageQuery } from '../store.js';
 import { type PgDb, withConflict } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { type EventTypeRow, toEventType, toJsonOrNull } from './rows.js';
+import { type EventTypeRow, toEventType, toJsonOrNull } from '../rows.js';
 import { SqlParams } from './sql-params.js';
 
 /** Event types, keyed and paged by name. Deleting archives unless asked to expunge. */

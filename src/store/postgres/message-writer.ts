@@ -5,7 +5,7 @@ import { endpointAccepts, type EndpointFilter } from '../endpoint-filter.js';
 import type { MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isInputError, type PgDb } from './database.js';
-import { type MessageRow, toJsonOrNull, toMessage } from './rows.js';
+import { type MessageRow, toJsonOrNull, toMessage } from '../rows.js';
 import { notifyIfAny } from './work-notify.js';
 
 type Created = { message: Message; created: boolean };

@@ -4,7 +4,7 @@ import type { MessageQuery, Page } from '../store.js';
 import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
 import type { PgDb } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { type MessageRow, toMessage } from './rows.js';
+import { type MessageRow, toMessage } from '../rows.js';
 import { SqlParams } from './sql-params.js';
 
 // Svix lets a message be addressed by its eventId too; the id wins when both match.

@@ -4,7 +4,7 @@ import type { AttemptQuery, EndpointMessage, EndpointMessageQuery, MessageDestin
 import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
 import type { SqliteDb } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { type AttemptRow, type EndpointRow, type MessageRow, toAttempt, toEndpoint, toMessage } from './rows.js';
+import { type AttemptRow, type EndpointRow, type MessageRow, toAttempt, toEndpoint, toMessage } from '../rows.js';
 
 /** The state of a delivery joined to a message or endpoint row. */
 interface DeliveryState {

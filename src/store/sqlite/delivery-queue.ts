@@ -2,7 +2,7 @@ import type { Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import type { SqliteDb } from './database.js';
-import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from './rows.js';
+import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from '../rows.js';
 
 /** A due delivery joined with its message's columns (the message's id and app_id are the delivery's). */
 interface DueRow extends DeliveryRow {

@@ -5,7 +5,7 @@ import type { EndpointInput, Page, PageQuery, TimeRange } from '../store.js';
 import { isForeignKeyViolation, type SqliteDb, withConflict } from './database.js';
 import { rangeCondition } from './conditions.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { type EndpointRow, toEndpoint, toJsonOrNull } from './rows.js';
+import { type EndpointRow, toEndpoint, toJsonOrNull } from '../rows.js';
 
 const UID_TAKEN = 'an endpoint with this uid already exists in this application';
 

@@ -5,7 +5,7 @@ import { endpointAccepts } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isConstraintError, type SqliteDb } from './database.js';
-import { type EndpointRow, type MessageRow, toEndpoint, toJsonOrNull, toMessage } from './rows.js';
+import { type EndpointRow, type MessageRow, toEndpoint, toJsonOrNull, toMessage } from '../rows.js';
 
 interface Written {
   message: Message;

@@ -4,7 +4,7 @@ import type { MessageQuery, Page } from '../store.js';
 import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
 import type { SqliteDb } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { type MessageRow, toMessage } from './rows.js';
+import { type MessageRow, toMessage } from '../rows.js';
 
 // Svix lets a message be addressed by its eventId too; the id wins when both match.
 const SELECT_BY_REF = `SELECT * FROM messages WHERE app_id = @appId AND id = @ref

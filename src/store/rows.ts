@@ -10,17 +10,32 @@ import type {
   Message,
   Metadata,
   TriggerType,
-} from '../../core/types.js';
+} from '../core/types.js';
 
-/**
- * Rows as node-postgres returns them from this schema: snake_case, int8 already numbers (see
- * `connectionConfig`), booleans as booleans, json/jsonb columns already parsed.
+/*
+ * Rows as the backends return them: snake_case columns, epoch-ms integers. The two drivers differ
+ * in two ways only, and the row types admit both: SQLite returns booleans as 0/1 and JSON columns
+ * as TEXT; node-postgres returns booleans, and json/jsonb columns already parsed.
  */
+
+/** A JSON column: TEXT on SQLite, already parsed on PostgreSQL. */
+type Json<T> = T | string;
+/** A boolean column: 0/1 on SQLite, a boolean on PostgreSQL. */
+type Flag = boolean | number;
+
+function fromJson<T>(value: Json<T>): T;
+function fromJson<T>(value: Json<T> | null): T | null;
+function fromJson<T>(value: Json<T> | null): T | null {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
+}
+
+const fromFlag = (value: Flag): boolean => value === true || value === 1;
+
 export interface ApplicationRow {
   id: string;
   uid: string | null;
   name: string;
-  metadata: Metadata;
+  metadata: Json<Metadata>;
   throttle_rate: number | null;
   created_at: number;
   updated_at: number;
@@ -29,10 +44,10 @@ export interface ApplicationRow {
 export interface EventTypeRow {
   name: string;
   description: string;
-  archived: boolean;
-  deprecated: boolean;
+  archived: Flag;
+  deprecated: Flag;
   feature_flag: string | null;
-  schemas: Record<string, unknown> | null;
+  schemas: Json<Record<string, unknown>> | null;
   created_at: number;
   updated_at: number;
 }
@@ -43,13 +58,13 @@ export interface EndpointRow {
   uid: string | null;
   url: string;
   description: string;
-  event_types: string[] | null;
-  channels: string[] | null;
-  disabled: boolean;
-  metadata: Metadata;
+  event_types: Json<string[]> | null;
+  channels: Json<string[]> | null;
+  disabled: Flag;
+  metadata: Json<Metadata>;
   throttle_rate: number | null;
-  headers: Record<string, string>;
-  secrets: EndpointSecret[];
+  headers: Json<Record<string, string>>;
+  secrets: Json<EndpointSecret[]>;
   created_at: number;
   updated_at: number;
 }
@@ -59,7 +74,7 @@ export interface MessageRow {
   app_id: string;
   event_type: string;
   event_id: string | null;
-  channels: string[] | null;
+  channels: Json<string[]> | null;
   payload: string | null;
   created_at: number;
 }
@@ -90,7 +105,7 @@ export interface AttemptRow {
   response_status_code: number;
   response: string;
   response_duration_ms: number;
-  request_headers: Record<string, string>;
+  request_headers: Json<Record<string, string>>;
   trigger: number;
   created_at: number;
 }
@@ -103,7 +118,10 @@ export interface TokenRow {
   expires_at: number | null;
 }
 
-/** JSON text for a json/jsonb parameter, or NULL. Always text: node-postgres would turn a JS array into a PostgreSQL array. */
+/**
+ * JSON text of a value for a JSON column, or NULL for `null`/`undefined`. Text on both backends:
+ * node-postgres would turn a JS array into a PostgreSQL array.
+ */
 export function toJsonOrNull(value: unknown): string | null {
   return value == null ? null : JSON.stringify(value);
 }
@@ -113,7 +131,7 @@ export function toApplication(r: ApplicationRow): Application {
     id: r.id,
     uid: r.uid,
     name: r.name,
-    metadata: r.metadata,
+    metadata: fromJson(r.metadata),
     throttleRate: r.throttle_rate,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -124,10 +142,10 @@ export function toEventType(r: EventTypeRow): EventType {
   return {
     name: r.name,
     description: r.description,
-    archived: r.archived,
-    deprecated: r.deprecated,
+    archived: fromFlag(r.archived),
+    deprecated: fromFlag(r.deprecated),
     featureFlag: r.feature_flag,
-    schemas: r.schemas,
+    schemas: fromJson(r.schemas),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -140,13 +158,13 @@ export function toEndpoint(r: EndpointRow): Endpoint {
     uid: r.uid,
     url: r.url,
     description: r.description,
-    eventTypes: r.event_types,
-    channels: r.channels,
-    disabled: r.disabled,
-    metadata: r.metadata,
+    eventTypes: fromJson(r.event_types),
+    channels: fromJson(r.channels),
+    disabled: fromFlag(r.disabled),
+    metadata: fromJson(r.metadata),
     throttleRate: r.throttle_rate,
-    headers: r.headers,
-    secrets: r.secrets,
+    headers: fromJson(r.headers),
+    secrets: fromJson(r.secrets),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -158,7 +176,7 @@ export function toMessage(r: MessageRow): Message {
     appId: r.app_id,
     eventType: r.event_type,
     eventId: r.event_id,
-    channels: r.channels,
+    channels: fromJson(r.channels),
     payload: r.payload,
     createdAt: r.created_at,
   };
@@ -191,7 +209,7 @@ export function toAttempt(r: AttemptRow): Attempt {
     responseStatusCode: r.response_status_code,
     response: r.response,
     responseDurationMs: r.response_duration_ms,
-    requestHeaders: r.request_headers,
+    requestHeaders: fromJson(r.request_headers),
     trigger: r.trigger as TriggerType,
     createdAt: r.created_at,
   };
