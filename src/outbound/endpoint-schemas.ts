@@ -34,22 +34,21 @@ export const EndpointUpdate = Type.Object({ url: Url, ...endpointFields }, { tit
 
 export const EndpointPatch = Type.Object({ url: Type.Optional(Url), ...endpointFields }, { title: 'EndpointPatch' });
 
-export const EndpointOut = Type.Object(
-  {
-    id: Type.String(),
-    uid: Nullable(Type.String()),
-    url: Type.String(),
-    description: Type.String(),
-    disabled: Type.Boolean(),
-    eventTypes: Nullable(Type.Array(Type.String())),
-    channels: Nullable(Type.Array(Type.String())),
-    metadata: Metadata,
-    throttleRate: Nullable(Type.Integer()),
-    createdAt: DateTime,
-    updatedAt: DateTime,
-  },
-  { title: 'EndpointOut' },
-);
+/** The fields of an endpoint that every view of it shows (EndpointOut, MessageEndpointOut). */
+export const endpointOutFields = {
+  id: Type.String(),
+  uid: Nullable(Type.String()),
+  url: Type.String(),
+  description: Type.String(),
+  disabled: Type.Boolean(),
+  eventTypes: Nullable(Type.Array(Type.String())),
+  channels: Nullable(Type.Array(Type.String())),
+  throttleRate: Nullable(Type.Integer()),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+};
+
+export const EndpointOut = Type.Object({ ...endpointOutFields, metadata: Metadata }, { title: 'EndpointOut' });
 
 export const EndpointHeadersIn = Type.Object({ headers: StringMap() }, { title: 'EndpointHeadersIn' });
 

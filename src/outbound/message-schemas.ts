@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable } from '../http/schema-types.js';
 import { ApplicationIn, ChannelName, DateTime, EventTypeName, Payload, Uid } from './schemas.js';
+import { endpointOutFields } from './endpoint-schemas.js';
 
 /** TypeBox schemas of Svix's message and attempt models. */
 
@@ -46,22 +47,7 @@ const deliveryState = {
 
 export const EndpointMessageOut = Type.Object({ ...messageFields, ...deliveryState }, { title: 'EndpointMessageOut' });
 
-export const MessageEndpointOut = Type.Object(
-  {
-    id: Type.String(),
-    uid: Nullable(Type.String()),
-    url: Type.String(),
-    description: Type.String(),
-    disabled: Type.Boolean(),
-    eventTypes: Nullable(Type.Array(Type.String())),
-    channels: Nullable(Type.Array(Type.String())),
-    throttleRate: Nullable(Type.Integer()),
-    createdAt: DateTime,
-    updatedAt: DateTime,
-    ...deliveryState,
-  },
-  { title: 'MessageEndpointOut' },
-);
+export const MessageEndpointOut = Type.Object({ ...endpointOutFields, ...deliveryState }, { title: 'MessageEndpointOut' });
 
 export const MessageAttemptOut = Type.Object(
   {
