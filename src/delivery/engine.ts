@@ -107,7 +107,7 @@ export class DeliveryEngine {
 
   private async claimLoop(): Promise<void> {
     const { store, config } = this.options;
-    do {
+    while (!this.stopped) {
       this.rerun = false;
       const room = config.workerConcurrency - this.inFlight;
       if (room <= 0) {
@@ -115,9 +115,10 @@ export class DeliveryEngine {
         return;
       }
       this.backlog = false;
+      const limit = Math.min(room, CLAIM_BATCH);
       let claimed: ClaimedDelivery[];
       try {
-        claimed = await store.claimDeliveries(this.workerId, Math.min(room, CLAIM_BATCH), this.leaseMs, this.now());
+        claimed = await store.claimDeliveries(this.workerId, limit, this.leaseMs, this.now());
       } catch (err) {
         // The database is unreachable or busy: retry on the timer rather than spin.
         console.error('hookd: claiming deliveries failed:', (err as Error).message);
@@ -125,14 +126,14 @@ export class DeliveryEngine {
         return;
       }
       for (const item of claimed) void this.deliver(item);
-      if (claimed.length === Math.min(room, CLAIM_BATCH)) this.rerun = true; // there may be more
-    } while (this.rerun && !this.stopped);
-    await this.armTimerForNextDue();
-  }
-
-  private async armTimerForNextDue(): Promise<void> {
-    const due = await this.options.store.nextDueAt().catch(() => null);
-    this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - this.now(), 0), IDLE_POLL_MS));
+      if (claimed.length === limit || this.rerun) continue; // there may be more
+      const due = await store.nextDueAt().catch(() => null);
+      // Woken while asking (work committed after the claim read the queue): claim again rather
+      // than sleep past it.
+      if (this.rerun) continue;
+      this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - this.now(), 0), IDLE_POLL_MS));
+      return;
+    }
   }
 
   private armTimer(delayMs: number): void {
