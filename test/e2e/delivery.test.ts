@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Svix, MessageStatus } from 'svix';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { startTestHookd, TEST_ADMIN_TOKEN, type TestHookd } from '../helpers/hookd.js';
+import { startTestHookd, TEST_ADMIN_TOKEN } from '../helpers/hookd.js';
+import { generateSigningKeyPair, verify } from '../../src/core/signing.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -128,5 +129,22 @@ describe('expunged content', () => {
     expect(destination.status).toBe(MessageStatus.Fail);
     expect(destination.nextAttempt ?? null).toBeNull();
     expect(receiver.requests).toHaveLength(0);
+  });
+});
+
+describe('ed25519 signing', () => {
+  it('signs v1a for an endpoint whose secret is a whsk_ key; the public key verifies it', async () => {
+    const { svix, app, receiver } = await setup(() => 200);
+    const { secret, publicKey } = generateSigningKeyPair();
+    await svix.endpoint.create(app.id, { url: receiver.url, secret });
+    await svix.message.create(app.id, { eventType: 'a.b', payload: { signed: 'ed25519' } });
+    await receiver.waitFor((reqs) => reqs.length === 1);
+    const [req] = receiver.requests;
+    const signature = String(req.headers['webhook-signature']);
+    expect(signature).toMatch(/^v1a,/);
+    const id = String(req.headers['webhook-id']);
+    const timestamp = Number(req.headers['webhook-timestamp']);
+    expect(verify(publicKey, id, timestamp, req.body, signature)).toBe(true);
+    expect(verify(publicKey, id, timestamp, req.body.replace('ed25519', 'forged'), signature)).toBe(false);
   });
 });
