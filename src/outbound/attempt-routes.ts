@@ -42,7 +42,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
       const { query } = request;
       const application = await requireApplication(store, request.params.app_id);
       const endpoint = await requireEndpoint(store, application.id, request.params.endpoint_id);
-      const page = await listAttempts(application.id, { ...toPageQuery(query), endpointId: endpoint.id, before: parseTime(query.before), after: parseTime(query.after) }, query.status);
+      const page = await listAttempts(application.id, { ...toPageQuery(query), endpointId: endpoint.id, before: parseTime(query.before, 'query.before'), after: parseTime(query.after, 'query.after') }, query.status);
       return toListResponse(page, (attempt) => attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }));
     },
   );
@@ -63,7 +63,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
       const application = await requireApplication(store, request.params.app_id);
       const message = await requireMessage(store, application.id, request.params.msg_id);
       const endpointId = query.endpoint_id === undefined ? undefined : (await requireEndpoint(store, application.id, query.endpoint_id)).id;
-      const filter = { ...toPageQuery(query), msgId: message.id, endpointId, before: parseTime(query.before), after: parseTime(query.after) };
+      const filter = { ...toPageQuery(query), msgId: message.id, endpointId, before: parseTime(query.before, 'query.before'), after: parseTime(query.after, 'query.after') };
       const page = await listAttempts(application.id, filter, query.status);
       return toListResponse(page, (attempt) => attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }));
     },
@@ -123,8 +123,8 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         status: query.status === undefined ? undefined : deliveryStatusOf(query.status),
         channel: query.channel,
         eventTypes: parseEventTypes(query.event_types),
-        before: parseTime(query.before),
-        after: parseTime(query.after),
+        before: parseTime(query.before, 'query.before'),
+        after: parseTime(query.after, 'query.after'),
       });
       return toListResponse(page, (row) => endpointMessageOut(row, { expanded: query.expanded_statuses, withContent: query.with_content }));
     },

@@ -1,3 +1,4 @@
+import { parseTime } from './query-filters.js';
 import { ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { withErrors } from '../http/schema-types.js';
@@ -76,7 +77,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
 
 /** ISO strings (already format-checked) → a time range; `since` after `until` is a 422. */
 export function toRange(since: string | null | undefined, until: string | null | undefined, sinceField: string, untilField: string): TimeRange {
-  const range: TimeRange = { since: since ? Date.parse(since) : null, until: until ? Date.parse(until) : null };
+  const range: TimeRange = { since: parseTime(since, sinceField) ?? null, until: parseTime(until, untilField) ?? null };
   if (range.since != null && range.until != null && range.since > range.until) {
     throw new ValidationError(`${sinceField} must not be later than ${untilField}`, sinceField);
   }

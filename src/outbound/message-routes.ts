@@ -74,8 +74,8 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
         ...toPageQuery(query),
         channel: query.channel,
         eventTypes: parseEventTypes(query.event_types),
-        before: parseTime(query.before),
-        after: parseTime(query.after),
+        before: parseTime(query.before, 'query.before'),
+        after: parseTime(query.after, 'query.after'),
       });
       return toListResponse(page, (message) => messageOut(message, query.with_content));
     },

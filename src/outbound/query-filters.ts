@@ -15,7 +15,15 @@ export function parseEventTypes(values: readonly string[] | undefined): string[]
   return names.length > 0 ? [...new Set(names)] : undefined;
 }
 
-/** A validated `date-time` query parameter as epoch ms. */
-export function parseTime(value: string | undefined): number | undefined {
-  return value === undefined ? undefined : Date.parse(value);
+/**
+ * A format-checked `date-time` as epoch ms. The format admits what Date cannot represent (a leap
+ * second, `23:59:60`): that is a 422 naming `field`, never a NaN passed on to the store.
+ */
+export function parseTime(value: string, field: string): number;
+export function parseTime(value: string | null | undefined, field: string): number | undefined;
+export function parseTime(value: string | null | undefined, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new ValidationError(`${value} is not a date-time hookd can represent`, field);
+  return ms;
 }

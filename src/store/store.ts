@@ -90,7 +90,10 @@ export interface Store {
   releaseLeases(workerId: string, now: number): Promise<void>;
   /** A new one-attempt delivery of the message to the endpoint, due now, with `trigger` Manual. */
   enqueueResend(appId: string, msgId: string, endpointId: string, now: number): Promise<Delivery>;
-  /** Makes the endpoint's failed deliveries created in the range due again. Returns how many. */
+  /**
+   * Makes the endpoint's failed deliveries created in the range due again, and its canceled ones
+   * (canceled because the endpoint was disabled when they came due). Returns how many.
+   */
   recoverFailed(endpointId: string, range: TimeRange, now: number): Promise<number>;
   /**
    * Creates deliveries to the endpoint for the application's messages in the range that match the

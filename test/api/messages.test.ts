@@ -143,11 +143,12 @@ describe('/api/v1/app/{app_id}/msg', () => {
 
     it('with_content=false lists payloads as {}', async () => {
       const res = await api.get('/api/v1/app/list-app/msg?with_content=false');
+      expect(res.body.data.length).toBeGreaterThan(0);
       expect(res.body.data.every((m: { payload: unknown }) => JSON.stringify(m.payload) === '{}')).toBe(true);
     });
 
     it('refuses bad list queries with 422', async () => {
-      for (const query of ['limit=251', 'before=yesterday', 'after=2024-02-30T00:00:00', 'event_types=bad%20name', 'channel=bad%20channel', 'with_content=2', 'order=sideways']) {
+      for (const query of ['limit=251', 'before=yesterday', 'after=2024-02-30T00:00:00', 'event_types=bad%20name', 'channel=bad%20channel', 'with_content=2', 'order=sideways', 'before=2016-12-31T23:59:60Z']) {
         const res = await api.get(`/api/v1/app/list-app/msg?${query}`);
         expect(res.status, query).toBe(422);
         expect(res.body.detail[0].loc[0]).toBe('query');

@@ -67,7 +67,7 @@ export class PgDeliveryRequeue {
     const row = await this.db.get<{ recovered: number }>(
       `WITH recovered AS (
          UPDATE deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = $1, updated_at = $1
-         WHERE endpoint_id = $2 AND status = 'fail'${rangeCondition('created_at', range, params)}
+         WHERE endpoint_id = $2 AND status IN ('fail', 'canceled')${rangeCondition('created_at', range, params)}
          RETURNING 1
        )
        SELECT (SELECT count(*) FROM recovered) AS recovered, ${notifyIfAny('recovered', '$3')} AS notified`,

@@ -42,7 +42,7 @@ export class SqliteDeliveryRequeue {
     const params: unknown[] = [now, now, endpointId];
     const { changes } = this.db.run(
       `UPDATE deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = ?, updated_at = ?
-       WHERE endpoint_id = ? AND status = 'fail'${rangeCondition('created_at', range, params)}`,
+       WHERE endpoint_id = ? AND status IN ('fail', 'canceled')${rangeCondition('created_at', range, params)}`,
       ...params,
     );
     if (changes > 0) this.work.emit();

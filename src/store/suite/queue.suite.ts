@@ -60,6 +60,10 @@ export function describeQueue(ctx: SuiteContext): void {
       expect(await statusOf(app.id, endpoint.id, messages[0].id)).toMatchObject({ status: 'canceled', nextAttemptAt: null });
       expect((await ctx.store.endpointStats(endpoint.id, {})).canceled).toBe(2);
       expect(await ctx.store.claimDeliveries('w', 10, LEASE_MS, T0 + 11)).toEqual([]);
+      // Re-enabled, the endpoint gets its canceled deliveries back through recover.
+      await ctx.store.updateEndpoint(app.id, endpoint.id, { url: endpoint.url, disabled: false }, T0 + 12);
+      expect(await ctx.store.recoverFailed(endpoint.id, {}, T0 + 13)).toBe(2);
+      expect(await ctx.store.claimDeliveries('w', 10, LEASE_MS, T0 + 13)).toHaveLength(2);
     });
 
     it('gives leases back on releaseLeases, only the worker’s own, and signals work', async () => {
