@@ -13,7 +13,13 @@ export async function serve(argv: string[]): Promise<number> {
   const worker = hookd.engine ? `worker ${hookd.engine.workerId}` : 'delivery off';
   console.log(`hookd ${api}, ${worker} (role ${config.role}, data: ${where})`);
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
+    // Signal listeners do not keep Node alive, and a worker's timers are unref'd: this handle
+    // keeps the process up (a worker waiting on a reconnect must not exit 0) until a signal.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    const stop = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });

@@ -65,6 +65,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env, cwd: dirWithConfig() })).toThrow(message);
   });
 
+  it('never repeats a credential in an error message', () => {
+    const leak = () => loadConfig({ env: { HOOKD_DATABASE_URL: 'mysql://hookd:S3cretPassw0rd@db/hookd' }, cwd: dirWithConfig() });
+    expect(leak).toThrow(/HOOKD_DATABASE_URL.*value not shown/);
+    expect(leak).not.toThrow(/S3cret/);
+    expect(() => loadConfig({ argv: ['--admin-token', 'sk_short'], env: {}, cwd: dirWithConfig() })).not.toThrow(/sk_short/);
+  });
+
+  it('splits roles only on PostgreSQL', () => {
+    expect(() => loadConfig({ env: { HOOKD_ROLE: 'worker' }, cwd: dirWithConfig() })).toThrow(/HOOKD_ROLE=worker needs PostgreSQL/);
+    const config = loadConfig({ env: { HOOKD_ROLE: 'api', HOOKD_DATABASE_URL: 'postgres://db/hookd' }, cwd: dirWithConfig() });
+    expect(config.role).toBe('api');
+  });
+
   it('refuses a bad config file, an unknown key and an unknown flag', () => {
     expect(() => loadConfig({ env: {}, cwd: dirWithConfig('{port:') })).toThrow(/not valid JSON/);
     expect(() => loadConfig({ env: {}, cwd: dirWithConfig('{"prot": 1}') })).toThrow(/unknown setting "prot"/);

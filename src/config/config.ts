@@ -38,6 +38,8 @@ interface Setting<K extends keyof Config> {
   parse: (raw: string) => Config[K];
   /** What a valid value looks like, for the error message. */
   expect: string;
+  /** A credential: an error message never repeats its value. */
+  secret?: boolean;
 }
 
 class BadSetting extends Error {}
@@ -90,9 +92,9 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
   { key: 'port', env: 'HOOKD_PORT', flag: '--port', parse: int(0, 65535), expect: 'a port number 0-65535' },
   { key: 'host', env: 'HOOKD_HOST', flag: '--host', parse: text, expect: 'a host name or address to listen on' },
   { key: 'dataDir', env: 'HOOKD_DATA_DIR', flag: '--data-dir', parse: text, expect: 'a directory path' },
-  { key: 'databaseUrl', env: 'HOOKD_DATABASE_URL', flag: '--database-url', parse: databaseUrl, expect: 'a postgres:// URL' },
+  { key: 'databaseUrl', env: 'HOOKD_DATABASE_URL', flag: '--database-url', parse: databaseUrl, expect: 'a postgres:// URL', secret: true },
   { key: 'databasePoolSize', env: 'HOOKD_DATABASE_POOL_SIZE', flag: '--database-pool-size', parse: int(1, 1000), expect: 'a number of connections, 1-1000' },
-  { key: 'adminToken', env: 'HOOKD_ADMIN_TOKEN', flag: '--admin-token', parse: minLength(16), expect: 'a token of at least 16 characters' },
+  { key: 'adminToken', env: 'HOOKD_ADMIN_TOKEN', flag: '--admin-token', parse: minLength(16), expect: 'a token of at least 16 characters', secret: true },
   { key: 'allowedNetworks', env: 'HOOKD_ALLOWED_NETWORKS', flag: '--allowed-networks', parse: cidrs, expect: 'comma-separated CIDRs, e.g. 127.0.0.0/8,::1/128' },
   { key: 'retryScheduleSeconds', env: 'HOOKD_RETRY_SCHEDULE', flag: '--retry-schedule', parse: schedule, expect: 'comma-separated seconds, e.g. 0,5,300' },
   { key: 'publicUrl', env: 'HOOKD_PUBLIC_URL', flag: '--public-url', parse: url, expect: 'an http(s) URL' },
@@ -145,11 +147,17 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     try {
       resolved[setting.key] = setting.parse(raw);
     } catch {
-      throw new ConfigError(`invalid ${origin}: ${JSON.stringify(raw)}; expected ${setting.expect}`);
+      const shown = setting.secret ? '(value not shown)' : JSON.stringify(raw);
+      throw new ConfigError(`invalid ${origin}: ${shown}; expected ${setting.expect}`);
     }
   }
   for (const flag of flags.keys()) {
     if (!SETTINGS.some((s) => s.flag === flag)) throw new ConfigError(`unknown flag ${flag}`);
+  }
+  const role = (resolved.role as Config['role'] | undefined) ?? 'all';
+  if (role !== 'all' && resolved.databaseUrl === undefined) {
+    // Separate API and worker processes need a database that wakes one from the other.
+    throw new ConfigError(`HOOKD_ROLE=${role} needs PostgreSQL (HOOKD_DATABASE_URL); on SQLite one process does both: use role all`);
   }
   const port = (resolved.port as number | undefined) ?? 8071;
   const host = (resolved.host as string | undefined) ?? '127.0.0.1';
@@ -164,7 +172,7 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     allowedNetworks: (resolved.allowedNetworks as string[] | undefined) ?? [],
     retryScheduleSeconds: (resolved.retryScheduleSeconds as number[] | undefined) ?? DEFAULT_RETRY_SCHEDULE_SECONDS,
     publicUrl: (resolved.publicUrl as string | undefined) ?? `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`,
-    role: (resolved.role as Config['role'] | undefined) ?? 'all',
+    role,
     requestTimeoutMs: (resolved.requestTimeoutMs as number | undefined) ?? 15_000,
     maxPayloadBytes: (resolved.maxPayloadBytes as number | undefined) ?? 1024 * 1024,
     headerStyle: (resolved.headerStyle as Config['headerStyle'] | undefined) ?? 'webhook',

@@ -21,8 +21,9 @@ export function hashToken(token: string): string {
 export async function ensureAdminToken(store: Store): Promise<string | null> {
   if ((await store.getSetting(ADMIN_TOKEN_SETTING)) !== null) return null;
   const token = ADMIN_TOKEN_PREFIX + randomToken(TOKEN_RANDOM_LENGTH);
-  await store.setSetting(ADMIN_TOKEN_SETTING, hashToken(token));
-  return token;
+  const hash = hashToken(token);
+  // Processes starting together race here: only the one whose hash was stored shows its token.
+  return (await store.initSetting(ADMIN_TOKEN_SETTING, hash)) === hash ? token : null;
 }
 
 /**

@@ -27,7 +27,8 @@ export interface StartOptions {
 /** Starts hookd in this process: the API and/or the delivery engine, as `config.role` says. */
 export async function startHookd(config: Config, options: StartOptions = {}): Promise<Hookd> {
   const store = await openStore(config);
-  const generatedAdminToken = config.adminToken === null ? await ensureAdminToken(store) : null;
+  // A worker serves no API: the first API (or all-in-one) process generates the admin token.
+  const generatedAdminToken = config.adminToken === null && config.role !== 'worker' ? await ensureAdminToken(store) : null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {

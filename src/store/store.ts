@@ -127,7 +127,11 @@ export interface Store {
   findTokenByHash(hash: string): Promise<ApiToken | null>;
   /** A small key/value table for server settings, e.g. the admin token's hash. */
   getSetting(key: string): Promise<string | null>;
-  setSetting(key: string, value: string): Promise<void>;
+  /**
+   * Stores `value` unless the key already holds one, atomically (two processes starting at once
+   * agree on one value); returns the value the key holds afterwards.
+   */
+  initSetting(key: string, value: string): Promise<string>;
   /**
    * Claims an idempotency key. `new`: the caller runs the request and then calls
    * `completeIdempotency`. `done`: the first response, to replay. `running`: another request with

@@ -48,11 +48,9 @@ export class PgAuth {
     return (await this.db.get<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]))?.value ?? null;
   }
 
-  async setSetting(key: string, value: string): Promise<void> {
-    await this.db.run(
-      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      [key, value],
-    );
+  async initSetting(key: string, value: string): Promise<string> {
+    await this.db.run('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, value]);
+    return (await this.getSetting(key)) ?? value;
   }
 
   /**

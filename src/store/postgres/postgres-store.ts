@@ -278,8 +278,8 @@ export class PostgresStore implements Store {
   getSetting(key: string): Promise<string | null> {
     return this.auth.getSetting(key);
   }
-  setSetting(key: string, value: string): Promise<void> {
-    return this.auth.setSetting(key, value);
+  initSetting(key: string, value: string): Promise<string> {
+    return this.auth.initSetting(key, value);
   }
   beginIdempotency(key: string, now: number, expiresAt: number): Promise<IdempotencyState> {
     return this.auth.beginIdempotency(key, now, expiresAt);

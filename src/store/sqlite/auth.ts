@@ -45,12 +45,9 @@ export class SqliteAuth {
     return this.db.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', key)?.value ?? null;
   }
 
-  setSetting(key: string, value: string): void {
-    this.db.run(
-      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      key,
-      value,
-    );
+  initSetting(key: string, value: string): string {
+    this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', key, value);
+    return this.getSetting(key) ?? value;
   }
 
   /**

@@ -225,8 +225,8 @@ export class SqliteStore implements Store {
   async getSetting(key: string): Promise<string | null> {
     return this.auth.getSetting(key);
   }
-  async setSetting(key: string, value: string): Promise<void> {
-    this.auth.setSetting(key, value);
+  async initSetting(key: string, value: string): Promise<string> {
+    return this.auth.initSetting(key, value);
   }
   async beginIdempotency(key: string, now: number, expiresAt: number): Promise<IdempotencyState> {
     return this.auth.beginIdempotency(key, now, expiresAt);
