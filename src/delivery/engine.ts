@@ -52,6 +52,8 @@ export class DeliveryEngine {
   /** The chain of outcome writes, in order; stop() waits for it before giving leases back. */
   private writing: Promise<void> = Promise.resolve();
   private idle: (() => void) | null = null;
+  /** The claim pass that is running, if any: stop() waits for it. */
+  private claimPass: Promise<void> | null = null;
 
   constructor(private readonly options: EngineOptions) {
     this.workerId = options.workerId ?? newId('wrk');
@@ -70,10 +72,9 @@ export class DeliveryEngine {
       workerId: this.workerId,
       leaseMs: this.leaseMs,
       room: () => config.workerConcurrency - this.inFlight,
-      take: (claimed) => {
-        // Stopped meanwhile: their leases expire and any engine claims them again.
-        if (!this.stopped) for (const item of claimed) void this.deliver(item);
-      },
+      // Counted at once, so the next batch's room() and claim passes see them; sent after the
+      // current turn, so that the 202s of the batch that created them go out first.
+      take: (claimed) => this.deliverAll(claimed, true),
     });
     this.wake();
   }
@@ -88,6 +89,8 @@ export class DeliveryEngine {
     this.options.store.attachLocalWorker(null);
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
+    // A claim that was under way still delivers what it leased: wait for it, then for them.
+    await this.claimPass;
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.flushOutcomes();
     await this.writing;
@@ -102,7 +105,10 @@ export class DeliveryEngine {
       return;
     }
     this.claiming = true;
-    void this.claimLoop().finally(() => (this.claiming = false));
+    this.claimPass = this.claimLoop().finally(() => {
+      this.claiming = false;
+      this.claimPass = null;
+    });
   }
 
   private async claimLoop(): Promise<void> {
@@ -125,7 +131,7 @@ export class DeliveryEngine {
         this.armTimer(1000);
         return;
       }
-      for (const item of claimed) void this.deliver(item);
+      this.deliverAll(claimed, false);
       if (claimed.length === limit || this.rerun) continue; // there may be more
       const due = await store.nextDueAt().catch(() => null);
       // Woken while asking (work committed after the claim read the queue): claim again rather
@@ -143,8 +149,19 @@ export class DeliveryEngine {
     this.timer.unref();
   }
 
+  /** Counts the deliveries in flight now, and sends them now or after this event-loop turn. */
+  private deliverAll(claimed: ClaimedDelivery[], afterThisTurn: boolean): void {
+    if (claimed.length === 0) return;
+    this.inFlight += claimed.length;
+    const send = () => {
+      for (const item of claimed) void this.deliver(item);
+    };
+    if (afterThisTurn) setImmediate(send);
+    else send();
+  }
+
+  /** One attempt of one delivery, already counted in `inFlight`. */
   private async deliver({ delivery, message, endpoint }: ClaimedDelivery): Promise<void> {
-    this.inFlight++;
     const startedAt = this.now();
     let result: SendResult;
     let requestHeaders: Record<string, string> = {};

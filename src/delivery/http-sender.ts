@@ -38,6 +38,12 @@ export interface HttpSenderOptions {
   maxResponseBytes?: number;
   /** CIDRs exempt from the SSRF guard (`HOOKD_ALLOWED_NETWORKS`). */
   allowedNetworks: readonly string[];
+  /**
+   * Sockets per origin (default 128). Give it the engine's concurrency: a request that waits for
+   * a socket is already on the timeout's clock, so a queue in front of a slow but healthy
+   * endpoint would turn into false timeouts.
+   */
+  connectionsPerOrigin?: number;
   /** Host name resolution; injected by tests. Default: the OS resolver. */
   resolve?: Resolver;
   /** Wall clock in epoch ms, for durations and `Retry-After` dates. */
@@ -45,7 +51,7 @@ export interface HttpSenderOptions {
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
-/** Sockets per origin; more concurrent requests to one origin wait for a free socket. */
+/** Default sockets per origin; more concurrent requests to one origin wait for a free socket. */
 const CONNECTIONS_PER_ORIGIN = 128;
 /** Idle sockets close after this, unless the server's `Keep-Alive` hint says less (Node servers: 5 s). */
 const KEEP_ALIVE_TIMEOUT_MS = 4_000;
@@ -71,7 +77,7 @@ export function createHttpSender(o: HttpSenderOptions): HttpSender {
   const isAllowedAddress = createAddressPolicy(o.allowedNetworks);
 
   const agent = new Agent({
-    connections: CONNECTIONS_PER_ORIGIN,
+    connections: o.connectionsPerOrigin ?? CONNECTIONS_PER_ORIGIN,
     pipelining: 1,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Backstops only: the total timeout below is what callers see.

@@ -39,6 +39,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
   const sender = createHttpSender({
     timeoutMs: config.requestTimeoutMs,
     allowedNetworks: config.allowedNetworks,
+    connectionsPerOrigin: config.workerConcurrency,
     resolve: options.resolve,
   });
   if (config.role !== 'api') {

@@ -107,7 +107,7 @@ export interface Store {
   /**
    * Lets the delivery engine of this process take new deliveries as `createMessage` creates them:
    * up to `worker.room()` of a batch's deliveries are inserted already leased to the worker, and
-   * handed to `worker.take` after the commit (and after the callers' promises settle). That saves
+   * handed to `worker.take` right after the commit. That saves
    * a claim transaction per batch. `null` detaches. A backend may ignore this (PostgreSQL does):
    * the engine then claims after `onWork` as usual.
    */
@@ -254,7 +254,10 @@ export interface LocalWorker {
   leaseMs: number;
   /** How many more deliveries it can start now. */
   room(): number;
-  /** Deliveries leased to it at creation; it must send them (or let their lease expire). */
+  /**
+   * Deliveries leased to it at creation, right after their commit; it must count them at once
+   * (the next `room()` sees them) and send them (or let their lease expire).
+   */
   take(claimed: ClaimedDelivery[]): void;
 }
 

@@ -148,3 +148,49 @@ describe('ed25519 signing', () => {
     expect(verify(publicKey, id, timestamp, req.body.replace('ed25519', 'forged'), signature)).toBe(false);
   });
 });
+
+describe('concurrency', () => {
+  /** A receiver that holds each response for `holdMs` and records the most requests it held at once. */
+  async function slowReceiver(holdMs: number) {
+    let open = 0;
+    const peak = { value: 0 };
+    const receiver = await startReceiver((_req, _n, res) => {
+      open++;
+      peak.value = Math.max(peak.value, open);
+      setTimeout(() => {
+        open--;
+        res.writeHead(200).end();
+      }, holdMs);
+    });
+    cleanups.push(() => receiver.close());
+    return { receiver, peak };
+  }
+
+  it('never has more requests in flight than workerConcurrency, hand-offs included', async () => {
+    const { receiver, peak } = await slowReceiver(200);
+    const hookd = await startTestHookd({ workerConcurrency: 10 });
+    cleanups.push(() => hookd.stop());
+    const svix = new Svix(TEST_ADMIN_TOKEN, { serverUrl: hookd.url });
+    const app = await svix.application.create({ name: 'bounded' });
+    await svix.endpoint.create(app.id, { url: receiver.url });
+    await Promise.all(Array.from({ length: 30 }, () => svix.message.create(app.id, { eventType: 'a.b', payload: {} })));
+    await receiver.waitFor((reqs) => reqs.length === 30);
+    expect(peak.value).toBeLessThanOrEqual(10);
+    expect(peak.value).toBeGreaterThan(1);
+  });
+
+  it('a slow but healthy endpoint gets no false timeouts when many requests go to it at once', async () => {
+    const { receiver, peak } = await slowReceiver(600);
+    const hookd = await startTestHookd({ workerConcurrency: 200, requestTimeoutMs: 1_500 });
+    cleanups.push(() => hookd.stop());
+    const svix = new Svix(TEST_ADMIN_TOKEN, { serverUrl: hookd.url });
+    const app = await svix.application.create({ name: 'slow' });
+    const endpoint = await svix.endpoint.create(app.id, { url: receiver.url });
+    await Promise.all(Array.from({ length: 200 }, () => svix.message.create(app.id, { eventType: 'a.b', payload: {} })));
+    await receiver.waitFor((reqs) => reqs.length === 200);
+    expect(peak.value).toBeGreaterThan(128); // more than undici's default pool for one origin
+    await expect
+      .poll(async () => (await hookd.store.endpointStats(endpoint.id, {})).success, { timeout: 10_000 })
+      .toBe(200);
+  });
+});

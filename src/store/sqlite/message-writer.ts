@@ -128,6 +128,8 @@ export class SqliteMessageWriter {
     if (batch.length === 0) return;
     const results = this.writeOrRetry(batch);
     const handed = results.flatMap((r) => ('ok' in r ? r.ok.handed : []));
+    // Before anything else reads the worker's room: the handed deliveries now count against it.
+    if (handed.length > 0) this.worker?.take(handed);
     // Deliveries the worker had no room for wait for a claim: signal it now (the contract is
     // that onWork has fired by the time createMessage resolves).
     if (results.some((r) => 'ok' in r && r.ok.pending > 0)) this.work.emit();
@@ -135,9 +137,6 @@ export class SqliteMessageWriter {
       if ('ok' in r) batch[i].resolve({ message: r.ok.message, created: r.ok.created });
       else batch[i].reject(r.error);
     });
-    // The handed deliveries start after the callers' continuations, so their 202s go out first.
-    const worker = this.worker;
-    if (worker && handed.length > 0) setImmediate(() => worker.take(handed));
   }
 
   private writeOrRetry(batch: Queued[]): Result[] {
