@@ -3,7 +3,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConflictError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 
+/** How long a stored response is replayed. */
 const KEY_TTL_MS = 12 * 60 * 60 * 1000;
+/**
+ * How long a running request holds its key. A process that dies mid-request (kill -9, OOM) must
+ * not block the client's retry with that key for 12 h; API requests finish in far less.
+ */
+const RUNNING_LEASE_MS = 60_000;
 const POLL_INTERVAL_MS = 25;
 const WAIT_FOR_RUNNING_MS = 5_000;
 
@@ -38,7 +44,7 @@ export function installIdempotency(app: FastifyInstance, deps: { store: Store; n
     const deadline = performance.now() + WAIT_FOR_RUNNING_MS;
     for (;;) {
       const started = now();
-      const state = await store.beginIdempotency(key, started, started + KEY_TTL_MS);
+      const state = await store.beginIdempotency(key, started, started + RUNNING_LEASE_MS);
       if (state.state === 'new') {
         request.idempotencyKey = key;
         return;
@@ -56,7 +62,7 @@ export function installIdempotency(app: FastifyInstance, deps: { store: Store; n
     // An error may not happen on retry, so it is forgotten; so is a body that is not text (a stream).
     const text = payload === undefined || payload === null ? '' : typeof payload === 'string' ? payload : null;
     if (reply.statusCode >= 300 || text === null) await store.abandonIdempotency(key);
-    else await store.completeIdempotency(key, { statusCode: reply.statusCode, body: text });
+    else await store.completeIdempotency(key, { statusCode: reply.statusCode, body: text }, now() + KEY_TTL_MS);
     return payload;
   });
 }

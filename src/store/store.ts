@@ -133,12 +133,14 @@ export interface Store {
    */
   initSetting(key: string, value: string): Promise<string>;
   /**
-   * Claims an idempotency key. `new`: the caller runs the request and then calls
+   * Claims an idempotency key until `expiresAt` (a short lease: if the process dies mid-request,
+   * the key frees itself). `new`: the caller runs the request and then calls
    * `completeIdempotency`. `done`: the first response, to replay. `running`: another request with
    * the same key has not finished yet. Keys are scoped by the caller (token and path).
    */
   beginIdempotency(key: string, now: number, expiresAt: number): Promise<IdempotencyState>;
-  completeIdempotency(key: string, response: StoredResponse): Promise<void>;
+  /** Stores the response to replay, until `expiresAt`. */
+  completeIdempotency(key: string, response: StoredResponse, expiresAt: number): Promise<void>;
   /** Forgets a key whose request failed before it produced a response worth replaying. */
   abandonIdempotency(key: string): Promise<void>;
 }

@@ -74,12 +74,11 @@ export class PgAuth {
     }
   }
 
-  async completeIdempotency(key: string, response: StoredResponse): Promise<void> {
-    await this.db.run("UPDATE idempotency SET state = 'done', status_code = $1, body = $2 WHERE key = $3", [
-      response.statusCode,
-      response.body,
-      key,
-    ]);
+  async completeIdempotency(key: string, response: StoredResponse, expiresAt: number): Promise<void> {
+    await this.db.run(
+      "UPDATE idempotency SET state = 'done', status_code = $1, body = $2, expires_at = $3 WHERE key = $4",
+      [response.statusCode, response.body, expiresAt, key],
+    );
   }
 
   async abandonIdempotency(key: string): Promise<void> {

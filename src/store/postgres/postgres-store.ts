@@ -284,8 +284,8 @@ export class PostgresStore implements Store {
   beginIdempotency(key: string, now: number, expiresAt: number): Promise<IdempotencyState> {
     return this.auth.beginIdempotency(key, now, expiresAt);
   }
-  completeIdempotency(key: string, response: StoredResponse): Promise<void> {
-    return this.auth.completeIdempotency(key, response);
+  completeIdempotency(key: string, response: StoredResponse, expiresAt: number): Promise<void> {
+    return this.auth.completeIdempotency(key, response, expiresAt);
   }
   abandonIdempotency(key: string): Promise<void> {
     return this.auth.abandonIdempotency(key);

@@ -66,12 +66,13 @@ export class SqliteAuth {
     });
   }
 
-  completeIdempotency(key: string, response: StoredResponse): Promise<void> {
+  completeIdempotency(key: string, response: StoredResponse, expiresAt: number): Promise<void> {
     return this.db.defer(() => {
       this.db.run(
-        "UPDATE idempotency SET state = 'done', status_code = ?, body = ? WHERE key = ?",
+        "UPDATE idempotency SET state = 'done', status_code = ?, body = ?, expires_at = ? WHERE key = ?",
         response.statusCode,
         response.body,
+        expiresAt,
         key,
       );
     });

@@ -231,8 +231,8 @@ export class SqliteStore implements Store {
   async beginIdempotency(key: string, now: number, expiresAt: number): Promise<IdempotencyState> {
     return this.auth.beginIdempotency(key, now, expiresAt);
   }
-  async completeIdempotency(key: string, response: StoredResponse): Promise<void> {
-    return this.auth.completeIdempotency(key, response);
+  async completeIdempotency(key: string, response: StoredResponse, expiresAt: number): Promise<void> {
+    return this.auth.completeIdempotency(key, response, expiresAt);
   }
   async abandonIdempotency(key: string): Promise<void> {
     return this.auth.abandonIdempotency(key);

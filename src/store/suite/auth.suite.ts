@@ -40,7 +40,7 @@ export function describeAuth(ctx: SuiteContext): void {
     it('goes new → running → done, and replays the stored response', async () => {
       expect(await ctx.store.beginIdempotency('k', T0, expiresAt)).toEqual({ state: 'new' });
       expect(await ctx.store.beginIdempotency('k', T0 + 1, expiresAt + 1)).toEqual({ state: 'running' });
-      await ctx.store.completeIdempotency('k', { statusCode: 202, body: '{"id":"msg_1"}' });
+      await ctx.store.completeIdempotency('k', { statusCode: 202, body: '{"id":"msg_1"}' }, expiresAt + MINUTE_MS);
       expect(await ctx.store.beginIdempotency('k', T0 + 2, expiresAt + 2)).toEqual({
         state: 'done',
         response: { statusCode: 202, body: '{"id":"msg_1"}' },
@@ -50,9 +50,13 @@ export function describeAuth(ctx: SuiteContext): void {
 
     it('starts over once the key expired or was abandoned', async () => {
       await ctx.store.beginIdempotency('k', T0, expiresAt);
-      await ctx.store.completeIdempotency('k', { statusCode: 200, body: '{}' });
-      expect(await ctx.store.beginIdempotency('k', expiresAt, expiresAt + MINUTE_MS)).toEqual({ state: 'new' });
-      expect(await ctx.store.beginIdempotency('k', expiresAt + 1, expiresAt + MINUTE_MS)).toEqual({ state: 'running' });
+      await ctx.store.completeIdempotency('k', { statusCode: 200, body: '{}' }, expiresAt + MINUTE_MS);
+      // The response outlives the running lease, until its own expiry.
+      expect((await ctx.store.beginIdempotency('k', expiresAt, expiresAt + MINUTE_MS)).state).toBe('done');
+      expect(await ctx.store.beginIdempotency('k', expiresAt + MINUTE_MS, expiresAt + 2 * MINUTE_MS)).toEqual({ state: 'new' });
+      // A running key whose lease ran out (its process died) is free again.
+      expect(await ctx.store.beginIdempotency('k', expiresAt + 2 * MINUTE_MS, expiresAt + 3 * MINUTE_MS)).toEqual({ state: 'new' });
+      expect(await ctx.store.beginIdempotency('k', expiresAt + 2 * MINUTE_MS + 1, expiresAt + 3 * MINUTE_MS)).toEqual({ state: 'running' });
 
       await ctx.store.beginIdempotency('j', T0, expiresAt);
       await ctx.store.abandonIdempotency('j');
