@@ -4,7 +4,7 @@ import type { Message } from '../../core/types.js';
 import { endpointAccepts, type EndpointFilter } from '../endpoint-filter.js';
 import type { MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
-import { isForeignKeyViolation, isInputError, type PgDb } from './database.js';
+import { isForeignKeyViolation, isInputError, type PgDb, isTransient } from './database.js';
 import { type MessageRow, toJsonOrNull, toMessage } from '../rows.js';
 import { notifyIfAny } from './work-notify.js';
 
@@ -161,8 +161,9 @@ export class PgMessageWriter {
         return await this.write(batch);
       } catch (error) {
         // An application or endpoint deleted between our read and our write: planned again, the
-        // batch leaves it out (or refuses the inputs that named it).
-        if (!isForeignKeyViolation(error)) throw error;
+        // batch leaves it out (or refuses the inputs that named it). A deadlock or serialization
+        // failure (two batches taking the same eventIds in another order) passes on a retry.
+        if (!isForeignKeyViolation(error) && !isTransient(error)) throw error;
         return await this.write(batch);
       }
     } catch (error) {
