@@ -26,6 +26,21 @@ export function atExit(cleanup: () => void): () => void {
   return () => exitCleanups.delete(cleanup);
 }
 
+const asyncCleanups = new Set<() => Promise<void>>();
+/** How long an interrupted bench waits for its asynchronous cleanups (e.g. DROP SCHEMA) before it exits. */
+const ASYNC_CLEANUP_MS = 15_000;
+
+/**
+ * Registers asynchronous cleanup (e.g. dropping a PostgreSQL schema) for when the bench is
+ * interrupted (SIGINT, SIGTERM, SIGHUP): it runs after the children are killed, before the exit.
+ * The normal path cleans up by itself and calls the returned remover. A bench killed with
+ * SIGKILL runs nothing.
+ */
+export function onInterrupt(cleanup: () => Promise<void>): () => void {
+  asyncCleanups.add(cleanup);
+  return () => asyncCleanups.delete(cleanup);
+}
+
 process.once('exit', () => {
   killChildren();
   for (const cleanup of exitCleanups) cleanup();
@@ -33,7 +48,12 @@ process.once('exit', () => {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     killChildren();
-    process.exit(128 + constants.signals[signal]);
+    const code = 128 + constants.signals[signal];
+    if (asyncCleanups.size === 0) process.exit(code);
+    process.stderr.write(`bench: interrupted (${signal}): cleaning up\n`);
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, ASYNC_CLEANUP_MS).unref());
+    const cleanups = Promise.allSettled([...asyncCleanups].map((cleanup) => cleanup()));
+    void Promise.race([cleanups, timeout]).finally(() => process.exit(code));
   });
 }
 

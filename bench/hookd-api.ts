@@ -1,19 +1,19 @@
 /** The few calls of hookd's (Svix-compatible) API that the bench makes. */
 import { request } from 'undici';
-import type { HookdProcess } from './hookd-process.js';
+import type { HookdApi } from './hookd-process.js';
 import type { LoadRequest } from './load.js';
 
 export const BENCH_EVENT_TYPE = 'bench.event';
 
 /** Creates an application with one endpoint (no event filter) at `endpointUrl`; returns the app's id. */
-export async function createAppWithEndpoint(hookd: HookdProcess, name: string, endpointUrl: string): Promise<string> {
+export async function createAppWithEndpoint(hookd: HookdApi, name: string, endpointUrl: string): Promise<string> {
   const app = await post<{ id: string }>(hookd, '/api/v1/app', { name });
   await post(hookd, `/api/v1/app/${app.id}/endpoint`, { url: endpointUrl });
   return app.id;
 }
 
 /** The load generator's request that sends one message with `payloadJson` to the application. */
-export function messageRequest(hookd: HookdProcess, appId: string, payloadJson: string): () => LoadRequest {
+export function messageRequest(hookd: HookdApi, appId: string, payloadJson: string): () => LoadRequest {
   const req: LoadRequest = {
     path: `/api/v1/app/${appId}/msg`,
     headers: { authorization: `Bearer ${hookd.token}`, 'content-type': 'application/json' },
@@ -22,7 +22,7 @@ export function messageRequest(hookd: HookdProcess, appId: string, payloadJson: 
   return () => req;
 }
 
-async function post<T>(hookd: HookdProcess, path: string, body: unknown): Promise<T> {
+async function post<T>(hookd: HookdApi, path: string, body: unknown): Promise<T> {
   const res = await request(`${hookd.url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${hookd.token}`, 'content-type': 'application/json' },

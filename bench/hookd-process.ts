@@ -1,7 +1,8 @@
 /**
- * hookd under test, as a child process: built (or run from source under tsx), started on a free
- * loopback port with a fresh data directory and a known admin token, waited on until healthy,
- * measured (peak RSS), and stopped.
+ * hookd under test, as child processes: built (or run from source under tsx), started on a free
+ * loopback port with a fresh data directory (SQLite) or a given PostgreSQL URL and a known admin
+ * token, waited on until ready, measured (peak RSS), and stopped. A `HookdDeployment` is one
+ * process (role `all`) or, on PostgreSQL, one API process and N worker processes.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,11 +27,22 @@ export function buildHookd(): { ok: true } | { ok: false; output: string } {
   return { ok: false, output: `${run.stdout ?? ''}${run.stderr ?? ''}${run.error?.message ?? ''}`.trim() };
 }
 
+export type HookdRole = 'all' | 'api' | 'worker';
+
 export interface HookdStartOptions {
   mode: HookdMode;
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Default `all`. */
+  role?: HookdRole;
+  /** `HOOKD_DATABASE_URL`: PostgreSQL instead of SQLite in the fresh data directory. */
+  databaseUrl?: string;
+  /** The admin token (processes of one deployment share it); default: a random one. */
+  token?: string;
 }
+
+/** hookd's start-up line (src/cli/serve.ts): `hookd listening on ... | API off, worker ... (role ...)`. */
+const STARTED_LINE = /^hookd (?:listening on \S+|API off), .*\(role (?:all|api|worker)\b/m;
 
 export class HookdProcess {
   private output = '';
@@ -38,8 +50,10 @@ export class HookdProcess {
 
   private constructor(
     private readonly child: ReturnType<typeof spawn>,
-    readonly url: string,
+    /** The API's base URL; null for a worker. */
+    readonly url: string | null,
     readonly token: string,
+    readonly role: HookdRole,
     private readonly dataDir: string,
   ) {
     const keep = (chunk: Buffer) => {
@@ -50,9 +64,8 @@ export class HookdProcess {
     this.forgetDataDir = atExit(() => rmSync(dataDir, { recursive: true, force: true }));
   }
 
-  static async start({ mode, nodeArgs = [] }: HookdStartOptions): Promise<HookdProcess> {
+  static async start({ mode, nodeArgs = [], role = 'all', databaseUrl, token = newAdminToken() }: HookdStartOptions): Promise<HookdProcess> {
     const port = await findFreePort();
-    const token = randomBytes(16).toString('hex');
     const dataDir = mkdtempSync(join(tmpdir(), 'hookd-bench-'));
     const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('HOOKD_')));
     Object.assign(env, {
@@ -62,14 +75,17 @@ export class HookdProcess {
       HOOKD_ADMIN_TOKEN: token,
       // The receiver is on loopback, which the SSRF guard refuses unless allowed.
       HOOKD_ALLOWED_NETWORKS: '127.0.0.0/8',
+      HOOKD_ROLE: role,
     });
+    if (databaseUrl !== undefined) env.HOOKD_DATABASE_URL = databaseUrl;
     const entry = mode === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
     const child = trackChild(
       spawn(process.execPath, [...nodeArgs, ...entry, 'serve'], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] }),
     );
-    const hookd = new HookdProcess(child, `http://127.0.0.1:${port}`, token, dataDir);
+    const url = role === 'worker' ? null : `http://127.0.0.1:${port}`;
+    const hookd = new HookdProcess(child, url, token, role, dataDir);
     try {
-      await hookd.waitHealthy();
+      await hookd.waitReady();
     } catch (err) {
       await hookd.stop();
       throw err;
@@ -103,22 +119,90 @@ export class HookdProcess {
     this.forgetDataDir();
   }
 
-  private async waitHealthy(): Promise<void> {
+  /** An API answers its health check; a worker (no API) has printed its start-up line. */
+  private async waitReady(): Promise<void> {
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`hookd exited during start-up (code ${this.child.exitCode}):\n${this.outputTail()}`);
+        throw new Error(`hookd (role ${this.role}) exited during start-up (code ${this.child.exitCode}):\n${this.outputTail()}`);
       }
-      try {
-        const res = await request(`${this.url}/api/v1/health`);
-        await res.body.dump();
-        if (res.statusCode < 300) return;
-      } catch {
-        // not listening yet
+      if (this.url === null) {
+        if (STARTED_LINE.test(this.output)) return;
+      } else {
+        try {
+          const res = await request(`${this.url}/api/v1/health`);
+          await res.body.dump();
+          if (res.statusCode < 300) return;
+        } catch {
+          // not listening yet
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
     }
-    throw new Error(`hookd not healthy after ${START_TIMEOUT_MS / 1000} s:\n${this.outputTail()}`);
+    throw new Error(`hookd (role ${this.role}) not ready after ${START_TIMEOUT_MS / 1000} s:\n${this.outputTail()}`);
+  }
+}
+
+const newAdminToken = () => randomBytes(16).toString('hex');
+
+export interface DeploymentOptions {
+  mode: HookdMode;
+  nodeArgs?: string[];
+  /** PostgreSQL; without it, SQLite (one process only). */
+  databaseUrl?: string;
+  /** 0: one process with role `all`; N > 0: one `api` process and N `worker` processes (PostgreSQL only). */
+  workers: number;
+}
+
+/** What the bench's API calls need. */
+export interface HookdApi {
+  url: string;
+  token: string;
+}
+
+/** hookd as the load generator sees it: one API to post to, and the processes behind it. */
+export class HookdDeployment implements HookdApi {
+  private constructor(
+    readonly processes: HookdProcess[],
+    readonly url: string,
+    readonly token: string,
+  ) {}
+
+  /** The API process first (it runs the migrations), then the workers, each once ready. */
+  static async start({ mode, nodeArgs, databaseUrl, workers }: DeploymentOptions): Promise<HookdDeployment> {
+    if (workers > 0 && databaseUrl === undefined) throw new Error('separate worker processes need PostgreSQL');
+    const token = newAdminToken();
+    const common = { mode, nodeArgs, databaseUrl, token };
+    const processes: HookdProcess[] = [];
+    try {
+      processes.push(await HookdProcess.start({ ...common, role: workers > 0 ? 'api' : 'all' }));
+      for (let i = 0; i < workers; i++) processes.push(await HookdProcess.start({ ...common, role: 'worker' }));
+    } catch (err) {
+      await Promise.all(processes.map((p) => p.stop()));
+      throw err;
+    }
+    return new HookdDeployment(processes, processes[0].url!, token);
+  }
+
+  /** Peak RSS of the API process (the only process when role is `all`). */
+  peakRssMiB(): number | null {
+    return this.processes[0].peakRssMiB();
+  }
+
+  /** Each process's last lines, labelled, for error reports. */
+  outputTail(): string {
+    return this.processes.map((p) => `[${p.role}, pid ${p.pid}]\n${p.outputTail()}`).join('\n');
+  }
+
+  /** Which process has which pid (e.g. to tell CPU profiles apart). */
+  describe(): string {
+    return this.processes.map((p) => `${p.role} pid ${p.pid}`).join(', ');
+  }
+
+  /** The API first (no new messages), then the workers, each gracefully. */
+  async stop(): Promise<void> {
+    await this.processes[0].stop();
+    await Promise.all(this.processes.slice(1).map((p) => p.stop()));
   }
 }
 

@@ -1,39 +1,72 @@
 /**
  * `npm run bench`: hookd's throughput, latency and memory on this machine, next to baselines
- * measured in the same run against the same receiver:
+ * measured in the same run against the same receiver, on SQLite and on PostgreSQL (one column each):
  *
  * - raw: the load generator POSTs straight to the receiver (the limit of one loopback hop);
  * - relay: a stateless relay answers 202 and forwards each body (two hops, nothing kept);
- * - hookd: messages created through the API, persisted, signed and delivered to the receiver.
+ * - hookd: messages created through the API, persisted, signed and delivered to the receiver,
+ *   by one process (role `all`) on each backend;
+ * - PostgreSQL only: one API process with one, then two worker processes (scale-out), and the
+ *   cost of a claimed batch with 10,000 and with BENCH_BACKLOG pending deliveries (claim-cost.ts).
  *
  * Every process (generator here; receiver, relay and hookd as children) talks over 127.0.0.1 only.
- * The exit code is 0 when targets are missed (this is a measurement) and 1 when something broke,
- * e.g. messages that never arrived.
+ * Each PostgreSQL measurement gets a fresh schema `hookd_bench_<random>`, dropped afterwards (also
+ * on failure or Ctrl-C). The exit code is 0 when targets are missed (this is a measurement) and 1
+ * when something broke, e.g. messages that never arrived. An unreachable PostgreSQL is skipped
+ * with a note.
  *
  * Settings (environment):
  *   BENCH_MESSAGES=20000      messages per throughput run
  *   BENCH_WARMUP=3000         unmeasured requests before each throughput run (JIT, connection pools)
  *   BENCH_CONCURRENCY=64      requests in flight during throughput runs
- *   BENCH_RATE=500            messages per second during the latency run
- *   BENCH_SECONDS=20          length of the latency run
+ *   BENCH_RATE=500            messages per second during the latency runs
+ *   BENCH_SECONDS=20          length of each latency run
  *   BENCH_STALL_SECONDS=30    a run fails after this long without a new arrival
  *   BENCH_HOOKD=dist|tsx      dist: `npm run build`, then run dist/ (default); tsx: run src/ as it is
- *   BENCH_CPU_PROF=<dir>      run hookd with --cpu-prof; the profile is written to <dir> when it stops
+ *   BENCH_CPU_PROF=<dir>      run every hookd process with --cpu-prof; profiles are written to <dir>
+ *                             when they stop (the notes say which pid was which)
+ *   BENCH_BACKENDS=sqlite,postgres   which hookd columns to run (default both)
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test   the PostgreSQL to use
+ *   BENCH_BACKLOG=1000000     the large backlog of the claim-cost measurement (the small one is
+ *                             10,000); 0 skips the claim-cost measurement
+ *   BENCH_CLAIM_BATCHES=50    measured batches per backlog (after 20 unmeasured)
+ *   BENCH_SCALE_OUT=1         0 skips the 1 API + 1/2 workers runs
+ *   BENCH_PG_TRACE=<dir>      load bench/pg-trace.ts into hookd on PostgreSQL: statements per
+ *                             message and time per statement, printed under the table
  */
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { CLAIM_BATCH, measureClaimCosts, type ClaimCostResult } from './claim-cost.js';
 import { createAppWithEndpoint, messageRequest } from './hookd-api.js';
-import { buildHookd, HookdProcess, type HookdMode } from './hookd-process.js';
+import { buildHookd, HookdDeployment, type HookdMode } from './hookd-process.js';
 import { measureLatency, type LatencyResult } from './latency.js';
 import { openPool } from './load.js';
 import { forkBenchChild, stopChild } from './children.js';
+import { pgTraceDir, pgTraceNodeArgs, summarizeTrace } from './pg-trace-report.js';
+import { DEFAULT_DATABASE_URL, probe, redactUrl, withBenchSchema } from './postgres.js';
 import { Receiver } from './receiver-client.js';
-import { formatMs, formatRate, formatRatio, printTable, quantile, type Row } from './report.js';
+import {
+  formatCount,
+  formatMs,
+  formatRate,
+  formatRatio,
+  mean,
+  printTable,
+  quantile,
+  type Cell,
+  type Row,
+} from './report.js';
 import { measureThroughput, type ThroughputResult } from './throughput.js';
 
 const TARGET_HOOKD_TO_RELAY = 0.5;
 const TARGET_P50_MS = 5;
 const TARGET_P99_MS = 25;
+const TARGET_PG_HOOKD_TO_RAW = 0.35;
+const TARGET_PG_P99_MS = 50;
+const TARGET_CLAIM_GROWTH = 1.5;
+/** The claim-cost measurement's small backlog. */
+const SMALL_BACKLOG = 10_000;
+const CLAIM_WARMUP_BATCHES = 20;
 /** A 1-minute load average from which the machine is reported busy before the bench started. */
 const BUSY_LOAD_AVERAGE = 1;
 /** An unmeasured run at the latency run's rate, so that it starts on warm connections and code. */
@@ -68,6 +101,17 @@ function intSetting(name: string, fallback: number, min: number): number {
   return value;
 }
 
+type Backend = 'sqlite' | 'postgres';
+
+function backendsSetting(): Backend[] {
+  const raw = process.env.BENCH_BACKENDS;
+  if (raw === undefined || raw.trim() === '') return ['sqlite', 'postgres'];
+  const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const unknown = names.filter((name) => name !== 'sqlite' && name !== 'postgres');
+  if (unknown.length > 0 || names.length === 0) throw new Error(`BENCH_BACKENDS: a list of sqlite and postgres, got ${JSON.stringify(raw)}`);
+  return (['sqlite', 'postgres'] as const).filter((backend) => names.includes(backend));
+}
+
 const settings = {
   messages: intSetting('BENCH_MESSAGES', 20_000, 1),
   warmup: intSetting('BENCH_WARMUP', 3_000, 0),
@@ -75,56 +119,152 @@ const settings = {
   ratePerSecond: intSetting('BENCH_RATE', 500, 1),
   durationSeconds: intSetting('BENCH_SECONDS', 20, 1),
   stallMs: intSetting('BENCH_STALL_SECONDS', 30, 1) * 1000,
+  backends: backendsSetting(),
+  databaseUrl: process.env.BENCH_DATABASE_URL || DEFAULT_DATABASE_URL,
+  backlog: intSetting('BENCH_BACKLOG', 1_000_000, 0),
+  claimBatches: intSetting('BENCH_CLAIM_BATCHES', 50, 1),
+  scaleOut: intSetting('BENCH_SCALE_OUT', 1, 0) > 0,
 };
 const cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
+const traceDir = pgTraceDir();
 
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** One backend's hookd (role `all`): null where the run failed or did not happen. */
+interface HookdResults {
+  throughput: ThroughputResult | null;
+  latency: LatencyResult | null;
+  peakRssMiB: number | null;
+}
+
+interface PostgresResults extends HookdResults {
+  version: string;
+  oneWorker: ThroughputResult | null;
+  twoWorkers: ThroughputResult | null;
+  claims: ClaimCostResult[] | null;
+}
 
 /** A run's outcome: null where it failed; the failures are in `errors`. */
 interface Results {
   raw: ThroughputResult | null;
   relay: ThroughputResult | null;
-  hookd: ThroughputResult | null;
-  latency: LatencyResult | null;
-  peakRssMiB: number | null;
-  errors: string[];
+  sqlite: HookdResults | null;
+  postgres: PostgresResults | null;
+}
+
+/** What went wrong (the exit code is 1 if anything did), and what the notes under the table add. */
+const errors: string[] = [];
+const notes: string[] = [];
+/** Which hookd process had which pid, to tell CPU profiles apart. */
+const profileNotes: string[] = [];
+/** BENCH_PG_TRACE: each PostgreSQL run's statement summary. */
+const traceReports: string[] = [];
+
+/** Runs one measurement; a failure is recorded in `errors` and yields null, and the bench goes on. */
+async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    errors.push(`${what}: ${(err as Error).message}`);
+    progress(`${what} FAILED`);
+    return null;
+  }
 }
 
 async function main(): Promise<number> {
   const loadAtStart = loadavg()[0];
   const mode = chooseHookdMode();
-  const errors: string[] = [];
-  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
-    try {
-      return await fn();
-    } catch (err) {
-      errors.push(`${what}: ${(err as Error).message}`);
-      progress(`${what} FAILED`);
-      return null;
-    }
-  };
+
+  // Probe first: an unreachable PostgreSQL is known before anything is measured.
+  let postgresVersion: string | null = null;
+  if (settings.backends.includes('postgres')) {
+    const reachable = await probe(settings.databaseUrl);
+    if (reachable.ok) postgresVersion = reachable.version;
+    else notes.push(`PostgreSQL skipped: ${redactUrl(settings.databaseUrl)} is unreachable (${reachable.reason}); set BENCH_DATABASE_URL`);
+  }
 
   const receiver = await Receiver.start();
   const raw = await attempt('raw', () => measureRaw(receiver));
   const relay = await attempt('relay', () => measureRelay(receiver));
-  const results: Results = { raw, relay, hookd: null, latency: null, peakRssMiB: null, errors };
+  const results: Results = { raw, relay, sqlite: null, postgres: null };
 
-  progress(`hookd: starting (${mode})`);
-  const hookd = await attempt('hookd start', () =>
-    HookdProcess.start({ mode, nodeArgs: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [] }),
-  );
-  if (hookd) {
-    const errorsBefore = errors.length;
-    results.hookd = await attempt('hookd throughput', () => measureHookdThroughput(receiver, hookd));
-    results.peakRssMiB = hookd.peakRssMiB();
-    results.latency = await attempt('hookd latency', () => measureHookdLatency(receiver, hookd));
-    if (errors.length > errorsBefore) errors.push(`hookd output (tail):\n${indent(hookd.outputTail())}`);
-    await hookd.stop();
-  }
+  if (settings.backends.includes('sqlite')) results.sqlite = await runHookd(receiver, { label: 'sqlite', mode, paths: '/sqlite' });
+  if (postgresVersion !== null) results.postgres = await runPostgres(receiver, mode, postgresVersion);
   await receiver.stop();
 
   printReport(results, { mode, loadAtStart, clock: receiver });
   return errors.length > 0 ? 1 : 0;
+}
+
+/** One hookd deployment: throughput at `settings.concurrency`, then (unless `throughputOnly`) latency, on the same processes. */
+async function runHookd(
+  receiver: Receiver,
+  run: { label: string; mode: HookdMode; paths: string; databaseUrl?: string; workers?: number; throughputOnly?: boolean },
+): Promise<HookdResults> {
+  const results: HookdResults = { throughput: null, latency: null, peakRssMiB: null };
+  progress(`${run.label}: starting hookd (${run.mode})`);
+  const tracing = traceDir !== null && run.databaseUrl !== undefined;
+  const nodeArgs = [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), ...(tracing ? pgTraceNodeArgs() : [])];
+  const hookd = await attempt(`${run.label}: start`, () =>
+    HookdDeployment.start({ mode: run.mode, databaseUrl: run.databaseUrl, workers: run.workers ?? 0, nodeArgs }),
+  );
+  if (!hookd) return results;
+  let messages = 0;
+  const errorsBefore = errors.length;
+  try {
+    messages += settings.warmup + settings.messages;
+    results.throughput = await attempt(`${run.label}: throughput`, () => measureHookdThroughput(receiver, hookd, run.label, run.paths));
+    results.peakRssMiB = hookd.peakRssMiB();
+    if (!run.throughputOnly) {
+      messages += settings.ratePerSecond * (settings.durationSeconds + LATENCY_WARMUP_SECONDS);
+      results.latency = await attempt(`${run.label}: latency`, () => measureHookdLatency(receiver, hookd, run.label, `${run.paths}-latency`));
+    }
+    if (errors.length > errorsBefore) errors.push(`${run.label}: hookd output (tail):\n${indent(hookd.outputTail())}`);
+  } finally {
+    if (cpuProfileDir) profileNotes.push(`${run.label}: ${hookd.describe()}`);
+    await hookd.stop();
+    if (tracing) {
+      const lines = summarizeTrace(traceDir, hookd.processes.map((p) => p.pid), messages);
+      traceReports.push(`${run.label} (${hookd.describe()}):\n${indent(lines.join('\n'))}`);
+    }
+  }
+  return results;
+}
+
+/** hookd on PostgreSQL: one process, then 1 API + 1 worker and 1 API + 2 workers, then claim cost; a fresh schema each. */
+async function runPostgres(receiver: Receiver, mode: HookdMode, version: string): Promise<PostgresResults> {
+  const base = settings.databaseUrl;
+  const onSchema = <T>(fn: (url: string) => Promise<T>) => withBenchSchema(base, (schema) => fn(schema.url));
+  const one = (await attempt('postgres', () =>
+    onSchema((databaseUrl) => runHookd(receiver, { label: 'postgres', mode, paths: '/pg', databaseUrl })),
+  )) ?? { throughput: null, latency: null, peakRssMiB: null };
+  const results: PostgresResults = { ...one, version, oneWorker: null, twoWorkers: null, claims: null };
+
+  if (settings.scaleOut) {
+    for (const workers of [1, 2]) {
+      const label = `postgres 1 api + ${workers} worker${workers > 1 ? 's' : ''}`;
+      const run = await attempt(label, () =>
+        onSchema((databaseUrl) => runHookd(receiver, { label, mode, paths: `/pg-${workers}w`, databaseUrl, workers, throughputOnly: true })),
+      );
+      if (workers === 1) results.oneWorker = run?.throughput ?? null;
+      else results.twoWorkers = run?.throughput ?? null;
+    }
+  }
+
+  if (settings.backlog > 0) {
+    const backlogs = [...new Set([SMALL_BACKLOG, settings.backlog])];
+    const claimSettings = { batches: settings.claimBatches, warmupBatches: CLAIM_WARMUP_BATCHES, payloadJson: PAYLOAD_JSON };
+    const claims = (await attempt('postgres claim cost', () => measureClaimCosts(base, backlogs, claimSettings, progress))) ?? [];
+    results.claims = claims;
+    for (const c of claims) {
+      const sorted = [...c.batchMs].sort((a, b) => a - b);
+      notes.push(
+        `claim cost, ${formatCount(c.backlog)} pending (seeded in ${(c.seedMs / 1000).toFixed(1)} s): ` +
+          `claim + record p50 ${formatMs(quantile(sorted, 0.5))}, p90 ${formatMs(quantile(sorted, 0.9))}, max ${formatMs(quantile(sorted, 1))}`,
+      );
+    }
+  }
+  return results;
 }
 
 async function measureRaw(receiver: Receiver): Promise<ThroughputResult> {
@@ -151,27 +291,27 @@ async function measureRelay(receiver: Receiver): Promise<ThroughputResult> {
   }
 }
 
-async function measureHookdThroughput(receiver: Receiver, hookd: HookdProcess): Promise<ThroughputResult> {
-  progress(`hookd: ${settings.messages} messages at ${settings.concurrency} concurrent`);
-  const appId = await createAppWithEndpoint(hookd, 'bench-throughput', `${receiver.origin}/hookd`);
+async function measureHookdThroughput(receiver: Receiver, hookd: HookdDeployment, label: string, path: string): Promise<ThroughputResult> {
+  progress(`${label}: ${settings.messages} messages at ${settings.concurrency} concurrent`);
+  const appId = await createAppWithEndpoint(hookd, 'bench-throughput', `${receiver.origin}${path}`);
   const pool = openPool(hookd.url, settings.concurrency);
   try {
     const request = messageRequest(hookd, appId, PAYLOAD_JSON);
-    return await measureThroughput(receiver, { pool, expectStatus: 202, receiverPath: '/hookd', request }, settings);
+    return await measureThroughput(receiver, { pool, expectStatus: 202, receiverPath: path, request }, settings);
   } finally {
     await pool.close();
   }
 }
 
 /** On an application of its own, so that late deliveries of the throughput run cannot count here. */
-async function measureHookdLatency(receiver: Receiver, hookd: HookdProcess): Promise<LatencyResult> {
-  progress(`hookd: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s`);
-  const appId = await createAppWithEndpoint(hookd, 'bench-latency', `${receiver.origin}/hookd-latency`);
+async function measureHookdLatency(receiver: Receiver, hookd: HookdDeployment, label: string, path: string): Promise<LatencyResult> {
+  progress(`${label}: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s`);
+  const appId = await createAppWithEndpoint(hookd, 'bench-latency', `${receiver.origin}${path}`);
   const pool = openPool(hookd.url, FIXED_RATE_CONNECTIONS);
   try {
     const request = messageRequest(hookd, appId, PAYLOAD_JSON);
     const latencySettings = { ...settings, warmupSeconds: LATENCY_WARMUP_SECONDS };
-    return await measureLatency(receiver, { pool, request, receiverPath: '/hookd-latency' }, latencySettings);
+    return await measureLatency(receiver, { pool, request, receiverPath: path }, latencySettings);
   } finally {
     await pool.close();
   }
@@ -186,16 +326,38 @@ function printReport(results: Results, context: { mode: HookdMode; loadAtStart: 
   console.log(`load average (1 min) at start: ${context.loadAtStart.toFixed(2)}${busy}`);
   console.log(
     `throughput: ${settings.messages} messages at ${settings.concurrency} concurrent after ${settings.warmup} warm-up; ` +
-      `latency: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s, open loop\n`,
+      `latency: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s, open loop`,
   );
-  printTable([
-    ...throughputRows(results.raw, results.relay, results.hookd),
-    ...latencyRows(results.latency),
-    { measure: 'hookd peak RSS (throughput run)', result: results.peakRssMiB === null ? 'n/a' : `${results.peakRssMiB.toFixed(0)} MiB` },
-  ]);
-  printNotes(context.clock, results.latency, [results.raw, results.relay, results.hookd]);
-  if (cpuProfileDir) console.log(`CPU profile of hookd written to ${cpuProfileDir}`);
-  for (const error of results.errors) console.error(`\nERROR ${error}`);
+  if (results.postgres) console.log(`postgres: PostgreSQL ${results.postgres.version} at ${redactUrl(settings.databaseUrl)}, a fresh schema per run`);
+  console.log('');
+
+  const columns: { title: Backend; hookd: HookdResults | null }[] = [];
+  if (settings.backends.includes('sqlite')) columns.push({ title: 'sqlite', hookd: results.sqlite });
+  if (results.postgres) columns.push({ title: 'postgres', hookd: results.postgres });
+  const cells = (cell: (backend: Backend, hookd: HookdResults | null) => Cell | string | undefined) =>
+    columns.map(({ title, hookd }) => cell(title, hookd));
+  // A target names its backend, and is shown only where that backend has a column.
+  const target = (byBackend: Partial<Record<Backend, string>>) =>
+    columns.flatMap(({ title }) => (byBackend[title] ? [`${title} ${byBackend[title]}`] : [])).join(', ') || undefined;
+  const pgOnly = (cell: (pg: PostgresResults) => Cell | string) => cells((backend) => (backend === 'postgres' && results.postgres ? cell(results.postgres) : '—'));
+
+  if (columns.length === 0) {
+    // Nothing but the baselines was run (PostgreSQL alone was asked for and is unreachable).
+    printTable(['result'], baselineRows(results.raw, results.relay));
+  } else {
+    printTable(columns.map((c) => c.title), [
+      ...baselineRows(results.raw, results.relay),
+      ...throughputRows(results.raw, results.relay, cells, target),
+      ...(results.postgres && settings.scaleOut ? scaleOutRows(pgOnly) : []),
+      ...(results.postgres?.claims ? claimRows(results.postgres.claims, pgOnly) : []),
+      ...latencyRows(cells, target),
+      { measure: 'hookd peak RSS (throughput run)', cells: cells((_, h) => (h?.peakRssMiB == null ? 'n/a' : `${h.peakRssMiB.toFixed(0)} MiB`)) },
+    ]);
+  }
+  printNotes(context.clock, results, columns);
+  if (traceReports.length > 0) console.log(`\nPostgreSQL statements as hookd's processes saw them (BENCH_PG_TRACE):\n${traceReports.join('\n')}`);
+  if (cpuProfileDir) console.log(`CPU profiles of hookd written to ${cpuProfileDir} (${profileNotes.join('; ')})`);
+  for (const error of errors) console.error(`\nERROR ${error}`);
 }
 
 /** The raw and relay phases' request: the payload as-is, keyed for the receiver by `x-bench-seq`. */
@@ -213,61 +375,123 @@ function chooseHookdMode(): HookdMode {
   return 'tsx';
 }
 
-function throughputRows(raw: ThroughputResult | null, relay: ThroughputResult | null, hookd: ThroughputResult | null): Row[] {
-  const rate = (r: ThroughputResult | null) => (r ? formatRate(r.deliveredPerSecond) : 'FAILED');
-  const ratio = (a: ThroughputResult | null, b: ThroughputResult | null) =>
-    a && b ? a.deliveredPerSecond / b.deliveredPerSecond : null;
-  const hookdToRelay = ratio(hookd, relay);
+type Cells = (cell: (backend: Backend, hookd: HookdResults | null) => Cell | string | undefined) => (Cell | string | undefined)[];
+type PgCells = (cell: (pg: PostgresResults) => Cell | string) => (Cell | string | undefined)[];
+type Target = (byBackend: Partial<Record<Backend, string>>) => string | undefined;
+
+const rate = (r: ThroughputResult | null | undefined) => (r ? formatRate(r.deliveredPerSecond) : 'FAILED');
+const ratio = (a: ThroughputResult | null | undefined, b: ThroughputResult | null | undefined) =>
+  a && b ? a.deliveredPerSecond / b.deliveredPerSecond : null;
+const ratioText = (value: number | null) => (value === null ? 'n/a' : formatRatio(value));
+const judged = (value: number | null, meets: (value: number) => boolean): Cell =>
+  value === null ? { text: 'n/a' } : { text: formatRatio(value), met: meets(value) };
+
+/** The baselines do not depend on the backend: one value each, in the first column. */
+function baselineRows(raw: ThroughputResult | null, relay: ThroughputResult | null): Row[] {
   return [
-    { measure: 'raw: generator → receiver', result: rate(raw) },
-    { measure: 'relay: → relay → receiver', result: rate(relay) },
-    { measure: 'hookd: API → delivered', result: rate(hookd) },
-    { measure: '  hookd API accepted (202s)', result: hookd ? formatRate(hookd.acceptedPerSecond) : 'n/a' },
-    { measure: 'hookd / raw', result: ratioText(ratio(hookd, raw)) },
-    {
-      measure: 'hookd / relay',
-      result: ratioText(hookdToRelay),
-      target: `≥ ${TARGET_HOOKD_TO_RELAY}`,
-      met: hookdToRelay === null ? undefined : hookdToRelay >= TARGET_HOOKD_TO_RELAY,
-    },
-    { measure: 'relay / raw', result: ratioText(ratio(relay, raw)) },
+    { measure: 'baseline raw: generator → receiver', cells: [rate(raw)] },
+    { measure: 'baseline relay: → relay → receiver', cells: [rate(relay)] },
+    { measure: 'relay / raw', cells: [ratioText(ratio(relay, raw))] },
   ];
 }
 
-function latencyRows(latency: LatencyResult | null): Row[] {
-  const at = (q: number) => (latency ? quantile(latency.latenciesMs, q) : NaN);
-  const ms = (q: number) => (latency ? formatMs(at(q)) : 'FAILED');
+function throughputRows(raw: ThroughputResult | null, relay: ThroughputResult | null, cells: Cells, target: Target): Row[] {
   return [
-    { measure: 'latency 202 → delivered p50', result: ms(0.5), target: `≤ ${TARGET_P50_MS} ms`, met: latency ? at(0.5) <= TARGET_P50_MS : undefined },
-    { measure: 'latency p90', result: ms(0.9) },
-    { measure: 'latency p99', result: ms(0.99), target: `≤ ${TARGET_P99_MS} ms`, met: latency ? at(0.99) <= TARGET_P99_MS : undefined },
-    { measure: 'latency max', result: ms(1) },
+    { measure: 'hookd, 1 process: API → delivered', cells: cells((_, h) => rate(h?.throughput)) },
+    { measure: '  hookd API accepted (202s)', cells: cells((_, h) => (h?.throughput ? formatRate(h.throughput.acceptedPerSecond) : 'n/a')) },
+    {
+      measure: 'hookd / raw',
+      cells: cells((backend, h) => {
+        const value = ratio(h?.throughput, raw);
+        return backend === 'postgres' ? judged(value, (v) => v >= TARGET_PG_HOOKD_TO_RAW) : ratioText(value);
+      }),
+      target: target({ postgres: `≥ ${TARGET_PG_HOOKD_TO_RAW}` }),
+    },
+    {
+      measure: 'hookd / relay',
+      cells: cells((backend, h) => {
+        const value = ratio(h?.throughput, relay);
+        return backend === 'sqlite' ? judged(value, (v) => v >= TARGET_HOOKD_TO_RELAY) : ratioText(value);
+      }),
+      target: target({ sqlite: `≥ ${TARGET_HOOKD_TO_RELAY}` }),
+    },
+  ];
+}
+
+function scaleOutRows(pgOnly: PgCells): Row[] {
+  return [
+    { measure: 'hookd, 1 api + 1 worker: → delivered', cells: pgOnly((pg) => rate(pg.oneWorker)) },
+    { measure: 'hookd, 1 api + 2 workers: → delivered', cells: pgOnly((pg) => rate(pg.twoWorkers)) },
+    { measure: '  2 workers / 1 worker', cells: pgOnly((pg) => judged(ratio(pg.twoWorkers, pg.oneWorker), (v) => v > 1)), target: 'postgres > 1' },
+  ];
+}
+
+function claimRows(claims: ClaimCostResult[], pgOnly: PgCells): Row[] {
+  const byBacklog = (backlog: number) => claims.find((c) => c.backlog === backlog) ?? null;
+  const small = byBacklog(SMALL_BACKLOG);
+  const large = settings.backlog === SMALL_BACKLOG ? null : byBacklog(settings.backlog);
+  const cost = (c: ClaimCostResult | null) => (c ? `${formatMs(mean(c.batchMs))} (claim ${formatMs(mean(c.claimMs))})` : 'FAILED');
+  const rows: Row[] = [
+    { measure: `claim ${CLAIM_BATCH} + record ${CLAIM_BATCH}, ${formatCount(SMALL_BACKLOG)} pending`, cells: pgOnly(() => cost(small)) },
+  ];
+  if (settings.backlog !== SMALL_BACKLOG) {
+    rows.push(
+      { measure: `claim ${CLAIM_BATCH} + record ${CLAIM_BATCH}, ${formatCount(settings.backlog)} pending`, cells: pgOnly(() => cost(large)) },
+      {
+        measure: `  ${formatCount(settings.backlog)} / ${formatCount(SMALL_BACKLOG)} pending`,
+        cells: pgOnly(() => judged(small && large ? mean(large.batchMs) / mean(small.batchMs) : null, (v) => v <= TARGET_CLAIM_GROWTH)),
+        target: `postgres ≤ ${TARGET_CLAIM_GROWTH}`,
+      },
+    );
+  }
+  return rows;
+}
+
+function latencyRows(cells: Cells, target: Target): Row[] {
+  const at = (h: HookdResults | null, q: number) => (h?.latency ? quantile(h.latency.latenciesMs, q) : null);
+  const ms = (h: HookdResults | null, q: number, target?: number): Cell => {
+    const value = at(h, q);
+    if (value === null) return { text: 'FAILED' };
+    return { text: formatMs(value), met: target === undefined ? undefined : value <= target };
+  };
+  return [
+    { measure: 'latency 202 → delivered p50', cells: cells((b, h) => ms(h, 0.5, b === 'sqlite' ? TARGET_P50_MS : undefined)), target: target({ sqlite: `≤ ${TARGET_P50_MS} ms` }) },
+    { measure: 'latency p90', cells: cells((_, h) => ms(h, 0.9)) },
+    {
+      measure: 'latency p99',
+      cells: cells((b, h) => ms(h, 0.99, b === 'sqlite' ? TARGET_P99_MS : TARGET_PG_P99_MS)),
+      target: target({ sqlite: `≤ ${TARGET_P99_MS} ms`, postgres: `≤ ${TARGET_PG_P99_MS} ms` }),
+    },
+    { measure: 'latency max', cells: cells((_, h) => ms(h, 1)) },
   ];
 }
 
 function printNotes(
   clock: Pick<Receiver, 'clockOffsetMs' | 'clockRoundTripMs'>,
-  latency: LatencyResult | null,
-  throughputs: (ThroughputResult | null)[],
+  results: Results,
+  columns: { title: Backend; hookd: HookdResults | null }[],
 ): void {
-  const notes = [
+  const lines = [
     `receiver clock − generator clock: ${clock.clockOffsetMs.toFixed(3)} ms, corrected for ` +
       `(measured over IPC, ±${(clock.clockRoundTripMs / 2).toFixed(3)} ms)`,
   ];
-  if (latency) {
+  let duplicates = (results.raw?.duplicates ?? 0) + (results.relay?.duplicates ?? 0);
+  for (const { title, hookd } of columns) {
+    duplicates += (hookd?.throughput?.duplicates ?? 0) + (hookd?.latency?.duplicates ?? 0);
+    const latency = hookd?.latency;
+    if (!latency) continue;
     const lag = latency.sendLagMs;
-    notes.push(`open-loop send lag behind schedule: p99 ${formatMs(quantile(lag, 0.99))}, max ${formatMs(quantile(lag, 1))}`);
+    lines.push(`${title}: open-loop send lag behind schedule: p99 ${formatMs(quantile(lag, 0.99))}, max ${formatMs(quantile(lag, 1))}`);
     const early = latency.latenciesMs.filter((ms) => ms < 0).length;
-    if (early > 0) notes.push(`${early} deliveries arrived before their 202 reached the generator (negative latency)`);
+    if (early > 0) lines.push(`${title}: ${early} deliveries arrived before their 202 reached the generator (negative latency)`);
     const e2e = latency.endToEndMs;
-    notes.push(`end to end (create request sent → delivered): p50 ${formatMs(quantile(e2e, 0.5))}, p99 ${formatMs(quantile(e2e, 0.99))}`);
+    lines.push(`${title}: end to end (create request sent → delivered): p50 ${formatMs(quantile(e2e, 0.5))}, p99 ${formatMs(quantile(e2e, 0.99))}`);
   }
-  const duplicates = throughputs.reduce((sum, r) => sum + (r?.duplicates ?? 0), 0) + (latency?.duplicates ?? 0);
-  if (duplicates > 0) notes.push(`${duplicates} duplicate deliveries (same webhook-id) were not counted`);
-  console.log(`\n${notes.map((note) => `note: ${note}`).join('\n')}`);
+  duplicates += (results.postgres?.oneWorker?.duplicates ?? 0) + (results.postgres?.twoWorkers?.duplicates ?? 0);
+  if (duplicates > 0) lines.push(`${duplicates} duplicate deliveries (same webhook-id) were not counted`);
+  console.log(`\n${[...lines, ...notes].map((note) => `note: ${note}`).join('\n')}`);
 }
 
-const ratioText = (ratio: number | null) => (ratio === null ? 'n/a' : formatRatio(ratio));
 const indent = (text: string) => text.replace(/^/gm, '  ');
 
 main().then(
