@@ -1,11 +1,6 @@
 import type pg from 'pg';
+import type { Migration } from '../migration.js';
 
-/** One forward-only schema change. Never edit a released migration: add the next one. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
 
 /**
  * Conventions:

@@ -1,11 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { Migration } from '../migration.js';
 
-/** One forward-only schema change. Never edit a released migration: add the next one. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
 
 /**
  * Conventions: times are INTEGER epoch ms, booleans 0/1, lists and maps TEXT JSON.
