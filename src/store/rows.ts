@@ -11,6 +11,8 @@ import type {
   Metadata,
   TriggerType,
 } from '../core/types.js';
+import { newId } from '../core/ids.js';
+import type { EndpointInput } from './store.js';
 
 /*
  * Rows as the backends return them: snake_case columns, epoch-ms integers. The two drivers differ
@@ -217,4 +219,39 @@ export function toAttempt(r: AttemptRow): Attempt {
 
 export function toToken(r: TokenRow): ApiToken {
   return { id: r.id, hash: r.hash, appId: r.app_id, createdAt: r.created_at, expiresAt: r.expires_at };
+}
+
+/** A new delivery row, due now. */
+export function newPendingDeliveryRow(appId: string, msgId: string, endpointId: string, trigger: TriggerType, now: number): DeliveryRow {
+  return {
+    id: newId('dlv', now),
+    app_id: appId,
+    msg_id: msgId,
+    endpoint_id: endpointId,
+    status: 'pending',
+    trigger,
+    attempt_count: 0,
+    next_attempt_at: now,
+    lease_owner: null,
+    lease_until: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/**
+ * The columns that creating and updating an endpoint both write, from its input; `flag` stores a
+ * boolean the backend's way.
+ */
+export function endpointColumns(input: Omit<EndpointInput, 'secret'>, flag: (value: boolean) => Flag) {
+  return {
+    uid: input.uid ?? null,
+    url: input.url,
+    description: input.description ?? '',
+    event_types: toJsonOrNull(input.eventTypes),
+    channels: toJsonOrNull(input.channels),
+    disabled: flag(input.disabled ?? false),
+    metadata: JSON.stringify(input.metadata ?? {}),
+    throttle_rate: input.throttleRate ?? null,
+  };
 }

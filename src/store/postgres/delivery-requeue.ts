@@ -6,7 +6,7 @@ import type { TimeRange } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { rangeCondition } from './conditions.js';
 import { isForeignKeyViolation, type PgDb, type PgQueries } from './database.js';
-import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from '../rows.js';
+import { type EndpointRow, newPendingDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
 import { SqlParams } from './sql-params.js';
 import { notifyIfAny } from './work-notify.js';
 
@@ -36,20 +36,7 @@ export class PgDeliveryRequeue {
     );
     if (!found!.message) throw new NotFoundError('message');
     if (!found!.endpoint) throw new NotFoundError('endpoint');
-    const row: DeliveryRow = {
-      id: newId('dlv', now),
-      app_id: appId,
-      msg_id: msgId,
-      endpoint_id: endpointId,
-      status: 'pending',
-      trigger: TriggerType.Manual,
-      attempt_count: 0,
-      next_attempt_at: now,
-      lease_owner: null,
-      lease_until: null,
-      created_at: now,
-      updated_at: now,
-    };
+    const row = newPendingDeliveryRow(appId, msgId, endpointId, TriggerType.Manual, now);
     try {
       await this.insertPending(this.db, [row.id], appId, [msgId], [endpointId], TriggerType.Manual, now);
     } catch (error) {

@@ -5,7 +5,7 @@ import type { EndpointInput, Page, PageQuery, TimeRange } from '../store.js';
 import { rangeCondition } from './conditions.js';
 import { isForeignKeyViolation, type PgDb, withConflict } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { type EndpointRow, toEndpoint, toJsonOrNull } from '../rows.js';
+import { endpointColumns, type EndpointRow, toEndpoint, toJsonOrNull } from '../rows.js';
 import { SqlParams } from './sql-params.js';
 
 const UID_TAKEN = 'an endpoint with this uid already exists in this application';
@@ -78,14 +78,7 @@ export class PgEndpoints {
   async update(appId: string, ref: string, input: Omit<EndpointInput, 'secret'>, now: number): Promise<Endpoint> {
     const { id } = await this.require(appId, ref);
     return this.updateColumns(id, now, {
-      uid: input.uid ?? null,
-      url: input.url,
-      description: input.description ?? '',
-      event_types: toJsonOrNull(input.eventTypes),
-      channels: toJsonOrNull(input.channels),
-      disabled: input.disabled ?? false,
-      metadata: JSON.stringify(input.metadata ?? {}),
-      throttle_rate: input.throttleRate ?? null,
+      ...endpointColumns(input, (value) => value),
       ...(input.headers ? { headers: JSON.stringify(input.headers) } : {}),
     });
   }

@@ -1,12 +1,11 @@
 import { NotFoundError } from '../../core/errors.js';
-import { newId } from '../../core/ids.js';
 import { type Delivery, TriggerType } from '../../core/types.js';
 import { endpointAccepts } from '../endpoint-filter.js';
 import type { TimeRange } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { rangeCondition } from './conditions.js';
 import type { SqliteDb } from './database.js';
-import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from '../rows.js';
+import { type EndpointRow, newPendingDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
 
 const INSERT_DELIVERY = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
     next_attempt_at, lease_owner, lease_until, created_at, updated_at)
@@ -31,7 +30,7 @@ export class SqliteDeliveryRequeue {
     if (!this.db.get('SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?', appId, endpointId)) {
       throw new NotFoundError('endpoint');
     }
-    const row = newPendingRow(appId, msgId, endpointId, TriggerType.Manual, now);
+    const row = newPendingDeliveryRow(appId, msgId, endpointId, TriggerType.Manual, now);
     this.db.run(INSERT_DELIVERY, row);
     this.work.emit();
     return toDelivery(row);
@@ -74,7 +73,7 @@ export class SqliteDeliveryRequeue {
     for (const m of candidates) {
       const channels = m.channels === null ? null : (JSON.parse(m.channels) as string[]);
       if (!endpointAccepts(endpoint, { eventType: m.event_type, channels })) continue;
-      insert.run(newPendingRow(endpoint.appId, m.id, endpoint.id, TriggerType.Scheduled, now));
+      insert.run(newPendingDeliveryRow(endpoint.appId, m.id, endpoint.id, TriggerType.Scheduled, now));
       count += 1;
     }
     return count;
@@ -85,21 +84,4 @@ export class SqliteDeliveryRequeue {
     if (!row) throw new NotFoundError('endpoint');
     return toEndpoint(row);
   }
-}
-
-function newPendingRow(appId: string, msgId: string, endpointId: string, trigger: TriggerType, now: number): DeliveryRow {
-  return {
-    id: newId('dlv', now),
-    app_id: appId,
-    msg_id: msgId,
-    endpoint_id: endpointId,
-    status: 'pending',
-    trigger,
-    attempt_count: 0,
-    next_attempt_at: now,
-    lease_owner: null,
-    lease_until: null,
-    created_at: now,
-    updated_at: now,
-  };
 }

@@ -5,7 +5,7 @@ import type { EndpointInput, Page, PageQuery, TimeRange } from '../store.js';
 import { isForeignKeyViolation, type SqliteDb, withConflict } from './database.js';
 import { rangeCondition } from './conditions.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { type EndpointRow, toEndpoint, toJsonOrNull } from '../rows.js';
+import { endpointColumns, type EndpointRow, toEndpoint } from '../rows.js';
 
 const UID_TAKEN = 'an endpoint with this uid already exists in this application';
 
@@ -21,14 +21,7 @@ export class SqliteEndpoints {
     const row: EndpointRow = {
       id: newId('ep', now),
       app_id: appId,
-      uid: input.uid ?? null,
-      url: input.url,
-      description: input.description ?? '',
-      event_types: toJsonOrNull(input.eventTypes),
-      channels: toJsonOrNull(input.channels),
-      disabled: input.disabled ? 1 : 0,
-      metadata: JSON.stringify(input.metadata ?? {}),
-      throttle_rate: input.throttleRate ?? null,
+      ...endpointColumns(input, sqliteFlag),
       headers: JSON.stringify(input.headers ?? {}),
       secrets: JSON.stringify([{ key: input.secret, expiresAt: null }] satisfies EndpointSecret[]),
       created_at: now,
@@ -76,14 +69,7 @@ export class SqliteEndpoints {
   update(appId: string, ref: string, input: Omit<EndpointInput, 'secret'>, now: number): Endpoint {
     const id = this.require(appId, ref).id;
     return this.updateColumns(id, now, {
-      uid: input.uid ?? null,
-      url: input.url,
-      description: input.description ?? '',
-      event_types: toJsonOrNull(input.eventTypes),
-      channels: toJsonOrNull(input.channels),
-      disabled: input.disabled ? 1 : 0,
-      metadata: JSON.stringify(input.metadata ?? {}),
-      throttle_rate: input.throttleRate ?? null,
+      ...endpointColumns(input, sqliteFlag),
       ...(input.headers ? { headers: JSON.stringify(input.headers) } : {}),
     });
   }
@@ -120,3 +106,6 @@ export class SqliteEndpoints {
     return toEndpoint(row);
   }
 }
+
+/** better-sqlite3 binds no booleans: 0/1. */
+const sqliteFlag = (value: boolean) => (value ? 1 : 0);

@@ -1,11 +1,11 @@
 import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Endpoint, Message } from '../../core/types.js';
+import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { endpointAccepts } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isConstraintError, type SqliteDb } from './database.js';
-import { type EndpointRow, type MessageRow, toEndpoint, toJsonOrNull, toMessage } from '../rows.js';
+import { type EndpointRow, type MessageRow, newPendingDeliveryRow, toDelivery, toEndpoint, toJsonOrNull, toMessage } from '../rows.js';
 
 interface Written {
   message: Message;
@@ -42,7 +42,8 @@ const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, event_type, event_id, 
   VALUES (@id, @app_id, @event_type, @event_id, @channels, @payload, @created_at)`;
 const INSERT_DELIVERY = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
     next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)`;
+  VALUES (@id, @app_id, @msg_id, @endpoint_id, @status, @trigger, @attempt_count, @next_attempt_at, @lease_owner,
+    @lease_until, @created_at, @updated_at)`;
 
 /**
  * At most this many messages per transaction, so that a burst of queued calls does not hold the
@@ -192,29 +193,15 @@ export class SqliteMessageWriter {
     };
     this.db.run(INSERT_MESSAGE, row);
     const message = toMessage(row);
-    const insertDelivery = this.db.stmt(INSERT_DELIVERY);
     const handed: ClaimedDelivery[] = [];
     for (const endpoint of targets) {
-      const id = newId('dlv', now);
+      const delivery = newPendingDeliveryRow(row.app_id, row.id, endpoint.id, TriggerType.Scheduled, now);
       if (handOff !== null && handOff.room > 0) {
         handOff.room--;
-        insertDelivery.run(id, row.app_id, row.id, endpoint.id, 'sending', now, handOff.worker.workerId, handOff.leaseUntil, now, now);
-        const delivery = {
-          id,
-          appId: row.app_id,
-          msgId: row.id,
-          endpointId: endpoint.id,
-          status: 'sending' as const,
-          trigger: 0 as const,
-          attemptCount: 0,
-          nextAttemptAt: now,
-          createdAt: now,
-          updatedAt: now,
-        };
-        handed.push({ delivery, message, endpoint });
-      } else {
-        insertDelivery.run(id, row.app_id, row.id, endpoint.id, 'pending', now, null, null, now, now);
+        Object.assign(delivery, { status: 'sending', lease_owner: handOff.worker.workerId, lease_until: handOff.leaseUntil });
+        handed.push({ delivery: toDelivery(delivery), message, endpoint });
       }
+      this.db.stmt(INSERT_DELIVERY).run(delivery);
     }
     return { message, created: true, pending: targets.length - handed.length, handed };
   }
