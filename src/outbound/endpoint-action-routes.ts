@@ -57,7 +57,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
       const eventType = await requireExampleEventType(store, request.body.eventType);
       const payload = exampleBody(eventType, request.body.exampleIndex ?? 0);
       const { message } = await store.createMessage(
-        { appId: endpoint.appId, eventType: eventType.name, payload: JSON.stringify(payload), onlyEndpointId: endpoint.id },
+        { appRef: endpoint.appId, eventType: eventType.name, payload: JSON.stringify(payload), onlyEndpointId: endpoint.id },
         now(),
       );
       return reply.code(202).send(messageOut(message, true, payload));

@@ -35,13 +35,12 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
     async (request, reply) => {
       const { body } = request;
       const ref = request.params.app_id;
-      const application = body.application
-        ? await getOrCreateApplication(deps, ref, toApplicationInput(body.application))
-        : await requireApplication(store, ref);
+      // Without `application`, the store resolves the ref in its batch (404 if unknown): no lookup here.
+      const appRef = body.application ? (await getOrCreateApplication(deps, ref, toApplicationInput(body.application))).id : ref;
       // Serialized once: these exact bytes are stored, signed and sent.
       const payload = JSON.stringify(body.payload);
       const { message, created } = await store.createMessage(
-        { appId: application.id, eventType: body.eventType, eventId: body.eventId ?? null, channels: body.channels ?? null, payload },
+        { appRef, eventType: body.eventType, eventId: body.eventId ?? null, channels: body.channels ?? null, payload },
         now(),
       );
       // A duplicate eventId returns the first message, with its own payload.

@@ -107,9 +107,9 @@ export interface Store {
   /**
    * Lets the delivery engine of this process take new deliveries as `createMessage` creates them:
    * up to `worker.room()` of a batch's deliveries are inserted already leased to the worker, and
-   * handed to `worker.take` right after the commit. That saves
-   * a claim transaction per batch. `null` detaches. A backend may ignore this (PostgreSQL does):
-   * the engine then claims after `onWork` as usual.
+   * handed to `worker.take` right after the commit. That saves a claim per batch. `null`
+   * detaches. The rest wait for a claim after `onWork`, as every delivery does in a process
+   * without an engine (role `api`).
    */
   attachLocalWorker(worker: LocalWorker | null): void;
 
@@ -197,7 +197,8 @@ export interface EndpointInput {
 }
 
 export interface MessageInput {
-  appId: string;
+  /** The application's id or uid: the writer resolves it in its batch, so the API need not look it up first. */
+  appRef: string;
   eventType: string;
   eventId?: string | null;
   channels?: string[] | null;

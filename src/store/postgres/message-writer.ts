@@ -1,11 +1,20 @@
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Message } from '../../core/types.js';
-import { endpointAccepts, type EndpointFilter } from '../endpoint-filter.js';
-import type { MessageInput } from '../store.js';
+import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
+import { endpointAccepts } from '../endpoint-filter.js';
+import type { LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isInputError, type PgDb, isTransient } from './database.js';
-import { type MessageRow, toJsonOrNull, toMessage } from '../rows.js';
+import {
+  type DeliveryRow,
+  type EndpointRow,
+  type MessageRow,
+  newPendingDeliveryRow,
+  toDelivery,
+  toEndpoint,
+  toJsonOrNull,
+  toMessage,
+} from '../rows.js';
 import { notifyIfAny } from './work-notify.js';
 
 type Created = { message: Message; created: boolean };
@@ -18,13 +27,17 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
-type FanoutEndpoint = EndpointFilter & { id: string; uid: string | null };
+/** An application, found by id or uid, and its endpoints. */
+interface AppEndpoints {
+  appId: string;
+  endpoints: Endpoint[];
+}
 
-/** One delivery of a new message, due when the message was created. */
+/** One delivery of a new message, due when the message was created; leased to the local worker when handed. */
 interface NewDelivery {
-  id: string;
+  row: DeliveryRow;
   msg: MessageRow;
-  endpointId: string;
+  endpoint: Endpoint;
 }
 
 /** What to do with each input of a batch, decided before anything is written. */
@@ -34,16 +47,18 @@ interface BatchPlan {
   /** The messages to insert, by input index. */
   rows: Map<number, MessageRow>;
   fanout: NewDelivery[];
-  /** Inputs to answer with the message that already has their eventId, if there is one. */
-  lookups: Set<number>;
+  /** How many of `fanout` (the first ones) are leased to the local worker. */
+  handed: number;
+  /** Inputs to answer with the message that already has their eventId, if there is one: index → app id. */
+  lookups: Map<number, string>;
   /** Inputs that repeat the eventId of an earlier input of the batch: index → that input's index. */
   copies: Map<number, number>;
 }
 
-/** What one batch statement wrote: the results by input, and how many deliveries it queued. */
+/** What one batch statement wrote: the results by input, and how many deliveries it left for a claim. */
 interface Written {
   results: Result[];
-  deliveries: number;
+  pending: number;
 }
 
 /** At most this many messages per statement; a larger burst is split over several. */
@@ -57,15 +72,24 @@ const MAX_BATCH_MESSAGES = 1_000;
 const MAX_BATCHES_IN_FLIGHT = 2;
 const MIN_SPLIT = 32;
 
-// The application exists and these are its endpoints (none: one row with a null endpoint id).
-const LOAD_ENDPOINTS = `SELECT a.id AS app_id, e.id, e.uid, e.disabled, e.event_types, e.channels
-  FROM applications a LEFT JOIN endpoints e ON e.app_id = a.id WHERE a.id = ANY($1::text[])`;
+/*
+ * Each application ref (id or uid) that exists, and its whole endpoints (a delivery handed to the
+ * local worker needs the URL, headers and secrets); an application without endpoints is one row
+ * with a null endpoint. The id wins over another application's equal uid, as in getApplication.
+ */
+const LOAD_ENDPOINTS = `SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint
+  FROM unnest($1::text[]) AS r(ref)
+  CROSS JOIN LATERAL (
+    SELECT id FROM applications WHERE id = r.ref UNION ALL SELECT id FROM applications WHERE uid = r.ref LIMIT 1
+  ) a
+  LEFT JOIN endpoints e ON e.app_id = a.id`;
 
 /*
  * The whole batch in one statement, its own transaction: every message and every delivery,
  * multi-row from parallel arrays. A message whose eventId is taken (by a commit of another process
  * since we looked, or long ago) is skipped by ON CONFLICT, and so are its deliveries; the caller
- * then reads the earlier message. NOTIFY goes out with the commit when any delivery was queued.
+ * then reads the earlier message. Deliveries handed to the local worker are inserted already leased
+ * to it; NOTIFY goes out with the commit when any delivery was left pending for a claim.
  */
 const WRITE = `WITH new_messages AS (
     INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at)
@@ -75,14 +99,16 @@ const WRITE = `WITH new_messages AS (
   ),
   new_deliveries AS (
     INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count, next_attempt_at,
-      created_at, updated_at)
-    SELECT x.id, x.app_id, x.msg_id, x.endpoint_id, 'pending', 0, 0, x.at, x.at, x.at
-    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[]) AS x(id, app_id, msg_id, endpoint_id, at)
+      lease_owner, lease_until, created_at, updated_at)
+    SELECT x.id, x.app_id, x.msg_id, x.endpoint_id, x.status, 0, 0, x.at, x.lease_owner, x.lease_until, x.at, x.at
+    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[])
+      AS x(id, app_id, msg_id, endpoint_id, status, lease_owner, lease_until, at)
     WHERE x.msg_id IN (SELECT id FROM new_messages)
-    RETURNING 1
-  )
-SELECT ARRAY(SELECT id FROM new_messages) AS inserted, (SELECT count(*) FROM new_deliveries) AS deliveries,
-  ${notifyIfAny('new_deliveries', '$13')} AS notified`;
+    RETURNING status
+  ),
+  new_pending AS (SELECT 1 FROM new_deliveries WHERE status = 'pending')
+SELECT ARRAY(SELECT id FROM new_messages) AS inserted, (SELECT count(*) FROM new_pending) AS pending,
+  ${notifyIfAny('new_pending', '$16')} AS notified`;
 
 const SELECT_BY_EVENT_IDS = `SELECT * FROM messages
   WHERE (app_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
@@ -103,12 +129,20 @@ export class PgMessageWriter {
   private queue: Queued[] = [];
   private flushScheduled = false;
   private readonly running = new Set<Promise<void>>();
+  private worker: LocalWorker | null = null;
+  /** Deliveries planned for the local worker by batches not yet handed to it. */
+  private reserved = 0;
 
   constructor(
     private readonly db: PgDb,
     private readonly work: WorkSignal,
     private readonly notifyPayload: string,
   ) {}
+
+  /** With a worker attached, new deliveries are inserted leased to it (up to its room) and handed to it after the commit. */
+  attach(worker: LocalWorker | null): void {
+    this.worker = worker;
+  }
 
   create(input: MessageInput, now: number): Promise<Created> {
     return new Promise((resolve, reject) => {
@@ -150,8 +184,8 @@ export class PgMessageWriter {
 
   /** Never rejects: every outcome goes to its caller's promise. */
   private async writeAndSettle(batch: Queued[]): Promise<void> {
-    const { results, deliveries } = await this.writeOrRetry(batch);
-    if (deliveries > 0) this.work.emit();
+    const { results, pending } = await this.writeOrRetry(batch);
+    if (pending > 0) this.work.emit();
     results.forEach((r, i) => ('ok' in r ? batch[i].resolve(r.ok) : batch[i].reject(r.error)));
   }
 
@@ -169,130 +203,148 @@ export class PgMessageWriter {
     } catch (error) {
       // Nothing of the batch was written. Retry input by input only for an error that one input
       // can cause; a lost connection or a full disk would hit each of them the same way.
-      if (batch.length === 1 || !isInputError(error)) return { results: batch.map(() => ({ error })), deliveries: 0 };
+      if (batch.length === 1 || !isInputError(error)) return { results: batch.map(() => ({ error })), pending: 0 };
       const results: Result[] = [];
-      let deliveries = 0;
+      let pending = 0;
       for (const item of batch) {
         try {
           const one = await this.write([item]);
           results.push(one.results[0]);
-          deliveries += one.deliveries;
+          pending += one.pending;
         } catch (itemError) {
           results.push({ error: itemError });
         }
       }
-      return { results, deliveries };
+      return { results, pending };
     }
   }
 
-  /** Plans every input by reads, writes the batch in one statement, then answers the inputs whose eventId was taken. */
+  /**
+   * Plans every input by reads, writes the batch in one statement, hands the local worker its
+   * deliveries, then answers the inputs whose eventId was taken. The worker's share is reserved
+   * from the plan to the hand-off, so that two batches in flight never give it more than its room.
+   */
   private async write(batch: Queued[]): Promise<Written> {
-    const plan = this.plan(batch, await this.loadEndpoints([...new Set(batch.map((q) => q.input.appId))]));
-    const { results, rows, lookups } = plan;
-    let deliveries = 0;
-    if (rows.size > 0) {
-      const written = (await this.db.get<{ inserted: string[]; deliveries: number }>(WRITE, [
-        ...messageColumns([...rows.values()]),
-        ...deliveryColumns(plan.fanout),
-        this.notifyPayload,
-      ]))!;
-      deliveries = written.deliveries;
-      const inserted = new Set(written.inserted);
-      for (const [i, row] of rows) {
-        if (inserted.has(row.id)) results[i] = { ok: { message: toMessage(row), created: true } };
-        else lookups.add(i); // its eventId was taken: skipped by ON CONFLICT
+    const worker = this.worker;
+    const apps = await this.loadEndpoints([...new Set(batch.map((q) => q.input.appRef))]);
+    const room = worker === null ? 0 : Math.max(0, worker.room() - this.reserved);
+    const plan = this.plan(batch, apps, worker === null ? null : { worker, room });
+    this.reserved += plan.handed;
+    try {
+      const { results, rows, lookups } = plan;
+      let pending = 0;
+      if (rows.size > 0) {
+        const written = (await this.db.get<{ inserted: string[]; pending: number }>(WRITE, [
+          ...messageColumns([...rows.values()]),
+          ...deliveryColumns(plan.fanout),
+          this.notifyPayload,
+        ]))!;
+        pending = written.pending;
+        const inserted = new Set(written.inserted);
+        for (const [i, row] of rows) {
+          if (inserted.has(row.id)) results[i] = { ok: { message: toMessage(row), created: true } };
+          else lookups.set(i, row.app_id); // its eventId was taken: skipped by ON CONFLICT
+        }
+        const handed = plan.fanout.slice(0, plan.handed).filter((d) => inserted.has(d.msg.id));
+        // A worker detached meanwhile (stopping) gets nothing: those leases expire and are claimed again.
+        if (handed.length > 0 && worker !== null && this.worker === worker) {
+          worker.take(handed.map((d) => ({ delivery: toDelivery(d.row), message: toMessage(d.msg), endpoint: d.endpoint })));
+        }
       }
-    }
-    if (lookups.size > 0) {
-      const existing = await this.findByEventIds([...lookups].map((i) => batch[i].input));
-      for (const i of lookups) {
-        const message = existing.get(eventKey(batch[i].input)!);
-        if (message) results[i] = { ok: { message, created: false } };
-        // Taken at insert time, gone now (deleted meanwhile): the caller may try again.
-        else results[i] ??= { error: new ConflictError('a message with this eventId was being written; retry') };
+      if (lookups.size > 0) {
+        const existing = await this.findByEventIds([...lookups].map(([i, appId]) => ({ appId, eventId: batch[i].input.eventId! })));
+        for (const [i, appId] of lookups) {
+          const message = existing.get(eventKey(appId, batch[i].input)!);
+          if (message) results[i] = { ok: { message, created: false } };
+          // Taken at insert time, gone now (deleted meanwhile): the caller may try again.
+          else results[i] ??= { error: new ConflictError('a message with this eventId was being written; retry') };
+        }
       }
+      for (const [i, first] of plan.copies) {
+        const r = results[first]!;
+        results[i] = 'ok' in r ? { ok: { message: r.ok.message, created: false } } : r;
+      }
+      return { results: results as Result[], pending };
+    } finally {
+      this.reserved -= plan.handed;
     }
-    for (const [i, first] of plan.copies) {
-      const r = results[first]!;
-      results[i] = 'ok' in r ? { ok: { message: r.ok.message, created: false } } : r;
-    }
-    return { results: results as Result[], deliveries };
   }
 
   /** Reads nothing more: decides each input from its application's endpoints. */
-  private plan(batch: Queued[], endpointsByApp: Map<string, FanoutEndpoint[]>): BatchPlan {
-    const plan: BatchPlan = { results: new Array(batch.length), rows: new Map(), fanout: [], lookups: new Set(), copies: new Map() };
+  private plan(batch: Queued[], apps: Map<string, AppEndpoints>, handOff: { worker: LocalWorker; room: number } | null): BatchPlan {
+    const plan: BatchPlan = { results: new Array(batch.length), rows: new Map(), fanout: [], handed: 0, lookups: new Map(), copies: new Map() };
     /** The input that writes each (app, eventId) of this batch. */
     const writerOf = new Map<string, number>();
+    const handedTo = (row: DeliveryRow, now: number): DeliveryRow =>
+      Object.assign(row, { status: 'sending', lease_owner: handOff!.worker.workerId, lease_until: now + handOff!.worker.leaseMs });
     batch.forEach(({ input, now }, i) => {
-      const endpoints = endpointsByApp.get(input.appId);
-      if (endpoints === undefined) return void (plan.results[i] = { error: new NotFoundError('application') });
-      const key = eventKey(input);
+      const app = apps.get(input.appRef);
+      if (app === undefined) return void (plan.results[i] = { error: new NotFoundError('application') });
+      const key = eventKey(app.appId, input);
       if (key !== null && writerOf.has(key)) return void plan.copies.set(i, writerOf.get(key)!);
-      let targets: FanoutEndpoint[];
+      let targets: Endpoint[];
       try {
-        targets = this.targetsOf(input, endpoints);
+        targets = targetsOf(input, app.endpoints);
       } catch (error) {
         plan.results[i] = { error };
-        if (key !== null) plan.lookups.add(i); // as on SQLite, an earlier message with this eventId wins
+        if (key !== null) plan.lookups.set(i, app.appId); // as on SQLite, an earlier message with this eventId wins
         return;
       }
       if (key !== null) writerOf.set(key, i);
-      const row: MessageRow = {
+      const msg: MessageRow = {
         id: newId('msg', now),
-        app_id: input.appId,
+        app_id: app.appId,
         event_type: input.eventType,
         event_id: input.eventId ?? null,
         channels: input.channels ?? null,
         payload: input.payload,
         created_at: now,
       };
-      plan.rows.set(i, row);
-      for (const endpoint of targets) plan.fanout.push({ id: newId('dlv', now), msg: row, endpointId: endpoint.id });
+      plan.rows.set(i, msg);
+      for (const endpoint of targets) {
+        const row = newPendingDeliveryRow(msg.app_id, msg.id, endpoint.id, TriggerType.Scheduled, now);
+        // The first `room` deliveries are handed: they come first in `fanout`.
+        const handed = handOff !== null && plan.handed < handOff.room;
+        if (handed) plan.handed++;
+        plan.fanout.push({ row: handed ? handedTo(row, now) : row, msg, endpoint });
+      }
     });
     return plan;
   }
 
-  /** The endpoints the message fans out to; `onlyEndpointId` (send-example): that one, whatever its filters. */
-  private targetsOf(input: MessageInput, endpoints: FanoutEndpoint[]): FanoutEndpoint[] {
-    const only = input.onlyEndpointId;
-    if (only === undefined) {
-      const message = { eventType: input.eventType, channels: input.channels ?? null };
-      return endpoints.filter((e) => endpointAccepts(e, message));
-    }
-    const endpoint = endpoints.find((e) => e.id === only) ?? endpoints.find((e) => e.uid === only);
-    if (!endpoint) throw new NotFoundError('endpoint');
-    return [endpoint];
-  }
-
-  /** Each application's endpoints; an application that does not exist has no entry. */
-  private async loadEndpoints(appIds: string[]): Promise<Map<string, FanoutEndpoint[]>> {
-    const rows = await this.db.all<{
-      app_id: string;
-      id: string | null;
-      uid: string | null;
-      disabled: boolean;
-      event_types: string[] | null;
-      channels: string[] | null;
-    }>(LOAD_ENDPOINTS, [appIds]);
-    const byApp = new Map<string, FanoutEndpoint[]>();
+  /** Each application ref that exists, with its id and endpoints. */
+  private async loadEndpoints(appRefs: string[]): Promise<Map<string, AppEndpoints>> {
+    const rows = await this.db.all<{ ref: string; app_id: string; endpoint: EndpointRow | null }>(LOAD_ENDPOINTS, [appRefs]);
+    const byRef = new Map<string, AppEndpoints>();
     for (const r of rows) {
-      let list = byApp.get(r.app_id);
-      if (!list) byApp.set(r.app_id, (list = []));
-      if (r.id !== null) list.push({ id: r.id, uid: r.uid, disabled: r.disabled, eventTypes: r.event_types, channels: r.channels });
+      let app = byRef.get(r.ref);
+      if (!app) byRef.set(r.ref, (app = { appId: r.app_id, endpoints: [] }));
+      if (r.endpoint !== null) app.endpoints.push(toEndpoint(r.endpoint));
     }
-    return byApp;
+    return byRef;
   }
 
-  private async findByEventIds(inputs: MessageInput[]): Promise<Map<string, Message>> {
-    const rows = await this.db.all<MessageRow>(SELECT_BY_EVENT_IDS, [inputs.map((i) => i.appId), inputs.map((i) => i.eventId!)]);
+  private async findByEventIds(keys: { appId: string; eventId: string }[]): Promise<Map<string, Message>> {
+    const rows = await this.db.all<MessageRow>(SELECT_BY_EVENT_IDS, [keys.map((k) => k.appId), keys.map((k) => k.eventId)]);
     return new Map(rows.map((r) => [`${r.app_id}\n${r.event_id}`, toMessage(r)]));
   }
 }
 
+/** The endpoints the message fans out to; `onlyEndpointId` (send-example): that one, whatever its filters. */
+function targetsOf(input: MessageInput, endpoints: Endpoint[]): Endpoint[] {
+  const only = input.onlyEndpointId;
+  if (only === undefined) {
+    const message = { eventType: input.eventType, channels: input.channels ?? null };
+    return endpoints.filter((e) => endpointAccepts(e, message));
+  }
+  const endpoint = endpoints.find((e) => e.id === only) ?? endpoints.find((e) => e.uid === only);
+  if (!endpoint) throw new NotFoundError('endpoint');
+  return [endpoint];
+}
+
 /** The key of an input's (application, eventId), or null without an eventId. */
-function eventKey(input: MessageInput): string | null {
-  return input.eventId == null ? null : `${input.appId}\n${input.eventId}`;
+function eventKey(appId: string, input: MessageInput): string | null {
+  return input.eventId == null ? null : `${appId}\n${input.eventId}`;
 }
 
 /** Parameters $1..$7 of WRITE: the messages as parallel arrays. */
@@ -308,13 +360,17 @@ function messageColumns(rows: MessageRow[]): unknown[][] {
   ];
 }
 
-/** Parameters $8..$12 of WRITE: the deliveries as parallel arrays. */
+/** Parameters $8..$15 of WRITE: the deliveries as parallel arrays. */
 function deliveryColumns(deliveries: NewDelivery[]): unknown[][] {
+  const rows = deliveries.map((d) => d.row);
   return [
-    deliveries.map((d) => d.id),
-    deliveries.map((d) => d.msg.app_id),
-    deliveries.map((d) => d.msg.id),
-    deliveries.map((d) => d.endpointId),
-    deliveries.map((d) => d.msg.created_at),
+    rows.map((r) => r.id),
+    rows.map((r) => r.app_id),
+    rows.map((r) => r.msg_id),
+    rows.map((r) => r.endpoint_id),
+    rows.map((r) => r.status),
+    rows.map((r) => r.lease_owner),
+    rows.map((r) => r.lease_until),
+    rows.map((r) => r.created_at),
   ];
 }

@@ -249,7 +249,9 @@ export class PostgresStore implements Store {
    * Ignored: with many processes, a hand-off at creation would tie each delivery to the API
    * process that accepted it; workers claim after NOTIFY instead.
    */
-  attachLocalWorker(_worker: LocalWorker | null): void {}
+  attachLocalWorker(worker: LocalWorker | null): void {
+    this.writer.attach(worker);
+  }
 
   // --- attempts ------------------------------------------------------------------------------
   listAttempts(appId: string, query: AttemptQuery): Promise<Page<Attempt>> {

@@ -10,7 +10,7 @@ const UID_TAKEN = 'an application with this uid already exists';
 
 // The id wins over a uid that happens to equal another application's id: UNION ALL keeps the
 // order of its arms and LIMIT 1 stops after the first row found.
-const SELECT_BY_REF = `SELECT * FROM applications WHERE id = @ref
+export const SELECT_BY_REF = `SELECT * FROM applications WHERE id = @ref
   UNION ALL SELECT * FROM applications WHERE uid = @ref LIMIT 1`;
 
 /** Applications: the tenants. A ref is an application's id or its uid. */

@@ -4,6 +4,7 @@ import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { endpointAccepts } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
+import { SELECT_BY_REF } from './applications.js';
 import { isConstraintError, type SqliteDb } from './database.js';
 import { type EndpointRow, type MessageRow, newPendingDeliveryRow, toDelivery, toEndpoint, toJsonOrNull, toMessage } from '../rows.js';
 
@@ -26,10 +27,16 @@ interface Queued {
 }
 
 /** What to write for one input, decided by reads alone: an earlier message, or the new one's targets. */
-type Plan = { existing: Message } | { targets: Endpoint[] };
+type Plan = { existing: Message } | { appId: string; targets: Endpoint[] };
 
-/** An application's endpoints, loaded once per batch; `null`: no such application. */
-type EndpointCache = Map<string, Endpoint[] | null>;
+/** An application and its endpoints. */
+interface AppEndpoints {
+  appId: string;
+  endpoints: Endpoint[];
+}
+
+/** Each application ref's endpoints, loaded once per batch; `null`: no such application. */
+type EndpointCache = Map<string, AppEndpoints | null>;
 
 /** The local worker's share of one batch: how many deliveries it can still take. */
 interface HandOff {
@@ -92,7 +99,7 @@ export class SqliteMessageWriter {
         }
         if ('existing' in plan) return { ok: { message: plan.existing, created: false, pending: 0, handed: [] } };
         // A throw past this point aborts (rolls back) the whole batch; see writeOrRetry().
-        return { ok: this.write(item, plan.targets, handOff) };
+        return { ok: this.write(item, plan, handOff) };
       });
     });
   }
@@ -160,31 +167,28 @@ export class SqliteMessageWriter {
 
   /** Reads only: throws for a refused input, finds an earlier message with the same eventId. */
   private plan(input: MessageInput, cache: EndpointCache): Plan {
-    const endpoints = this.loadEndpoints(input.appId, cache);
-    if (endpoints === null) throw new NotFoundError('application');
+    const app = this.loadEndpoints(input.appRef, cache);
+    if (app === null) throw new NotFoundError('application');
+    const { appId, endpoints } = app;
     if (input.eventId != null) {
       // Also sees a message written earlier in this same batch.
-      const existing = this.db.get<MessageRow>(
-        'SELECT * FROM messages WHERE app_id = ? AND event_id = ?',
-        input.appId,
-        input.eventId,
-      );
+      const existing = this.db.get<MessageRow>('SELECT * FROM messages WHERE app_id = ? AND event_id = ?', appId, input.eventId);
       if (existing) return { existing: toMessage(existing) };
     }
     const only = input.onlyEndpointId;
     if (only === undefined) {
       const message = { eventType: input.eventType, channels: input.channels ?? null };
-      return { targets: endpoints.filter((e) => endpointAccepts(e, message)) };
+      return { appId, targets: endpoints.filter((e) => endpointAccepts(e, message)) };
     }
     const endpoint = endpoints.find((e) => e.id === only) ?? endpoints.find((e) => e.uid === only);
     if (!endpoint) throw new NotFoundError('endpoint');
-    return { targets: [endpoint] }; // send-example: this endpoint, whatever its filters
+    return { appId, targets: [endpoint] }; // send-example: this endpoint, whatever its filters
   }
 
-  private write({ input, now }: Queued, targets: Endpoint[], handOff: HandOff | null): Written {
+  private write({ input, now }: Queued, { appId, targets }: { appId: string; targets: Endpoint[] }, handOff: HandOff | null): Written {
     const row: MessageRow = {
       id: newId('msg', now),
-      app_id: input.appId,
+      app_id: appId,
       event_type: input.eventType,
       event_id: input.eventId ?? null,
       channels: toJsonOrNull(input.channels),
@@ -206,13 +210,13 @@ export class SqliteMessageWriter {
     return { message, created: true, pending: targets.length - handed.length, handed };
   }
 
-  /** Whole endpoints (a delivery handed to the worker needs the URL, headers and secrets). */
-  private loadEndpoints(appId: string, cache: EndpointCache): Endpoint[] | null {
-    let endpoints = cache.get(appId);
-    if (endpoints !== undefined) return endpoints;
-    const app = this.db.get<{ id: string }>('SELECT id FROM applications WHERE id = ?', appId);
-    endpoints = app ? this.db.all<EndpointRow>('SELECT * FROM endpoints WHERE app_id = ?', appId).map(toEndpoint) : null;
-    cache.set(appId, endpoints);
-    return endpoints;
+  /** The application named by id or uid, with whole endpoints (a delivery handed to the worker needs the URL, headers and secrets). */
+  private loadEndpoints(appRef: string, cache: EndpointCache): AppEndpoints | null {
+    let app = cache.get(appRef);
+    if (app !== undefined) return app;
+    const found = this.db.get<{ id: string }>(SELECT_BY_REF, { ref: appRef });
+    app = found ? { appId: found.id, endpoints: this.db.all<EndpointRow>('SELECT * FROM endpoints WHERE app_id = ?', found.id).map(toEndpoint) } : null;
+    cache.set(appRef, app);
+    return app;
   }
 }

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStoreSuite } from '../store.suite.js';
-import type { ClaimedDelivery } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -16,44 +15,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 runStoreSuite('sqlite', async () => SqliteStore.open(newPath()));
 
 describe('SqliteStore specifics', () => {
-  it('hands new deliveries to an attached local worker, leased to it, up to its room', async () => {
-    const store = SqliteStore.open(newPath());
-    await store.migrate();
-    const app = await store.createApplication({ name: 'Acme' }, 1);
-    for (const n of [1, 2, 3]) {
-      await store.createEndpoint(app.id, { url: `https://example.com/${n}`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, 1);
-    }
-    const taken: ClaimedDelivery[] = [];
-    let signals = 0;
-    store.onWork(() => signals++);
-    store.attachLocalWorker({ workerId: 'wrk_local', leaseMs: 60_000, room: () => 2, take: (c) => taken.push(...c) });
-    const { message } = await store.createMessage({ appId: app.id, eventType: 't', payload: '{"a":1}' }, 1_000);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(taken.map((c) => [c.message.id, c.message.payload, c.delivery.status])).toEqual([
-      [message.id, '{"a":1}', 'sending'],
-      [message.id, '{"a":1}', 'sending'],
-    ]);
-    expect(taken[0].endpoint.secrets).toHaveLength(1);
-    expect(signals).toBe(1); // the third delivery waits for a claim
-    // Leased to the local worker: another worker claims only the third, until the lease expires.
-    expect(await store.claimDeliveries('wrk_other', 10, 100_000, 2_000)).toHaveLength(1);
-    expect(await store.claimDeliveries('wrk_other', 10, 100_000, 61_001)).toHaveLength(2);
-
-    store.attachLocalWorker(null);
-    await store.createMessage({ appId: app.id, eventType: 't', payload: '{}' }, 70_000);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(taken).toHaveLength(2);
-    expect(await store.claimDeliveries('wrk_other', 10, 100_000, 70_000)).toHaveLength(3);
-    await store.close();
-  });
-
   it('keeps committed data across close and reopen', async () => {
     const path = newPath();
     const first = SqliteStore.open(path);
     await first.migrate();
     const app = await first.createApplication({ name: 'Acme' }, 1);
     // Not awaited before close: close() still writes the queued group commit.
-    const pending = first.createMessage({ appId: app.id, eventType: 't', payload: '{}' }, 2);
+    const pending = first.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, 2);
     await first.close();
     const { message } = await pending;
 
@@ -94,7 +62,7 @@ describe('SqliteStore specifics', () => {
     const store = SqliteStore.open(':memory:');
     await store.migrate();
     const app = await store.createApplication({ name: 'a' }, 1);
-    const input = (eventType: string | null) => ({ appId: app.id, eventType: eventType as string, payload: '{}' });
+    const input = (eventType: string | null) => ({ appRef: app.id, eventType: eventType as string, payload: '{}' });
     // A null event type passes the plan (reads only) and breaks NOT NULL on insert: the batch
     // rolls back and is retried input by input.
     const results = await Promise.allSettled([input('a'), input(null), input('c')].map((i) => store.createMessage(i, 2)));
@@ -108,7 +76,7 @@ describe('SqliteStore specifics', () => {
     await store.migrate();
     const app = await store.createApplication({ name: 'a' }, 1);
     await store.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, 1);
-    const burst = Array.from({ length: 2_500 }, () => store.createMessage({ appId: app.id, eventType: 't', payload: '{}' }, 2));
+    const burst = Array.from({ length: 2_500 }, () => store.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, 2));
     expect(new Set((await Promise.all(burst)).map((r) => r.message.id)).size).toBe(2_500);
     expect(await store.claimDeliveries('w', 5_000, 1_000, 2)).toHaveLength(2_500);
     await store.close();

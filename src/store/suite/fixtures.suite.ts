@@ -44,8 +44,8 @@ export function createEndpoint(store: Store, appId: string, overrides: Partial<E
   return store.createEndpoint(appId, endpointInput(overrides), T0);
 }
 
-export function messageInput(appId: string, overrides: Partial<MessageInput> = {}): MessageInput {
-  return { appId, eventType: 'invoice.paid', payload: '{"amount":100}', ...overrides };
+export function messageInput(appRef: string, overrides: Partial<MessageInput> = {}): MessageInput {
+  return { appRef, eventType: 'invoice.paid', payload: '{"amount":100}', ...overrides };
 }
 
 /** The attempt a worker would record for a claimed delivery. */

@@ -55,6 +55,27 @@ export function describeMessages(ctx: SuiteContext): void {
 
     it('rejects a message for an unknown application', async () => {
       await expect(ctx.store.createMessage(messageInput('app_nope'), T0)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.createMessage(messageInput('no-such-uid'), T0)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('finds the application by uid; an id wins over an equal uid; one eventId whichever ref names it', async () => {
+      const app = await createApp(ctx.store, 'acme');
+      await createEndpoint(ctx.store, app.id);
+      // In one batch: by uid and by id, the same eventId, and a third application whose uid is app's id.
+      const impostor = await createApp(ctx.store, app.id);
+      const [byUid, byId, other] = await Promise.all([
+        ctx.store.createMessage(messageInput('acme', { eventId: 'e1' }), T0),
+        ctx.store.createMessage(messageInput(app.id, { eventId: 'e1' }), T0),
+        ctx.store.createMessage(messageInput(impostor.id, { eventId: 'e1' }), T0),
+      ]);
+      expect(byUid.message.appId).toBe(app.id);
+      expect(byUid.created).toBe(true);
+      expect(byId).toEqual({ message: byUid.message, created: false });
+      expect(other.message.appId).toBe(impostor.id);
+      expect(other.created).toBe(true);
+      // And in a later batch, by uid, the earlier message is found.
+      expect(await ctx.store.createMessage(messageInput('acme', { eventId: 'e1' }), T0 + 1)).toEqual({ message: byUid.message, created: false });
+      expect(await ctx.store.claimDeliveries('w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
     });
 
     it('fans out by event type, channels and disabled state', async () => {

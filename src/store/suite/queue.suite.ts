@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TriggerType } from '../../core/types.js';
+import type { ClaimedDelivery } from '../store.js';
 import {
   countWork,
   createApp,
@@ -160,6 +161,59 @@ export function describeQueue(ctx: SuiteContext): void {
       await ctx.store.deleteEndpoint(app.id, endpoint.id);
       await ctx.store.recordOutcomes('w', [outcomeFor(c, T0 + 1, { status: 'success', nextAttemptAt: null })], T0 + 1);
       expect((await ctx.store.listAttempts(app.id, { limit: 10 })).data).toEqual([]);
+    });
+  });
+
+  describe('handing new deliveries to a local worker', () => {
+    /** A worker that counts what it takes against its room, as the engine does. */
+    function localWorker(capacity: number) {
+      const taken: ClaimedDelivery[] = [];
+      const worker = { workerId: 'wrk_local', leaseMs: LEASE_MS, room: () => capacity - taken.length, take: (c: ClaimedDelivery[]) => taken.push(...c) };
+      ctx.store.attachLocalWorker(worker);
+      return taken;
+    }
+
+    it('inserts them leased to it, up to its room, and hands them over after the commit', async () => {
+      const app = await createApp(ctx.store);
+      for (const n of [1, 2, 3]) await createEndpoint(ctx.store, app.id, { url: `https://example.com/${n}` });
+      const taken = localWorker(2);
+      const work = countWork(ctx.store);
+      const { message } = await ctx.store.createMessage(messageInput(app.id, { payload: '{"a":1}' }), T0);
+      expect(taken.map((c) => [c.message.id, c.message.payload, c.delivery.status])).toEqual([
+        [message.id, '{"a":1}', 'sending'],
+        [message.id, '{"a":1}', 'sending'],
+      ]);
+      expect(taken[0].message).toEqual(message);
+      expect(taken[0].endpoint.secrets).toHaveLength(1);
+      expect(work.count).toBe(1); // the third delivery waits for a claim
+      // Leased to the local worker: another worker claims only the third, until the lease expires.
+      expect(await ctx.store.claimDeliveries('wrk_other', 10, 10 * LEASE_MS, T0 + 1)).toHaveLength(1);
+      expect(await ctx.store.claimDeliveries('wrk_other', 10, LEASE_MS, T0 + LEASE_MS + 1)).toHaveLength(2);
+
+      ctx.store.attachLocalWorker(null);
+      await ctx.store.createMessage(messageInput(app.id), T0 + 2 * LEASE_MS);
+      expect(taken).toHaveLength(2);
+      expect(await ctx.store.claimDeliveries('wrk_other', 10, LEASE_MS, T0 + 2 * LEASE_MS)).toHaveLength(3);
+    });
+
+    it('never hands more than its room across a burst, and nothing for a repeated eventId', async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id);
+      const burst = () => Promise.all(Array.from({ length: 100 }, () => ctx.store.createMessage(messageInput(app.id), T0)));
+      await burst(); // warms up what a backend pools, so that the measured burst's batches overlap
+      expect(await ctx.store.claimDeliveries('wrk_other', 200, LEASE_MS, T0)).toHaveLength(100);
+      const taken = localWorker(10);
+      const work = countWork(ctx.store);
+      await burst();
+      expect(taken).toHaveLength(10);
+      expect(work.count).toBeGreaterThan(0);
+      expect(await ctx.store.claimDeliveries('wrk_other', 200, LEASE_MS, T0)).toHaveLength(90);
+
+      taken.length = 0;
+      const first = await ctx.store.createMessage(messageInput(app.id, { eventId: 'e1' }), T0);
+      const again = await ctx.store.createMessage(messageInput(app.id, { eventId: 'e1' }), T0);
+      expect(again.created).toBe(false);
+      expect(taken.map((c) => c.message.id)).toEqual([first.message.id]);
     });
   });
 
