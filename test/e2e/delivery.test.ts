@@ -180,8 +180,26 @@ describe('concurrency', () => {
   });
 
   it('a slow but healthy endpoint gets no false timeouts when many requests go to it at once', async () => {
-    const { receiver, peak } = await slowReceiver(600);
-    const hookd = await startTestHookd({ workerConcurrency: 200, requestTimeoutMs: 1_500 });
+    // Each request is held until all 200 are open at once (or for 3 s): a sender that queued
+    // requests behind a smaller pool would see the queued ones take 3 s + 3 s, past the timeout.
+    let open = 0;
+    const peak = { value: 0 };
+    const held: (() => void)[] = [];
+    const receiver = await startReceiver((_req, _n, res) => {
+      peak.value = Math.max(peak.value, ++open);
+      let answered = false;
+      const release = () => {
+        if (answered) return;
+        answered = true;
+        open--;
+        res.writeHead(200).end();
+      };
+      held.push(release);
+      setTimeout(release, 3_000).unref();
+      if (open === 200) for (const r of held.splice(0)) r();
+    });
+    cleanups.push(() => receiver.close());
+    const hookd = await startTestHookd({ workerConcurrency: 200, requestTimeoutMs: 5_000 });
     cleanups.push(() => hookd.stop());
     const svix = new Svix(TEST_ADMIN_TOKEN, { serverUrl: hookd.url });
     const app = await svix.application.create({ name: 'slow' });
