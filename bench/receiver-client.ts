@@ -50,11 +50,11 @@ export class Receiver {
     return receiver;
   }
 
-  /** Starts counting requests to `path`, forgetting the previous phase. */
-  async startPhase(path: string, expected: number, recordTimes = false): Promise<ReceiverPhase> {
+  /** Starts counting requests to `path`, forgetting the previous phase; each is answered `delayMs` after it arrived. */
+  async startPhase(path: string, expected: number, recordTimes = false, delayMs = 0): Promise<ReceiverPhase> {
     const done = this.next('done');
     done.catch(() => undefined); // a phase abandoned before wait() must not crash the bench
-    await this.ask({ type: 'phase', path, expected, recordTimes }, 'phase-started');
+    await this.ask({ type: 'phase', path, expected, recordTimes, delayMs }, 'phase-started');
     return { wait: (sendingDone, stallMs) => this.waitDone(done, sendingDone, stallMs) };
   }
 

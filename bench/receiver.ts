@@ -1,14 +1,17 @@
 /**
  * The bench's webhook receiver, run as a child process (see receiver-client.ts): a loopback HTTP
- * server that answers 200 at once and stamps arrivals. Per-request work is kept to a clock read,
- * a header read and a Set insert, so that the receiver is never what a measurement measures.
+ * server that answers 200 and stamps arrivals. Per-request work is kept to a clock read, a header
+ * read and a Set insert, so that the receiver is never what a measurement measures.
  *
  * A phase counts the requests to one path, each keyed by `webhook-id` (hookd's message id) or
  * `x-bench-seq` (raw and relay load); a key seen before in any phase is a duplicate, not an
  * arrival (at-least-once delivery may repeat a message). Requests to other paths are answered and
  * counted as strays, so late requests from an earlier phase cannot complete the current one.
+ *
+ * A phase's `delayMs` makes the receiver a slow endpoint: each request is stamped on arrival, as
+ * ever, but answered only `delayMs` later, so that a sender's requests in flight are the limit.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { wallNowMs } from './clock.js';
 import type { ListeningMessage } from './children.js';
 
@@ -26,7 +29,7 @@ export interface PhaseSummary {
 }
 
 export type ToReceiver =
-  | { type: 'phase'; path: string; expected: number; recordTimes: boolean }
+  | { type: 'phase'; path: string; expected: number; recordTimes: boolean; delayMs: number }
   | { type: 'report' }
   | { type: 'clock' };
 
@@ -40,7 +43,7 @@ export type FromReceiver =
 const send = (msg: FromReceiver) => process.send?.(msg);
 const seen = new Set<string>();
 
-let phase = { path: '', expected: 0, recordTimes: false };
+let phase = { path: '', expected: 0, recordTimes: false, delayMs: 0 };
 let arrivals = 0;
 let duplicates = 0;
 let strays = 0;
@@ -54,10 +57,15 @@ function summarize(withTimes: boolean): PhaseSummary {
   return summary;
 }
 
-const server = createServer((req, res) => {
-  const at = wallNowMs();
+function answer(res: ServerResponse): void {
   res.writeHead(200, { 'content-length': '0' });
   res.end();
+}
+
+const server = createServer((req, res) => {
+  const at = wallNowMs();
+  if (phase.delayMs > 0) setTimeout(answer, phase.delayMs, res);
+  else answer(res);
   req.resume();
   if (req.url !== phase.path) {
     strays++;
@@ -84,7 +92,7 @@ server.keepAliveTimeout = 60_000;
 process.on('message', (msg: ToReceiver) => {
   switch (msg.type) {
     case 'phase':
-      phase = { path: msg.path, expected: msg.expected, recordTimes: msg.recordTimes };
+      phase = { path: msg.path, expected: msg.expected, recordTimes: msg.recordTimes, delayMs: msg.delayMs };
       arrivals = duplicates = strays = 0;
       firstAt = lastAt = null;
       times = new Map();

@@ -6,8 +6,9 @@
  * - relay: a stateless relay answers 202 and forwards each body (two hops, nothing kept);
  * - hookd: messages created through the API, persisted, signed and delivered to the receiver,
  *   by one process (role `all`) on each backend;
- * - PostgreSQL only: one API process with one, then two worker processes (scale-out), and the
- *   cost of a claimed batch with 10,000 and with BENCH_BACKLOG pending deliveries (claim-cost.ts).
+ * - PostgreSQL only: one API process with one, then two worker processes (scale-out), against the
+ *   receiver answering at once and then after BENCH_SLOW_MS, and the cost of a claimed batch with
+ *   10,000 and with BENCH_BACKLOG pending deliveries (claim-cost.ts).
  *
  * Every process (generator here; receiver, relay and hookd as children) talks over 127.0.0.1 only.
  * Each PostgreSQL measurement gets a fresh schema `hookd_bench_<random>`, dropped afterwards (also
@@ -31,17 +32,21 @@
  *                             10,000); 0 skips the claim-cost measurement
  *   BENCH_CLAIM_BATCHES=50    measured batches per backlog (after 20 unmeasured)
  *   BENCH_SCALE_OUT=1         0 skips the 1 API + 1/2 workers runs
+ *   BENCH_SLOW_MS=200         the scale-out runs again against a receiver that answers each delivery
+ *                             this late, as real endpoints do: there a worker's deliveries in flight
+ *                             (HOOKD_WORKER_CONCURRENCY), not the CPUs, are the limit; 0 skips them
  *   BENCH_PG_TRACE=<dir>      load bench/pg-trace.ts into hookd on PostgreSQL: statements per
  *                             message and time per statement, printed under the table
  */
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { loadConfig } from '../src/config/config.js';
 import { CLAIM_BATCH, measureClaimCosts, type ClaimCostResult } from './claim-cost.js';
 import { createAppWithEndpoint, messageRequest } from './hookd-api.js';
 import { buildHookd, HookdDeployment, type HookdMode } from './hookd-process.js';
 import { measureLatency, type LatencyResult } from './latency.js';
 import { openPool } from './load.js';
-import { forkBenchChild, stopChild } from './children.js';
+import { forkBenchChild, ROOT_DIR, stopChild } from './children.js';
 import { pgTraceDir, pgTraceNodeArgs, summarizeTrace } from './pg-trace-report.js';
 import { DEFAULT_DATABASE_URL, probe, redactUrl, withBenchSchema } from './postgres.js';
 import { Receiver } from './receiver-client.js';
@@ -124,9 +129,12 @@ const settings = {
   backlog: intSetting('BENCH_BACKLOG', 1_000_000, 0),
   claimBatches: intSetting('BENCH_CLAIM_BATCHES', 50, 1),
   scaleOut: intSetting('BENCH_SCALE_OUT', 1, 0) > 0,
+  slowMs: intSetting('BENCH_SLOW_MS', 200, 0),
 };
 const cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
 const traceDir = pgTraceDir();
+/** Deliveries in flight per hookd worker: hookd's processes get no HOOKD_* variables from the bench. */
+const workerConcurrency = loadConfig({ env: {}, cwd: ROOT_DIR }).workerConcurrency;
 
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -137,10 +145,17 @@ interface HookdResults {
   peakRssMiB: number | null;
 }
 
-interface PostgresResults extends HookdResults {
-  version: string;
+/** 1 API + 1 worker and 1 API + 2 workers: null where the run failed or did not happen. */
+interface ScaleOutResults {
   oneWorker: ThroughputResult | null;
   twoWorkers: ThroughputResult | null;
+}
+
+interface PostgresResults extends HookdResults {
+  version: string;
+  scaleOut: ScaleOutResults;
+  /** The same against a receiver answering after BENCH_SLOW_MS. */
+  slowScaleOut: ScaleOutResults;
   claims: ClaimCostResult[] | null;
 }
 
@@ -199,7 +214,7 @@ async function main(): Promise<number> {
 /** One hookd deployment: throughput at `settings.concurrency`, then (unless `throughputOnly`) latency, on the same processes. */
 async function runHookd(
   receiver: Receiver,
-  run: { label: string; mode: HookdMode; paths: string; databaseUrl?: string; workers?: number; throughputOnly?: boolean },
+  run: { label: string; mode: HookdMode; paths: string; databaseUrl?: string; workers?: number; receiverDelayMs?: number; throughputOnly?: boolean },
 ): Promise<HookdResults> {
   const results: HookdResults = { throughput: null, latency: null, peakRssMiB: null };
   progress(`${run.label}: starting hookd (${run.mode})`);
@@ -213,7 +228,9 @@ async function runHookd(
   const errorsBefore = errors.length;
   try {
     messages += settings.warmup + settings.messages;
-    results.throughput = await attempt(`${run.label}: throughput`, () => measureHookdThroughput(receiver, hookd, run.label, run.paths));
+    results.throughput = await attempt(`${run.label}: throughput`, () =>
+      measureHookdThroughput(receiver, hookd, run.label, run.paths, run.receiverDelayMs),
+    );
     results.peakRssMiB = hookd.peakRssMiB();
     if (!run.throughputOnly) {
       messages += settings.ratePerSecond * (settings.durationSeconds + LATENCY_WARMUP_SECONDS);
@@ -231,23 +248,30 @@ async function runHookd(
   return results;
 }
 
-/** hookd on PostgreSQL: one process, then 1 API + 1 worker and 1 API + 2 workers, then claim cost; a fresh schema each. */
+/**
+ * hookd on PostgreSQL: one process, then 1 API + 1 worker and 1 API + 2 workers (against the
+ * receiver answering at once, then late), then claim cost; a fresh schema each.
+ */
 async function runPostgres(receiver: Receiver, mode: HookdMode, version: string): Promise<PostgresResults> {
   const base = settings.databaseUrl;
   const onSchema = <T>(fn: (url: string) => Promise<T>) => withBenchSchema(base, (schema) => fn(schema.url));
   const one = (await attempt('postgres', () =>
     onSchema((databaseUrl) => runHookd(receiver, { label: 'postgres', mode, paths: '/pg', databaseUrl })),
   )) ?? { throughput: null, latency: null, peakRssMiB: null };
-  const results: PostgresResults = { ...one, version, oneWorker: null, twoWorkers: null, claims: null };
+  const noRuns = (): ScaleOutResults => ({ oneWorker: null, twoWorkers: null });
+  const results: PostgresResults = { ...one, version, scaleOut: noRuns(), slowScaleOut: noRuns(), claims: null };
 
-  if (settings.scaleOut) {
+  // With the receiver answering at once, the CPUs are the limit, which a second worker on the same
+  // machine cannot raise; with a slow endpoint, each worker's deliveries in flight are.
+  for (const delayMs of !settings.scaleOut ? [] : settings.slowMs > 0 ? [0, settings.slowMs] : [0]) {
+    const runs = delayMs > 0 ? results.slowScaleOut : results.scaleOut;
     for (const workers of [1, 2]) {
-      const label = `postgres 1 api + ${workers} worker${workers > 1 ? 's' : ''}`;
+      const label = `postgres 1 api + ${workers} worker${workers > 1 ? 's' : ''}${delayMs > 0 ? `, endpoint answering after ${delayMs} ms` : ''}`;
+      const paths = `/pg-${workers}w${delayMs > 0 ? '-slow' : ''}`;
       const run = await attempt(label, () =>
-        onSchema((databaseUrl) => runHookd(receiver, { label, mode, paths: `/pg-${workers}w`, databaseUrl, workers, throughputOnly: true })),
+        onSchema((databaseUrl) => runHookd(receiver, { label, mode, paths, databaseUrl, workers, receiverDelayMs: delayMs, throughputOnly: true })),
       );
-      if (workers === 1) results.oneWorker = run?.throughput ?? null;
-      else results.twoWorkers = run?.throughput ?? null;
+      runs[workers === 1 ? 'oneWorker' : 'twoWorkers'] = run?.throughput ?? null;
     }
   }
 
@@ -291,13 +315,19 @@ async function measureRelay(receiver: Receiver): Promise<ThroughputResult> {
   }
 }
 
-async function measureHookdThroughput(receiver: Receiver, hookd: HookdDeployment, label: string, path: string): Promise<ThroughputResult> {
+async function measureHookdThroughput(
+  receiver: Receiver,
+  hookd: HookdDeployment,
+  label: string,
+  path: string,
+  receiverDelayMs = 0,
+): Promise<ThroughputResult> {
   progress(`${label}: ${settings.messages} messages at ${settings.concurrency} concurrent`);
   const appId = await createAppWithEndpoint(hookd, 'bench-throughput', `${receiver.origin}${path}`);
   const pool = openPool(hookd.url, settings.concurrency);
   try {
     const request = messageRequest(hookd, appId, PAYLOAD_JSON);
-    return await measureThroughput(receiver, { pool, expectStatus: 202, receiverPath: path, request }, settings);
+    return await measureThroughput(receiver, { pool, expectStatus: 202, receiverPath: path, receiverDelayMs, request }, settings);
   } finally {
     await pool.close();
   }
@@ -348,7 +378,10 @@ function printReport(results: Results, context: { mode: HookdMode; loadAtStart: 
     printTable(columns.map((c) => c.title), [
       ...baselineRows(results.raw, results.relay),
       ...throughputRows(results.raw, results.relay, cells, target),
-      ...(results.postgres && settings.scaleOut ? scaleOutRows(pgOnly) : []),
+      ...(results.postgres && settings.scaleOut ? scaleOutRows(pgOnly, (pg) => pg.scaleOut, ': → delivered', '') : []),
+      ...(results.postgres && settings.scaleOut && settings.slowMs > 0
+        ? scaleOutRows(pgOnly, (pg) => pg.slowScaleOut, `: → ${settings.slowMs} ms endpoint`, ` (${settings.slowMs} ms endpoint)`)
+        : []),
       ...(results.postgres?.claims ? claimRows(results.postgres.claims, pgOnly) : []),
       ...latencyRows(cells, target),
       { measure: 'hookd peak RSS (throughput run)', cells: cells((_, h) => (h?.peakRssMiB == null ? 'n/a' : `${h.peakRssMiB.toFixed(0)} MiB`)) },
@@ -418,11 +451,15 @@ function throughputRows(raw: ThroughputResult | null, relay: ThroughputResult | 
   ];
 }
 
-function scaleOutRows(pgOnly: PgCells): Row[] {
+function scaleOutRows(pgOnly: PgCells, runs: (pg: PostgresResults) => ScaleOutResults, to: string, ratioSuffix: string): Row[] {
   return [
-    { measure: 'hookd, 1 api + 1 worker: → delivered', cells: pgOnly((pg) => rate(pg.oneWorker)) },
-    { measure: 'hookd, 1 api + 2 workers: → delivered', cells: pgOnly((pg) => rate(pg.twoWorkers)) },
-    { measure: '  2 workers / 1 worker', cells: pgOnly((pg) => judged(ratio(pg.twoWorkers, pg.oneWorker), (v) => v > 1)), target: 'postgres > 1' },
+    { measure: `hookd, 1 api + 1 worker${to}`, cells: pgOnly((pg) => rate(runs(pg).oneWorker)) },
+    { measure: `hookd, 1 api + 2 workers${to}`, cells: pgOnly((pg) => rate(runs(pg).twoWorkers)) },
+    {
+      measure: `  2 workers / 1 worker${ratioSuffix}`,
+      cells: pgOnly((pg) => judged(ratio(runs(pg).twoWorkers, runs(pg).oneWorker), (v) => v > 1)),
+      target: 'postgres > 1',
+    },
   ];
 }
 
@@ -487,7 +524,15 @@ function printNotes(
     const e2e = latency.endToEndMs;
     lines.push(`${title}: end to end (create request sent → delivered): p50 ${formatMs(quantile(e2e, 0.5))}, p99 ${formatMs(quantile(e2e, 0.99))}`);
   }
-  duplicates += (results.postgres?.oneWorker?.duplicates ?? 0) + (results.postgres?.twoWorkers?.duplicates ?? 0);
+  for (const runs of results.postgres ? [results.postgres.scaleOut, results.postgres.slowScaleOut] : []) {
+    duplicates += (runs.oneWorker?.duplicates ?? 0) + (runs.twoWorkers?.duplicates ?? 0);
+  }
+  if (results.postgres && settings.scaleOut && settings.slowMs > 0) {
+    lines.push(
+      `${settings.slowMs} ms endpoint: a worker has at most ${workerConcurrency} deliveries in flight (HOOKD_WORKER_CONCURRENCY), ` +
+        `so delivers at most ${formatRate((workerConcurrency * 1000) / settings.slowMs)} (2 workers twice that)`,
+    );
+  }
   if (duplicates > 0) lines.push(`${duplicates} duplicate deliveries (same webhook-id) were not counted`);
   console.log(`\n${[...lines, ...notes].map((note) => `note: ${note}`).join('\n')}`);
 }

@@ -9,6 +9,8 @@ export interface ThroughputTarget {
   expectStatus: number;
   /** The receiver path the requests end up at. */
   receiverPath: string;
+  /** How long the receiver takes to answer each request (default 0: at once). */
+  receiverDelayMs?: number;
 }
 
 export interface ThroughputSettings {
@@ -48,7 +50,7 @@ export async function measureThroughput(receiver: Receiver, target: ThroughputTa
 }
 
 async function sendAndReceive(receiver: Receiver, target: ThroughputTarget, count: number, settings: ThroughputSettings, firstIndex: number) {
-  const phase = await receiver.startPhase(target.receiverPath, count);
+  const phase = await receiver.startPhase(target.receiverPath, count, false, target.receiverDelayMs);
   const sending = runConcurrent({
     pool: target.pool,
     request: (index) => target.request(firstIndex + index),

@@ -42,6 +42,12 @@ export class DeliveryEngine {
   private claiming = false;
   /** Set when work may be due that the running claim pass did not see. */
   private rerun = false;
+  /**
+   * Set when the next due time may have moved earlier (a retry was scheduled, the timer fired, the
+   * engine started): the claim pass then asks the store for it and sets the timer. A wake for work
+   * due now leaves the timer as it was, which saves a query per wake on a busy queue.
+   */
+  private lookAhead = false;
   /** Set when the last pass stopped for lack of room: a finishing send claims again. */
   private backlog = false;
   private stopped = true;
@@ -66,7 +72,7 @@ export class DeliveryEngine {
     if (!this.stopped) return;
     this.stopped = false;
     const { store, config } = this.options;
-    this.unsubscribe = store.onWork(() => this.wake());
+    this.unsubscribe = store.onWork((due) => this.wake(due === 'later'));
     // New deliveries come straight from createMessage, leased to us, without a claim.
     store.attachLocalWorker({
       workerId: this.workerId,
@@ -76,7 +82,7 @@ export class DeliveryEngine {
       // current turn, so that the 202s of the batch that created them go out first.
       take: (claimed) => this.deliverAll(claimed, true),
     });
-    this.wake();
+    this.wake(true);
   }
 
   /**
@@ -97,9 +103,10 @@ export class DeliveryEngine {
     await this.options.store.releaseLeases(this.workerId, this.now());
   }
 
-  /** Work may be due: claim now (or right after the claim pass that is running). */
-  wake(): void {
+  /** Work may be due: claim now (or right after the claim pass that is running); `lookAhead`: and set the timer anew. */
+  wake(lookAhead = false): void {
     if (this.stopped) return;
+    this.lookAhead ||= lookAhead;
     if (this.claiming) {
       this.rerun = true;
       return;
@@ -133,11 +140,14 @@ export class DeliveryEngine {
       }
       this.deliverAll(claimed, false);
       if (claimed.length === limit || this.rerun) continue; // there may be more
+      // Everything due now was taken; what is due later is where the timer already points.
+      if (!this.lookAhead) return;
+      this.lookAhead = false;
       const due = await store.nextDueAt().catch(() => null);
+      this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - this.now(), 0), IDLE_POLL_MS));
       // Woken while asking (work committed after the claim read the queue): claim again rather
       // than sleep past it.
       if (this.rerun) continue;
-      this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - this.now(), 0), IDLE_POLL_MS));
       return;
     }
   }
@@ -145,7 +155,7 @@ export class DeliveryEngine {
   private armTimer(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(), delayMs);
+    this.timer = setTimeout(() => this.wake(true), delayMs);
     this.timer.unref();
   }
 

@@ -11,9 +11,10 @@ import type {
   Metadata,
   TriggerType,
 } from '../core/types.js';
+import type { WorkDue } from './work-signal.js';
 
 /**
- * The one boundary between hookd and its database. `sqlite/sqlite-store.ts` and (later)
+ * The one boundary between hookd and its database. `sqlite/sqlite-store.ts` and
  * `postgres/postgres-store.ts` implement it; `store.suite.ts` is the conformance suite both pass.
  *
  * Conventions:
@@ -102,8 +103,11 @@ export interface Store {
   replayMissing(endpointId: string, range: TimeRange, now: number): Promise<number>;
   /** When a delivery is due; the engine's safety-net timer sleeps until then. `null`: nothing queued. */
   nextDueAt(): Promise<number | null>;
-  /** Calls `listener` whenever new work may be due (after a commit that created or re-queued deliveries). */
-  onWork(listener: () => void): () => void;
+  /**
+   * Calls `listener` whenever new work may be due (after a commit that created or re-queued
+   * deliveries), saying whether it is due now or later (a retry).
+   */
+  onWork(listener: (due: WorkDue) => void): () => void;
   /**
    * Lets the delivery engine of this process take new deliveries as `createMessage` creates them:
    * up to `worker.room()` of a batch's deliveries are inserted already leased to the worker, and

@@ -69,7 +69,10 @@ it('kill -9 with 1,000 messages in flight, then a restart: every message is deli
   expect(ids).toHaveLength(MESSAGES);
   expect(deliveredBeforeKill).toBeLessThan(MESSAGES);
 
-  const second = await spawnHookd(env);
+  // The first process's leases (2 s timeout + margin) decide when the second takes over. The
+  // second's own timeout is long, so that on a loaded machine a slow answer is not a timeout
+  // whose retry would count as a duplicate.
+  const second = await spawnHookd({ ...env, HOOKD_REQUEST_TIMEOUT_MS: '15000' });
   processes.push(second);
   const wanted = new Set(ids);
   await receiver.waitFor((reqs) => new Set(reqs.map((r) => String(r.headers['webhook-id']))).size >= MESSAGES, 60_000);

@@ -3,7 +3,7 @@ import type { ClaimedDelivery, DeliveryOutcome } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
 import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from '../rows.js';
-import { notifyIfAny } from './work-notify.js';
+import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 
 /** A leased delivery with its message's columns and (on one row per endpoint) the endpoint. */
 interface ClaimedRow extends DeliveryRow {
@@ -124,7 +124,7 @@ export class PgDeliveryQueue {
   constructor(
     private readonly db: PgDb,
     private readonly work: WorkSignal,
-    private readonly notifyPayload: string,
+    private readonly notifyPayload: WorkPayloads,
   ) {}
 
   async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
@@ -149,11 +149,11 @@ export class PgDeliveryQueue {
 
   async record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
     if (outcomes.length === 0) return;
-    const params = [...outcomeColumns(outcomes), now, workerId, this.notifyPayload];
+    const params = [...outcomeColumns(outcomes), now, workerId, this.notifyPayload.later];
     for (let tries = 1; ; tries++) {
       try {
         const row = await this.db.get<{ rescheduled: number }>(RECORD, params);
-        if (row!.rescheduled > 0) this.work.emit();
+        if (row!.rescheduled > 0) this.work.emit('later');
         return;
       } catch (error) {
         // A deadlock with another statement over the same rows, or a delivery deleted between our
@@ -164,8 +164,8 @@ export class PgDeliveryQueue {
   }
 
   async release(workerId: string, now: number): Promise<void> {
-    const row = await this.db.get<{ released: number }>(RELEASE, [now, workerId, this.notifyPayload]);
-    if (row!.released > 0) this.work.emit();
+    const row = await this.db.get<{ released: number }>(RELEASE, [now, workerId, this.notifyPayload.now]);
+    if (row!.released > 0) this.work.emit('now');
   }
 
   /** One round trip; each subquery is the first entry of a partial index. */

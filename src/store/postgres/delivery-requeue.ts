@@ -8,7 +8,7 @@ import { rangeCondition } from './conditions.js';
 import { isForeignKeyViolation, type PgDb, type PgQueries } from './database.js';
 import { type EndpointRow, newPendingDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
 import { SqlParams } from './sql-params.js';
-import { notifyIfAny } from './work-notify.js';
+import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 
 /** Inserts pending deliveries given as parallel arrays (id, app_id, msg_id, endpoint_id), and notifies. */
 const INSERT_PENDING = `WITH inserted AS (
@@ -25,7 +25,7 @@ export class PgDeliveryRequeue {
   constructor(
     private readonly db: PgDb,
     private readonly work: WorkSignal,
-    private readonly notifyPayload: string,
+    private readonly notifyPayload: WorkPayloads,
   ) {}
 
   async resend(appId: string, msgId: string, endpointId: string, now: number): Promise<Delivery> {
@@ -44,13 +44,13 @@ export class PgDeliveryRequeue {
       if (isForeignKeyViolation(error)) throw new NotFoundError('message');
       throw error;
     }
-    this.work.emit();
+    this.work.emit('now');
     return toDelivery(row);
   }
 
   async recoverFailed(endpointId: string, range: TimeRange, now: number): Promise<number> {
     await this.requireEndpoint(this.db, endpointId);
-    const params = new SqlParams(now, endpointId, this.notifyPayload);
+    const params = new SqlParams(now, endpointId, this.notifyPayload.now);
     const row = await this.db.get<{ recovered: number }>(
       `WITH recovered AS (
          UPDATE deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = $1, updated_at = $1
@@ -60,13 +60,13 @@ export class PgDeliveryRequeue {
        SELECT (SELECT count(*) FROM recovered) AS recovered, ${notifyIfAny('recovered', '$3')} AS notified`,
       params.values,
     );
-    if (row!.recovered > 0) this.work.emit();
+    if (row!.recovered > 0) this.work.emit('now');
     return row!.recovered;
   }
 
   async replayMissing(endpointId: string, range: TimeRange, now: number): Promise<number> {
     const count = await this.db.transaction((tx) => this.replayInTransaction(tx, endpointId, range, now));
-    if (count > 0) this.work.emit();
+    if (count > 0) this.work.emit('now');
     return count;
   }
 
@@ -102,7 +102,7 @@ export class PgDeliveryRequeue {
     now: number,
   ): Promise<number> {
     const appIds = ids.map(() => appId);
-    const row = await db.get<{ inserted: number }>(INSERT_PENDING, [ids, appIds, msgIds, endpointIds, trigger, now, this.notifyPayload]);
+    const row = await db.get<{ inserted: number }>(INSERT_PENDING, [ids, appIds, msgIds, endpointIds, trigger, now, this.notifyPayload.now]);
     return row!.inserted;
   }
 

@@ -15,7 +15,7 @@ import {
   toJsonOrNull,
   toMessage,
 } from '../rows.js';
-import { notifyIfAny } from './work-notify.js';
+import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 
 type Created = { message: Message; created: boolean };
 type Result = { ok: Created } | { error: unknown };
@@ -136,7 +136,7 @@ export class PgMessageWriter {
   constructor(
     private readonly db: PgDb,
     private readonly work: WorkSignal,
-    private readonly notifyPayload: string,
+    private readonly notifyPayload: WorkPayloads,
   ) {}
 
   /** With a worker attached, new deliveries are inserted leased to it (up to its room) and handed to it after the commit. */
@@ -185,7 +185,7 @@ export class PgMessageWriter {
   /** Never rejects: every outcome goes to its caller's promise. */
   private async writeAndSettle(batch: Queued[]): Promise<void> {
     const { results, pending } = await this.writeOrRetry(batch);
-    if (pending > 0) this.work.emit();
+    if (pending > 0) this.work.emit('now');
     results.forEach((r, i) => ('ok' in r ? batch[i].resolve(r.ok) : batch[i].reject(r.error)));
   }
 
@@ -237,7 +237,7 @@ export class PgMessageWriter {
         const written = (await this.db.get<{ inserted: string[]; pending: number }>(WRITE, [
           ...messageColumns([...rows.values()]),
           ...deliveryColumns(plan.fanout),
-          this.notifyPayload,
+          this.notifyPayload.now,
         ]))!;
         pending = written.pending;
         const inserted = new Set(written.inserted);

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../core/errors.js';
 import { runStoreSuite } from '../store.suite.js';
+import type { WorkDue } from '../work-signal.js';
 import { LEASE_MS, messageInput, outcomeFor, T0 } from '../suite/fixtures.suite.js';
 import { CLAIM_SQL } from './delivery-queue.js';
 import { MIGRATIONS } from './migrations.js';
@@ -92,32 +93,37 @@ function describePostgres(url: string): void {
       await close();
     });
 
-    it('wakes the other store after every commit that queues work, not only createMessage', async () => {
+    it('wakes the other store after every commit that queues work, saying whether it is due now or later', async () => {
       const { a, b, close } = await twoStores();
       const app = await a.createApplication({ name: 'a' }, T0);
       const endpoint = await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
-      const { message } = await a.createMessage(messageInput(app.id), T0);
-      let signals = 0;
-      b.onWork(() => signals++);
-      const expectWoken = async (what: string, act: () => Promise<unknown>) => {
-        const before = signals;
+      const local: WorkDue[] = [];
+      const remote: WorkDue[] = [];
+      a.onWork((due) => local.push(due));
+      b.onWork((due) => remote.push(due));
+      const expectWoken = async (what: string, due: WorkDue, act: () => Promise<unknown>) => {
+        const before = remote.length;
         await act();
-        await waitFor(() => signals > before, 5_000).catch(() => {
+        expect(local.at(-1), what).toBe(due);
+        await waitFor(() => remote.length > before, 5_000).catch(() => {
           throw new Error(`${what} did not wake the other store`);
         });
+        expect(remote.slice(before), what).toEqual([due]);
       };
-      const [claimed] = await a.claimDeliveries('w', 10, LEASE_MS, T0);
-      await expectWoken('recordOutcomes (rescheduled)', () =>
-        a.recordOutcomes('w', [outcomeFor(claimed, T0, { status: 'pending', nextAttemptAt: T0 + 1 })], T0),
+      const { message } = await a.createMessage(messageInput(app.id), T0);
+      await expectWoken('createMessage', 'now', () => a.createMessage(messageInput(app.id), T0));
+      const claimed = await a.claimDeliveries('w', 10, LEASE_MS, T0);
+      await expectWoken('recordOutcomes (rescheduled)', 'later', () =>
+        a.recordOutcomes('w', claimed.map((c) => outcomeFor(c, T0, { status: 'pending', nextAttemptAt: T0 + 1 })), T0),
       );
       await a.claimDeliveries('w', 10, LEASE_MS, T0 + 1);
-      await expectWoken('releaseLeases', () => a.releaseLeases('w', T0 + 2));
-      await expectWoken('enqueueResend', () => a.enqueueResend(app.id, message.id, endpoint.id, T0 + 3));
+      await expectWoken('releaseLeases', 'now', () => a.releaseLeases('w', T0 + 2));
+      await expectWoken('enqueueResend', 'now', () => a.enqueueResend(app.id, message.id, endpoint.id, T0 + 3));
       const failed = await a.claimDeliveries('w', 10, LEASE_MS, T0 + 3);
       await a.recordOutcomes('w', failed.map((c) => outcomeFor(c, T0 + 3, { status: 'fail', nextAttemptAt: null })), T0 + 3);
-      await expectWoken('recoverFailed', () => a.recoverFailed(endpoint.id, {}, T0 + 4));
+      await expectWoken('recoverFailed', 'now', () => a.recoverFailed(endpoint.id, {}, T0 + 4));
       const late = await a.createEndpoint(app.id, { url: 'https://y.test', secret: 'whsec_y' }, T0 + 5);
-      await expectWoken('replayMissing', () => a.replayMissing(late.id, {}, T0 + 6));
+      await expectWoken('replayMissing', 'now', () => a.replayMissing(late.id, {}, T0 + 6));
       await close();
     });
 

@@ -31,7 +31,7 @@ import type {
   StoredResponse,
   TimeRange,
 } from '../store.js';
-import { WorkSignal } from '../work-signal.js';
+import { type WorkDue, WorkSignal } from '../work-signal.js';
 import { PgApplications } from './applications.js';
 import { PgAttempts } from './attempts.js';
 import { PgAuth } from './auth.js';
@@ -92,7 +92,7 @@ export class PostgresStore implements Store {
     schema: string,
   ) {
     const sender = { instance: randomUUID(), schema };
-    const payload = workPayload(sender);
+    const payload = { now: workPayload(sender, 'now'), later: workPayload(sender, 'later') };
     this.applications = new PgApplications(db);
     this.eventTypes = new PgEventTypes(db);
     this.endpoints = new PgEndpoints(db);
@@ -241,13 +241,13 @@ export class PostgresStore implements Store {
   nextDueAt(): Promise<number | null> {
     return this.queue.nextDueAt();
   }
-  onWork(listener: () => void): () => void {
+  onWork(listener: (due: WorkDue) => void): () => void {
     return this.work.subscribe(listener);
   }
 
   /**
-   * Ignored: with many processes, a hand-off at creation would tie each delivery to the API
-   * process that accepted it; workers claim after NOTIFY instead.
+   * In role `all`, this process's engine: its share of each new batch skips the claim. Other
+   * processes' workers claim the rest after NOTIFY.
    */
   attachLocalWorker(worker: LocalWorker | null): void {
     this.writer.attach(worker);

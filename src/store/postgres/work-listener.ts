@@ -58,7 +58,7 @@ export class PgWorkListener {
       if (message.channel !== WORK_CHANNEL) return;
       const sender = parseWorkPayload(message.payload);
       if (sender === null || sender.schema !== this.self.schema || sender.instance === this.self.instance) return;
-      this.work.emit();
+      this.work.emit(sender.due);
     });
     try {
       await client.connect();
@@ -100,7 +100,8 @@ export class PgWorkListener {
       this.retryTimer = null;
       this.connect().then(
         () => {
-          if (!this.stopped) this.work.emit();
+          // What was missed meanwhile may be due at any time: as after a retry, look it up.
+          if (!this.stopped) this.work.emit('later');
         },
         () => this.scheduleReconnect(),
       );

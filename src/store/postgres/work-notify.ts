@@ -1,10 +1,13 @@
+import type { WorkDue } from '../work-signal.js';
+
 /**
  * How commits announce new work to other processes: `NOTIFY hookd_work` sent from inside the
  * writing statement, so PostgreSQL delivers it at commit (never for a rolled-back write).
  *
- * The payload names the sender, `<instance>@<schema>`. Listeners drop their own notifications (the
- * writing store already signalled its local listeners right after the commit) and those of other
- * schemas (channels are per database, and tests put one store per schema in one database).
+ * The payload names the sender and when the work is due, `<instance>@<schema> <due>`. Listeners
+ * drop their own notifications (the writing store already signalled its local listeners right
+ * after the commit) and those of other schemas (channels are per database, and tests put one
+ * store per schema in one database).
  */
 export const WORK_CHANNEL = 'hookd_work';
 
@@ -13,14 +16,16 @@ export interface WorkSender {
   schema: string;
 }
 
-export function workPayload(sender: WorkSender): string {
-  return `${sender.instance}@${sender.schema}`;
+/** A store's two payloads, by when the work it announces is due. */
+export type WorkPayloads = Record<WorkDue, string>;
+
+export function workPayload(sender: WorkSender, due: WorkDue): string {
+  return `${sender.instance}@${sender.schema} ${due}`;
 }
 
-export function parseWorkPayload(payload: string | undefined): WorkSender | null {
-  const at = payload?.indexOf('@') ?? -1;
-  if (payload === undefined || at < 0) return null;
-  return { instance: payload.slice(0, at), schema: payload.slice(at + 1) };
+export function parseWorkPayload(payload: string | undefined): (WorkSender & { due: WorkDue }) | null {
+  const match = /^([^@]+)@(\S+) (now|later)$/.exec(payload ?? '');
+  return match === null ? null : { instance: match[1], schema: match[2], due: match[3] as WorkDue };
 }
 
 /**

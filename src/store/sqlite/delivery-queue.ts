@@ -76,7 +76,7 @@ export class SqliteDeliveryQueue {
 
   record(workerId: string, outcomes: DeliveryOutcome[], now: number): void {
     if (outcomes.length === 0) return;
-    if (this.recordTx(workerId, outcomes, now)) this.work.emit();
+    if (this.recordTx(workerId, outcomes, now)) this.work.emit('later');
   }
 
   release(workerId: string, now: number): void {
@@ -88,7 +88,7 @@ export class SqliteDeliveryQueue {
       now,
       workerId,
     );
-    if (changes > 0) this.work.emit();
+    if (changes > 0) this.work.emit('now');
   }
 
   nextDueAt(): number | null {

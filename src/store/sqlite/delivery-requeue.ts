@@ -32,7 +32,7 @@ export class SqliteDeliveryRequeue {
     }
     const row = newPendingDeliveryRow(appId, msgId, endpointId, TriggerType.Manual, now);
     this.db.run(INSERT_DELIVERY, row);
-    this.work.emit();
+    this.work.emit('now');
     return toDelivery(row);
   }
 
@@ -44,13 +44,13 @@ export class SqliteDeliveryRequeue {
        WHERE endpoint_id = ? AND status IN ('fail', 'canceled')${rangeCondition('created_at', range, params)}`,
       ...params,
     );
-    if (changes > 0) this.work.emit();
+    if (changes > 0) this.work.emit('now');
     return changes;
   }
 
   replayMissing(endpointId: string, range: TimeRange, now: number): number {
     const count = this.replayTx(endpointId, range, now);
-    if (count > 0) this.work.emit();
+    if (count > 0) this.work.emit('now');
     return count;
   }
 

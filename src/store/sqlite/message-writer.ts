@@ -140,7 +140,7 @@ export class SqliteMessageWriter {
     if (handed.length > 0) this.worker?.take(handed);
     // Deliveries the worker had no room for wait for a claim: signal it now (the contract is
     // that onWork has fired by the time createMessage resolves).
-    if (results.some((r) => 'ok' in r && r.ok.pending > 0)) this.work.emit();
+    if (results.some((r) => 'ok' in r && r.ok.pending > 0)) this.work.emit('now');
     results.forEach((r, i) => {
       if ('ok' in r) batch[i].resolve({ message: r.ok.message, created: r.ok.created });
       else batch[i].reject(r.error);

@@ -29,7 +29,7 @@ import type {
   StoredResponse,
   TimeRange,
 } from '../store.js';
-import { WorkSignal } from '../work-signal.js';
+import { type WorkDue, WorkSignal } from '../work-signal.js';
 import { SqliteApplications } from './applications.js';
 import { SqliteAttempts } from './attempts.js';
 import { SqliteAuth } from './auth.js';
@@ -190,7 +190,7 @@ export class SqliteStore implements Store {
   async nextDueAt(): Promise<number | null> {
     return this.queue.nextDueAt();
   }
-  onWork(listener: () => void): () => void {
+  onWork(listener: (due: WorkDue) => void): () => void {
     return this.work.subscribe(listener);
   }
 
