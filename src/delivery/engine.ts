@@ -28,10 +28,13 @@ export interface EngineOptions {
  * The delivery engine: claim due deliveries → send → record → reschedule.
  *
  * It never polls on the hot path: a new message's deliveries are handed to it by the store right
- * after their commit (already leased, where the backend supports it), and otherwise the store calls
- * `onWork` after every commit that makes work due, and the engine claims at once. A timer set to the next due time (at most IDLE_POLL_MS away)
- * catches retries and leases that expire in other processes. Outcomes are recorded in batches:
- * every outcome that finishes in one event-loop turn shares one transaction.
+ * after their commit, already leased, as many as it reserved room for; for the rest the store
+ * calls `onWork` after every commit that makes work due, and the engine claims at once. A timer
+ * set to the next due time (at most IDLE_POLL_MS away) catches retries and leases that expire in
+ * other processes; it is set anew when that time may have moved earlier (see `lookAhead`), so a
+ * lease taken since is noticed when the timer fires, at most IDLE_POLL_MS after it expired.
+ * Outcomes are recorded in batches: every outcome that finishes in one event-loop turn shares one
+ * transaction.
  */
 export class DeliveryEngine {
   readonly workerId: string;
@@ -39,6 +42,8 @@ export class DeliveryEngine {
   private readonly now: () => number;
   private readonly random: () => number;
   private inFlight = 0;
+  /** Places held for deliveries not yet in flight: a claim under way, a store batch not yet committed. */
+  private reserved = 0;
   private claiming = false;
   /** Set when work may be due that the running claim pass did not see. */
   private rerun = false;
@@ -74,13 +79,17 @@ export class DeliveryEngine {
     const { store, config } = this.options;
     this.unsubscribe = store.onWork((due) => this.wake(due === 'later'));
     // New deliveries come straight from createMessage, leased to us, without a claim.
-    store.attachLocalWorker({
+    void store.attachLocalWorker({
       workerId: this.workerId,
       leaseMs: this.leaseMs,
-      room: () => config.workerConcurrency - this.inFlight,
-      // Counted at once, so the next batch's room() and claim passes see them; sent after the
-      // current turn, so that the 202s of the batch that created them go out first.
-      take: (claimed) => this.deliverAll(claimed, true),
+      reserve: (wanted) => this.reserve(wanted),
+      unreserve: (count) => void (this.reserved -= count),
+      // Counted at once; sent after the current turn, so that the 202s of the batch that created
+      // them go out first.
+      take: (claimed) => {
+        this.reserved -= claimed.length;
+        this.deliverAll(claimed, true);
+      },
     });
     this.wake(true);
   }
@@ -92,10 +101,11 @@ export class DeliveryEngine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.options.store.attachLocalWorker(null);
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
-    // A claim that was under way still delivers what it leased: wait for it, then for them.
+    // A store batch or a claim that was under way still hands over what it leased to us: wait for
+    // them, then for the requests.
+    await this.options.store.attachLocalWorker(null);
     await this.claimPass;
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.flushOutcomes();
@@ -122,13 +132,12 @@ export class DeliveryEngine {
     const { store, config } = this.options;
     while (!this.stopped) {
       this.rerun = false;
-      const room = config.workerConcurrency - this.inFlight;
-      if (room <= 0) {
+      const limit = this.reserve(CLAIM_BATCH);
+      if (limit === 0) {
         this.backlog = true; // a finishing send calls wake()
         return;
       }
       this.backlog = false;
-      const limit = Math.min(room, CLAIM_BATCH);
       let claimed: ClaimedDelivery[];
       try {
         claimed = await store.claimDeliveries(this.workerId, limit, this.leaseMs, this.now());
@@ -137,10 +146,14 @@ export class DeliveryEngine {
         console.error('hookd: claiming deliveries failed:', (err as Error).message);
         this.armTimer(1000);
         return;
+      } finally {
+        this.reserved -= limit;
       }
       this.deliverAll(claimed, false);
       if (claimed.length === limit || this.rerun) continue; // there may be more
-      // Everything due now was taken; what is due later is where the timer already points.
+      // Everything due now was taken, and what is due later is where the timer already points;
+      // unless nothing was: another worker took it, or it was stamped by a clock ahead of ours.
+      if (claimed.length === 0) this.lookAhead = true;
       if (!this.lookAhead) return;
       this.lookAhead = false;
       const due = await store.nextDueAt().catch(() => null);
@@ -150,6 +163,13 @@ export class DeliveryEngine {
       if (this.rerun) continue;
       return;
     }
+  }
+
+  /** Holds up to `wanted` places of the concurrency; returns how many. */
+  private reserve(wanted: number): number {
+    const granted = Math.max(0, Math.min(wanted, this.options.config.workerConcurrency - this.inFlight - this.reserved));
+    this.reserved += granted;
+    return granted;
   }
 
   private armTimer(delayMs: number): void {

@@ -1,4 +1,6 @@
+import { NotFoundError } from '../core/errors.js';
 import type { Endpoint, Message } from '../core/types.js';
+import type { MessageInput } from './store.js';
 
 /** The parts of an endpoint that decide which messages reach it. */
 export type EndpointFilter = Pick<Endpoint, 'disabled' | 'eventTypes' | 'channels'>;
@@ -19,4 +21,33 @@ export function endpointAccepts(
   if (endpoint.channels === null) return true;
   const channels = message.channels;
   return channels !== null && channels.some((c) => endpoint.channels!.includes(c));
+}
+
+/** An application, found by id or uid, and its whole endpoints: what a message writer plans a batch with. */
+export interface AppEndpoints {
+  appId: string;
+  endpoints: Endpoint[];
+}
+
+/**
+ * The endpoints a new message fans out to; with `onlyEndpointId` (send-example), that endpoint by
+ * id or uid, whatever its filters. Throws `NotFoundError('endpoint')` when it does not exist.
+ */
+export function fanoutTargets(
+  input: Pick<MessageInput, 'eventType' | 'channels' | 'onlyEndpointId'>,
+  endpoints: Endpoint[],
+): Endpoint[] {
+  const only = input.onlyEndpointId;
+  if (only === undefined) {
+    const message = { eventType: input.eventType, channels: input.channels ?? null };
+    return endpoints.filter((e) => endpointAccepts(e, message));
+  }
+  const endpoint = endpoints.find((e) => e.id === only) ?? endpoints.find((e) => e.uid === only);
+  if (!endpoint) throw new NotFoundError('endpoint');
+  return [endpoint];
+}
+
+/** The key of a message's (application, eventId) within a batch, or null without an eventId. */
+export function eventKey(appId: string, input: Pick<MessageInput, 'eventId'>): string | null {
+  return input.eventId == null ? null : `${appId}\n${input.eventId}`;
 }

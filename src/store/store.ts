@@ -105,17 +105,19 @@ export interface Store {
   nextDueAt(): Promise<number | null>;
   /**
    * Calls `listener` whenever new work may be due (after a commit that created or re-queued
-   * deliveries), saying whether it is due now or later (a retry).
+   * deliveries for a claim: not for those handed to the local worker), saying whether it is due
+   * now or later (a retry).
    */
   onWork(listener: (due: WorkDue) => void): () => void;
   /**
    * Lets the delivery engine of this process take new deliveries as `createMessage` creates them:
-   * up to `worker.room()` of a batch's deliveries are inserted already leased to the worker, and
-   * handed to `worker.take` right after the commit. That saves a claim per batch. `null`
-   * detaches. The rest wait for a claim after `onWork`, as every delivery does in a process
-   * without an engine (role `api`).
+   * as many of a batch's deliveries as `worker.reserve` grants are inserted already leased to the
+   * worker, and handed to `worker.take` right after the commit. That saves a claim per batch. The
+   * rest wait for a claim after `onWork`, as every delivery does in a process without an engine
+   * (role `api`). `null` detaches; the promise resolves when no batch under way still owes the
+   * previous worker a hand-off.
    */
-  attachLocalWorker(worker: LocalWorker | null): void;
+  attachLocalWorker(worker: LocalWorker | null): Promise<void>;
 
   // --- attempts ------------------------------------------------------------------------------
   listAttempts(appId: string, query: AttemptQuery): Promise<Page<Attempt>>;
@@ -255,16 +257,20 @@ export interface ClaimedDelivery {
   endpoint: Endpoint;
 }
 
-/** The engine of this process, as `attachLocalWorker` sees it. */
+/**
+ * The engine of this process, as `attachLocalWorker` sees it. A batch reserves room before it
+ * writes, and after its commit hands over what it leased (each delivery uses one reserved place)
+ * and gives back the rest; so the engine's claims and the batches in flight never start more
+ * deliveries together than its concurrency.
+ */
 export interface LocalWorker {
   workerId: string;
   leaseMs: number;
-  /** How many more deliveries it can start now. */
-  room(): number;
-  /**
-   * Deliveries leased to it at creation, right after their commit; it must count them at once
-   * (the next `room()` sees them) and send them (or let their lease expire).
-   */
+  /** Holds room for up to `wanted` deliveries; returns how many it holds. */
+  reserve(wanted: number): number;
+  /** Gives back places held by `reserve` that no delivery will use. */
+  unreserve(count: number): void;
+  /** Deliveries leased to it at creation, right after their commit: it counts them at once and sends them. */
   take(claimed: ClaimedDelivery[]): void;
 }
 

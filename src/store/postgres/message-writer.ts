@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
-import { endpointAccepts } from '../endpoint-filter.js';
+import { type AppEndpoints, eventKey, fanoutTargets } from '../endpoint-filter.js';
 import type { LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isInputError, type PgDb, isTransient } from './database.js';
@@ -27,12 +27,6 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
-/** An application, found by id or uid, and its endpoints. */
-interface AppEndpoints {
-  appId: string;
-  endpoints: Endpoint[];
-}
-
 /** One delivery of a new message, due when the message was created; leased to the local worker when handed. */
 interface NewDelivery {
   row: DeliveryRow;
@@ -47,8 +41,6 @@ interface BatchPlan {
   /** The messages to insert, by input index. */
   rows: Map<number, MessageRow>;
   fanout: NewDelivery[];
-  /** How many of `fanout` (the first ones) are leased to the local worker. */
-  handed: number;
   /** Inputs to answer with the message that already has their eventId, if there is one: index → app id. */
   lookups: Map<number, string>;
   /** Inputs that repeat the eventId of an earlier input of the batch: index → that input's index. */
@@ -79,10 +71,10 @@ const MIN_SPLIT = 32;
  */
 const LOAD_ENDPOINTS = `SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint
   FROM unnest($1::text[]) AS r(ref)
-  CROSS JOIN LATERAL (
-    SELECT id FROM applications WHERE id = r.ref UNION ALL SELECT id FROM applications WHERE uid = r.ref LIMIT 1
-  ) a
-  LEFT JOIN endpoints e ON e.app_id = a.id`;
+  CROSS JOIN LATERAL (SELECT COALESCE(
+    (SELECT id FROM applications WHERE id = r.ref), (SELECT id FROM applications WHERE uid = r.ref)) AS id) a
+  LEFT JOIN endpoints e ON e.app_id = a.id
+  WHERE a.id IS NOT NULL`;
 
 /*
  * The whole batch in one statement, its own transaction: every message and every delivery,
@@ -130,8 +122,6 @@ export class PgMessageWriter {
   private flushScheduled = false;
   private readonly running = new Set<Promise<void>>();
   private worker: LocalWorker | null = null;
-  /** Deliveries planned for the local worker by batches not yet handed to it. */
-  private reserved = 0;
 
   constructor(
     private readonly db: PgDb,
@@ -139,9 +129,14 @@ export class PgMessageWriter {
     private readonly notifyPayload: WorkPayloads,
   ) {}
 
-  /** With a worker attached, new deliveries are inserted leased to it (up to its room) and handed to it after the commit. */
-  attach(worker: LocalWorker | null): void {
+  /**
+   * With a worker attached, new deliveries are inserted leased to it (as many as it reserves room
+   * for) and handed to it after the commit. Resolves when no batch under way still owes the
+   * previous worker a hand-off.
+   */
+  async attach(worker: LocalWorker | null): Promise<void> {
     this.worker = worker;
+    await Promise.all([...this.running]);
   }
 
   create(input: MessageInput, now: number): Promise<Created> {
@@ -220,63 +215,72 @@ export class PgMessageWriter {
   }
 
   /**
-   * Plans every input by reads, writes the batch in one statement, hands the local worker its
-   * deliveries, then answers the inputs whose eventId was taken. The worker's share is reserved
-   * from the plan to the hand-off, so that two batches in flight never give it more than its room.
+   * Plans every input by reads, writes the batch in one statement, then (committed: nothing past
+   * this point throws) hands the local worker its deliveries and answers the inputs whose eventId
+   * was taken. The worker's room is reserved from the plan to the hand-off.
    */
   private async write(batch: Queued[]): Promise<Written> {
     const worker = this.worker;
-    const apps = await this.loadEndpoints([...new Set(batch.map((q) => q.input.appRef))]);
-    const room = worker === null ? 0 : Math.max(0, worker.room() - this.reserved);
-    const plan = this.plan(batch, apps, worker === null ? null : { worker, room });
-    this.reserved += plan.handed;
-    try {
-      const { results, rows, lookups } = plan;
-      let pending = 0;
-      if (rows.size > 0) {
-        const written = (await this.db.get<{ inserted: string[]; pending: number }>(WRITE, [
-          ...messageColumns([...rows.values()]),
-          ...deliveryColumns(plan.fanout),
-          this.notifyPayload.now,
-        ]))!;
-        pending = written.pending;
-        const inserted = new Set(written.inserted);
-        for (const [i, row] of rows) {
-          if (inserted.has(row.id)) results[i] = { ok: { message: toMessage(row), created: true } };
-          else lookups.set(i, row.app_id); // its eventId was taken: skipped by ON CONFLICT
-        }
-        const handed = plan.fanout.slice(0, plan.handed).filter((d) => inserted.has(d.msg.id));
-        // A worker detached meanwhile (stopping) gets nothing: those leases expire and are claimed again.
-        if (handed.length > 0 && worker !== null && this.worker === worker) {
-          worker.take(handed.map((d) => ({ delivery: toDelivery(d.row), message: toMessage(d.msg), endpoint: d.endpoint })));
-        }
-      }
-      if (lookups.size > 0) {
-        const existing = await this.findByEventIds([...lookups].map(([i, appId]) => ({ appId, eventId: batch[i].input.eventId! })));
-        for (const [i, appId] of lookups) {
-          const message = existing.get(eventKey(appId, batch[i].input)!);
-          if (message) results[i] = { ok: { message, created: false } };
-          // Taken at insert time, gone now (deleted meanwhile): the caller may try again.
-          else results[i] ??= { error: new ConflictError('a message with this eventId was being written; retry') };
-        }
-      }
-      for (const [i, first] of plan.copies) {
-        const r = results[first]!;
-        results[i] = 'ok' in r ? { ok: { message: r.ok.message, created: false } } : r;
-      }
-      return { results: results as Result[], pending };
-    } finally {
-      this.reserved -= plan.handed;
+    const plan = this.plan(batch, await this.loadEndpoints([...new Set(batch.map((q) => q.input.appRef))]));
+    const { results, rows, lookups, fanout } = plan;
+    if (rows.size === 0) return this.settle(batch, plan, 0);
+    const handed = worker === null ? 0 : worker.reserve(fanout.length);
+    for (const { row, msg } of fanout.slice(0, handed)) {
+      Object.assign(row, { status: 'sending', lease_owner: worker!.workerId, lease_until: msg.created_at + worker!.leaseMs });
     }
+    let written: { inserted: string[]; pending: number };
+    try {
+      written = (await this.db.get<{ inserted: string[]; pending: number }>(WRITE, [
+        ...messageColumns([...rows.values()]),
+        ...deliveryColumns(fanout),
+        this.notifyPayload.now,
+      ]))!;
+    } catch (error) {
+      worker?.unreserve(handed);
+      throw error;
+    }
+    const inserted = new Set(written.inserted);
+    for (const [i, row] of rows) {
+      if (inserted.has(row.id)) results[i] = { ok: { message: toMessage(row), created: true } };
+      else lookups.set(i, row.app_id); // its eventId was taken: skipped by ON CONFLICT
+    }
+    if (worker !== null) {
+      const taken = fanout.slice(0, handed).filter((d) => inserted.has(d.msg.id));
+      worker.unreserve(handed - taken.length);
+      if (taken.length > 0) worker.take(taken.map((d) => ({ delivery: toDelivery(d.row), message: toMessage(d.msg), endpoint: d.endpoint })));
+    }
+    return this.settle(batch, plan, written.pending);
+  }
+
+  /** Answers the inputs that repeat an eventId, from the messages that have it; a failed read fails only them. */
+  private async settle(batch: Queued[], { results, lookups, copies }: BatchPlan, pending: number): Promise<Written> {
+    if (lookups.size > 0) {
+      let existing = new Map<string, Message>();
+      let failure: unknown = null;
+      try {
+        existing = await this.findByEventIds([...lookups].map(([i, appId]) => ({ appId, eventId: batch[i].input.eventId! })));
+      } catch (error) {
+        failure = error;
+      }
+      for (const [i, appId] of lookups) {
+        const message = existing.get(eventKey(appId, batch[i].input)!);
+        if (message) results[i] = { ok: { message, created: false } };
+        // Taken at insert time, gone now (deleted meanwhile): the caller may try again.
+        else results[i] ??= { error: failure ?? new ConflictError('a message with this eventId was being written; retry') };
+      }
+    }
+    for (const [i, first] of copies) {
+      const r = results[first]!;
+      results[i] = 'ok' in r ? { ok: { message: r.ok.message, created: false } } : r;
+    }
+    return { results: results as Result[], pending };
   }
 
   /** Reads nothing more: decides each input from its application's endpoints. */
-  private plan(batch: Queued[], apps: Map<string, AppEndpoints>, handOff: { worker: LocalWorker; room: number } | null): BatchPlan {
-    const plan: BatchPlan = { results: new Array(batch.length), rows: new Map(), fanout: [], handed: 0, lookups: new Map(), copies: new Map() };
+  private plan(batch: Queued[], apps: Map<string, AppEndpoints>): BatchPlan {
+    const plan: BatchPlan = { results: new Array(batch.length), rows: new Map(), fanout: [], lookups: new Map(), copies: new Map() };
     /** The input that writes each (app, eventId) of this batch. */
     const writerOf = new Map<string, number>();
-    const handedTo = (row: DeliveryRow, now: number): DeliveryRow =>
-      Object.assign(row, { status: 'sending', lease_owner: handOff!.worker.workerId, lease_until: now + handOff!.worker.leaseMs });
     batch.forEach(({ input, now }, i) => {
       const app = apps.get(input.appRef);
       if (app === undefined) return void (plan.results[i] = { error: new NotFoundError('application') });
@@ -284,7 +288,7 @@ export class PgMessageWriter {
       if (key !== null && writerOf.has(key)) return void plan.copies.set(i, writerOf.get(key)!);
       let targets: Endpoint[];
       try {
-        targets = targetsOf(input, app.endpoints);
+        targets = fanoutTargets(input, app.endpoints);
       } catch (error) {
         plan.results[i] = { error };
         if (key !== null) plan.lookups.set(i, app.appId); // as on SQLite, an earlier message with this eventId wins
@@ -302,11 +306,7 @@ export class PgMessageWriter {
       };
       plan.rows.set(i, msg);
       for (const endpoint of targets) {
-        const row = newPendingDeliveryRow(msg.app_id, msg.id, endpoint.id, TriggerType.Scheduled, now);
-        // The first `room` deliveries are handed: they come first in `fanout`.
-        const handed = handOff !== null && plan.handed < handOff.room;
-        if (handed) plan.handed++;
-        plan.fanout.push({ row: handed ? handedTo(row, now) : row, msg, endpoint });
+        plan.fanout.push({ row: newPendingDeliveryRow(msg.app_id, msg.id, endpoint.id, TriggerType.Scheduled, now), msg, endpoint });
       }
     });
     return plan;
@@ -328,23 +328,6 @@ export class PgMessageWriter {
     const rows = await this.db.all<MessageRow>(SELECT_BY_EVENT_IDS, [keys.map((k) => k.appId), keys.map((k) => k.eventId)]);
     return new Map(rows.map((r) => [`${r.app_id}\n${r.event_id}`, toMessage(r)]));
   }
-}
-
-/** The endpoints the message fans out to; `onlyEndpointId` (send-example): that one, whatever its filters. */
-function targetsOf(input: MessageInput, endpoints: Endpoint[]): Endpoint[] {
-  const only = input.onlyEndpointId;
-  if (only === undefined) {
-    const message = { eventType: input.eventType, channels: input.channels ?? null };
-    return endpoints.filter((e) => endpointAccepts(e, message));
-  }
-  const endpoint = endpoints.find((e) => e.id === only) ?? endpoints.find((e) => e.uid === only);
-  if (!endpoint) throw new NotFoundError('endpoint');
-  return [endpoint];
-}
-
-/** The key of an input's (application, eventId), or null without an eventId. */
-function eventKey(appId: string, input: MessageInput): string | null {
-  return input.eventId == null ? null : `${appId}\n${input.eventId}`;
 }
 
 /** Parameters $1..$7 of WRITE: the messages as parallel arrays. */

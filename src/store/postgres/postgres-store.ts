@@ -249,8 +249,8 @@ export class PostgresStore implements Store {
    * In role `all`, this process's engine: its share of each new batch skips the claim. Other
    * processes' workers claim the rest after NOTIFY.
    */
-  attachLocalWorker(worker: LocalWorker | null): void {
-    this.writer.attach(worker);
+  attachLocalWorker(worker: LocalWorker | null): Promise<void> {
+    return this.writer.attach(worker);
   }
 
   // --- attempts ------------------------------------------------------------------------------

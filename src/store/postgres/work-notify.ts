@@ -4,10 +4,12 @@ import type { WorkDue } from '../work-signal.js';
  * How commits announce new work to other processes: `NOTIFY hookd_work` sent from inside the
  * writing statement, so PostgreSQL delivers it at commit (never for a rolled-back write).
  *
- * The payload names the sender and when the work is due, `<instance>@<schema> <due>`. Listeners
- * drop their own notifications (the writing store already signalled its local listeners right
- * after the commit) and those of other schemas (channels are per database, and tests put one
- * store per schema in one database).
+ * The payload says when the work is due and names the sender, `<due>:<instance>@<schema>`.
+ * Listeners drop their own notifications (the writing store already signalled its local listeners
+ * right after the commit) and those of other schemas (channels are per database, and tests put
+ * one store per schema in one database). A payload without `<due>:` (from a hookd before it was
+ * added, during a rolling upgrade) is work due at any time: `later`; and a hookd of that version
+ * reads `<due>:<instance>` as another instance of the same schema, so it still wakes.
  */
 export const WORK_CHANNEL = 'hookd_work';
 
@@ -20,12 +22,12 @@ export interface WorkSender {
 export type WorkPayloads = Record<WorkDue, string>;
 
 export function workPayload(sender: WorkSender, due: WorkDue): string {
-  return `${sender.instance}@${sender.schema} ${due}`;
+  return `${due}:${sender.instance}@${sender.schema}`;
 }
 
 export function parseWorkPayload(payload: string | undefined): (WorkSender & { due: WorkDue }) | null {
-  const match = /^([^@]+)@(\S+) (now|later)$/.exec(payload ?? '');
-  return match === null ? null : { instance: match[1], schema: match[2], due: match[3] as WorkDue };
+  const match = /^(?:(now|later):)?([^@]+)@(.*)$/s.exec(payload ?? '');
+  return match === null ? null : { due: (match[1] as WorkDue | undefined) ?? 'later', instance: match[2], schema: match[3] };
 }
 
 /**

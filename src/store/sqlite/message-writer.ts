@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
-import { endpointAccepts } from '../endpoint-filter.js';
+import { type AppEndpoints, fanoutTargets } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { SELECT_BY_REF } from './applications.js';
@@ -28,12 +28,6 @@ interface Queued {
 
 /** What to write for one input, decided by reads alone: an earlier message, or the new one's targets. */
 type Plan = { existing: Message } | { appId: string; targets: Endpoint[] };
-
-/** An application and its endpoints. */
-interface AppEndpoints {
-  appId: string;
-  endpoints: Endpoint[];
-}
 
 /** Each application ref's endpoints, loaded once per batch; `null`: no such application. */
 type EndpointCache = Map<string, AppEndpoints | null>;
@@ -80,16 +74,14 @@ export class SqliteMessageWriter {
   private queue: Queued[] = [];
   private flushScheduled = false;
   private worker: LocalWorker | null = null;
-  private readonly writeBatch: (batch: Queued[]) => Result[];
+  private readonly writeTx: (batch: Queued[], handOff: HandOff | null) => Result[];
 
   constructor(
     private readonly db: SqliteDb,
     private readonly work: WorkSignal,
   ) {
-    this.writeBatch = db.transaction((batch: Queued[]): Result[] => {
+    this.writeTx = db.transaction((batch: Queued[], handOff: HandOff | null): Result[] => {
       const cache: EndpointCache = new Map();
-      const worker = this.worker;
-      const handOff = worker ? { worker, room: worker.room(), leaseUntil: batch[0].now + worker.leaseMs } : null;
       return batch.map((item) => {
         let plan: Plan;
         try {
@@ -102,6 +94,22 @@ export class SqliteMessageWriter {
         return { ok: this.write(item, plan, handOff) };
       });
     });
+  }
+
+  /** One transaction, with all of the local worker's free room reserved for it; what it did not hand over is given back. */
+  private writeBatch(batch: Queued[]): Result[] {
+    const worker = this.worker;
+    if (worker === null) return this.writeTx(batch, null);
+    const granted = worker.reserve(Number.MAX_SAFE_INTEGER);
+    const handOff: HandOff = { worker, room: granted, leaseUntil: batch[0].now + worker.leaseMs };
+    try {
+      const results = this.writeTx(batch, handOff);
+      worker.unreserve(handOff.room);
+      return results;
+    } catch (error) {
+      worker.unreserve(granted);
+      throw error;
+    }
   }
 
   attach(worker: LocalWorker | null): void {
@@ -175,14 +183,7 @@ export class SqliteMessageWriter {
       const existing = this.db.get<MessageRow>('SELECT * FROM messages WHERE app_id = ? AND event_id = ?', appId, input.eventId);
       if (existing) return { existing: toMessage(existing) };
     }
-    const only = input.onlyEndpointId;
-    if (only === undefined) {
-      const message = { eventType: input.eventType, channels: input.channels ?? null };
-      return { appId, targets: endpoints.filter((e) => endpointAccepts(e, message)) };
-    }
-    const endpoint = endpoints.find((e) => e.id === only) ?? endpoints.find((e) => e.uid === only);
-    if (!endpoint) throw new NotFoundError('endpoint');
-    return { appId, targets: [endpoint] }; // send-example: this endpoint, whatever its filters
+    return { appId, targets: fanoutTargets(input, endpoints) };
   }
 
   private write({ input, now }: Queued, { appId, targets }: { appId: string; targets: Endpoint[] }, handOff: HandOff | null): Written {

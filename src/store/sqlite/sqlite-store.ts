@@ -194,7 +194,8 @@ export class SqliteStore implements Store {
     return this.work.subscribe(listener);
   }
 
-  attachLocalWorker(worker: LocalWorker | null): void {
+  /** Batches are written synchronously here: none is ever under way when this is called. */
+  async attachLocalWorker(worker: LocalWorker | null): Promise<void> {
     this.writer.attach(worker);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TriggerType } from '../../core/types.js';
-import type { ClaimedDelivery } from '../store.js';
+import type { ClaimedDelivery, LocalWorker } from '../store.js';
 import {
   countWork,
   createApp,
@@ -165,18 +165,32 @@ export function describeQueue(ctx: SuiteContext): void {
   });
 
   describe('handing new deliveries to a local worker', () => {
-    /** A worker that counts what it takes against its room, as the engine does. */
+    /** A worker that keeps what it takes and reserves room as the engine does; `reserved` must end at 0. */
     function localWorker(capacity: number) {
       const taken: ClaimedDelivery[] = [];
-      const worker = { workerId: 'wrk_local', leaseMs: LEASE_MS, room: () => capacity - taken.length, take: (c: ClaimedDelivery[]) => taken.push(...c) };
-      ctx.store.attachLocalWorker(worker);
-      return taken;
+      const held = { reserved: 0 };
+      const worker: LocalWorker = {
+        workerId: 'wrk_local',
+        leaseMs: LEASE_MS,
+        reserve: (wanted) => {
+          const granted = Math.min(wanted, capacity - taken.length - held.reserved);
+          held.reserved += granted;
+          return granted;
+        },
+        unreserve: (count) => void (held.reserved -= count),
+        take: (claimed) => {
+          held.reserved -= claimed.length;
+          taken.push(...claimed);
+        },
+      };
+      void ctx.store.attachLocalWorker(worker);
+      return { taken, held };
     }
 
     it('inserts them leased to it, up to its room, and hands them over after the commit', async () => {
       const app = await createApp(ctx.store);
       for (const n of [1, 2, 3]) await createEndpoint(ctx.store, app.id, { url: `https://example.com/${n}` });
-      const taken = localWorker(2);
+      const { taken, held } = localWorker(2);
       const work = countWork(ctx.store);
       const { message } = await ctx.store.createMessage(messageInput(app.id, { payload: '{"a":1}' }), T0);
       expect(taken.map((c) => [c.message.id, c.message.payload, c.delivery.status])).toEqual([
@@ -190,7 +204,8 @@ export function describeQueue(ctx: SuiteContext): void {
       expect(await ctx.store.claimDeliveries('wrk_other', 10, 10 * LEASE_MS, T0 + 1)).toHaveLength(1);
       expect(await ctx.store.claimDeliveries('wrk_other', 10, LEASE_MS, T0 + LEASE_MS + 1)).toHaveLength(2);
 
-      ctx.store.attachLocalWorker(null);
+      expect(held.reserved).toBe(0);
+      await ctx.store.attachLocalWorker(null);
       await ctx.store.createMessage(messageInput(app.id), T0 + 2 * LEASE_MS);
       expect(taken).toHaveLength(2);
       expect(await ctx.store.claimDeliveries('wrk_other', 10, LEASE_MS, T0 + 2 * LEASE_MS)).toHaveLength(3);
@@ -202,10 +217,11 @@ export function describeQueue(ctx: SuiteContext): void {
       const burst = () => Promise.all(Array.from({ length: 100 }, () => ctx.store.createMessage(messageInput(app.id), T0)));
       await burst(); // warms up what a backend pools, so that the measured burst's batches overlap
       expect(await ctx.store.claimDeliveries('wrk_other', 200, LEASE_MS, T0)).toHaveLength(100);
-      const taken = localWorker(10);
+      const { taken, held } = localWorker(10);
       const work = countWork(ctx.store);
       await burst();
       expect(taken).toHaveLength(10);
+      expect(held.reserved).toBe(0);
       expect(work.count).toBeGreaterThan(0);
       expect(await ctx.store.claimDeliveries('wrk_other', 200, LEASE_MS, T0)).toHaveLength(90);
 
@@ -214,6 +230,7 @@ export function describeQueue(ctx: SuiteContext): void {
       const again = await ctx.store.createMessage(messageInput(app.id, { eventId: 'e1' }), T0);
       expect(again.created).toBe(false);
       expect(taken.map((c) => c.message.id)).toEqual([first.message.id]);
+      expect(held.reserved).toBe(0);
     });
   });
 

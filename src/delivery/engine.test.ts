@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { DeliveryEngine } from './engine.js';
+import type { HttpSender, SendResult } from './http-sender.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hookd-engine-'));
+const pgUrl = process.env.HOOKD_TEST_DATABASE_URL;
+const schemas: string[] = [];
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (!pgUrl || schemas.length === 0) return;
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+});
+
+const backends: [string, () => Promise<Store>][] = [
+  ['sqlite', async () => SqliteStore.open(join(dir, `${randomBytes(4).toString('hex')}.db`))],
+];
+if (pgUrl) {
+  backends.push([
+    'postgres',
+    async () => {
+      const schema = `hookd_test_${randomBytes(6).toString('hex')}`;
+      schemas.push(schema);
+      return PostgresStore.open(pgUrl, { schema, poolSize: 6 });
+    },
+  ]);
+}
+
+/**
+ * A sender that answers 200 after `holdMs` and counts the requests it has open. The engine's
+ * concurrency is what is under test: the real sender's pool (one socket per place of that
+ * concurrency) would queue an excess where a receiver could not see it.
+ */
+function countingSender(holdMs: number) {
+  const counts = { open: 0, peak: 0, sent: 0 };
+  const sender: HttpSender = {
+    async send(): Promise<SendResult> {
+      counts.peak = Math.max(counts.peak, ++counts.open);
+      await new Promise((resolve) => setTimeout(resolve, holdMs));
+      counts.open--;
+      counts.sent++;
+      return { kind: 'response', statusCode: 200, body: '', durationMs: holdMs, retryAfterSeconds: null };
+    },
+    close: async () => {},
+  };
+  return { sender, counts };
+}
+
+/** A migrated store with one application and one endpoint. */
+async function storeWithEndpoint(open: () => Promise<Store>) {
+  const store = await open();
+  await store.migrate();
+  const app = await store.createApplication({ name: 'a' }, Date.now());
+  const endpoint = await store.createEndpoint(app.id, { url: 'https://example.com/h', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, Date.now());
+  return { store, app, endpoint };
+}
+
+const config = { retryScheduleSeconds: [1], headerStyle: 'webhook' as const, workerConcurrency: 10, requestTimeoutMs: 1_000 };
+
+describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
+  it('stops after the batches under way hand it their deliveries: it sends them, and leaves no lease', async () => {
+    const { store, app, endpoint } = await storeWithEndpoint(open);
+    const { sender, counts } = countingSender(20);
+    const engine = new DeliveryEngine({ store, sender, config });
+    engine.start();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its first claim pass is over: stop() has nothing else to wait for
+    const created = Array.from({ length: 50 }, () => store.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()));
+    await engine.stop(); // while the batch is being written
+    await Promise.all(created);
+    const stats = await store.endpointStats(endpoint.id, {});
+    expect(stats.sending).toBe(0);
+    expect(stats.success).toBe(counts.sent);
+    expect(stats.success + stats.pending).toBe(50);
+    await store.close();
+  });
+
+  it('never starts more deliveries than its concurrency while hand-offs and claims overlap', async () => {
+    const { store, app } = await storeWithEndpoint(open);
+    const { sender, counts } = countingSender(20);
+    const engine = new DeliveryEngine({ store, sender, config });
+    engine.start();
+    // 60 waves of 20 every 3 ms: each wave's batch reserves what room is left while the engine claims
+    // the earlier waves' rest as its sends finish.
+    const created: Promise<unknown>[] = [];
+    for (let wave = 0; wave < 60; wave++) {
+      for (let i = 0; i < 20; i++) created.push(store.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()));
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    await Promise.all(created);
+    await expect.poll(() => counts.sent, { timeout: 20_000 }).toBe(1_200);
+    expect(counts.peak).toBe(10);
+    await engine.stop();
+    await store.close();
+  });
+});
+
+describe.skipIf(!pgUrl)('DeliveryEngine on postgres, with another process', () => {
+  it('delivers work that a process with a clock ahead of its own announced as due now', async () => {
+    const { store: engineStore, app } = await storeWithEndpoint(backends[1]?.[1] ?? (() => Promise.reject(new Error('no postgres'))));
+    const schema = schemas.at(-1)!;
+    const api = await PostgresStore.open(pgUrl!, { schema, poolSize: 2 });
+    const { sender, counts } = countingSender(1);
+    const engine = new DeliveryEngine({ store: engineStore, sender, config });
+    engine.start();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the engine is idle, its timer 30 s away
+    const started = Date.now();
+    await api.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, started + 300);
+    // Claimed at once it is not yet due by this clock; the engine then asks when it is.
+    await expect.poll(() => counts.sent, { timeout: 5_000 }).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await engine.stop();
+    await api.close();
+    await engineStore.close();
+  });
+});
