@@ -16,7 +16,7 @@ export function trackChild(child: ChildProcess): ChildProcess {
 }
 
 /** SIGKILLs every tracked child that is still running. */
-export function killChildren(): void {
+function killChildren(): void {
   for (const child of live) child.kill('SIGKILL');
 }
 

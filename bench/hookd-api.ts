@@ -3,7 +3,7 @@ import { request } from 'undici';
 import type { HookdApi } from './hookd-process.js';
 import type { LoadRequest } from './load.js';
 
-export const BENCH_EVENT_TYPE = 'bench.event';
+const BENCH_EVENT_TYPE = 'bench.event';
 
 /** Creates an application with one endpoint (no event filter) at `endpointUrl`; returns the app's id. */
 export async function createAppWithEndpoint(hookd: HookdApi, name: string, endpointUrl: string): Promise<string> {

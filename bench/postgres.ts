@@ -38,7 +38,7 @@ export async function probe(url: string): Promise<{ ok: true; version: string } 
 }
 
 /** `url` with `-c search_path=<schema>` added to its `options` parameter (URL-encoded, after any options it has). */
-export function urlWithSearchPath(url: string, schema: string): string {
+function urlWithSearchPath(url: string, schema: string): string {
   const parsed = new URL(url);
   const options = [parsed.searchParams.get('options'), `-c search_path=${schema}`].filter((o) => o).join(' ');
   parsed.searchParams.delete('options');

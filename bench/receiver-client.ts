@@ -6,7 +6,7 @@ import type { FromReceiver, PhaseSummary, ToReceiver } from './receiver.js';
 const REPORT_INTERVAL_MS = 1_000;
 
 /** A phase that did not receive all it expected: how far it got. */
-export class PhaseIncompleteError extends Error {
+class PhaseIncompleteError extends Error {
   constructor(
     readonly summary: PhaseSummary,
     stallMs: number,

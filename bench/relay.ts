@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { Pool } from 'undici';
 import type { ListeningMessage } from './children.js';
 
-/** As many sockets per origin as hookd's delivery engine uses, so neither side is pool-starved. */
+/** More sockets than the generator ever has requests in flight, so the relay is never pool-starved. */
 const CONNECTIONS = 128;
 
 const [origin, path] = process.argv.slice(2);

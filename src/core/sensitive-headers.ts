@@ -1,4 +1,4 @@
-const SENSITIVE_NAMES = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+const SENSITIVE_NAMES = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
 /**
  * Whether a header's value is a credential that hookd must not show back: the well-known
@@ -9,7 +9,7 @@ export function isSensitiveHeader(name: string): boolean {
   return SENSITIVE_NAMES.has(lower) || /token|secret|api-?key|password|signature/.test(lower);
 }
 
-export const REDACTED = '<redacted>';
+const REDACTED = '<redacted>';
 
 /** A copy of `headers` with the values of sensitive headers replaced, for logs and attempt rows. */
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {

@@ -1,37 +1,38 @@
 import { sign } from '../core/signing.js';
 import type { Config } from '../config/config.js';
-import type { Endpoint, Message } from '../core/types.js';
+import type { Endpoint } from '../core/types.js';
 import type { SendRequest } from './http-sender.js';
 
-export const USER_AGENT = 'hookd/0.1';
+const USER_AGENT = 'hookd/0.1';
 
 /** The keys that sign now: the current one and every rotated-out key still in its grace period. */
-export function activeSecrets(endpoint: Endpoint, nowMs: number): string[] {
+function activeSecrets(endpoint: Endpoint, nowMs: number): string[] {
   return endpoint.secrets.filter((s) => s.expiresAt === null || s.expiresAt > nowMs).map((s) => s.key);
 }
 
 /**
- * The request for one attempt: the message's payload text as stored (so the bytes signed are the
- * bytes sent), Standard Webhooks headers signed at send time, and the endpoint's own headers.
- * `webhook-id` is the message id on every attempt, so receivers can dedupe retries.
+ * The request for one attempt of message `msgId`: its payload text as stored (so the bytes signed
+ * are the bytes sent), Standard Webhooks headers signed at send time, and the endpoint's own
+ * headers. `webhook-id` is the message id on every attempt, so receivers can dedupe retries.
  */
 export function buildRequest(
   endpoint: Endpoint,
-  message: Message & { payload: string },
+  msgId: string,
+  payload: string,
   headerStyle: Config['headerStyle'],
   nowMs: number,
 ): SendRequest {
   const timestamp = Math.floor(nowMs / 1000);
-  const signature = sign(activeSecrets(endpoint, nowMs), message.id, timestamp, message.payload);
+  const signature = sign(activeSecrets(endpoint, nowMs), msgId, timestamp, payload);
   const headers: Record<string, string> = {
     ...endpoint.headers,
     'content-type': 'application/json',
     'user-agent': USER_AGENT,
   };
   for (const prefix of headerStyle === 'both' ? ['webhook', 'svix'] : [headerStyle]) {
-    headers[`${prefix}-id`] = message.id;
+    headers[`${prefix}-id`] = msgId;
     headers[`${prefix}-timestamp`] = String(timestamp);
     headers[`${prefix}-signature`] = signature;
   }
-  return { url: endpoint.url, headers, body: message.payload };
+  return { url: endpoint.url, headers, body: payload };
 }

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { DeliveryEngine } from './engine.js';
-import type { HttpSender, SendResult } from './http-sender.js';
+import { createHttpSender, type HttpSender } from './http-sender.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hookd-engine-'));
 const pgUrl = process.env.HOOKD_TEST_DATABASE_URL;
@@ -36,32 +38,48 @@ if (pgUrl) {
   ]);
 }
 
+/** What each test started; closed after it. */
+const opened: { server: Server; sender: HttpSender }[] = [];
+afterEach(async () => {
+  for (const { server, sender } of opened.splice(0)) {
+    await sender.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
 /**
- * A sender that answers 200 after `holdMs` and counts the requests it has open. The engine's
- * concurrency is what is under test: the real sender's pool (one socket per place of that
- * concurrency) would queue an excess where a receiver could not see it.
+ * A loopback receiver that answers 200 after `holdMs` and counts the requests it has open, and
+ * the real sender to reach it. The engine's concurrency is what is under test: the sender's pool
+ * is larger than it, so that an excess would reach the receiver instead of queueing for a socket
+ * where the receiver could not see it.
  */
-function countingSender(holdMs: number) {
+async function countingReceiver(holdMs: number) {
   const counts = { open: 0, peak: 0, sent: 0 };
-  const sender: HttpSender = {
-    async send(): Promise<SendResult> {
-      counts.peak = Math.max(counts.peak, ++counts.open);
-      await new Promise((resolve) => setTimeout(resolve, holdMs));
-      counts.open--;
-      counts.sent++;
-      return { kind: 'response', statusCode: 200, body: '', durationMs: holdMs, retryAfterSeconds: null };
-    },
-    close: async () => {},
-  };
-  return { sender, counts };
+  const server = createServer((req, res) => {
+    counts.peak = Math.max(counts.peak, ++counts.open);
+    req.resume();
+    req.on('end', () => {
+      setTimeout(() => {
+        counts.open--;
+        counts.sent++;
+        res.end();
+      }, holdMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const sender = createHttpSender({ timeoutMs: 5_000, allowedNetworks: ['127.0.0.0/8'], connectionsPerOrigin: 100 });
+  opened.push({ server, sender });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/h`;
+  return { sender, counts, url };
 }
 
-/** A migrated store with one application and one endpoint. */
-async function storeWithEndpoint(open: () => Promise<Store>) {
+/** A migrated store with one application and one endpoint at `url`. */
+async function storeWithEndpoint(open: () => Promise<Store>, url: string) {
   const store = await open();
   await store.migrate();
   const app = await store.createApplication({ name: 'a' }, Date.now());
-  const endpoint = await store.createEndpoint(app.id, { url: 'https://example.com/h', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, Date.now());
+  const endpoint = await store.createEndpoint(app.id, { url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, Date.now());
   return { store, app, endpoint };
 }
 
@@ -69,8 +87,8 @@ const config = { retryScheduleSeconds: [1], headerStyle: 'webhook' as const, wor
 
 describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
   it('stops after the batches under way hand it their deliveries: it sends them, and leaves no lease', async () => {
-    const { store, app, endpoint } = await storeWithEndpoint(open);
-    const { sender, counts } = countingSender(20);
+    const { sender, counts, url } = await countingReceiver(20);
+    const { store, app, endpoint } = await storeWithEndpoint(open, url);
     const engine = new DeliveryEngine({ store, sender, config });
     engine.start();
     await new Promise((resolve) => setTimeout(resolve, 100)); // its first claim pass is over: stop() has nothing else to wait for
@@ -85,8 +103,8 @@ describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
   });
 
   it('never starts more deliveries than its concurrency while hand-offs and claims overlap', async () => {
-    const { store, app } = await storeWithEndpoint(open);
-    const { sender, counts } = countingSender(20);
+    const { sender, counts, url } = await countingReceiver(20);
+    const { store, app } = await storeWithEndpoint(open, url);
     const engine = new DeliveryEngine({ store, sender, config });
     engine.start();
     // 60 waves of 20 every 3 ms: each wave's batch reserves what room is left while the engine claims
@@ -106,10 +124,13 @@ describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
 
 describe.skipIf(!pgUrl)('DeliveryEngine on postgres, with another process', () => {
   it('delivers work that a process with a clock ahead of its own announced as due now', async () => {
-    const { store: engineStore, app } = await storeWithEndpoint(backends[1]?.[1] ?? (() => Promise.reject(new Error('no postgres'))));
+    const { sender, counts, url } = await countingReceiver(1);
+    const { store: engineStore, app } = await storeWithEndpoint(
+      backends[1]?.[1] ?? (() => Promise.reject(new Error('no postgres'))),
+      url,
+    );
     const schema = schemas.at(-1)!;
     const api = await PostgresStore.open(pgUrl!, { schema, poolSize: 2 });
-    const { sender, counts } = countingSender(1);
     const engine = new DeliveryEngine({ store: engineStore, sender, config });
     engine.start();
     await new Promise((resolve) => setTimeout(resolve, 200)); // the engine is idle, its timer 30 s away

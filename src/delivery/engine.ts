@@ -1,4 +1,4 @@
-import { classifyOutcome } from '../core/outcome.js';
+import { classifyOutcome, type Outcome } from '../core/outcome.js';
 import { nextRetryDelayMs } from '../core/retry.js';
 import { newId } from '../core/ids.js';
 import { TriggerType, type Attempt } from '../core/types.js';
@@ -19,9 +19,6 @@ export interface EngineOptions {
   store: Store;
   sender: HttpSender;
   config: Pick<Config, 'retryScheduleSeconds' | 'headerStyle' | 'workerConcurrency' | 'requestTimeoutMs'>;
-  workerId?: string;
-  now?: () => number;
-  random?: () => number;
 }
 
 /**
@@ -37,10 +34,8 @@ export interface EngineOptions {
  * transaction.
  */
 export class DeliveryEngine {
-  readonly workerId: string;
+  readonly workerId = newId('wrk');
   private readonly leaseMs: number;
-  private readonly now: () => number;
-  private readonly random: () => number;
   private inFlight = 0;
   /** Places held for deliveries not yet in flight: a claim under way, a store batch not yet committed. */
   private reserved = 0;
@@ -67,16 +62,13 @@ export class DeliveryEngine {
   private claimPass: Promise<void> | null = null;
 
   constructor(private readonly options: EngineOptions) {
-    this.workerId = options.workerId ?? newId('wrk');
     this.leaseMs = options.config.requestTimeoutMs + LEASE_MARGIN_MS;
-    this.now = options.now ?? Date.now;
-    this.random = options.random ?? Math.random;
   }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const { store, config } = this.options;
+    const { store } = this.options;
     this.unsubscribe = store.onWork((due) => this.wake(due === 'later'));
     // New deliveries come straight from createMessage, leased to us, without a claim.
     void store.attachLocalWorker({
@@ -110,7 +102,7 @@ export class DeliveryEngine {
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.flushOutcomes();
     await this.writing;
-    await this.options.store.releaseLeases(this.workerId, this.now());
+    await this.options.store.releaseLeases(this.workerId, Date.now());
   }
 
   /** Work may be due: claim now (or right after the claim pass that is running); `lookAhead`: and set the timer anew. */
@@ -129,7 +121,7 @@ export class DeliveryEngine {
   }
 
   private async claimLoop(): Promise<void> {
-    const { store, config } = this.options;
+    const { store } = this.options;
     while (!this.stopped) {
       this.rerun = false;
       const limit = this.reserve(CLAIM_BATCH);
@@ -140,7 +132,7 @@ export class DeliveryEngine {
       this.backlog = false;
       let claimed: ClaimedDelivery[];
       try {
-        claimed = await store.claimDeliveries(this.workerId, limit, this.leaseMs, this.now());
+        claimed = await store.claimDeliveries(this.workerId, limit, this.leaseMs, Date.now());
       } catch (err) {
         // The database is unreachable or busy: retry on the timer rather than spin.
         console.error('hookd: claiming deliveries failed:', (err as Error).message);
@@ -157,7 +149,7 @@ export class DeliveryEngine {
       if (!this.lookAhead) return;
       this.lookAhead = false;
       const due = await store.nextDueAt().catch(() => null);
-      this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - this.now(), 0), IDLE_POLL_MS));
+      this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - Date.now(), 0), IDLE_POLL_MS));
       // Woken while asking (work committed after the claim read the queue): claim again rather
       // than sleep past it.
       if (this.rerun) continue;
@@ -192,16 +184,17 @@ export class DeliveryEngine {
 
   /** One attempt of one delivery, already counted in `inFlight`. */
   private async deliver({ delivery, message, endpoint }: ClaimedDelivery): Promise<void> {
-    const startedAt = this.now();
+    const startedAt = Date.now();
     let result: SendResult;
     let requestHeaders: Record<string, string> = {};
     if (message.payload === null) {
       result = { kind: 'error', error: 'refused', detail: 'the message content was expunged', durationMs: 0 };
     } else {
-      const request = buildRequest(endpoint, { ...message, payload: message.payload }, this.options.config.headerStyle, startedAt);
+      const request = buildRequest(endpoint, message.id, message.payload, this.options.config.headerStyle, startedAt);
       requestHeaders = redactHeaders(request.headers);
       result = await this.options.sender.send(request);
     }
+    const outcome = classifyOutcome(result.kind === 'response' ? { statusCode: result.statusCode } : { error: result.error });
     const attempt: Attempt = {
       id: newId('atmpt'),
       deliveryId: delivery.id,
@@ -209,7 +202,7 @@ export class DeliveryEngine {
       msgId: delivery.msgId,
       endpointId: delivery.endpointId,
       url: endpoint.url,
-      status: result.kind === 'response' && result.statusCode >= 200 && result.statusCode < 300 ? 'success' : 'fail',
+      status: outcome === 'success' ? 'success' : 'fail',
       responseStatusCode: result.kind === 'response' ? result.statusCode : 0,
       response: result.kind === 'response' ? result.body : result.detail,
       responseDurationMs: Math.round(result.durationMs),
@@ -218,11 +211,11 @@ export class DeliveryEngine {
       createdAt: startedAt,
     };
     // An expunged message can never be sent: it fails now instead of running out the schedule.
-    const outcome: DeliveryOutcome =
+    this.outcomes.push(
       message.payload === null
         ? { attempt, status: 'fail', nextAttemptAt: null }
-        : this.decide(attempt, result, delivery.attemptCount + 1, delivery.trigger);
-    this.outcomes.push(outcome);
+        : this.decide(attempt, outcome, result, delivery.attemptCount + 1, delivery.trigger),
+    );
     this.scheduleFlush();
     this.inFlight--;
     if (this.inFlight === 0 && this.idle) this.idle();
@@ -230,8 +223,13 @@ export class DeliveryEngine {
   }
 
   /** What happens to the delivery after this attempt: done, retried later, or given up. */
-  private decide(attempt: Attempt, result: SendResult, attemptsMade: number, trigger: TriggerType): DeliveryOutcome {
-    const outcome = classifyOutcome(result.kind === 'response' ? { statusCode: result.statusCode } : { error: result.error });
+  private decide(
+    attempt: Attempt,
+    outcome: Outcome,
+    result: SendResult,
+    attemptsMade: number,
+    trigger: TriggerType,
+  ): DeliveryOutcome {
     if (outcome === 'success') return { attempt, status: 'success', nextAttemptAt: null };
     if (outcome === 'gone') return { attempt, status: 'fail', nextAttemptAt: null, disableEndpoint: true };
     // A manual resend is one attempt; it does not start a retry schedule of its own.
@@ -243,11 +241,11 @@ export class DeliveryEngine {
             attemptsMade,
             outcome,
             retryAfterSeconds: result.kind === 'response' ? result.retryAfterSeconds : null,
-            random: this.random,
+            random: Math.random,
           });
     return delayMs === null
       ? { attempt, status: 'fail', nextAttemptAt: null }
-      : { attempt, status: 'pending', nextAttemptAt: this.now() + delayMs };
+      : { attempt, status: 'pending', nextAttemptAt: Date.now() + delayMs };
   }
 
   private scheduleFlush(): void {
@@ -263,7 +261,7 @@ export class DeliveryEngine {
     this.outcomes = [];
     if (batch.length === 0) return;
     this.writing = this.writing.then(() =>
-      this.options.store.recordOutcomes(this.workerId, batch, this.now()).catch((err: Error) => {
+      this.options.store.recordOutcomes(this.workerId, batch, Date.now()).catch((err: Error) => {
         // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
         console.error(`hookd: recording ${batch.length} outcomes failed:`, err.message);
       }),

@@ -50,7 +50,7 @@ export interface HttpSenderOptions {
   now?: () => number;
 }
 
-export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 /** Default sockets per origin; more concurrent requests to one origin wait for a free socket. */
 const CONNECTIONS_PER_ORIGIN = 128;
 /** Idle sockets close after this, unless the server's `Keep-Alive` hint says less (Node servers: 5 s). */

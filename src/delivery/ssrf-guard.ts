@@ -46,14 +46,17 @@ export function checkUrlTarget(url: URL, isAllowedAddress: (address: string) => 
   // parseHostAddress still reads every form, so nothing depends on that.
   const literal = parseHostAddress(url.hostname);
   if (literal !== null && !isAllowedAddress(literal.address)) {
-    return privateAddressMessage(literal.address);
+    return refusedAddressMessage('endpoint URL points to', literal.address);
   }
   return null;
 }
 
-/** The refusal message for a non-public address, naming the setting that allows it. */
-export function privateAddressMessage(address: string): string {
-  return `endpoint URL points to a private or reserved address (${address}); allow it with HOOKD_ALLOWED_NETWORKS`;
+/**
+ * The refusal message for a non-public address, naming the setting that allows it; `subject` says
+ * how the address was reached ("endpoint URL points to", "example.com resolves to").
+ */
+function refusedAddressMessage(subject: string, address: string): string {
+  return `${subject} a private or reserved address (${address}); allow it with HOOKD_ALLOWED_NETWORKS`;
 }
 
 /** The `code` of the error a checked lookup fails a connection with; the sender reports `refused`. */
@@ -79,15 +82,11 @@ export function createCheckedLookup(resolve: Resolver, isAllowedAddress: (addres
         }
         const refused = answers.find((a) => !isAllowedAddress(a.address));
         const err = refused
-          ? Object.assign(new Error(resolvedToPrivateMessage(hostname, refused.address)), { code: ADDRESS_REFUSED_CODE })
+          ? Object.assign(new Error(refusedAddressMessage(`${hostname} resolves to`, refused.address)), { code: ADDRESS_REFUSED_CODE })
           : Object.assign(new Error(`${hostname} has no usable address`), { code: 'ENOTFOUND' });
         callback(err, '', 0);
       },
       (err: NodeJS.ErrnoException) => callback(err, '', 0),
     );
   };
-}
-
-function resolvedToPrivateMessage(hostname: string, address: string): string {
-  return `${hostname} resolves to a private or reserved address (${address}); allow it with HOOKD_ALLOWED_NETWORKS`;
 }

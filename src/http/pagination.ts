@@ -2,8 +2,8 @@ import { Type, type Static, type TSchema } from 'typebox';
 import type { Page, PageQuery } from '../store/store.js';
 import { Nullable } from './schema-types.js';
 
-export const DEFAULT_PAGE_LIMIT = 50;
-export const MAX_PAGE_LIMIT = 250;
+const DEFAULT_PAGE_LIMIT = 50;
+const MAX_PAGE_LIMIT = 250;
 
 /**
  * The paging query parameters of every list route. `limit` above 250 is a 422 (not silently

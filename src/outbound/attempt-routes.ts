@@ -4,11 +4,10 @@ import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../h
 import { NoContent, withErrors } from '../http/schema-types.js';
 import type { AttemptQuery, Page } from '../store/store.js';
 import type { Attempt } from '../core/types.js';
-import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
-import { requireMessage } from './message-routes.js';
+import { requireAppEndpoint, requireApplication, requireEndpoint, requireMessage, type OutboundDeps, type TypedApp } from './context.js';
 import { EndpointMessageOut, EventTypesQuery, MessageAttemptOut, MessageEndpointOut, StatusQuery, TimeFilterQuery, WithContentQuery } from './message-schemas.js';
 import { AttemptParams, EndpointParams, MessageEndpointParams, MessageParams } from './params.js';
-import { parseEventTypes, parseTime } from './query-filters.js';
+import { parseEventTypes, parseTimeFilter } from './query-filters.js';
 import { ChannelName } from './schemas.js';
 import { attemptOut, deliveryStatusOf, endpointMessageOut, messageEndpointOut } from './serialize.js';
 
@@ -40,9 +39,8 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
     },
     async (request) => {
       const { query } = request;
-      const application = await requireApplication(store, request.params.app_id);
-      const endpoint = await requireEndpoint(store, application.id, request.params.endpoint_id);
-      const page = await listAttempts(application.id, { ...toPageQuery(query), endpointId: endpoint.id, before: parseTime(query.before, 'query.before'), after: parseTime(query.after, 'query.after') }, query.status);
+      const { application, endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
+      const page = await listAttempts(application.id, { ...toPageQuery(query), endpointId: endpoint.id, ...parseTimeFilter(query) }, query.status);
       return toListResponse(page, (attempt) => attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }));
     },
   );
@@ -63,7 +61,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
       const application = await requireApplication(store, request.params.app_id);
       const message = await requireMessage(store, application.id, request.params.msg_id);
       const endpointId = query.endpoint_id === undefined ? undefined : (await requireEndpoint(store, application.id, query.endpoint_id)).id;
-      const filter = { ...toPageQuery(query), msgId: message.id, endpointId, before: parseTime(query.before, 'query.before'), after: parseTime(query.after, 'query.after') };
+      const filter = { ...toPageQuery(query), msgId: message.id, endpointId, ...parseTimeFilter(query) };
       const page = await listAttempts(application.id, filter, query.status);
       return toListResponse(page, (attempt) => attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }));
     },
@@ -116,15 +114,13 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
     },
     async (request) => {
       const { query } = request;
-      const application = await requireApplication(store, request.params.app_id);
-      const endpoint = await requireEndpoint(store, application.id, request.params.endpoint_id);
+      const { application, endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
       const page = await store.listEndpointMessages(application.id, endpoint.id, {
         ...toPageQuery(query),
         status: query.status === undefined ? undefined : deliveryStatusOf(query.status),
         channel: query.channel,
         eventTypes: parseEventTypes(query.event_types),
-        before: parseTime(query.before, 'query.before'),
-        after: parseTime(query.after, 'query.after'),
+        ...parseTimeFilter(query),
       });
       return toListResponse(page, (row) => endpointMessageOut(row, { expanded: query.expanded_statuses, withContent: query.with_content }));
     },

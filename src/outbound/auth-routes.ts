@@ -2,7 +2,7 @@ import { ValidationError } from '../core/errors.js';
 import { createApiToken } from '../http/api-tokens.js';
 import { withErrors } from '../http/schema-types.js';
 import { toApplicationInput } from './application-routes.js';
-import { getOrCreateApplication, type OutboundDeps, type TypedApp } from './context.js';
+import { emptyBodyAsObject, getOrCreateApplication, type OutboundDeps, type TypedApp } from './context.js';
 import { AppParams } from './params.js';
 import { AppPortalAccessIn, AppPortalAccessOut } from './schemas.js';
 
@@ -25,9 +25,8 @@ export function registerAuthRoutes(app: TypedApp, deps: OutboundDeps): void {
         body: AppPortalAccessIn,
         response: withErrors({ 200: AppPortalAccessOut }),
       },
-      preValidation: async (request) => {
-        if (request.body === undefined || request.body === null) request.body = {};
-      },
+      // The body is optional: a bare POST gets a token for an existing application.
+      preValidation: emptyBodyAsObject,
     },
     async (request) => {
       const { application: create, expiry, readOnly } = request.body;

@@ -1,7 +1,14 @@
-import type { FastifyInstance, FastifyBaseLogger, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyBaseLogger,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
-import type { Application, Endpoint } from '../core/types.js';
+import type { Application, Endpoint, EventType, Message } from '../core/types.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { ApplicationInput, Store } from '../store/store.js';
 
@@ -36,8 +43,37 @@ export async function requireEndpoint(store: Store, appId: string, ref: string):
   return endpoint;
 }
 
+/** The application and the endpoint (by id or uid) in it, or 404 for whichever is missing first. */
+export async function requireAppEndpoint(store: Store, appRef: string, endpointRef: string): Promise<{ application: Application; endpoint: Endpoint }> {
+  const application = await requireApplication(store, appRef);
+  const endpoint = await requireEndpoint(store, application.id, endpointRef);
+  return { application, endpoint };
+}
+
+/** The message with this id (or eventId) in the application, or 404. */
+export async function requireMessage(store: Store, appId: string, ref: string): Promise<Message> {
+  const message = await store.getMessage(appId, ref);
+  if (message === null) throw new NotFoundError('message');
+  return message;
+}
+
+/** The event type with this name, or 404 (as in Svix, also when sending an example). */
+export async function requireEventType(store: Store, name: string): Promise<EventType> {
+  const eventType = await store.getEventType(name);
+  if (eventType === null) throw new NotFoundError('event type');
+  return eventType;
+}
+
 /** Whether a path ref is an application id (`app_...`) rather than a uid. */
 export const isApplicationId = (ref: string): boolean => ref.startsWith('app_');
+
+/** Whether a path ref is an endpoint id (`ep_...`) rather than a uid. */
+export const isEndpointId = (ref: string): boolean => ref.startsWith('ep_');
+
+/** A preValidation hook for routes whose body is optional: a missing (or null) body becomes `{}`. */
+export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
 
 /**
  * The application named by `ref`; when it does not exist and `create` is given, creates it with

@@ -3,11 +3,11 @@ import { ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { withErrors } from '../http/schema-types.js';
 import type { TimeRange } from '../store/store.js';
-import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
+import { requireAppEndpoint, requireEventType, type OutboundDeps, type TypedApp } from './context.js';
 import { EndpointStats, RecoverIn, RecoverOut, StatsQuery, EventExampleIn } from './endpoint-schemas.js';
 import { MessageOut } from './message-schemas.js';
 import { EndpointParams } from './params.js';
-import { exampleBody, requireExampleEventType } from './send-example.js';
+import { exampleBody } from './send-example.js';
 import { iso, messageOut } from './serialize.js';
 
 const tags = ['Endpoint'];
@@ -19,10 +19,7 @@ const tags = ['Endpoint'];
  */
 export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now } = deps;
-  const load = async (params: { app_id: string; endpoint_id: string }) => {
-    const application = await requireApplication(store, params.app_id);
-    return requireEndpoint(store, application.id, params.endpoint_id);
-  };
+  const load = async (params: { app_id: string; endpoint_id: string }) => (await requireAppEndpoint(store, params.app_id, params.endpoint_id)).endpoint;
 
   const taskRoute = (path: string, task: string, summary: string, run: (endpointId: string, range: TimeRange, now: number) => Promise<number>) =>
     app.post(
@@ -54,7 +51,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
     },
     async (request, reply) => {
       const endpoint = await load(request.params);
-      const eventType = await requireExampleEventType(store, request.body.eventType);
+      const eventType = await requireEventType(store, request.body.eventType);
       const payload = exampleBody(eventType, request.body.exampleIndex ?? 0);
       const { message } = await store.createMessage(
         { appRef: endpoint.appId, eventType: eventType.name, payload: JSON.stringify(payload), onlyEndpointId: endpoint.id },
@@ -76,7 +73,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
 }
 
 /** ISO strings (already format-checked) → a time range; `since` after `until` is a 422. */
-export function toRange(since: string | null | undefined, until: string | null | undefined, sinceField: string, untilField: string): TimeRange {
+function toRange(since: string | null | undefined, until: string | null | undefined, sinceField: string, untilField: string): TimeRange {
   const range: TimeRange = { since: parseTime(since, sinceField) ?? null, until: parseTime(until, untilField) ?? null };
   if (range.since != null && range.until != null && range.since > range.until) {
     throw new ValidationError(`${sinceField} must not be later than ${untilField}`, sinceField);

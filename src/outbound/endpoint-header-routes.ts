@@ -1,5 +1,5 @@
 import { NoContent, withErrors } from '../http/schema-types.js';
-import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
+import { requireAppEndpoint, type OutboundDeps, type TypedApp } from './context.js';
 import { checkHeaders, mergeHeaders, splitSensitive } from './endpoint-headers.js';
 import { EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn } from './endpoint-schemas.js';
 import { EndpointParams } from './params.js';
@@ -9,10 +9,7 @@ const tags = ['Endpoint'];
 /** `.../endpoint/{endpoint_id}/headers`: the custom headers sent with every request to the endpoint. */
 export function registerEndpointHeaderRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now } = deps;
-  const load = async (params: { app_id: string; endpoint_id: string }) => {
-    const application = await requireApplication(store, params.app_id);
-    return requireEndpoint(store, application.id, params.endpoint_id);
-  };
+  const load = async (params: { app_id: string; endpoint_id: string }) => (await requireAppEndpoint(store, params.app_id, params.endpoint_id)).endpoint;
 
   app.get(
     '/api/v1/app/:app_id/endpoint/:endpoint_id/headers',

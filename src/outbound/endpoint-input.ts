@@ -4,6 +4,7 @@ import { generateSecret, isValidSecret } from '../core/signing.js';
 import type { Endpoint } from '../core/types.js';
 import { validateEndpointUrl } from '../delivery/ssrf-guard.js';
 import type { EndpointInput } from '../store/store.js';
+import { isEndpointId } from './context.js';
 import type { EndpointIn, EndpointPatch } from './endpoint-schemas.js';
 import { checkHeaders } from './endpoint-headers.js';
 
@@ -17,15 +18,21 @@ type UpdateInput = Omit<EndpointInput, 'secret'>;
 
 /** A new endpoint from EndpointIn; without a secret, one is generated (as Svix does). */
 export function toNewEndpoint(body: Static<typeof EndpointIn>, allowedNetworks: readonly string[]): EndpointInput {
-  const secret = body.secret ?? generateSecret();
-  if (!isValidSecret(secret)) {
-    throw new ValidationError('secret must be whsec_ followed by the base64 of 24 to 64 random bytes (or a whsk_ ed25519 key)', 'secret');
-  }
+  const secret = secretOrGenerated(body.secret, 'secret');
   return {
     ...toReplacement(body, allowedNetworks),
     headers: body.headers === undefined ? {} : checkHeaders(body.headers),
     secret,
   };
+}
+
+/** The signing secret given in body field `field`, format-checked (422 naming `field`), or a generated one. */
+export function secretOrGenerated(given: string | null | undefined, field: string): string {
+  const secret = given ?? generateSecret();
+  if (!isValidSecret(secret)) {
+    throw new ValidationError(`${field} must be whsec_ followed by the base64 of 24 to 64 random bytes (or a whsk_ ed25519 key)`, field);
+  }
+  return secret;
 }
 
 /** PUT: every field is replaced; those left out go back to their defaults. Headers are kept. */
@@ -67,7 +74,7 @@ function checkUrl(url: string, allowedNetworks: readonly string[]): string {
 
 /** A uid shaped like an endpoint id would make `{endpoint_id}` ambiguous. */
 function checkUid(uid: string | null): string | null {
-  if (uid !== null && uid.startsWith('ep_')) throw new ValidationError('uid must not start with "ep_", the prefix of endpoint ids', 'uid');
+  if (uid !== null && isEndpointId(uid)) throw new ValidationError('uid must not start with "ep_", the prefix of endpoint ids', 'uid');
   return uid;
 }
 

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '../core/errors.js';
 import { generateSecret } from '../core/signing.js';
 import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
-import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
+import { isEndpointId, requireAppEndpoint, requireApplication, type OutboundDeps, type TypedApp } from './context.js';
 import { toNewEndpoint, toPatched, toReplacement } from './endpoint-input.js';
 import { EndpointIn, EndpointOut, EndpointPatch, EndpointUpdate } from './endpoint-schemas.js';
 import { AppParams, EndpointParams } from './params.js';
@@ -49,8 +49,8 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     '/api/v1/app/:app_id/endpoint/:endpoint_id',
     { schema: { tags, summary: 'Get an endpoint', params: EndpointParams, response: withErrors({ 200: EndpointOut }) } },
     async (request) => {
-      const application = await requireApplication(store, request.params.app_id);
-      return endpointOut(await requireEndpoint(store, application.id, request.params.endpoint_id));
+      const { endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
+      return endpointOut(endpoint);
     },
   );
 
@@ -75,7 +75,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
         const input = { ...replacement, uid: request.body.uid === undefined ? existing.uid : replacement.uid, headers: existing.headers };
         return reply.code(200).send(endpointOut(await store.updateEndpoint(application.id, existing.id, input, now())));
       }
-      if (ref.startsWith('ep_')) throw new NotFoundError('endpoint'); // an id cannot be chosen
+      if (isEndpointId(ref)) throw new NotFoundError('endpoint'); // an id cannot be chosen
       try {
         const created = await store.createEndpoint(application.id, { ...replacement, uid: ref, headers: {}, secret: generateSecret() }, now());
         return reply.code(201).send(endpointOut(created));
@@ -93,8 +93,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     '/api/v1/app/:app_id/endpoint/:endpoint_id',
     { schema: { tags, summary: 'Partially update an endpoint', params: EndpointParams, body: EndpointPatch, response: withErrors({ 200: EndpointOut }) } },
     async (request) => {
-      const application = await requireApplication(store, request.params.app_id);
-      const existing = await requireEndpoint(store, application.id, request.params.endpoint_id);
+      const { application, endpoint: existing } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
       const input = toPatched(existing, request.body, config.allowedNetworks);
       return endpointOut(await store.updateEndpoint(application.id, existing.id, input, now()));
     },
@@ -104,8 +103,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     '/api/v1/app/:app_id/endpoint/:endpoint_id',
     { schema: { tags, summary: 'Delete an endpoint', params: EndpointParams, response: withErrors({ 204: NoContent }) } },
     async (request, reply) => {
-      const application = await requireApplication(store, request.params.app_id);
-      const existing = await requireEndpoint(store, application.id, request.params.endpoint_id);
+      const { application, endpoint: existing } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
       await store.deleteEndpoint(application.id, existing.id);
       return reply.code(204).send();
     },

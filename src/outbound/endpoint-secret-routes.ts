@@ -1,7 +1,6 @@
-import { ValidationError } from '../core/errors.js';
-import { generateSecret, isValidSecret } from '../core/signing.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
-import { requireApplication, requireEndpoint, type OutboundDeps, type TypedApp } from './context.js';
+import { emptyBodyAsObject, requireAppEndpoint, type OutboundDeps, type TypedApp } from './context.js';
+import { secretOrGenerated } from './endpoint-input.js';
 import { EndpointSecretOut, EndpointSecretRotateIn } from './endpoint-schemas.js';
 import { EndpointParams } from './params.js';
 import { currentSecret, rotateSecrets } from './secret-rotation.js';
@@ -17,8 +16,7 @@ export function registerEndpointSecretRoutes(app: TypedApp, deps: OutboundDeps):
     '/api/v1/app/:app_id/endpoint/:endpoint_id/secret',
     { schema: { tags, summary: "Get the endpoint's signing secret", params: EndpointParams, response: withErrors({ 200: EndpointSecretOut }) } },
     async (request) => {
-      const application = await requireApplication(store, request.params.app_id);
-      const endpoint = await requireEndpoint(store, application.id, request.params.endpoint_id);
+      const { endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
       return { key: currentSecret(endpoint.secrets) ?? '' };
     },
   );
@@ -35,17 +33,11 @@ export function registerEndpointSecretRoutes(app: TypedApp, deps: OutboundDeps):
         response: withErrors({ 204: NoContent }),
       },
       // The body is optional: a bare POST rotates to a generated key.
-      preValidation: async (request) => {
-        if (request.body === undefined || request.body === null) request.body = {};
-      },
+      preValidation: emptyBodyAsObject,
     },
     async (request, reply) => {
-      const application = await requireApplication(store, request.params.app_id);
-      const endpoint = await requireEndpoint(store, application.id, request.params.endpoint_id);
-      const key = request.body.key ?? generateSecret();
-      if (!isValidSecret(key)) {
-        throw new ValidationError('key must be whsec_ followed by the base64 of 24 to 64 random bytes (or a whsk_ ed25519 key)', 'key');
-      }
+      const { application, endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
+      const key = secretOrGenerated(request.body.key, 'key');
       const grace = request.body.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
       const at = now();
       await store.setEndpointSecrets(application.id, endpoint.id, rotateSecrets(endpoint.secrets, key, grace, at), at);

@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
 import type { EventType } from '../core/types.js';
 import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import type { EventTypeInput } from '../store/store.js';
-import type { OutboundDeps, TypedApp } from './context.js';
+import { requireEventType, type OutboundDeps, type TypedApp } from './context.js';
 import { EventTypeParams } from './params.js';
 import { EventTypeIn, EventTypeOut, EventTypePatch, EventTypeUpdate } from './schemas.js';
 import { eventTypeOut } from './serialize.js';
@@ -15,11 +15,6 @@ type EventTypeFields = Omit<EventTypeInput, 'name' | 'description'>;
 /** `/api/v1/event-type`: list, create (or unarchive), get, upsert, patch, archive or expunge. */
 export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now } = deps;
-  const requireEventType = async (name: string) => {
-    const found = await store.getEventType(name);
-    if (found === null) throw new NotFoundError('event type');
-    return found;
-  };
 
   app.get(
     '/api/v1/event-type',
@@ -61,7 +56,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
       if (existing === null) {
         saved = await store.createEventType({ name, description, ...fields }, now());
       } else if (existing.archived) {
-        saved = await store.updateEventType(name, { description, archived: false, deprecated: false, featureFlag: null, schemas: null, ...fields }, now());
+        saved = await store.updateEventType(name, withDefaults(description, fields), now());
       } else {
         throw new ConflictError(`event type ${name} already exists`);
       }
@@ -72,7 +67,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
   app.get(
     '/api/v1/event-type/:event_type_name',
     { schema: { tags, summary: 'Get an event type', params: EventTypeParams, response: withErrors({ 200: EventTypeOut }) } },
-    async (request) => eventTypeOut(await requireEventType(request.params.event_type_name)),
+    async (request) => eventTypeOut(await requireEventType(store, request.params.event_type_name)),
   );
 
   app.put(
@@ -89,7 +84,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
     async (request, reply) => {
       const name = request.params.event_type_name;
       // PUT replaces: fields left out go back to their defaults.
-      const input = { description: request.body.description, archived: false, deprecated: false, featureFlag: null, schemas: null, ...toEventTypeFields(request.body) };
+      const input = withDefaults(request.body.description, toEventTypeFields(request.body));
       if ((await store.getEventType(name)) !== null) {
         return reply.code(200).send(eventTypeOut(await store.updateEventType(name, input, now())));
       }
@@ -106,7 +101,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
     '/api/v1/event-type/:event_type_name',
     { schema: { tags, summary: 'Partially update an event type', params: EventTypeParams, body: EventTypePatch, response: withErrors({ 200: EventTypeOut }) } },
     async (request) => {
-      const existing = await requireEventType(request.params.event_type_name);
+      const existing = await requireEventType(store, request.params.event_type_name);
       const input = {
         description: request.body.description ?? existing.description,
         archived: existing.archived,
@@ -132,11 +127,16 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
       },
     },
     async (request, reply) => {
-      const existing = await requireEventType(request.params.event_type_name);
+      const existing = await requireEventType(store, request.params.event_type_name);
       await store.deleteEventType(existing.name, request.query.expunge, now());
       return reply.code(204).send();
     },
   );
+}
+
+/** A full replacement (PUT, or unarchiving POST): the fields left out go back to their defaults. */
+function withDefaults(description: string, fields: EventTypeFields) {
+  return { description, archived: false, deprecated: false, featureFlag: null, schemas: null, ...fields };
 }
 
 /** The optional fields present in the body; `featureFlags` (newer SDKs) maps to the single flag. */

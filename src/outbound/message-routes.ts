@@ -1,13 +1,11 @@
 import { Type } from 'typebox';
-import { NotFoundError } from '../core/errors.js';
 import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
-import type { Store } from '../store/store.js';
 import { toApplicationInput } from './application-routes.js';
-import { getOrCreateApplication, requireApplication, type OutboundDeps, type TypedApp } from './context.js';
+import { getOrCreateApplication, requireApplication, requireMessage, type OutboundDeps, type TypedApp } from './context.js';
 import { EventTypesQuery, MessageIn, MessageOut, TimeFilterQuery, WithContentQuery } from './message-schemas.js';
 import { AppParams, MessageParams } from './params.js';
-import { parseEventTypes, parseTime } from './query-filters.js';
+import { parseEventTypes, parseTimeFilter } from './query-filters.js';
 import { ChannelName } from './schemas.js';
 import { messageOut } from './serialize.js';
 
@@ -73,8 +71,7 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
         ...toPageQuery(query),
         channel: query.channel,
         eventTypes: parseEventTypes(query.event_types),
-        before: parseTime(query.before, 'query.before'),
-        after: parseTime(query.after, 'query.after'),
+        ...parseTimeFilter(query),
       });
       return toListResponse(page, (message) => messageOut(message, query.with_content));
     },
@@ -107,11 +104,4 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
       return reply.code(204).send();
     },
   );
-}
-
-/** The message with this id (or eventId) in the application, or 404. */
-export async function requireMessage(store: Store, appId: string, ref: string) {
-  const message = await store.getMessage(appId, ref);
-  if (message === null) throw new NotFoundError('message');
-  return message;
 }

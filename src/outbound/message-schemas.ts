@@ -34,8 +34,8 @@ export const MessageOut = Type.Object(messageFields, { title: 'MessageOut' });
  * Svix's MessageStatus: 0 success, 1 pending, 2 fail, 3 sending, and 4 canceled for clients
  * that ask `expanded_statuses=true` (older clients know only 0-3 and see canceled as fail).
  */
-export const MessageStatus = Type.Unsafe<0 | 1 | 2 | 3 | 4>({ type: 'integer', enum: [0, 1, 2, 3, 4] });
-export const MessageStatusText = Type.Unsafe<'success' | 'pending' | 'fail' | 'sending' | 'canceled'>({
+const MessageStatus = Type.Unsafe<0 | 1 | 2 | 3 | 4>({ type: 'integer', enum: [0, 1, 2, 3, 4] });
+const MessageStatusText = Type.Unsafe<'success' | 'pending' | 'fail' | 'sending' | 'canceled'>({
   type: 'string',
   enum: ['success', 'pending', 'fail', 'sending', 'canceled'],
 });

@@ -15,6 +15,11 @@ export function parseEventTypes(values: readonly string[] | undefined): string[]
   return names.length > 0 ? [...new Set(names)] : undefined;
 }
 
+/** The `before` and `after` filters of a list query (TimeFilterQuery) as epoch ms. */
+export function parseTimeFilter(query: { before?: string; after?: string }): { before: number | undefined; after: number | undefined } {
+  return { before: parseTime(query.before, 'query.before'), after: parseTime(query.after, 'query.after') };
+}
+
 /**
  * A format-checked `date-time` as epoch ms. The format admits what Date cannot represent (a leap
  * second, `23:59:60`): that is a 422 naming `field`, never a NaN passed on to the store.

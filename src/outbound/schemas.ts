@@ -22,28 +22,17 @@ const ThrottleRateIn = Nullable(Type.Integer({ minimum: 1, maximum: 65535, descr
 
 // --- applications -----------------------------------------------------------------------------
 
-export const ApplicationIn = Type.Object(
-  {
-    name: Type.String({ minLength: 1 }),
-    uid: Type.Optional(Nullable(Uid)),
-    metadata: Type.Optional(Metadata),
-    throttleRate: Type.Optional(ThrottleRateIn),
-    /** Older name of `throttleRate`. */
-    rateLimit: Type.Optional(ThrottleRateIn),
-  },
-  { title: 'ApplicationIn' },
-);
+const ApplicationName = Type.String({ minLength: 1 });
+const applicationFields = {
+  uid: Type.Optional(Nullable(Uid)),
+  metadata: Type.Optional(Metadata),
+  throttleRate: Type.Optional(ThrottleRateIn),
+  /** Older name of `throttleRate`. */
+  rateLimit: Type.Optional(ThrottleRateIn),
+};
 
-export const ApplicationPatch = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1 })),
-    uid: Type.Optional(Nullable(Uid)),
-    metadata: Type.Optional(Metadata),
-    throttleRate: Type.Optional(ThrottleRateIn),
-    rateLimit: Type.Optional(ThrottleRateIn),
-  },
-  { title: 'ApplicationPatch' },
-);
+export const ApplicationIn = Type.Object({ name: ApplicationName, ...applicationFields }, { title: 'ApplicationIn' });
+export const ApplicationPatch = Type.Object({ name: Type.Optional(ApplicationName), ...applicationFields }, { title: 'ApplicationPatch' });
 
 export const ApplicationOut = Type.Object(
   {

@@ -1,13 +1,4 @@
-import { NotFoundError } from '../core/errors.js';
 import type { EventType } from '../core/types.js';
-import type { Store } from '../store/store.js';
-
-/** The event type to send an example of; unknown names are a 404, as in Svix. */
-export async function requireExampleEventType(store: Store, name: string): Promise<EventType> {
-  const eventType = await store.getEventType(name);
-  if (eventType === null) throw new NotFoundError('event type');
-  return eventType;
-}
 
 /**
  * The payload of an example message: entry `index` of the `examples` of the event type's latest

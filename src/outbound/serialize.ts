@@ -112,7 +112,7 @@ export function attemptOut(attempt: Attempt, options: { expanded: boolean; withC
 /** EndpointMessageOut: a message with the state of its delivery to one endpoint. */
 export function endpointMessageOut(row: EndpointMessage, options: { expanded: boolean; withContent: boolean }) {
   return {
-    ...messageOut(row.message, true, options.withContent ? undefined : {}),
+    ...messageOut(row.message, options.withContent),
     ...statusOf(row.status, options.expanded),
     nextAttempt: isoOrNull(row.nextAttemptAt),
   };

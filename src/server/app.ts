@@ -15,8 +15,6 @@ export interface AppDeps {
   store: Store;
   /** Epoch ms; injectable so that tests control time. Default `Date.now`. */
   now?: () => number;
-  /** Pino level; default `warn`. Requests are never logged, and neither are tokens. */
-  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 
 /**
@@ -28,7 +26,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
   const now = deps.now ?? Date.now;
   const app = Fastify({
-    logger: { level: deps.logLevel ?? 'warn' },
+    // Requests are never logged, and neither are tokens.
+    logger: { level: 'warn' },
     bodyLimit: config.maxPayloadBytes,
     // uids are up to 256 characters; the router's default cap is 100.
     routerOptions: { maxParamLength: 1024 },

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { ForbiddenError, UnauthorizedError } from '../core/errors.js';
 import { ADMIN_TOKEN_SETTING, hashToken } from '../http/api-tokens.js';
+import { isApplicationId } from '../outbound/context.js';
 import type { Store } from '../store/store.js';
 
 /** Who is calling: the hash of their token (it scopes idempotency keys) and the app they are limited to. */
@@ -69,6 +70,8 @@ async function checkAppScope(request: FastifyRequest, route: string, tokenAppId:
   if (route === APP_ROUTE_PREFIX && request.method !== 'GET') throw new ForbiddenError();
   const ref = (request.params as { app_id: string }).app_id;
   if (ref === tokenAppId) return;
+  // Another application's id: no need to look it up (a uid never starts with `app_`).
+  if (isApplicationId(ref)) throw new ForbiddenError();
   // The path may name the app by uid: resolve it. An unknown ref is 403, not 404, so that an
   // app token cannot probe which other applications exist.
   const target = await store.getApplication(ref);

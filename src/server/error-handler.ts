@@ -3,7 +3,7 @@ import { HookdError, ValidationError } from '../core/errors.js';
 import { toValidationItems, type ValidationErrorItem } from './validation.js';
 
 /** Svix's 422 body (HTTPValidationError), plus our `code` so every error body carries one. */
-export interface ValidationErrorBody {
+interface ValidationErrorBody {
   code: 'validation';
   detail: ValidationErrorItem[];
 }

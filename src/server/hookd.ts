@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import { DeliveryEngine } from '../delivery/engine.js';
-import { createHttpSender } from '../delivery/http-sender.js';
+import { createHttpSender, type HttpSender } from '../delivery/http-sender.js';
 import type { Resolver } from '../delivery/ssrf-guard.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -36,13 +36,14 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
     url = await app.listen({ port: config.port, host: config.host });
   }
   let engine: DeliveryEngine | null = null;
-  const sender = createHttpSender({
-    timeoutMs: config.requestTimeoutMs,
-    allowedNetworks: config.allowedNetworks,
-    connectionsPerOrigin: config.workerConcurrency,
-    resolve: options.resolve,
-  });
+  let sender: HttpSender | null = null;
   if (config.role !== 'api') {
+    sender = createHttpSender({
+      timeoutMs: config.requestTimeoutMs,
+      allowedNetworks: config.allowedNetworks,
+      connectionsPerOrigin: config.workerConcurrency,
+      resolve: options.resolve,
+    });
     engine = new DeliveryEngine({ store, sender, config });
     engine.start();
   }
@@ -54,7 +55,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
     async close() {
       await app?.close();
       await engine?.stop();
-      await sender.close();
+      await sender?.close();
       await store.close();
     },
   };

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { HookdError } from '../core/errors.js';
 
 /** Deeper JSON than this is refused: JSON.parse copes, but JSON.stringify (storing, signing) overflows the stack. */
-export const MAX_JSON_DEPTH = 100;
+const MAX_JSON_DEPTH = 100;
 
 /**
  * JSON is the only body type the API takes (anything else is a 415). An empty body with a JSON

@@ -3,7 +3,7 @@ import type { Endpoint, Message } from '../core/types.js';
 import type { MessageInput } from './store.js';
 
 /** The parts of an endpoint that decide which messages reach it. */
-export type EndpointFilter = Pick<Endpoint, 'disabled' | 'eventTypes' | 'channels'>;
+type EndpointFilter = Pick<Endpoint, 'disabled' | 'eventTypes' | 'channels'>;
 
 /**
  * Whether a message fans out to an endpoint: the endpoint is enabled, accepts the event type

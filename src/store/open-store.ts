@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { sqlitePath, type Config } from '../config/config.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -19,7 +18,6 @@ export async function openStore(config: Config): Promise<Store> {
     }
     return store;
   }
-  mkdirSync(config.dataDir, { recursive: true });
   const store = SqliteStore.open(sqlitePath(config));
   await store.migrate();
   return store;

@@ -1,6 +1,6 @@
 import type { Page, PageQuery } from './store.js';
 
-export type SortOrder = 'ascending' | 'descending';
+type SortOrder = 'ascending' | 'descending';
 
 /**
  * Keyset paging shared by the backends: planning a page and assembling it from rows involve no

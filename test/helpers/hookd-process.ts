@@ -16,7 +16,8 @@ export interface HookdProcess {
 export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000): Promise<HookdProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, HOOKD_PORT: '0', HOOKD_HOST: '127.0.0.1', ...env },
+    // Only the settings given here: none of the shell's own HOOKD_* variables.
+    env: { ...withoutHookdSettings(process.env), HOOKD_PORT: '0', HOOKD_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -41,6 +42,10 @@ export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000
   const url = /listening on (http:\/\/[^\s,]+)/.exec(startLine)?.[1] ?? '';
   const workerId = /worker (wrk_\w+)/.exec(startLine)?.[1] ?? '';
   return { child, url, workerId, output: () => output };
+}
+
+function withoutHookdSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('HOOKD_')));
 }
 
 /** Resolves when the child has exited. */

@@ -45,12 +45,15 @@ async function start(role: 'api' | 'worker' | 'all', env: Record<string, string>
   return p;
 }
 
+/** hookd answered, with a status other than 2xx. */
+class HttpStatusError extends Error {}
+
 const HEADERS = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
 async function post(pool: Pool, path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await pool.request({ path: `/api/v1${path}`, method: 'POST', headers: { ...HEADERS, ...headers }, body: JSON.stringify(body) });
   const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${path}: ${res.statusCode} ${text}`);
+  if (res.statusCode >= 300) throw new HttpStatusError(`${path}: ${res.statusCode} ${text}`);
   return JSON.parse(text) as { id: string };
 }
 
@@ -61,7 +64,7 @@ async function setupApp(pool: Pool): Promise<string> {
   return app.id;
 }
 
-/** Creates `count` messages at 64 concurrent; returns the ids answered 202 (and stops early on `stop()`). */
+/** Creates `count` messages at 64 concurrent; returns the ids answered 202 (fewer when the API process dies). */
 async function createMessages(pool: Pool, appId: string, count: number, onCreated?: (n: number) => void) {
   const ids: string[] = [];
   let next = 0;
@@ -71,8 +74,11 @@ async function createMessages(pool: Pool, appId: string, count: number, onCreate
         const n = next++;
         try {
           ids.push((await post(pool, `/app/${appId}/msg`, { eventType: 'scale.test', payload: { n } })).id);
-        } catch {
-          return; // the API process died: what it answered 202 for is in `ids`
+        } catch (error) {
+          // The API process died (the connection failed): what it answered 202 for is in `ids`.
+          // An HTTP error status is a failure of the test, not a death.
+          if (error instanceof HttpStatusError) throw error;
+          return;
         }
         onCreated?.(ids.length);
       }
@@ -124,16 +130,16 @@ describeOnPostgres('scale-out on PostgreSQL', { timeout: 150_000 }, () => {
     const [victim] = await Promise.all([start('worker'), start('worker'), start('worker')]);
     const pool = new Pool(api.url, { connections: 64 });
     const appId = await setupApp(pool);
-    let killed = false;
+    // What the dead worker had claimed and not recorded: its leases, counted as soon as it is
+    // gone (before they expire and other workers take them over).
+    let leasesAtDeath: Promise<number> | null = null;
     const ids = await createMessages(pool, appId, 10_000, (n) => {
-      if (n >= 3_000 && !killed) {
-        killed = true;
+      if (n >= 3_000 && leasesAtDeath === null) {
         victim.child.kill('SIGKILL');
+        leasesAtDeath = exited(victim.child).then(() => countLeases(victim.workerId));
       }
     });
-    await exited(victim.child);
-    // What the dead worker had claimed and not recorded: its leases still held.
-    const inFlight = await countLeases(victim.workerId);
+    const inFlight = await leasesAtDeath!;
     expect(ids).toHaveLength(10_000);
     await waitForAll(ids);
     const duplicates = [...arrivals().values()].reduce((sum, c) => sum + c - 1, 0);

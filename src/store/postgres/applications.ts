@@ -9,8 +9,8 @@ import { SqlParams } from './sql-params.js';
 
 const UID_TAKEN = 'an application with this uid already exists';
 
-// The id wins over a uid that happens to equal another application's id.
-const SELECT_BY_REF = 'SELECT * FROM applications WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1';
+// The one application that ref $1 names: the id wins over a uid that happens to equal another application's id.
+const FROM_REF = 'FROM applications WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1';
 
 /** Applications: the tenants. A ref is an application's id or its uid. */
 export class PgApplications {
@@ -37,16 +37,13 @@ export class PgApplications {
   }
 
   async get(ref: string): Promise<Application | null> {
-    const row = await this.db.get<ApplicationRow>(SELECT_BY_REF, [ref]);
+    const row = await this.db.get<ApplicationRow>(`SELECT * ${FROM_REF}`, [ref]);
     return row ? toApplication(row) : null;
   }
 
   /** The application's id, or `NotFoundError('application')`. */
   async requireId(ref: string): Promise<string> {
-    const row = await this.db.get<{ id: string }>(
-      'SELECT id FROM applications WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1',
-      [ref],
-    );
+    const row = await this.db.get<{ id: string }>(`SELECT id ${FROM_REF}`, [ref]);
     if (!row) throw new NotFoundError('application');
     return row.id;
   }
@@ -77,8 +74,7 @@ export class PgApplications {
   /** Foreign keys cascade to endpoints, messages, deliveries, attempts and tokens. */
   async delete(ref: string): Promise<void> {
     const changed = await this.db.run(
-      `DELETE FROM applications WHERE id = (
-         SELECT id FROM applications WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1)`,
+      `DELETE FROM applications WHERE id = (SELECT id ${FROM_REF})`,
       [ref],
     );
     if (changed === 0) throw new NotFoundError('application');

@@ -51,7 +51,7 @@ function urlHasOptions(url: string): boolean {
 }
 
 /** A pool or one checked-out client: anything that runs a query. */
-export type PgQueryable = Pick<pg.Pool, 'query'>;
+type PgQueryable = Pick<pg.Pool, 'query'>;
 
 /** Thin helpers over a pool or a transaction's client. Parameters are `$1, $2, ...`. */
 export class PgQueries {

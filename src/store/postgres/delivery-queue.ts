@@ -1,8 +1,8 @@
-import type { Endpoint, Message } from '../../core/types.js';
+import type { Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
-import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from '../rows.js';
+import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 
 /** A leased delivery with its message's columns and (on one row per endpoint) the endpoint. */
@@ -133,15 +133,15 @@ export class PgDeliveryQueue {
     const endpoints = new Map<string, Endpoint>();
     for (const row of rows) if (row.endpoint) endpoints.set(row.endpoint_id, toEndpoint(row.endpoint));
     return rows.map((row) => {
-      const message: Message = {
+      const message = toMessage({
         id: row.msg_id,
-        appId: row.app_id,
-        eventType: row.m_event_type,
-        eventId: row.m_event_id,
+        app_id: row.app_id,
+        event_type: row.m_event_type,
+        event_id: row.m_event_id,
         channels: row.m_channels,
         payload: row.m_payload,
-        createdAt: row.m_created_at,
-      };
+        created_at: row.m_created_at,
+      });
       // Deliveries to one endpoint share its (read-only) object.
       return { delivery: toDelivery(row), message, endpoint: endpoints.get(row.endpoint_id)! };
     });

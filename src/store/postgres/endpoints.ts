@@ -5,14 +5,13 @@ import type { EndpointInput, Page, PageQuery, TimeRange } from '../store.js';
 import { rangeCondition } from './conditions.js';
 import { isForeignKeyViolation, type PgDb, withConflict } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
-import { endpointColumns, type EndpointRow, toEndpoint, toJsonOrNull } from '../rows.js';
+import { endpointColumns, type EndpointRow, toEndpoint } from '../rows.js';
 import { SqlParams } from './sql-params.js';
 
 const UID_TAKEN = 'an endpoint with this uid already exists in this application';
 
-// As for applications, an id wins over an equal uid.
-const SELECT_BY_REF = `SELECT * FROM endpoints WHERE app_id = $1 AND (id = $2 OR uid = $2)
-  ORDER BY id = $2 DESC LIMIT 1`;
+// The one endpoint of application $1 that ref $2 names: as for applications, an id wins over an equal uid.
+const FROM_REF = 'FROM endpoints WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1';
 
 /** Column values as bound parameters: JSON as text, the rest as is. */
 type EndpointColumns = Partial<Record<keyof EndpointRow, unknown>>;
@@ -23,6 +22,7 @@ export class PgEndpoints {
 
   async create(appId: string, input: EndpointInput, now: number): Promise<Endpoint> {
     const secrets: EndpointSecret[] = [{ key: input.secret, expiresAt: null }];
+    const c = endpointColumns(input, (value) => value);
     try {
       const row = await withConflict(UID_TAKEN, () =>
         this.db.get<EndpointRow>(
@@ -32,14 +32,14 @@ export class PgEndpoints {
           [
             newId('ep', now),
             appId,
-            input.uid ?? null,
-            input.url,
-            input.description ?? '',
-            toJsonOrNull(input.eventTypes),
-            toJsonOrNull(input.channels),
-            input.disabled ?? false,
-            JSON.stringify(input.metadata ?? {}),
-            input.throttleRate ?? null,
+            c.uid,
+            c.url,
+            c.description,
+            c.event_types,
+            c.channels,
+            c.disabled,
+            c.metadata,
+            c.throttle_rate,
             JSON.stringify(input.headers ?? {}),
             JSON.stringify(secrets),
             now,
@@ -54,7 +54,7 @@ export class PgEndpoints {
   }
 
   async get(appId: string, ref: string): Promise<Endpoint | null> {
-    const row = await this.db.get<EndpointRow>(SELECT_BY_REF, [appId, ref]);
+    const row = await this.db.get<EndpointRow>(`SELECT * ${FROM_REF}`, [appId, ref]);
     return row ? toEndpoint(row) : null;
   }
 
@@ -86,8 +86,7 @@ export class PgEndpoints {
   async delete(appId: string, ref: string): Promise<void> {
     // Deliveries (and their attempts) go with it: ON DELETE CASCADE.
     const changed = await this.db.run(
-      `DELETE FROM endpoints WHERE id = (
-         SELECT id FROM endpoints WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1)`,
+      `DELETE FROM endpoints WHERE id = (SELECT id ${FROM_REF})`,
       [appId, ref],
     );
     if (changed === 0) throw new NotFoundError('endpoint');

@@ -326,7 +326,7 @@ export class PgMessageWriter {
 
   private async findByEventIds(keys: { appId: string; eventId: string }[]): Promise<Map<string, Message>> {
     const rows = await this.db.all<MessageRow>(SELECT_BY_EVENT_IDS, [keys.map((k) => k.appId), keys.map((k) => k.eventId)]);
-    return new Map(rows.map((r) => [`${r.app_id}\n${r.event_id}`, toMessage(r)]));
+    return new Map(rows.map((r) => [eventKey(r.app_id, { eventId: r.event_id })!, toMessage(r)]));
   }
 }
 

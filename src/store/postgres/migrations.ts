@@ -1,5 +1,5 @@
-import type pg from 'pg';
-import type { Migration } from '../migration.js';
+import { type Migration, migrationsToApply } from '../migration.js';
+import type { PgDb } from './database.js';
 
 
 /**
@@ -148,43 +148,22 @@ CREATE TABLE idempotency (
  * one after the first finds nothing left to do. The lock key is per schema, so that schemas of
  * one database (one per test) migrate independently. Refuses a schema that a newer hookd migrated.
  */
-export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('hookd migrations ' || current_schema(), 0))`);
+export async function migrate(db: PgDb): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.run(`SELECT pg_advisory_xact_lock(hashtextextended('hookd migrations ' || current_schema(), 0))`);
     // `IF NOT EXISTS` would still print a NOTICE on every start; look first.
-    const { rows } = await client.query<{ found: string | null }>(`SELECT to_regclass('schema_migrations')::text AS found`);
-    if (rows[0].found === null) {
-      await client.query(`CREATE TABLE schema_migrations (
+    const found = await tx.get<{ found: string | null }>(`SELECT to_regclass('schema_migrations')::text AS found`);
+    if (found!.found === null) {
+      await tx.run(`CREATE TABLE schema_migrations (
         version integer PRIMARY KEY,
         name text NOT NULL,
         applied_at bigint NOT NULL
       )`);
     }
-    const applied = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
-    );
-    const newest = Math.max(0, ...migrations.map((m) => m.version));
-    const unknown = [...applied].filter((v) => v > newest);
-    if (unknown.length > 0) {
-      throw new Error(`database schema version ${Math.max(...unknown)} is newer than this hookd knows (${newest})`);
+    const rows = await tx.all<{ version: number }>('SELECT version FROM schema_migrations');
+    for (const m of migrationsToApply(rows.map((r) => r.version), MIGRATIONS)) {
+      await tx.run(m.sql);
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
     }
-    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (applied.has(m.version)) continue;
-      await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-        m.version,
-        m.name,
-        Date.now(),
-      ]);
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  });
 }

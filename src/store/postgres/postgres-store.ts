@@ -132,7 +132,7 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    await migrate(this.db.pool);
+    await migrate(this.db);
   }
 
   /** Writes any queued messages first (a caller that got a promise gets its commit), then disconnects. */

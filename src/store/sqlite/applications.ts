@@ -8,10 +8,8 @@ import { type ApplicationRow, toApplication } from '../rows.js';
 
 const UID_TAKEN = 'an application with this uid already exists';
 
-// The id wins over a uid that happens to equal another application's id: UNION ALL keeps the
-// order of its arms and LIMIT 1 stops after the first row found.
-export const SELECT_BY_REF = `SELECT * FROM applications WHERE id = @ref
-  UNION ALL SELECT * FROM applications WHERE uid = @ref LIMIT 1`;
+// The id wins over a uid that happens to equal another application's id.
+export const SELECT_BY_REF = 'SELECT * FROM applications WHERE id = @ref OR uid = @ref ORDER BY id = @ref DESC LIMIT 1';
 
 /** Applications: the tenants. A ref is an application's id or its uid. */
 export class SqliteApplications {

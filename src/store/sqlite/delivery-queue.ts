@@ -2,7 +2,7 @@ import type { Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import type { SqliteDb } from './database.js';
-import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint } from '../rows.js';
+import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
 
 /** A due delivery joined with its message's columns (the message's id and app_id are the delivery's). */
 interface DueRow extends DeliveryRow {
@@ -119,15 +119,15 @@ export class SqliteDeliveryQueue {
       const delivery = toDelivery(row);
       delivery.status = 'sending';
       delivery.updatedAt = now;
-      const message = {
+      const message = toMessage({
         id: row.msg_id,
-        appId: row.app_id,
-        eventType: row.m_event_type,
-        eventId: row.m_event_id,
-        channels: row.m_channels === null ? null : (JSON.parse(row.m_channels) as string[]),
+        app_id: row.app_id,
+        event_type: row.m_event_type,
+        event_id: row.m_event_id,
+        channels: row.m_channels,
         payload: row.m_payload,
-        createdAt: row.m_created_at,
-      };
+        created_at: row.m_created_at,
+      });
       claimed.push({ delivery, message, endpoint });
     }
     if (canceled.length > 0) this.db.run(CANCEL, now, JSON.stringify(canceled));

@@ -5,12 +5,8 @@ import type { TimeRange } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { rangeCondition } from './conditions.js';
 import type { SqliteDb } from './database.js';
+import { INSERT_DELIVERY } from './message-writer.js';
 import { type EndpointRow, newPendingDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
-
-const INSERT_DELIVERY = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
-    next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-  VALUES (@id, @app_id, @msg_id, @endpoint_id, @status, @trigger, @attempt_count,
-    @next_attempt_at, @lease_owner, @lease_until, @created_at, @updated_at)`;
 
 /** Putting deliveries back on the queue by hand: resend, recover failed, replay missing. */
 export class SqliteDeliveryRequeue {

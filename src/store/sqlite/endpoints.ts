@@ -10,8 +10,8 @@ import { endpointColumns, type EndpointRow, toEndpoint } from '../rows.js';
 const UID_TAKEN = 'an endpoint with this uid already exists in this application';
 
 // As for applications, an id wins over an equal uid.
-const SELECT_BY_REF = `SELECT * FROM endpoints WHERE app_id = @appId AND id = @ref
-  UNION ALL SELECT * FROM endpoints WHERE app_id = @appId AND uid = @ref LIMIT 1`;
+const SELECT_BY_REF = `SELECT * FROM endpoints WHERE app_id = @appId AND (id = @ref OR uid = @ref)
+  ORDER BY id = @ref DESC LIMIT 1`;
 
 /** Endpoints of an application. A ref is the endpoint's id or its uid within the application. */
 export class SqliteEndpoints {

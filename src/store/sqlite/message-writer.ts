@@ -41,7 +41,8 @@ interface HandOff {
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at)
   VALUES (@id, @app_id, @event_type, @event_id, @channels, @payload, @created_at)`;
-const INSERT_DELIVERY = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
+/** One `DeliveryRow`, by its column names; requeueing deliveries uses it too. */
+export const INSERT_DELIVERY = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
     next_attempt_at, lease_owner, lease_until, created_at, updated_at)
   VALUES (@id, @app_id, @msg_id, @endpoint_id, @status, @trigger, @attempt_count, @next_attempt_at, @lease_owner,
     @lease_until, @created_at, @updated_at)`;

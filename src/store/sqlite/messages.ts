@@ -7,8 +7,8 @@ import { cursorCondition, planPage, toPage } from './paging.js';
 import { type MessageRow, toMessage } from '../rows.js';
 
 // Svix lets a message be addressed by its eventId too; the id wins when both match.
-const SELECT_BY_REF = `SELECT * FROM messages WHERE app_id = @appId AND id = @ref
-  UNION ALL SELECT * FROM messages WHERE app_id = @appId AND event_id = @ref LIMIT 1`;
+const SELECT_BY_REF = `SELECT * FROM messages WHERE app_id = @appId AND (id = @ref OR event_id = @ref)
+  ORDER BY id = @ref DESC LIMIT 1`;
 
 /** Reading messages. Writing them (with fan-out, in group commits) is `SqliteMessageWriter`. */
 export class SqliteMessages {

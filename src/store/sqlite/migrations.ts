@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Migration } from '../migration.js';
+import { type Migration, migrationsToApply } from '../migration.js';
 
 
 /**
@@ -135,7 +135,7 @@ CREATE TABLE idempotency (
  * Applies the migrations that `schema_migrations` does not list, in one transaction: a crash
  * half-way leaves the schema as it was. Refuses a database that a newer hookd has migrated.
  */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): void {
+export function migrate(db: Database.Database): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -143,15 +143,8 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   )`);
   const applyMissing = db.transaction(() => {
     const rows = db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
-    const applied = new Set(rows.map((r) => r.version));
-    const newest = Math.max(0, ...migrations.map((m) => m.version));
-    const unknown = [...applied].filter((v) => v > newest);
-    if (unknown.length > 0) {
-      throw new Error(`database schema version ${Math.max(...unknown)} is newer than this hookd knows (${newest})`);
-    }
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (applied.has(m.version)) continue;
+    for (const m of migrationsToApply(rows.map((r) => r.version), MIGRATIONS)) {
       db.exec(m.sql);
       record.run(m.version, m.name, Date.now());
     }

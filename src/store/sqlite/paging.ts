@@ -1,6 +1,6 @@
 import type { PagePlan } from '../paging.js';
 
-export { planPage, toPage, type PagePlan } from '../paging.js';
+export { planPage, toPage } from '../paging.js';
 
 /** `AND key <op> ?` when the plan has a cursor, else nothing; push the cursor onto `params`. */
 export function cursorCondition(plan: PagePlan, keySql: string, params: unknown[]): string {

@@ -32,8 +32,8 @@ export function setUpStore(makeStore: MakeStore): SuiteContext {
   };
 }
 
-export function createApp(store: Store, uid: string | null = null, name = 'Acme'): Promise<Application> {
-  return store.createApplication({ name, uid }, T0);
+export function createApp(store: Store, uid: string | null = null): Promise<Application> {
+  return store.createApplication({ name: 'Acme', uid }, T0);
 }
 
 export function endpointInput(overrides: Partial<EndpointInput> = {}): EndpointInput {
@@ -93,15 +93,14 @@ export async function collectPages<T>(
 }
 
 /** Counts the onWork signals of a store from now on. */
-export function countWork(store: Store): { readonly count: number; stop: () => void } {
+export function countWork(store: Store): { readonly count: number } {
   let count = 0;
-  const stop = store.onWork(() => {
+  store.onWork(() => {
     count += 1;
   });
   return {
     get count() {
       return count;
     },
-    stop,
   };
 }
