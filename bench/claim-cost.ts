@@ -104,13 +104,13 @@ class Queue {
     // Every seeded delivery is due before `at`; ids minted at `at` sort after the seeded ones.
     const at = this.seededAt + 1 + i;
     const started = performance.now();
-    const claimed = await this.store.claimDeliveries(WORKER_ID, CLAIM_BATCH, LEASE_MS, at);
+    const claimed = await this.store.queue.claim(WORKER_ID, CLAIM_BATCH, LEASE_MS, at);
     const claimedAt = performance.now();
     if (claimed.length !== CLAIM_BATCH) {
       throw new Error(`batch ${i}: claimed ${claimed.length} of ${CLAIM_BATCH} with ${this.result.backlog} pending`);
     }
     const outcomes = claimed.map((c) => success(c.delivery.id, c.delivery.appId, c.message.id, c.endpoint.id, c.endpoint.url, at));
-    await this.store.recordOutcomes(WORKER_ID, outcomes, at);
+    await this.store.queue.record(WORKER_ID, outcomes, at);
     if (measured) {
       this.result.batchMs.push(performance.now() - started);
       this.result.claimMs.push(claimedAt - started);

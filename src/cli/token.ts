@@ -19,7 +19,7 @@ export async function createToken(argv: string[]): Promise<number> {
   try {
     let appId: string | null = null;
     if (app !== null) {
-      const found = await store.getApplication(app);
+      const found = await store.applications.get(app);
       if (!found) throw new ConfigError(`--app: no application with id or uid ${JSON.stringify(app)}`);
       appId = found.id;
     }

@@ -78,8 +78,8 @@ async function countingReceiver(holdMs: number) {
 async function storeWithEndpoint(open: () => Promise<Store>, url: string) {
   const store = await open();
   await store.migrate();
-  const app = await store.createApplication({ name: 'a' }, Date.now());
-  const endpoint = await store.createEndpoint(app.id, { url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, Date.now());
+  const app = await store.applications.create({ name: 'a' }, Date.now());
+  const endpoint = await store.endpoints.create(app.id, { url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, Date.now());
   return { store, app, endpoint };
 }
 
@@ -89,13 +89,13 @@ describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
   it('stops after the batches under way hand it their deliveries: it sends them, and leaves no lease', async () => {
     const { sender, counts, url } = await countingReceiver(20);
     const { store, app, endpoint } = await storeWithEndpoint(open, url);
-    const engine = new DeliveryEngine({ store, sender, config });
+    const engine = new DeliveryEngine({ queue: store.queue, sender, config });
     engine.start();
     await new Promise((resolve) => setTimeout(resolve, 100)); // its first claim pass is over: stop() has nothing else to wait for
-    const created = Array.from({ length: 50 }, () => store.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()));
+    const created = Array.from({ length: 50 }, () => store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()));
     await engine.stop(); // while the batch is being written
     await Promise.all(created);
-    const stats = await store.endpointStats(endpoint.id, {});
+    const stats = await store.endpoints.stats(endpoint.id, {});
     expect(stats.sending).toBe(0);
     expect(stats.success).toBe(counts.sent);
     expect(stats.success + stats.pending).toBe(50);
@@ -105,13 +105,13 @@ describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
   it('never starts more deliveries than its concurrency while hand-offs and claims overlap', async () => {
     const { sender, counts, url } = await countingReceiver(20);
     const { store, app } = await storeWithEndpoint(open, url);
-    const engine = new DeliveryEngine({ store, sender, config });
+    const engine = new DeliveryEngine({ queue: store.queue, sender, config });
     engine.start();
     // 60 waves of 20 every 3 ms: each wave's batch reserves what room is left while the engine claims
     // the earlier waves' rest as its sends finish.
     const created: Promise<unknown>[] = [];
     for (let wave = 0; wave < 60; wave++) {
-      for (let i = 0; i < 20; i++) created.push(store.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()));
+      for (let i = 0; i < 20; i++) created.push(store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()));
       await new Promise((resolve) => setTimeout(resolve, 3));
     }
     await Promise.all(created);
@@ -131,11 +131,11 @@ describe.skipIf(!pgUrl)('DeliveryEngine on postgres, with another process', () =
     );
     const schema = schemas.at(-1)!;
     const api = await PostgresStore.open(pgUrl!, { schema, poolSize: 2 });
-    const engine = new DeliveryEngine({ store: engineStore, sender, config });
+    const engine = new DeliveryEngine({ queue: engineStore.queue, sender, config });
     engine.start();
     await new Promise((resolve) => setTimeout(resolve, 200)); // the engine is idle, its timer 30 s away
     const started = Date.now();
-    await api.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, started + 300);
+    await api.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, started + 300);
     // Claimed at once it is not yet due by this clock; the engine then asks when it is.
     await expect.poll(() => counts.sent, { timeout: 5_000 }).toBe(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);

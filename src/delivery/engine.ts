@@ -3,7 +3,7 @@ import { nextRetryDelayMs } from '../core/retry.js';
 import { newId } from '../core/ids.js';
 import { TriggerType, type Attempt } from '../core/types.js';
 import type { Config } from '../config/config.js';
-import type { ClaimedDelivery, DeliveryOutcome, Store } from '../store/store.js';
+import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue } from '../store/store.js';
 import { buildRequest } from './build-request.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { redactHeaders } from '../core/sensitive-headers.js';
@@ -16,7 +16,8 @@ const CLAIM_BATCH = 256;
 const LEASE_MARGIN_MS = 10_000;
 
 export interface EngineOptions {
-  store: Store;
+  /** The queue port of the store: the engine needs nothing else of it. */
+  queue: DeliveryQueue;
   sender: HttpSender;
   config: Pick<Config, 'retryScheduleSeconds' | 'headerStyle' | 'workerConcurrency' | 'requestTimeoutMs'>;
 }
@@ -68,10 +69,10 @@ export class DeliveryEngine {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const { store } = this.options;
-    this.unsubscribe = store.onWork((due) => this.wake(due === 'later'));
+    const { queue } = this.options;
+    this.unsubscribe = queue.onWork((due) => this.wake(due === 'later'));
     // New deliveries come straight from createMessage, leased to us, without a claim.
-    void store.attachLocalWorker({
+    void queue.attachLocalWorker({
       workerId: this.workerId,
       leaseMs: this.leaseMs,
       reserve: (wanted) => this.reserve(wanted),
@@ -97,12 +98,12 @@ export class DeliveryEngine {
     if (this.timer) clearTimeout(this.timer);
     // A store batch or a claim that was under way still hands over what it leased to us: wait for
     // them, then for the requests.
-    await this.options.store.attachLocalWorker(null);
+    await this.options.queue.attachLocalWorker(null);
     await this.claimPass;
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.flushOutcomes();
     await this.writing;
-    await this.options.store.releaseLeases(this.workerId, Date.now());
+    await this.options.queue.release(this.workerId, Date.now());
   }
 
   /** Work may be due: claim now (or right after the claim pass that is running); `lookAhead`: and set the timer anew. */
@@ -121,7 +122,7 @@ export class DeliveryEngine {
   }
 
   private async claimLoop(): Promise<void> {
-    const { store } = this.options;
+    const { queue } = this.options;
     while (!this.stopped) {
       this.rerun = false;
       const limit = this.reserve(CLAIM_BATCH);
@@ -132,7 +133,7 @@ export class DeliveryEngine {
       this.backlog = false;
       let claimed: ClaimedDelivery[];
       try {
-        claimed = await store.claimDeliveries(this.workerId, limit, this.leaseMs, Date.now());
+        claimed = await queue.claim(this.workerId, limit, this.leaseMs, Date.now());
       } catch (err) {
         // The database is unreachable or busy: retry on the timer rather than spin.
         console.error('hookd: claiming deliveries failed:', (err as Error).message);
@@ -148,7 +149,7 @@ export class DeliveryEngine {
       if (claimed.length === 0) this.lookAhead = true;
       if (!this.lookAhead) return;
       this.lookAhead = false;
-      const due = await store.nextDueAt().catch(() => null);
+      const due = await queue.nextDueAt().catch(() => null);
       this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - Date.now(), 0), IDLE_POLL_MS));
       // Woken while asking (work committed after the claim read the queue): claim again rather
       // than sleep past it.
@@ -261,7 +262,7 @@ export class DeliveryEngine {
     this.outcomes = [];
     if (batch.length === 0) return;
     this.writing = this.writing.then(() =>
-      this.options.store.recordOutcomes(this.workerId, batch, Date.now()).catch((err: Error) => {
+      this.options.queue.record(this.workerId, batch, Date.now()).catch((err: Error) => {
         // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
         console.error(`hookd: recording ${batch.length} outcomes failed:`, err.message);
       }),

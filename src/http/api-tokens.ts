@@ -19,11 +19,11 @@ export function hashToken(token: string): string {
  * caller shows once. Later starts return `null`: the token cannot be recovered, only replaced.
  */
 export async function ensureAdminToken(store: Store): Promise<string | null> {
-  if ((await store.getSetting(ADMIN_TOKEN_SETTING)) !== null) return null;
+  if ((await store.auth.getSetting(ADMIN_TOKEN_SETTING)) !== null) return null;
   const token = ADMIN_TOKEN_PREFIX + randomToken(TOKEN_RANDOM_LENGTH);
   const hash = hashToken(token);
   // Processes starting together race here: only the one whose hash was stored shows its token.
-  return (await store.initSetting(ADMIN_TOKEN_SETTING, hash)) === hash ? token : null;
+  return (await store.auth.initSetting(ADMIN_TOKEN_SETTING, hash)) === hash ? token : null;
 }
 
 /**
@@ -35,7 +35,7 @@ export async function createApiToken(
   options: { appId: string | null; expiresAt: number | null; now: number },
 ): Promise<string> {
   const token = (options.appId === null ? ADMIN_TOKEN_PREFIX : APP_TOKEN_PREFIX) + randomToken(TOKEN_RANDOM_LENGTH);
-  await store.createToken({
+  await store.auth.createToken({
     id: newId('tok', options.now),
     hash: hashToken(token),
     appId: options.appId,

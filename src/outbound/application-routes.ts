@@ -18,7 +18,7 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
   app.get(
     '/api/v1/app',
     { schema: { tags, summary: 'List applications', querystring: Type.Object(PaginationQuery), response: withErrors({ 200: ListResponse(ApplicationOut) }) } },
-    async (request) => toListResponse(await store.listApplications(toPageQuery(request.query)), applicationOut),
+    async (request) => toListResponse(await store.applications.list(toPageQuery(request.query)), applicationOut),
   );
 
   app.post(
@@ -35,11 +35,11 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
     },
     async (request, reply) => {
       const input = toApplicationInput(request.body);
-      const findExisting = async () => (request.query.get_if_exists && input.uid ? store.getApplication(input.uid) : null);
+      const findExisting = async () => (request.query.get_if_exists && input.uid ? store.applications.get(input.uid) : null);
       const existing = await findExisting();
       if (existing !== null) return reply.code(200).send(applicationOut(existing));
       try {
-        return reply.code(201).send(applicationOut(await store.createApplication(input, now())));
+        return reply.code(201).send(applicationOut(await store.applications.create(input, now())));
       } catch (err) {
         // Lost a race with a concurrent get-or-create of the same uid.
         const winner = err instanceof ConflictError ? await findExisting() : null;
@@ -71,14 +71,14 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
       const ref = request.params.app_id;
       const input = toApplicationInput(request.body);
       const update = (existing: Application) =>
-        store.updateApplication(existing.id, { ...input, uid: input.uid === undefined ? existing.uid : input.uid }, now());
-      const existing = await store.getApplication(ref);
+        store.applications.update(existing.id, { ...input, uid: input.uid === undefined ? existing.uid : input.uid }, now());
+      const existing = await store.applications.get(ref);
       if (existing !== null) return reply.code(200).send(applicationOut(await update(existing)));
       if (isApplicationId(ref)) await requireApplication(store, ref); // 404: an id cannot be chosen
       try {
-        return reply.code(201).send(applicationOut(await store.createApplication({ ...input, uid: ref }, now())));
+        return reply.code(201).send(applicationOut(await store.applications.create({ ...input, uid: ref }, now())));
       } catch (err) {
-        const winner = err instanceof ConflictError ? await store.getApplication(ref) : null;
+        const winner = err instanceof ConflictError ? await store.applications.get(ref) : null;
         if (winner === null) throw err;
         return reply.code(200).send(applicationOut(await update(winner)));
       }
@@ -97,7 +97,7 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
         metadata: patch.metadata ?? existing.metadata,
         throttleRate: patch.throttleRate !== undefined ? patch.throttleRate : existing.throttleRate,
       };
-      return applicationOut(await store.updateApplication(existing.id, input, now()));
+      return applicationOut(await store.applications.update(existing.id, input, now()));
     },
   );
 
@@ -106,7 +106,7 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
     { schema: { tags, summary: 'Delete an application', params: AppParams, response: withErrors({ 204: NoContent }) } },
     async (request, reply) => {
       const existing = await requireApplication(store, request.params.app_id);
-      await store.deleteApplication(existing.id);
+      await store.applications.delete(existing.id);
       return reply.code(204).send();
     },
   );

@@ -29,7 +29,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
   /** Attempts only ever succeed (0) or fail (2): any other status filter matches nothing. */
   const listAttempts = async (appId: string, query: AttemptQuery, status: number | undefined) => {
     if (status !== undefined && status !== 0 && status !== 2) return EMPTY_PAGE as Page<Attempt>;
-    return store.listAttempts(appId, { ...query, ...(status === undefined ? {} : { status: status === 0 ? 'success' : 'fail' }) });
+    return store.attempts.list(appId, { ...query, ...(status === undefined ? {} : { status: status === 0 ? 'success' : 'fail' }) });
   };
 
   app.get(
@@ -82,7 +82,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
       const { app_id, msg_id, attempt_id } = request.params;
       const application = await requireApplication(store, app_id);
       const message = await requireMessage(store, application.id, msg_id);
-      const attempt = await store.getAttempt(application.id, message.id, attempt_id);
+      const attempt = await store.attempts.get(application.id, message.id, attempt_id);
       if (attempt === null) throw new NotFoundError('attempt');
       return attemptOut(attempt, { expanded: request.query.expanded_statuses, withContent: true });
     },
@@ -95,8 +95,8 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
       const { app_id, msg_id, attempt_id } = request.params;
       const application = await requireApplication(store, app_id);
       const message = await requireMessage(store, application.id, msg_id);
-      if ((await store.getAttempt(application.id, message.id, attempt_id)) === null) throw new NotFoundError('attempt');
-      await store.expungeAttemptContent(application.id, message.id, attempt_id);
+      if ((await store.attempts.get(application.id, message.id, attempt_id)) === null) throw new NotFoundError('attempt');
+      await store.attempts.expungeContent(application.id, message.id, attempt_id);
       return reply.code(204).send();
     },
   );
@@ -115,7 +115,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
     async (request) => {
       const { query } = request;
       const { application, endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
-      const page = await store.listEndpointMessages(application.id, endpoint.id, {
+      const page = await store.attempts.endpointMessages(application.id, endpoint.id, {
         ...toPageQuery(query),
         status: query.status === undefined ? undefined : deliveryStatusOf(query.status),
         channel: query.channel,
@@ -140,7 +140,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
     async (request) => {
       const application = await requireApplication(store, request.params.app_id);
       const message = await requireMessage(store, application.id, request.params.msg_id);
-      const page = await store.listMessageDestinations(application.id, message.id, toPageQuery(request.query));
+      const page = await store.attempts.messageDestinations(application.id, message.id, toPageQuery(request.query));
       return toListResponse(page, (row) => messageEndpointOut(row, request.query.expanded_statuses));
     },
   );
@@ -152,7 +152,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
       const application = await requireApplication(store, request.params.app_id);
       const message = await requireMessage(store, application.id, request.params.msg_id);
       const endpoint = await requireEndpoint(store, application.id, request.params.endpoint_id);
-      await store.enqueueResend(application.id, message.id, endpoint.id, now());
+      await store.requeue.resend(application.id, message.id, endpoint.id, now());
       return reply.code(202).send({});
     },
   );

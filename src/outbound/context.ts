@@ -31,14 +31,14 @@ export type TypedApp = FastifyInstance<
 
 /** The application with this id or uid, or 404. */
 export async function requireApplication(store: Store, ref: string): Promise<Application> {
-  const app = await store.getApplication(ref);
+  const app = await store.applications.get(ref);
   if (app === null) throw new NotFoundError('application');
   return app;
 }
 
 /** The endpoint with this id or uid in the application, or 404. */
 export async function requireEndpoint(store: Store, appId: string, ref: string): Promise<Endpoint> {
-  const endpoint = await store.getEndpoint(appId, ref);
+  const endpoint = await store.endpoints.get(appId, ref);
   if (endpoint === null) throw new NotFoundError('endpoint');
   return endpoint;
 }
@@ -52,14 +52,14 @@ export async function requireAppEndpoint(store: Store, appRef: string, endpointR
 
 /** The message with this id (or eventId) in the application, or 404. */
 export async function requireMessage(store: Store, appId: string, ref: string): Promise<Message> {
-  const message = await store.getMessage(appId, ref);
+  const message = await store.messages.get(appId, ref);
   if (message === null) throw new NotFoundError('message');
   return message;
 }
 
 /** The event type with this name, or 404 (as in Svix, also when sending an example). */
 export async function requireEventType(store: Store, name: string): Promise<EventType> {
-  const eventType = await store.getEventType(name);
+  const eventType = await store.eventTypes.get(name);
   if (eventType === null) throw new NotFoundError('event type');
   return eventType;
 }
@@ -86,14 +86,14 @@ export async function getOrCreateApplication(
   ref: string,
   create: ApplicationInput | null | undefined,
 ): Promise<Application> {
-  const existing = await deps.store.getApplication(ref);
+  const existing = await deps.store.applications.get(ref);
   if (existing !== null) return existing;
   if (!create || isApplicationId(ref)) throw new NotFoundError('application');
   try {
-    return await deps.store.createApplication({ ...create, uid: ref }, deps.now());
+    return await deps.store.applications.create({ ...create, uid: ref }, deps.now());
   } catch (err) {
     if (err instanceof ConflictError) {
-      const winner = await deps.store.getApplication(ref);
+      const winner = await deps.store.applications.get(ref);
       if (winner !== null) return winner;
     }
     throw err;

@@ -33,8 +33,8 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
         return reply.code(202).send({ id: newId('qtask', at), status: 'finished' as const, task, updatedAt: iso(at) });
       },
     );
-  taskRoute('recover', 'endpoint.recover', 'Resend the failed messages since a time', (id, range, at) => store.recoverFailed(id, range, at));
-  taskRoute('replay-missing', 'endpoint.replay', 'Send the messages that never reached the endpoint', (id, range, at) => store.replayMissing(id, range, at));
+  taskRoute('recover', 'endpoint.recover', 'Resend the failed messages since a time', (id, range, at) => store.requeue.recoverFailed(id, range, at));
+  taskRoute('replay-missing', 'endpoint.replay', 'Send the messages that never reached the endpoint', (id, range, at) => store.requeue.replayMissing(id, range, at));
 
   app.post(
     '/api/v1/app/:app_id/endpoint/:endpoint_id/send-example',
@@ -53,7 +53,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
       const endpoint = await load(request.params);
       const eventType = await requireEventType(store, request.body.eventType);
       const payload = exampleBody(eventType, request.body.exampleIndex ?? 0);
-      const { message } = await store.createMessage(
+      const { message } = await store.messages.create(
         { appRef: endpoint.appId, eventType: eventType.name, payload: JSON.stringify(payload), onlyEndpointId: endpoint.id },
         now(),
       );
@@ -66,7 +66,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
     { schema: { tags, summary: "Counts of the endpoint's deliveries by status", params: EndpointParams, querystring: StatsQuery, response: withErrors({ 200: EndpointStats }) } },
     async (request) => {
       const endpoint = await load(request.params);
-      const counts = await store.endpointStats(endpoint.id, toRange(request.query.since, request.query.until, 'query.since', 'query.until'));
+      const counts = await store.endpoints.stats(endpoint.id, toRange(request.query.since, request.query.until, 'query.since', 'query.until'));
       return { success: counts.success ?? 0, pending: counts.pending ?? 0, sending: counts.sending ?? 0, fail: counts.fail ?? 0, canceled: counts.canceled ?? 0 };
     },
   );

@@ -30,7 +30,7 @@ export function registerEndpointHeaderRoutes(app: TypedApp, deps: OutboundDeps):
     { schema: { tags, summary: "Replace the endpoint's custom headers", params: EndpointParams, body: EndpointHeadersIn, response: withErrors({ 204: NoContent }) } },
     async (request, reply) => {
       const endpoint = await load(request.params);
-      await store.setEndpointHeaders(endpoint.appId, endpoint.id, checkHeaders(request.body.headers), now());
+      await store.endpoints.setHeaders(endpoint.appId, endpoint.id, checkHeaders(request.body.headers), now());
       return reply.code(204).send();
     },
   );
@@ -50,7 +50,7 @@ export function registerEndpointHeaderRoutes(app: TypedApp, deps: OutboundDeps):
     async (request, reply) => {
       const endpoint = await load(request.params);
       const headers = mergeHeaders(endpoint.headers, request.body.headers, request.body.deleteHeaders);
-      await store.setEndpointHeaders(endpoint.appId, endpoint.id, headers, now());
+      await store.endpoints.setHeaders(endpoint.appId, endpoint.id, headers, now());
       return reply.code(204).send();
     },
   );

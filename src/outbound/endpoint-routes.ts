@@ -22,7 +22,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     },
     async (request) => {
       const application = await requireApplication(store, request.params.app_id);
-      return toListResponse(await store.listEndpoints(application.id, toPageQuery(request.query)), endpointOut);
+      return toListResponse(await store.endpoints.list(application.id, toPageQuery(request.query)), endpointOut);
     },
   );
 
@@ -41,7 +41,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     async (request, reply) => {
       const application = await requireApplication(store, request.params.app_id);
       const input = toNewEndpoint(request.body, config.allowedNetworks);
-      return reply.code(201).send(endpointOut(await store.createEndpoint(application.id, input, now())));
+      return reply.code(201).send(endpointOut(await store.endpoints.create(application.id, input, now())));
     },
   );
 
@@ -70,21 +70,21 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
       const { app_id: appRef, endpoint_id: ref } = request.params;
       const application = await requireApplication(store, appRef);
       const replacement = toReplacement(request.body, config.allowedNetworks);
-      const existing = await store.getEndpoint(application.id, ref);
+      const existing = await store.endpoints.get(application.id, ref);
       if (existing !== null) {
         const input = { ...replacement, uid: request.body.uid === undefined ? existing.uid : replacement.uid, headers: existing.headers };
-        return reply.code(200).send(endpointOut(await store.updateEndpoint(application.id, existing.id, input, now())));
+        return reply.code(200).send(endpointOut(await store.endpoints.update(application.id, existing.id, input, now())));
       }
       if (isEndpointId(ref)) throw new NotFoundError('endpoint'); // an id cannot be chosen
       try {
-        const created = await store.createEndpoint(application.id, { ...replacement, uid: ref, headers: {}, secret: generateSecret() }, now());
+        const created = await store.endpoints.create(application.id, { ...replacement, uid: ref, headers: {}, secret: generateSecret() }, now());
         return reply.code(201).send(endpointOut(created));
       } catch (err) {
         // A concurrent PUT created it first: this one updates it.
-        const winner = err instanceof ConflictError ? await store.getEndpoint(application.id, ref) : null;
+        const winner = err instanceof ConflictError ? await store.endpoints.get(application.id, ref) : null;
         if (winner === null) throw err;
         const input = { ...replacement, uid: winner.uid, headers: winner.headers };
-        return reply.code(200).send(endpointOut(await store.updateEndpoint(application.id, winner.id, input, now())));
+        return reply.code(200).send(endpointOut(await store.endpoints.update(application.id, winner.id, input, now())));
       }
     },
   );
@@ -95,7 +95,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     async (request) => {
       const { application, endpoint: existing } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
       const input = toPatched(existing, request.body, config.allowedNetworks);
-      return endpointOut(await store.updateEndpoint(application.id, existing.id, input, now()));
+      return endpointOut(await store.endpoints.update(application.id, existing.id, input, now()));
     },
   );
 
@@ -104,7 +104,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     { schema: { tags, summary: 'Delete an endpoint', params: EndpointParams, response: withErrors({ 204: NoContent }) } },
     async (request, reply) => {
       const { application, endpoint: existing } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
-      await store.deleteEndpoint(application.id, existing.id);
+      await store.endpoints.delete(application.id, existing.id);
       return reply.code(204).send();
     },
   );

@@ -40,7 +40,7 @@ export function registerEndpointSecretRoutes(app: TypedApp, deps: OutboundDeps):
       const key = secretOrGenerated(request.body.key, 'key');
       const grace = request.body.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
       const at = now();
-      await store.setEndpointSecrets(application.id, endpoint.id, rotateSecrets(endpoint.secrets, key, grace, at), at);
+      await store.endpoints.setSecrets(application.id, endpoint.id, rotateSecrets(endpoint.secrets, key, grace, at), at);
       return reply.code(204).send();
     },
   );

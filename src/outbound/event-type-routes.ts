@@ -32,7 +32,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
     },
     async (request) => {
       const { include_archived: includeArchived, with_content: withContent } = request.query;
-      const page = await store.listEventTypes({ ...toPageQuery(request.query), includeArchived });
+      const page = await store.eventTypes.list({ ...toPageQuery(request.query), includeArchived });
       return toListResponse(page, (eventType) => eventTypeOut(eventType, withContent));
     },
   );
@@ -51,12 +51,12 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
     async (request, reply) => {
       const { name, description } = request.body;
       const fields = toEventTypeFields(request.body);
-      const existing = await store.getEventType(name);
+      const existing = await store.eventTypes.get(name);
       let saved: EventType;
       if (existing === null) {
-        saved = await store.createEventType({ name, description, ...fields }, now());
+        saved = await store.eventTypes.create({ name, description, ...fields }, now());
       } else if (existing.archived) {
-        saved = await store.updateEventType(name, withDefaults(description, fields), now());
+        saved = await store.eventTypes.update(name, withDefaults(description, fields), now());
       } else {
         throw new ConflictError(`event type ${name} already exists`);
       }
@@ -85,14 +85,14 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
       const name = request.params.event_type_name;
       // PUT replaces: fields left out go back to their defaults.
       const input = withDefaults(request.body.description, toEventTypeFields(request.body));
-      if ((await store.getEventType(name)) !== null) {
-        return reply.code(200).send(eventTypeOut(await store.updateEventType(name, input, now())));
+      if ((await store.eventTypes.get(name)) !== null) {
+        return reply.code(200).send(eventTypeOut(await store.eventTypes.update(name, input, now())));
       }
       try {
-        return reply.code(201).send(eventTypeOut(await store.createEventType({ name, ...input }, now())));
+        return reply.code(201).send(eventTypeOut(await store.eventTypes.create({ name, ...input }, now())));
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
-        return reply.code(200).send(eventTypeOut(await store.updateEventType(name, input, now())));
+        return reply.code(200).send(eventTypeOut(await store.eventTypes.update(name, input, now())));
       }
     },
   );
@@ -110,7 +110,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
         schemas: existing.schemas,
         ...toEventTypeFields(request.body),
       };
-      return eventTypeOut(await store.updateEventType(existing.name, input, now()));
+      return eventTypeOut(await store.eventTypes.update(existing.name, input, now()));
     },
   );
 
@@ -128,7 +128,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
     },
     async (request, reply) => {
       const existing = await requireEventType(store, request.params.event_type_name);
-      await store.deleteEventType(existing.name, request.query.expunge, now());
+      await store.eventTypes.delete(existing.name, request.query.expunge, now());
       return reply.code(204).send();
     },
   );

@@ -37,7 +37,7 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
       const appRef = body.application ? (await getOrCreateApplication(deps, ref, toApplicationInput(body.application))).id : ref;
       // Serialized once: these exact bytes are stored, signed and sent.
       const payload = JSON.stringify(body.payload);
-      const { message, created } = await store.createMessage(
+      const { message, created } = await store.messages.create(
         { appRef, eventType: body.eventType, eventId: body.eventId ?? null, channels: body.channels ?? null, payload },
         now(),
       );
@@ -67,7 +67,7 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
     async (request) => {
       const { query } = request;
       const application = await requireApplication(store, request.params.app_id);
-      const page = await store.listMessages(application.id, {
+      const page = await store.messages.list(application.id, {
         ...toPageQuery(query),
         channel: query.channel,
         eventTypes: parseEventTypes(query.event_types),
@@ -100,7 +100,7 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
     async (request, reply) => {
       const application = await requireApplication(store, request.params.app_id);
       const message = await requireMessage(store, application.id, request.params.msg_id);
-      await store.expungeMessageContent(application.id, message.id);
+      await store.messages.expungeContent(application.id, message.id);
       return reply.code(204).send();
     },
   );

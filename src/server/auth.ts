@@ -34,7 +34,7 @@ const EVENT_TYPE_ROUTE_PREFIX = '/api/v1/event-type';
 export async function installAuth(app: FastifyInstance, deps: { config: Config; store: Store; now: () => number }): Promise<void> {
   const { config, store, now } = deps;
   // The admin token's hash is read once: hashes are compared, never the tokens themselves.
-  const adminHash = config.adminToken !== null ? hashToken(config.adminToken) : await store.getSetting(ADMIN_TOKEN_SETTING);
+  const adminHash = config.adminToken !== null ? hashToken(config.adminToken) : await store.auth.getSetting(ADMIN_TOKEN_SETTING);
   const adminHashBytes = adminHash !== null ? Buffer.from(adminHash, 'hex') : null;
 
   app.decorateRequest('auth', null);
@@ -49,7 +49,7 @@ export async function installAuth(app: FastifyInstance, deps: { config: Config; 
       request.auth = { tokenHash, appId: null };
       return;
     }
-    const stored = await store.findTokenByHash(tokenHash);
+    const stored = await store.auth.findTokenByHash(tokenHash);
     if (stored === null || (stored.expiresAt !== null && stored.expiresAt <= now())) throw new UnauthorizedError();
     request.auth = { tokenHash, appId: stored.appId };
     if (stored.appId !== null) await checkAppScope(request, route, stored.appId, store);
@@ -74,6 +74,6 @@ async function checkAppScope(request: FastifyRequest, route: string, tokenAppId:
   if (isApplicationId(ref)) throw new ForbiddenError();
   // The path may name the app by uid: resolve it. An unknown ref is 403, not 404, so that an
   // app token cannot probe which other applications exist.
-  const target = await store.getApplication(ref);
+  const target = await store.applications.get(ref);
   if (target === null || target.id !== tokenAppId) throw new ForbiddenError();
 }

@@ -44,7 +44,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       connectionsPerOrigin: config.workerConcurrency,
       resolve: options.resolve,
     });
-    engine = new DeliveryEngine({ store, sender, config });
+    engine = new DeliveryEngine({ queue: store.queue, sender, config });
     engine.start();
   }
   return {

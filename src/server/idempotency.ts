@@ -44,7 +44,7 @@ export function installIdempotency(app: FastifyInstance, deps: { store: Store; n
     const deadline = performance.now() + WAIT_FOR_RUNNING_MS;
     for (;;) {
       const started = now();
-      const state = await store.beginIdempotency(key, started, started + RUNNING_LEASE_MS);
+      const state = await store.auth.beginIdempotency(key, started, started + RUNNING_LEASE_MS);
       if (state.state === 'new') {
         request.idempotencyKey = key;
         return;
@@ -61,8 +61,8 @@ export function installIdempotency(app: FastifyInstance, deps: { store: Store; n
     request.idempotencyKey = null;
     // An error may not happen on retry, so it is forgotten; so is a body that is not text (a stream).
     const text = payload === undefined || payload === null ? '' : typeof payload === 'string' ? payload : null;
-    if (reply.statusCode >= 300 || text === null) await store.abandonIdempotency(key);
-    else await store.completeIdempotency(key, { statusCode: reply.statusCode, body: text }, now() + KEY_TTL_MS);
+    if (reply.statusCode >= 300 || text === null) await store.auth.abandonIdempotency(key);
+    else await store.auth.completeIdempotency(key, { statusCode: reply.statusCode, body: text }, now() + KEY_TTL_MS);
     return payload;
   });
 }

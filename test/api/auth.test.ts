@@ -25,7 +25,7 @@ describe('auth: generated admin token and app-scoped tokens', () => {
 
   it('generates the admin token once and stores only its hash', async () => {
     expect(server.token).toMatch(/^sk_[0-9A-Za-z]{32}$/);
-    expect(await server.store.getSetting('admin_token_sha256')).toBe(hashToken(server.token));
+    expect(await server.store.auth.getSetting('admin_token_sha256')).toBe(hashToken(server.token));
     expect(await ensureAdminToken(server.store)).toBeNull();
   });
 
@@ -139,6 +139,6 @@ describe('auth: configured admin token', () => {
     expect((await api.get('/api/v1/app')).status).toBe(200);
     expect((await api.get('/api/v1/app', { token: 'configured-admin-token-012345678' })).status).toBe(401);
     expect((await api.get('/api/v1/app', { token: 'configured-admin-token-0123456789x' })).status).toBe(401);
-    expect(await server.store.getSetting('admin_token_sha256')).toBeNull();
+    expect(await server.store.auth.getSetting('admin_token_sha256')).toBeNull();
   });
 });

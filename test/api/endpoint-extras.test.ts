@@ -14,7 +14,7 @@ describe('endpoint headers, secret, recovery, examples and stats', () => {
 
   const newEndpoint = async (body: Record<string, unknown> = {}) =>
     (await api.post(`${base}/endpoint`, { body: { url: 'https://example.com/hook', ...body } })).body as { id: string };
-  const stored = async (id: string) => (await server.store.getEndpoint((await server.store.getApplication('extras'))!.id, id)) as Endpoint;
+  const stored = async (id: string) => (await server.store.endpoints.get((await server.store.applications.get('extras'))!.id, id)) as Endpoint;
 
   beforeAll(async () => {
     server = await startTestServer();

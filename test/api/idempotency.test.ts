@@ -96,7 +96,7 @@ describe('idempotency-key held by a request that does not finish', () => {
       const appId = (await api.post('/api/v1/app', { body: { name: 'Stuck' } })).body.id;
       const path = `/api/v1/app/${appId}/msg`;
       const now = Date.now();
-      await server.store.beginIdempotency(scopedIdempotencyKey(hashToken(server.token), 'POST', path, 'stuck'), now, now + 60_000);
+      await server.store.auth.beginIdempotency(scopedIdempotencyKey(hashToken(server.token), 'POST', path, 'stuck'), now, now + 60_000);
       const started = Date.now();
       const res = await api.post(path, { body: { eventType: 'a', payload: {} }, headers: { 'idempotency-key': 'stuck' } });
       expect(res.status).toBe(409);

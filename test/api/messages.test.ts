@@ -30,7 +30,7 @@ describe('/api/v1/app/{app_id}/msg', () => {
       payload,
       timestamp: expect.any(String),
     });
-    const stored = await server.store.getMessage(appId, res.body.id);
+    const stored = await server.store.messages.get(appId, res.body.id);
     expect(stored!.payload).toBe(JSON.stringify(payload));
   });
 

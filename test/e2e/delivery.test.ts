@@ -112,7 +112,7 @@ describe('delivery outcomes', () => {
     await receiver.waitFor((reqs) => reqs.length === 20);
     // The receiver holds each response for 300 ms: all 20 are in flight now.
     await hookd.engine!.stop();
-    const attempts = await hookd.store.listAttempts(app.id, { limit: 250 });
+    const attempts = await hookd.store.attempts.list(app.id, { limit: 250 });
     expect(attempts.data).toHaveLength(20);
     expect(attempts.data.every((a) => a.status === 'success')).toBe(true);
   });
@@ -124,7 +124,7 @@ describe('expunged content', () => {
     const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: { secret: 1 } });
     await svix.message.expungeContent(app.id, msg.id);
     const endpoint = await svix.endpoint.create(app.id, { url: receiver.url });
-    expect(await hookd.store.replayMissing(endpoint.id, { since: 0 }, Date.now())).toBe(1);
+    expect(await hookd.store.requeue.replayMissing(endpoint.id, { since: 0 }, Date.now())).toBe(1);
     const { destination, attempt } = await destinationAfterAttempts(svix, app.id, msg.id);
     expect(attempt.status).toBe(MessageStatus.Fail);
     expect(destination.status).toBe(MessageStatus.Fail);
@@ -223,7 +223,7 @@ describe('concurrency', () => {
     await receiver.waitFor((reqs) => reqs.length === 200);
     expect(peak.value).toBeGreaterThan(128); // more than undici's default pool for one origin
     await expect
-      .poll(async () => (await hookd.store.endpointStats(endpoint.id, {})).success, { timeout: 10_000 })
+      .poll(async () => (await hookd.store.endpoints.stats(endpoint.id, {})).success, { timeout: 10_000 })
       .toBe(200);
   });
 });

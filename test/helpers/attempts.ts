@@ -12,7 +12,7 @@ export async function recordAttempts(
   now = Date.now(),
 ): Promise<string[]> {
   const workerId = newId('wrk', now);
-  const claimed = await store.claimDeliveries(workerId, 1000, 60_000, now);
+  const claimed = await store.queue.claim(workerId, 1000, 60_000, now);
   const outcomes = claimed.map(({ delivery, message, endpoint }) => ({
     attempt: {
       id: newId('atmpt', now),
@@ -32,6 +32,6 @@ export async function recordAttempts(
     status: outcome.deliveryStatus ?? outcome.status,
     nextAttemptAt: outcome.nextAttemptAt ?? null,
   }));
-  await store.recordOutcomes(workerId, outcomes, now);
+  await store.queue.record(workerId, outcomes, now);
   return outcomes.map((o) => o.attempt.id);
 }

@@ -1,6 +1,7 @@
 import type { Endpoint } from '../../core/types.js';
-import type { ClaimedDelivery, DeliveryOutcome } from '../store.js';
-import type { WorkSignal } from '../work-signal.js';
+import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
+import type { PgMessageWriter } from './message-writer.js';
+import type { WorkDue, WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
 import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
@@ -120,11 +121,12 @@ const MAX_RECORD_TRIES = 3;
 const NUL = /\u0000/g;
 
 /** The queue side of deliveries: claim with a lease, record outcomes, give leases back. */
-export class PgDeliveryQueue {
+export class PgDeliveryQueue implements DeliveryQueue {
   constructor(
     private readonly db: PgDb,
     private readonly work: WorkSignal,
     private readonly notifyPayload: WorkPayloads,
+    private readonly writer: PgMessageWriter,
   ) {}
 
   async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
@@ -166,6 +168,18 @@ export class PgDeliveryQueue {
   async release(workerId: string, now: number): Promise<void> {
     const row = await this.db.get<{ released: number }>(RELEASE, [now, workerId, this.notifyPayload.now]);
     if (row!.released > 0) this.work.emit('now');
+  }
+
+  onWork(listener: (due: WorkDue) => void): () => void {
+    return this.work.subscribe(listener);
+  }
+
+  /**
+   * In role `all`, this process's engine: its share of each new batch skips the claim. Other
+   * processes' workers claim the rest after NOTIFY.
+   */
+  attachLocalWorker(worker: LocalWorker | null): Promise<void> {
+    return this.writer.attach(worker);
   }
 
   /** One round trip; each subquery is the first entry of a partial index. */

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { Message } from '../../core/types.js';
-import type { MessageQuery, Page } from '../store.js';
+import type { MessageInput, MessageQuery, MessageStore, Page } from '../store.js';
+import type { PgMessageWriter } from './message-writer.js';
 import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
 import type { PgDb } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
@@ -12,8 +13,16 @@ const SELECT_BY_REF = `SELECT * FROM messages WHERE app_id = $1 AND (id = $2 OR 
   ORDER BY id = $2 DESC LIMIT 1`;
 
 /** Reading messages. Writing them (with fan-out, in group commits) is `PgMessageWriter`. */
-export class PgMessages {
-  constructor(private readonly db: PgDb) {}
+export class PgMessages implements MessageStore {
+  constructor(
+    private readonly db: PgDb,
+    private readonly writer: PgMessageWriter,
+  ) {}
+
+  /** Joins the writer's next group commit. */
+  create(input: MessageInput, now: number): Promise<{ message: Message; created: boolean }> {
+    return this.writer.create(input, now);
+  }
 
   /** By id, or by the eventId the sender gave it. */
   async get(appId: string, ref: string): Promise<Message | null> {

@@ -51,13 +51,13 @@ function describePostgres(url: string): void {
 
     it('never leases one delivery to two stores claiming at the same time', async () => {
       const { a, b, close } = await twoStores();
-      const app = await a.createApplication({ name: 'a' }, T0);
-      await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
-      await Promise.all(Array.from({ length: 500 }, (_, i) => a.createMessage(messageInput(app.id), T0 + (i % 7))));
+      const app = await a.applications.create({ name: 'a' }, T0);
+      await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      await Promise.all(Array.from({ length: 500 }, (_, i) => a.messages.create(messageInput(app.id), T0 + (i % 7))));
       const drain = async (store: PostgresStore, worker: string) => {
         const ids: string[] = [];
         for (;;) {
-          const claimed = await store.claimDeliveries(worker, 50, LEASE_MS, T0 + 10);
+          const claimed = await store.queue.claim(worker, 50, LEASE_MS, T0 + 10);
           if (claimed.length === 0) return ids;
           ids.push(...claimed.map((c) => c.delivery.id));
         }
@@ -77,15 +77,15 @@ function describePostgres(url: string): void {
 
     it("wakes another store's onWork listeners through NOTIFY, and not its own twice", async () => {
       const { a, b, close } = await twoStores();
-      const app = await a.createApplication({ name: 'a' }, T0);
-      await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      const app = await a.applications.create({ name: 'a' }, T0);
+      await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
       let ownSignals = 0;
-      a.onWork(() => ownSignals++);
+      a.queue.onWork(() => ownSignals++);
       const woken = new Promise<number>((resolve) => {
         const started = Date.now();
-        b.onWork(() => resolve(Date.now() - started));
+        b.queue.onWork(() => resolve(Date.now() - started));
       });
-      await a.createMessage(messageInput(app.id), T0);
+      await a.messages.create(messageInput(app.id), T0);
       expect(ownSignals).toBe(1); // in-process, right after the commit
       expect(await withTimeout(woken, 5_000)).toBeLessThan(5_000);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -95,12 +95,12 @@ function describePostgres(url: string): void {
 
     it('wakes the other store after every commit that queues work, saying whether it is due now or later', async () => {
       const { a, b, close } = await twoStores();
-      const app = await a.createApplication({ name: 'a' }, T0);
-      const endpoint = await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      const app = await a.applications.create({ name: 'a' }, T0);
+      const endpoint = await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
       const local: WorkDue[] = [];
       const remote: WorkDue[] = [];
-      a.onWork((due) => local.push(due));
-      b.onWork((due) => remote.push(due));
+      a.queue.onWork((due) => local.push(due));
+      b.queue.onWork((due) => remote.push(due));
       const expectWoken = async (what: string, due: WorkDue, act: () => Promise<unknown>) => {
         const before = remote.length;
         await act();
@@ -110,20 +110,20 @@ function describePostgres(url: string): void {
         });
         expect(remote.slice(before), what).toEqual([due]);
       };
-      const { message } = await a.createMessage(messageInput(app.id), T0);
-      await expectWoken('createMessage', 'now', () => a.createMessage(messageInput(app.id), T0));
-      const claimed = await a.claimDeliveries('w', 10, LEASE_MS, T0);
+      const { message } = await a.messages.create(messageInput(app.id), T0);
+      await expectWoken('createMessage', 'now', () => a.messages.create(messageInput(app.id), T0));
+      const claimed = await a.queue.claim('w', 10, LEASE_MS, T0);
       await expectWoken('recordOutcomes (rescheduled)', 'later', () =>
-        a.recordOutcomes('w', claimed.map((c) => outcomeFor(c, T0, { status: 'pending', nextAttemptAt: T0 + 1 })), T0),
+        a.queue.record('w', claimed.map((c) => outcomeFor(c, T0, { status: 'pending', nextAttemptAt: T0 + 1 })), T0),
       );
-      await a.claimDeliveries('w', 10, LEASE_MS, T0 + 1);
-      await expectWoken('releaseLeases', 'now', () => a.releaseLeases('w', T0 + 2));
-      await expectWoken('enqueueResend', 'now', () => a.enqueueResend(app.id, message.id, endpoint.id, T0 + 3));
-      const failed = await a.claimDeliveries('w', 10, LEASE_MS, T0 + 3);
-      await a.recordOutcomes('w', failed.map((c) => outcomeFor(c, T0 + 3, { status: 'fail', nextAttemptAt: null })), T0 + 3);
-      await expectWoken('recoverFailed', 'now', () => a.recoverFailed(endpoint.id, {}, T0 + 4));
-      const late = await a.createEndpoint(app.id, { url: 'https://y.test', secret: 'whsec_y' }, T0 + 5);
-      await expectWoken('replayMissing', 'now', () => a.replayMissing(late.id, {}, T0 + 6));
+      await a.queue.claim('w', 10, LEASE_MS, T0 + 1);
+      await expectWoken('releaseLeases', 'now', () => a.queue.release('w', T0 + 2));
+      await expectWoken('enqueueResend', 'now', () => a.requeue.resend(app.id, message.id, endpoint.id, T0 + 3));
+      const failed = await a.queue.claim('w', 10, LEASE_MS, T0 + 3);
+      await a.queue.record('w', failed.map((c) => outcomeFor(c, T0 + 3, { status: 'fail', nextAttemptAt: null })), T0 + 3);
+      await expectWoken('recoverFailed', 'now', () => a.requeue.recoverFailed(endpoint.id, {}, T0 + 4));
+      const late = await a.endpoints.create(app.id, { url: 'https://y.test', secret: 'whsec_y' }, T0 + 5);
+      await expectWoken('replayMissing', 'now', () => a.requeue.replayMissing(late.id, {}, T0 + 6));
       await close();
     });
 
@@ -132,7 +132,7 @@ function describePostgres(url: string): void {
       for (let round = 0; round < 10; round++) {
         const key = `race-${round}`;
         const states = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).beginIdempotency(key, T0, T0 + 60_000)),
+          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).auth.beginIdempotency(key, T0, T0 + 60_000)),
         );
         expect(states.filter((s) => s.state === 'new')).toHaveLength(1);
         expect(states.filter((s) => s.state === 'running')).toHaveLength(9);
@@ -142,16 +142,16 @@ function describePostgres(url: string): void {
 
     it('creates one message for an eventId sent to two stores at once', async () => {
       const { a, b, close } = await twoStores();
-      const app = await a.createApplication({ name: 'a' }, T0);
-      await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      const app = await a.applications.create({ name: 'a' }, T0);
+      await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
       for (let round = 0; round < 10; round++) {
         const input = messageInput(app.id, { eventId: `evt-${round}` });
-        const results = await Promise.all([a, b, a, b].map((store) => store.createMessage(input, T0)));
+        const results = await Promise.all([a, b, a, b].map((store) => store.messages.create(input, T0)));
         expect(results.filter((r) => r.created)).toHaveLength(1);
         expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
       }
-      expect((await a.listMessages(app.id, { limit: 50 })).data).toHaveLength(10);
-      expect(await a.claimDeliveries('w', 100, LEASE_MS, T0)).toHaveLength(10); // one delivery each
+      expect((await a.messages.list(app.id, { limit: 50 })).data).toHaveLength(10);
+      expect(await a.queue.claim('w', 100, LEASE_MS, T0)).toHaveLength(10); // one delivery each
       await close();
     });
 
@@ -165,7 +165,7 @@ function describePostgres(url: string): void {
       const { rows } = await client.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
       await client.end();
       expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
-      expect(await stores[0].createApplication({ name: 'x' }, T0)).toMatchObject({ name: 'x' });
+      expect(await stores[0].applications.create({ name: 'x' }, T0)).toMatchObject({ name: 'x' });
       await Promise.all(stores.map((s) => s.close()));
     });
 
@@ -183,10 +183,10 @@ function describePostgres(url: string): void {
 
     it('reconnects a dropped LISTEN connection and signals once, in case work arrived meanwhile', async () => {
       const { a, b, schema, close } = await twoStores();
-      const app = await a.createApplication({ name: 'a' }, T0);
-      await a.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      const app = await a.applications.create({ name: 'a' }, T0);
+      await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
       let signals = 0;
-      b.onWork(() => signals++);
+      b.queue.onWork(() => signals++);
       const admin = new pg.Client({ connectionString: url });
       await admin.connect();
       // Both stores' LISTEN connections (as a server restart or an idle-connection killer would).
@@ -198,7 +198,7 @@ function describePostgres(url: string): void {
       expect(killed.rowCount).toBe(2);
       await waitFor(() => signals >= 1, 5_000);
       expect(signals).toBe(1);
-      await a.createMessage(messageInput(app.id), T0);
+      await a.messages.create(messageInput(app.id), T0);
       await waitFor(() => signals >= 2, 5_000);
       await close();
     });
@@ -206,30 +206,30 @@ function describePostgres(url: string): void {
     it('round-trips a payload byte for byte and stores a response that contains NUL', async () => {
       const store = await open(newSchema());
       await store.migrate();
-      const app = await store.createApplication({ name: 'a', metadata: { z: '1', a: '2' } }, T0);
-      expect(Object.keys((await store.getApplication(app.id))!.metadata)).toEqual(['z', 'a']); // key order kept
-      await store.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x', headers: { 'x-b': '1', 'x-a': '2' } }, T0);
+      const app = await store.applications.create({ name: 'a', metadata: { z: '1', a: '2' } }, T0);
+      expect(Object.keys((await store.applications.get(app.id))!.metadata)).toEqual(['z', 'a']); // key order kept
+      await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x', headers: { 'x-b': '1', 'x-a': '2' } }, T0);
       const payload = '{ "b" :1,"a":"é\\u00e9 😀\\n",  "n":1.50e3 }\n';
-      const { message } = await store.createMessage(messageInput(app.id, { payload, channels: ['eu', 'x"y'] }), T0);
-      expect((await store.getMessage(app.id, message.id))!.payload).toBe(payload);
-      const [claimed] = await store.claimDeliveries('w', 10, LEASE_MS, T0);
+      const { message } = await store.messages.create(messageInput(app.id, { payload, channels: ['eu', 'x"y'] }), T0);
+      expect((await store.messages.get(app.id, message.id))!.payload).toBe(payload);
+      const [claimed] = await store.queue.claim('w', 10, LEASE_MS, T0);
       expect(claimed.message.payload).toBe(payload);
       expect(claimed.message.channels).toEqual(['eu', 'x"y']);
       expect(Object.keys(claimed.endpoint.headers)).toEqual(['x-b', 'x-a']);
       const outcome = outcomeFor(claimed, T0 + 1, { status: 'success', nextAttemptAt: null });
       outcome.attempt.response = 'a\u0000b';
-      await store.recordOutcomes('w', [outcome], T0 + 1);
-      expect((await store.getAttempt(app.id, message.id, outcome.attempt.id))!.response).toBe('a\uFFFDb');
+      await store.queue.record('w', [outcome], T0 + 1);
+      expect((await store.attempts.get(app.id, message.id, outcome.attempt.id))!.response).toBe('a\uFFFDb');
       await store.close();
     });
 
     it('refuses text with a NUL character (which PostgreSQL cannot store) as bad input, alone in its batch', async () => {
       const store = await open(newSchema());
       await store.migrate();
-      await expect(store.createApplication({ name: 'a\u0000b' }, T0)).rejects.toBeInstanceOf(ValidationError);
-      const app = await store.createApplication({ name: 'a' }, T0);
+      await expect(store.applications.create({ name: 'a\u0000b' }, T0)).rejects.toBeInstanceOf(ValidationError);
+      const app = await store.applications.create({ name: 'a' }, T0);
       const results = await Promise.allSettled(
-        ['x', 'y\u0000', 'z'].map((eventType) => store.createMessage(messageInput(app.id, { eventType }), T0)),
+        ['x', 'y\u0000', 'z'].map((eventType) => store.messages.create(messageInput(app.id, { eventType }), T0)),
       );
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
@@ -260,22 +260,22 @@ function describePostgres(url: string): void {
       expect(plan).toContain('Index Scan using deliveries_due on deliveries');
       expect(plan).toContain('Index Scan using deliveries_lease on deliveries');
       expect(plan).not.toMatch(/Seq Scan on deliveries/);
-      expect(await store.claimDeliveries('w', 1_000, LEASE_MS, T0)).toHaveLength(300);
+      expect(await store.queue.claim('w', 1_000, LEASE_MS, T0)).toHaveLength(300);
       await store.close();
     });
 
     it('splits a burst larger than one group commit into several, losing nothing', async () => {
       const store = await open(newSchema());
       await store.migrate();
-      const app = await store.createApplication({ name: 'a' }, T0);
-      await store.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
-      const burst = Array.from({ length: 2_500 }, () => store.createMessage(messageInput(app.id), T0));
-      const pending = store.createMessage(messageInput(app.id), T0); // not awaited before close
+      const app = await store.applications.create({ name: 'a' }, T0);
+      await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      const burst = Array.from({ length: 2_500 }, () => store.messages.create(messageInput(app.id), T0));
+      const pending = store.messages.create(messageInput(app.id), T0); // not awaited before close
       expect(new Set((await Promise.all(burst)).map((r) => r.message.id)).size).toBe(2_500);
       await store.close();
       expect((await pending).created).toBe(true);
       const again = await open(schemas[schemas.length - 1]);
-      expect(await again.claimDeliveries('w', 5_000, 1_000, T0)).toHaveLength(2_501);
+      expect(await again.queue.claim('w', 5_000, 1_000, T0)).toHaveLength(2_501);
       await again.close();
     });
 

@@ -1,37 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type {
-  ApiToken,
-  Application,
-  Attempt,
-  Delivery,
-  DeliveryStatus,
-  Endpoint,
-  EndpointSecret,
-  EventType,
-  Message,
-} from '../../core/types.js';
-import type {
-  ApplicationInput,
-  AttemptQuery,
-  ClaimedDelivery,
-  DeliveryOutcome,
-  EndpointInput,
-  EndpointMessage,
-  EndpointMessageQuery,
-  EventTypeInput,
-  IdempotencyState,
-  LocalWorker,
-  MessageDestination,
-  MessageInput,
-  MessageQuery,
-  Page,
-  PageQuery,
-  Store,
-  StoredResponse,
-  TimeRange,
-} from '../store.js';
-import { type WorkDue, WorkSignal } from '../work-signal.js';
+import type { Store } from '../store.js';
+import { WorkSignal } from '../work-signal.js';
 import { PgApplications } from './applications.js';
 import { PgAttempts } from './attempts.js';
 import { PgAuth } from './auth.js';
@@ -60,8 +30,8 @@ export interface PostgresStoreOptions extends PgConnectionOptions {
 
 /**
  * The `Store` on PostgreSQL, for many API and worker processes sharing one database. Each area
- * of the schema lives in its own class in this folder, mirroring `sqlite/`; this class only
- * routes the interface to them.
+ * of the schema lives in its own class in this folder, mirroring `sqlite/`; this class opens the
+ * pool and builds them.
  *
  * What differs from SQLite, and why:
  * - Many processes write at once, so what SQLite gets from its single writer comes from the
@@ -73,16 +43,15 @@ export interface PostgresStoreOptions extends PgConnectionOptions {
  *   dedicated connection LISTENs (`work-listener.ts`).
  */
 export class PostgresStore implements Store {
-  private readonly work = new WorkSignal();
-  private readonly applications: PgApplications;
-  private readonly eventTypes: PgEventTypes;
-  private readonly endpoints: PgEndpoints;
-  private readonly messages: PgMessages;
+  readonly applications: PgApplications;
+  readonly eventTypes: PgEventTypes;
+  readonly endpoints: PgEndpoints;
+  readonly messages: PgMessages;
+  readonly queue: PgDeliveryQueue;
+  readonly requeue: PgDeliveryRequeue;
+  readonly attempts: PgAttempts;
+  readonly auth: PgAuth;
   private readonly writer: PgMessageWriter;
-  private readonly queue: PgDeliveryQueue;
-  private readonly requeue: PgDeliveryRequeue;
-  private readonly attempts: PgAttempts;
-  private readonly auth: PgAuth;
   private readonly listener: PgWorkListener;
   private closing: Promise<void> | null = null;
 
@@ -91,19 +60,20 @@ export class PostgresStore implements Store {
     config: pg.ClientConfig,
     schema: string,
   ) {
+    const work = new WorkSignal();
     const sender = { instance: randomUUID(), schema };
     const payload = { now: workPayload(sender, 'now'), later: workPayload(sender, 'later') };
+    this.writer = new PgMessageWriter(db, work, payload);
     this.applications = new PgApplications(db);
     this.eventTypes = new PgEventTypes(db);
     this.endpoints = new PgEndpoints(db);
-    this.messages = new PgMessages(db);
-    this.writer = new PgMessageWriter(db, this.work, payload);
-    this.queue = new PgDeliveryQueue(db, this.work, payload);
-    this.requeue = new PgDeliveryRequeue(db, this.work, payload);
+    this.messages = new PgMessages(db, this.writer);
+    this.queue = new PgDeliveryQueue(db, work, payload, this.writer);
+    this.requeue = new PgDeliveryRequeue(db, work, payload);
     this.attempts = new PgAttempts(db);
     this.auth = new PgAuth(db);
     const listenConfig = { ...config, application_name: `${config.application_name ?? 'hookd'}:listen` };
-    this.listener = new PgWorkListener(listenConfig, sender, this.work);
+    this.listener = new PgWorkListener(listenConfig, sender, work);
   }
 
   /**
@@ -143,154 +113,6 @@ export class PostgresStore implements Store {
       await this.db.pool.end();
     })();
     return this.closing;
-  }
-
-  // --- applications --------------------------------------------------------------------------
-  createApplication(input: ApplicationInput, now: number): Promise<Application> {
-    return this.applications.create(input, now);
-  }
-  getApplication(ref: string): Promise<Application | null> {
-    return this.applications.get(ref);
-  }
-  listApplications(page: PageQuery): Promise<Page<Application>> {
-    return this.applications.list(page);
-  }
-  updateApplication(ref: string, input: ApplicationInput, now: number): Promise<Application> {
-    return this.applications.update(ref, input, now);
-  }
-  deleteApplication(ref: string): Promise<void> {
-    return this.applications.delete(ref);
-  }
-
-  // --- event types ---------------------------------------------------------------------------
-  createEventType(input: EventTypeInput, now: number): Promise<EventType> {
-    return this.eventTypes.create(input, now);
-  }
-  getEventType(name: string): Promise<EventType | null> {
-    return this.eventTypes.get(name);
-  }
-  listEventTypes(page: PageQuery & { includeArchived: boolean }): Promise<Page<EventType>> {
-    return this.eventTypes.list(page);
-  }
-  updateEventType(name: string, input: Omit<EventTypeInput, 'name'>, now: number): Promise<EventType> {
-    return this.eventTypes.update(name, input, now);
-  }
-  deleteEventType(name: string, expunge: boolean, now: number): Promise<void> {
-    return this.eventTypes.delete(name, expunge, now);
-  }
-
-  // --- endpoints -----------------------------------------------------------------------------
-  createEndpoint(appId: string, input: EndpointInput, now: number): Promise<Endpoint> {
-    return this.endpoints.create(appId, input, now);
-  }
-  getEndpoint(appId: string, ref: string): Promise<Endpoint | null> {
-    return this.endpoints.get(appId, ref);
-  }
-  listEndpoints(appId: string, page: PageQuery): Promise<Page<Endpoint>> {
-    return this.endpoints.list(appId, page);
-  }
-  updateEndpoint(appId: string, ref: string, input: Omit<EndpointInput, 'secret'>, now: number): Promise<Endpoint> {
-    return this.endpoints.update(appId, ref, input, now);
-  }
-  deleteEndpoint(appId: string, ref: string): Promise<void> {
-    return this.endpoints.delete(appId, ref);
-  }
-  setEndpointHeaders(appId: string, ref: string, headers: Record<string, string>, now: number): Promise<Endpoint> {
-    return this.endpoints.setHeaders(appId, ref, headers, now);
-  }
-  setEndpointSecrets(appId: string, ref: string, secrets: EndpointSecret[], now: number): Promise<Endpoint> {
-    return this.endpoints.setSecrets(appId, ref, secrets, now);
-  }
-  endpointStats(endpointId: string, range: TimeRange): Promise<Record<DeliveryStatus, number>> {
-    return this.endpoints.stats(endpointId, range);
-  }
-
-  // --- messages ------------------------------------------------------------------------------
-  createMessage(input: MessageInput, now: number): Promise<{ message: Message; created: boolean }> {
-    return this.writer.create(input, now);
-  }
-  getMessage(appId: string, msgId: string): Promise<Message | null> {
-    return this.messages.get(appId, msgId);
-  }
-  listMessages(appId: string, query: MessageQuery): Promise<Page<Message>> {
-    return this.messages.list(appId, query);
-  }
-  expungeMessageContent(appId: string, msgId: string): Promise<void> {
-    return this.messages.expungeContent(appId, msgId);
-  }
-
-  // --- deliveries: the queue -----------------------------------------------------------------
-  claimDeliveries(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
-    return this.queue.claim(workerId, limit, leaseMs, now);
-  }
-  recordOutcomes(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
-    return this.queue.record(workerId, outcomes, now);
-  }
-  releaseLeases(workerId: string, now: number): Promise<void> {
-    return this.queue.release(workerId, now);
-  }
-  enqueueResend(appId: string, msgId: string, endpointId: string, now: number): Promise<Delivery> {
-    return this.requeue.resend(appId, msgId, endpointId, now);
-  }
-  recoverFailed(endpointId: string, range: TimeRange, now: number): Promise<number> {
-    return this.requeue.recoverFailed(endpointId, range, now);
-  }
-  replayMissing(endpointId: string, range: TimeRange, now: number): Promise<number> {
-    return this.requeue.replayMissing(endpointId, range, now);
-  }
-  nextDueAt(): Promise<number | null> {
-    return this.queue.nextDueAt();
-  }
-  onWork(listener: (due: WorkDue) => void): () => void {
-    return this.work.subscribe(listener);
-  }
-
-  /**
-   * In role `all`, this process's engine: its share of each new batch skips the claim. Other
-   * processes' workers claim the rest after NOTIFY.
-   */
-  attachLocalWorker(worker: LocalWorker | null): Promise<void> {
-    return this.writer.attach(worker);
-  }
-
-  // --- attempts ------------------------------------------------------------------------------
-  listAttempts(appId: string, query: AttemptQuery): Promise<Page<Attempt>> {
-    return this.attempts.list(appId, query);
-  }
-  getAttempt(appId: string, msgId: string, attemptId: string): Promise<Attempt | null> {
-    return this.attempts.get(appId, msgId, attemptId);
-  }
-  expungeAttemptContent(appId: string, msgId: string, attemptId: string): Promise<void> {
-    return this.attempts.expungeContent(appId, msgId, attemptId);
-  }
-  listEndpointMessages(appId: string, endpointId: string, query: EndpointMessageQuery): Promise<Page<EndpointMessage>> {
-    return this.attempts.endpointMessages(appId, endpointId, query);
-  }
-  listMessageDestinations(appId: string, msgId: string, page: PageQuery): Promise<Page<MessageDestination>> {
-    return this.attempts.messageDestinations(appId, msgId, page);
-  }
-
-  // --- auth and idempotency ------------------------------------------------------------------
-  createToken(token: ApiToken): Promise<void> {
-    return this.auth.createToken(token);
-  }
-  findTokenByHash(hash: string): Promise<ApiToken | null> {
-    return this.auth.findTokenByHash(hash);
-  }
-  getSetting(key: string): Promise<string | null> {
-    return this.auth.getSetting(key);
-  }
-  initSetting(key: string, value: string): Promise<string> {
-    return this.auth.initSetting(key, value);
-  }
-  beginIdempotency(key: string, now: number, expiresAt: number): Promise<IdempotencyState> {
-    return this.auth.beginIdempotency(key, now, expiresAt);
-  }
-  completeIdempotency(key: string, response: StoredResponse, expiresAt: number): Promise<void> {
-    return this.auth.completeIdempotency(key, response, expiresAt);
-  }
-  abandonIdempotency(key: string): Promise<void> {
-    return this.auth.abandonIdempotency(key);
   }
 }
 

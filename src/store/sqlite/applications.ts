@@ -15,7 +15,7 @@ export const SELECT_BY_REF = 'SELECT * FROM applications WHERE id = @ref OR uid 
 export class SqliteApplications {
   constructor(private readonly db: SqliteDb) {}
 
-  create(input: ApplicationInput, now: number): Application {
+  async create(input: ApplicationInput, now: number): Promise<Application> {
     const row: ApplicationRow = {
       id: newId('app', now),
       uid: input.uid ?? null,
@@ -35,7 +35,7 @@ export class SqliteApplications {
     return toApplication(row);
   }
 
-  get(ref: string): Application | null {
+  async get(ref: string): Promise<Application | null> {
     const row = this.db.get<ApplicationRow>(SELECT_BY_REF, { ref });
     return row ? toApplication(row) : null;
   }
@@ -47,7 +47,7 @@ export class SqliteApplications {
     return row.id;
   }
 
-  list(query: PageQuery): Page<Application> {
+  async list(query: PageQuery): Promise<Page<Application>> {
     const plan = planPage(query, 'ascending');
     const params: unknown[] = [];
     const sql = `SELECT * FROM applications WHERE 1${cursorCondition(plan, 'id', params)}
@@ -56,7 +56,7 @@ export class SqliteApplications {
     return toPage(rows.map(toApplication), plan, (a) => a.id);
   }
 
-  update(ref: string, input: ApplicationInput, now: number): Application {
+  async update(ref: string, input: ApplicationInput, now: number): Promise<Application> {
     const id = this.requireId(ref);
     const { changes } = withConflict(UID_TAKEN, () =>
       this.db.run(
@@ -69,13 +69,13 @@ export class SqliteApplications {
         id,
       ),
     );
-    const updated = changes === 1 ? this.get(id) : null; // null: another process deleted it meanwhile
+    const updated = changes === 1 ? await this.get(id) : null; // null: another process deleted it meanwhile
     if (!updated) throw new NotFoundError('application');
     return updated;
   }
 
   /** Foreign keys cascade to endpoints, messages, deliveries, attempts and tokens. */
-  delete(ref: string): void {
+  async delete(ref: string): Promise<void> {
     this.db.run('DELETE FROM applications WHERE id = ?', this.requireId(ref));
   }
 }

@@ -20,7 +20,7 @@ const IS_LATEST = `d.id = (SELECT MAX(l.id) FROM deliveries l WHERE l.msg_id = d
 export class SqliteAttempts {
   constructor(private readonly db: SqliteDb) {}
 
-  list(appId: string, query: AttemptQuery): Page<Attempt> {
+  async list(appId: string, query: AttemptQuery): Promise<Page<Attempt>> {
     const plan = planPage(query, 'descending');
     const params: unknown[] = [appId];
     let where = 'app_id = ?';
@@ -39,7 +39,7 @@ export class SqliteAttempts {
     return toPage(rows.map(toAttempt), plan, (a) => a.id);
   }
 
-  get(appId: string, msgId: string, attemptId: string): Attempt | null {
+  async get(appId: string, msgId: string, attemptId: string): Promise<Attempt | null> {
     const row = this.db.get<AttemptRow>(
       'SELECT * FROM attempts WHERE id = ? AND app_id = ? AND msg_id = ?',
       attemptId,
@@ -49,7 +49,7 @@ export class SqliteAttempts {
     return row ? toAttempt(row) : null;
   }
 
-  expungeContent(appId: string, msgId: string, attemptId: string): void {
+  async expungeContent(appId: string, msgId: string, attemptId: string): Promise<void> {
     const { changes } = this.db.run(
       `UPDATE attempts SET response = '', request_headers = '{}' WHERE id = ? AND app_id = ? AND msg_id = ?`,
       attemptId,
@@ -59,7 +59,7 @@ export class SqliteAttempts {
     if (changes === 0) throw new NotFoundError('attempt');
   }
 
-  endpointMessages(appId: string, endpointId: string, query: EndpointMessageQuery): Page<EndpointMessage> {
+  async endpointMessages(appId: string, endpointId: string, query: EndpointMessageQuery): Promise<Page<EndpointMessage>> {
     const plan = planPage(query, 'descending');
     const params: unknown[] = [endpointId, appId];
     let where = `d.endpoint_id = ? AND m.app_id = ? AND ${IS_LATEST}`;
@@ -77,7 +77,7 @@ export class SqliteAttempts {
     return toPage(data, plan, (x) => x.message.id);
   }
 
-  messageDestinations(appId: string, msgId: string, query: PageQuery): Page<MessageDestination> {
+  async messageDestinations(appId: string, msgId: string, query: PageQuery): Promise<Page<MessageDestination>> {
     const plan = planPage(query, 'ascending');
     const params: unknown[] = [msgId, appId];
     const sql = `SELECT e.*, d.status AS d_status, d.next_attempt_at AS d_next_attempt_at

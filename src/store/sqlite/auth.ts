@@ -17,7 +17,7 @@ const CLAIM_KEY = `INSERT INTO idempotency (key, state, status_code, body, creat
 export class SqliteAuth {
   constructor(private readonly db: SqliteDb) {}
 
-  createToken(token: ApiToken): void {
+  async createToken(token: ApiToken): Promise<void> {
     try {
       withConflict('a token with this hash already exists', () =>
         this.db.run(
@@ -36,18 +36,18 @@ export class SqliteAuth {
   }
 
   /** The token whatever its expiry: the caller decides what an expired token means. */
-  findTokenByHash(hash: string): ApiToken | null {
+  async findTokenByHash(hash: string): Promise<ApiToken | null> {
     const row = this.db.get<TokenRow>('SELECT * FROM tokens WHERE hash = ?', hash);
     return row ? toToken(row) : null;
   }
 
-  getSetting(key: string): string | null {
+  async getSetting(key: string): Promise<string | null> {
     return this.db.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', key)?.value ?? null;
   }
 
-  initSetting(key: string, value: string): string {
+  async initSetting(key: string, value: string): Promise<string> {
     this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', key, value);
-    return this.getSetting(key) ?? value;
+    return (await this.getSetting(key)) ?? value;
   }
 
   /**

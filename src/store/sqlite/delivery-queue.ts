@@ -1,6 +1,7 @@
 import type { Endpoint } from '../../core/types.js';
-import type { ClaimedDelivery, DeliveryOutcome } from '../store.js';
-import type { WorkSignal } from '../work-signal.js';
+import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
+import type { SqliteMessageWriter } from './message-writer.js';
+import type { WorkDue, WorkSignal } from '../work-signal.js';
 import type { SqliteDb } from './database.js';
 import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
 
@@ -57,29 +58,30 @@ const SETTLE = `UPDATE deliveries SET status = ?, next_attempt_at = ?, attempt_c
   WHERE id = ? AND status = 'sending' AND lease_owner = ?`;
 
 /** The queue side of deliveries: claim with a lease, record outcomes, give leases back. */
-export class SqliteDeliveryQueue {
+export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly claimTx: (workerId: string, limit: number, leaseMs: number, now: number) => ClaimedDelivery[];
   private readonly recordTx: (workerId: string, outcomes: DeliveryOutcome[], now: number) => boolean;
 
   constructor(
     private readonly db: SqliteDb,
     private readonly work: WorkSignal,
+    private readonly writer: SqliteMessageWriter,
   ) {
     this.claimTx = db.transaction(this.claimInTransaction.bind(this));
     this.recordTx = db.transaction(this.recordInTransaction.bind(this));
   }
 
-  claim(workerId: string, limit: number, leaseMs: number, now: number): ClaimedDelivery[] {
+  async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
     return this.claimTx(workerId, limit, leaseMs, now);
   }
 
-  record(workerId: string, outcomes: DeliveryOutcome[], now: number): void {
+  async record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
     if (outcomes.length === 0) return;
     if (this.recordTx(workerId, outcomes, now)) this.work.emit('later');
   }
 
-  release(workerId: string, now: number): void {
+  async release(workerId: string, now: number): Promise<void> {
     const { changes } = this.db.run(
       `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
          updated_at = ?
@@ -91,7 +93,16 @@ export class SqliteDeliveryQueue {
     if (changes > 0) this.work.emit('now');
   }
 
-  nextDueAt(): number | null {
+  onWork(listener: (due: WorkDue) => void): () => void {
+    return this.work.subscribe(listener);
+  }
+
+  /** Batches are written synchronously here: none is ever under way when this is called. */
+  async attachLocalWorker(worker: LocalWorker | null): Promise<void> {
+    this.writer.attach(worker);
+  }
+
+  async nextDueAt(): Promise<number | null> {
     const due = this.db.get<{ t: number | null }>(
       "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'",
     )?.t;

@@ -19,7 +19,7 @@ export class SqliteDeliveryRequeue {
     this.replayTx = db.transaction(this.replayInTransaction.bind(this));
   }
 
-  resend(appId: string, msgId: string, endpointId: string, now: number): Delivery {
+  async resend(appId: string, msgId: string, endpointId: string, now: number): Promise<Delivery> {
     if (!this.db.get('SELECT 1 FROM messages WHERE app_id = ? AND id = ?', appId, msgId)) {
       throw new NotFoundError('message');
     }
@@ -32,7 +32,7 @@ export class SqliteDeliveryRequeue {
     return toDelivery(row);
   }
 
-  recoverFailed(endpointId: string, range: TimeRange, now: number): number {
+  async recoverFailed(endpointId: string, range: TimeRange, now: number): Promise<number> {
     this.requireEndpoint(endpointId);
     const params: unknown[] = [now, now, endpointId];
     const { changes } = this.db.run(
@@ -44,7 +44,7 @@ export class SqliteDeliveryRequeue {
     return changes;
   }
 
-  replayMissing(endpointId: string, range: TimeRange, now: number): number {
+  async replayMissing(endpointId: string, range: TimeRange, now: number): Promise<number> {
     const count = this.replayTx(endpointId, range, now);
     if (count > 0) this.work.emit('now');
     return count;

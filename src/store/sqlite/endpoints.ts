@@ -17,7 +17,7 @@ const SELECT_BY_REF = `SELECT * FROM endpoints WHERE app_id = @appId AND (id = @
 export class SqliteEndpoints {
   constructor(private readonly db: SqliteDb) {}
 
-  create(appId: string, input: EndpointInput, now: number): Endpoint {
+  async create(appId: string, input: EndpointInput, now: number): Promise<Endpoint> {
     const row: EndpointRow = {
       id: newId('ep', now),
       app_id: appId,
@@ -44,19 +44,19 @@ export class SqliteEndpoints {
     return toEndpoint(row);
   }
 
-  get(appId: string, ref: string): Endpoint | null {
+  async get(appId: string, ref: string): Promise<Endpoint | null> {
     const row = this.db.get<EndpointRow>(SELECT_BY_REF, { appId, ref });
     return row ? toEndpoint(row) : null;
   }
 
   /** The endpoint, or `NotFoundError('endpoint')`. */
-  require(appId: string, ref: string): Endpoint {
-    const endpoint = this.get(appId, ref);
+  async require(appId: string, ref: string): Promise<Endpoint> {
+    const endpoint = await this.get(appId, ref);
     if (!endpoint) throw new NotFoundError('endpoint');
     return endpoint;
   }
 
-  list(appId: string, query: PageQuery): Page<Endpoint> {
+  async list(appId: string, query: PageQuery): Promise<Page<Endpoint>> {
     const plan = planPage(query, 'ascending');
     const params: unknown[] = [appId];
     const sql = `SELECT * FROM endpoints WHERE app_id = ?${cursorCondition(plan, 'id', params)}
@@ -66,28 +66,28 @@ export class SqliteEndpoints {
   }
 
   /** Replaces the mutable fields; headers only when given (they have their own API in Svix). */
-  update(appId: string, ref: string, input: Omit<EndpointInput, 'secret'>, now: number): Endpoint {
-    const id = this.require(appId, ref).id;
+  async update(appId: string, ref: string, input: Omit<EndpointInput, 'secret'>, now: number): Promise<Endpoint> {
+    const id = (await this.require(appId, ref)).id;
     return this.updateColumns(id, now, {
       ...endpointColumns(input, sqliteFlag),
       ...(input.headers ? { headers: JSON.stringify(input.headers) } : {}),
     });
   }
 
-  delete(appId: string, ref: string): void {
+  async delete(appId: string, ref: string): Promise<void> {
     // Deliveries (and their attempts) go with it: ON DELETE CASCADE.
-    this.db.run('DELETE FROM endpoints WHERE id = ?', this.require(appId, ref).id);
+    this.db.run('DELETE FROM endpoints WHERE id = ?', (await this.require(appId, ref)).id);
   }
 
-  setHeaders(appId: string, ref: string, headers: Record<string, string>, now: number): Endpoint {
-    return this.updateColumns(this.require(appId, ref).id, now, { headers: JSON.stringify(headers) });
+  async setHeaders(appId: string, ref: string, headers: Record<string, string>, now: number): Promise<Endpoint> {
+    return this.updateColumns((await this.require(appId, ref)).id, now, { headers: JSON.stringify(headers) });
   }
 
-  setSecrets(appId: string, ref: string, secrets: EndpointSecret[], now: number): Endpoint {
-    return this.updateColumns(this.require(appId, ref).id, now, { secrets: JSON.stringify(secrets) });
+  async setSecrets(appId: string, ref: string, secrets: EndpointSecret[], now: number): Promise<Endpoint> {
+    return this.updateColumns((await this.require(appId, ref)).id, now, { secrets: JSON.stringify(secrets) });
   }
 
-  stats(endpointId: string, range: TimeRange): Record<DeliveryStatus, number> {
+  async stats(endpointId: string, range: TimeRange): Promise<Record<DeliveryStatus, number>> {
     const params: unknown[] = [endpointId];
     const inRange = rangeCondition('created_at', range, params);
     const sql = `SELECT status, COUNT(*) AS n FROM deliveries WHERE endpoint_id = ?${inRange} GROUP BY status`;

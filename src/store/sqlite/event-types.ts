@@ -9,7 +9,7 @@ import { type EventTypeRow, toEventType, toJsonOrNull } from '../rows.js';
 export class SqliteEventTypes {
   constructor(private readonly db: SqliteDb) {}
 
-  create(input: EventTypeInput, now: number): EventType {
+  async create(input: EventTypeInput, now: number): Promise<EventType> {
     const row: EventTypeRow = {
       name: input.name,
       description: input.description,
@@ -30,12 +30,12 @@ export class SqliteEventTypes {
     return toEventType(row);
   }
 
-  get(name: string): EventType | null {
+  async get(name: string): Promise<EventType | null> {
     const row = this.db.get<EventTypeRow>('SELECT * FROM event_types WHERE name = ?', name);
     return row ? toEventType(row) : null;
   }
 
-  list(query: PageQuery & { includeArchived: boolean }): Page<EventType> {
+  async list(query: PageQuery & { includeArchived: boolean }): Promise<Page<EventType>> {
     const plan = planPage(query, 'ascending');
     const params: unknown[] = [];
     const archived = query.includeArchived ? '' : ' AND archived = 0';
@@ -45,7 +45,7 @@ export class SqliteEventTypes {
     return toPage(rows.map(toEventType), plan, (t) => t.name);
   }
 
-  update(name: string, input: Omit<EventTypeInput, 'name'>, now: number): EventType {
+  async update(name: string, input: Omit<EventTypeInput, 'name'>, now: number): Promise<EventType> {
     const { changes } = this.db.run(
       `UPDATE event_types SET description = ?, archived = ?, deprecated = ?, feature_flag = ?, schemas = ?,
          updated_at = ? WHERE name = ?`,
@@ -57,12 +57,12 @@ export class SqliteEventTypes {
       now,
       name,
     );
-    const updated = changes === 1 ? this.get(name) : null;
+    const updated = changes === 1 ? await this.get(name) : null;
     if (!updated) throw new NotFoundError('event type');
     return updated;
   }
 
-  delete(name: string, expunge: boolean, now: number): void {
+  async delete(name: string, expunge: boolean, now: number): Promise<void> {
     const { changes } = expunge
       ? this.db.run('DELETE FROM event_types WHERE name = ?', name)
       : this.db.run('UPDATE event_types SET archived = 1, updated_at = ? WHERE name = ?', now, name);

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { Message } from '../../core/types.js';
-import type { MessageQuery, Page } from '../store.js';
+import type { MessageInput, MessageQuery, MessageStore, Page } from '../store.js';
+import type { SqliteMessageWriter } from './message-writer.js';
 import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
 import type { SqliteDb } from './database.js';
 import { cursorCondition, planPage, toPage } from './paging.js';
@@ -10,17 +11,25 @@ import { type MessageRow, toMessage } from '../rows.js';
 const SELECT_BY_REF = `SELECT * FROM messages WHERE app_id = @appId AND (id = @ref OR event_id = @ref)
   ORDER BY id = @ref DESC LIMIT 1`;
 
-/** Reading messages. Writing them (with fan-out, in group commits) is `SqliteMessageWriter`. */
-export class SqliteMessages {
-  constructor(private readonly db: SqliteDb) {}
+/** Messages: reads here; writes (with fan-out, in group commits) in `SqliteMessageWriter`. */
+export class SqliteMessages implements MessageStore {
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly writer: SqliteMessageWriter,
+  ) {}
+
+  /** Joins the writer's next group commit. */
+  create(input: MessageInput, now: number): Promise<{ message: Message; created: boolean }> {
+    return this.writer.create(input, now);
+  }
 
   /** By id, or by the eventId the sender gave it. */
-  get(appId: string, ref: string): Message | null {
+  async get(appId: string, ref: string): Promise<Message | null> {
     const row = this.db.get<MessageRow>(SELECT_BY_REF, { appId, ref });
     return row ? toMessage(row) : null;
   }
 
-  list(appId: string, query: MessageQuery): Page<Message> {
+  async list(appId: string, query: MessageQuery): Promise<Page<Message>> {
     const plan = planPage(query, 'descending');
     const params: unknown[] = [appId];
     const filters =
@@ -32,7 +41,7 @@ export class SqliteMessages {
     return toPage(rows.map(toMessage), plan, (m) => m.id);
   }
 
-  expungeContent(appId: string, msgId: string): void {
+  async expungeContent(appId: string, msgId: string): Promise<void> {
     const { changes } = this.db.run('UPDATE messages SET payload = NULL WHERE app_id = ? AND id = ?', appId, msgId);
     if (changes === 0) throw new NotFoundError('message');
   }

@@ -19,16 +19,16 @@ describe('SqliteStore specifics', () => {
     const path = newPath();
     const first = SqliteStore.open(path);
     await first.migrate();
-    const app = await first.createApplication({ name: 'Acme' }, 1);
+    const app = await first.applications.create({ name: 'Acme' }, 1);
     // Not awaited before close: close() still writes the queued group commit.
-    const pending = first.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, 2);
+    const pending = first.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, 2);
     await first.close();
     const { message } = await pending;
 
     const second = SqliteStore.open(path);
     await second.migrate();
-    expect(await second.getApplication(app.id)).toEqual(app);
-    expect(await second.getMessage(app.id, message.id)).toEqual(message);
+    expect(await second.applications.get(app.id)).toEqual(app);
+    expect(await second.messages.get(app.id, message.id)).toEqual(message);
     await second.close();
   });
 
@@ -61,31 +61,31 @@ describe('SqliteStore specifics', () => {
   it('fails only the input whose write breaks a constraint that no check foresaw', async () => {
     const store = SqliteStore.open(':memory:');
     await store.migrate();
-    const app = await store.createApplication({ name: 'a' }, 1);
+    const app = await store.applications.create({ name: 'a' }, 1);
     const input = (eventType: string | null) => ({ appRef: app.id, eventType: eventType as string, payload: '{}' });
     // A null event type passes the plan (reads only) and breaks NOT NULL on insert: the batch
     // rolls back and is retried input by input.
-    const results = await Promise.allSettled([input('a'), input(null), input('c')].map((i) => store.createMessage(i, 2)));
+    const results = await Promise.allSettled([input('a'), input(null), input('c')].map((i) => store.messages.create(i, 2)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((await store.listMessages(app.id, { limit: 10 })).data.map((m) => m.eventType)).toEqual(['c', 'a']);
+    expect((await store.messages.list(app.id, { limit: 10 })).data.map((m) => m.eventType)).toEqual(['c', 'a']);
     await store.close();
   });
 
   it('splits a burst larger than one group commit into several, losing nothing', async () => {
     const store = SqliteStore.open(':memory:');
     await store.migrate();
-    const app = await store.createApplication({ name: 'a' }, 1);
-    await store.createEndpoint(app.id, { url: 'https://x.test', secret: 'whsec_x' }, 1);
-    const burst = Array.from({ length: 2_500 }, () => store.createMessage({ appRef: app.id, eventType: 't', payload: '{}' }, 2));
+    const app = await store.applications.create({ name: 'a' }, 1);
+    await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, 1);
+    const burst = Array.from({ length: 2_500 }, () => store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, 2));
     expect(new Set((await Promise.all(burst)).map((r) => r.message.id)).size).toBe(2_500);
-    expect(await store.claimDeliveries('w', 5_000, 1_000, 2)).toHaveLength(2_500);
+    expect(await store.queue.claim('w', 5_000, 1_000, 2)).toHaveLength(2_500);
     await store.close();
   });
 
   it('works in memory', async () => {
     const store = SqliteStore.open(':memory:');
     await store.migrate();
-    expect((await store.createApplication({ name: 'm' }, 1)).name).toBe('m');
+    expect((await store.applications.create({ name: 'm' }, 1)).name).toBe('m');
     await store.close();
   });
 });

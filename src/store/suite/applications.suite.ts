@@ -15,7 +15,7 @@ import {
 export function describeApplications(ctx: SuiteContext): void {
   describe('applications', () => {
     it('creates an application and finds it by id and by uid', async () => {
-      const app = await ctx.store.createApplication(
+      const app = await ctx.store.applications.create(
         { name: 'Acme', uid: 'acme', metadata: { plan: 'pro' }, throttleRate: 10 },
         T0,
       );
@@ -28,13 +28,13 @@ export function describeApplications(ctx: SuiteContext): void {
         createdAt: T0,
         updatedAt: T0,
       });
-      expect(await ctx.store.getApplication(app.id)).toEqual(app);
-      expect(await ctx.store.getApplication('acme')).toEqual(app);
-      expect(await ctx.store.getApplication('nope')).toBeNull();
+      expect(await ctx.store.applications.get(app.id)).toEqual(app);
+      expect(await ctx.store.applications.get('acme')).toEqual(app);
+      expect(await ctx.store.applications.get('nope')).toBeNull();
     });
 
     it('fills defaults: no uid, empty metadata, no throttle', async () => {
-      const app = await ctx.store.createApplication({ name: 'Plain' }, T0);
+      const app = await ctx.store.applications.create({ name: 'Plain' }, T0);
       expect(app).toMatchObject({ uid: null, metadata: {}, throttleRate: null });
     });
 
@@ -42,7 +42,7 @@ export function describeApplications(ctx: SuiteContext): void {
       await createApp(ctx.store, 'taken');
       const other = await createApp(ctx.store, 'other');
       await expect(createApp(ctx.store, 'taken')).rejects.toBeInstanceOf(ConflictError);
-      await expect(ctx.store.updateApplication(other.id, { name: 'x', uid: 'taken' }, T0)).rejects.toBeInstanceOf(
+      await expect(ctx.store.applications.update(other.id, { name: 'x', uid: 'taken' }, T0)).rejects.toBeInstanceOf(
         ConflictError,
       );
       // Many applications may have no uid.
@@ -51,34 +51,34 @@ export function describeApplications(ctx: SuiteContext): void {
     });
 
     it('updates by uid, replacing the mutable fields', async () => {
-      const app = await ctx.store.createApplication({ name: 'Acme', uid: 'acme', metadata: { a: '1' } }, T0);
-      const updated = await ctx.store.updateApplication('acme', { name: 'Acme 2', uid: 'acme2' }, T0 + 5);
+      const app = await ctx.store.applications.create({ name: 'Acme', uid: 'acme', metadata: { a: '1' } }, T0);
+      const updated = await ctx.store.applications.update('acme', { name: 'Acme 2', uid: 'acme2' }, T0 + 5);
       expect(updated).toEqual({ ...app, name: 'Acme 2', uid: 'acme2', metadata: {}, updatedAt: T0 + 5 });
-      expect(await ctx.store.getApplication('acme2')).toEqual(updated);
-      expect(await ctx.store.getApplication('acme')).toBeNull();
+      expect(await ctx.store.applications.get('acme2')).toEqual(updated);
+      expect(await ctx.store.applications.get('acme')).toBeNull();
       // Keeping its own uid is no conflict.
-      await ctx.store.updateApplication(app.id, { name: 'Acme 3', uid: 'acme2' }, T0 + 6);
+      await ctx.store.applications.update(app.id, { name: 'Acme 3', uid: 'acme2' }, T0 + 6);
     });
 
     it('throws NotFoundError when updating or deleting an unknown application', async () => {
-      await expect(ctx.store.updateApplication('app_nope', { name: 'x' }, T0)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(ctx.store.deleteApplication('app_nope')).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.applications.update('app_nope', { name: 'x' }, T0)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.applications.delete('app_nope')).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('lists ascending by default, pages forward and back, and honours order', async () => {
       const apps = [];
       for (let i = 0; i < 7; i++) apps.push(await createApp(ctx.store, `u${i}`));
       const ids = apps.map((a) => a.id);
-      const pages = await collectPages((iterator) => ctx.store.listApplications({ limit: 3, iterator }));
+      const pages = await collectPages((iterator) => ctx.store.applications.list({ limit: 3, iterator }));
       expect(pages.map((p) => p.map((a) => a.id))).toEqual([ids.slice(0, 3), ids.slice(3, 6), ids.slice(6)]);
 
-      const second = await ctx.store.listApplications({ limit: 3, iterator: ids[2] });
+      const second = await ctx.store.applications.list({ limit: 3, iterator: ids[2] });
       expect(second).toMatchObject({ iterator: ids[5], prevIterator: `-${ids[3]}`, done: false });
-      const back = await ctx.store.listApplications({ limit: 3, iterator: second.prevIterator });
+      const back = await ctx.store.applications.list({ limit: 3, iterator: second.prevIterator });
       expect(back.data.map((a) => a.id)).toEqual(ids.slice(0, 3));
       expect(back.done).toBe(true);
 
-      const desc = await ctx.store.listApplications({ limit: 10, order: 'descending' });
+      const desc = await ctx.store.applications.list({ limit: 10, order: 'descending' });
       expect(desc.data.map((a) => a.id)).toEqual([...ids].reverse());
       expect(desc.done).toBe(true);
     });
@@ -86,14 +86,14 @@ export function describeApplications(ctx: SuiteContext): void {
     it('treats an iterator that is not an id as a position in string order, never an error', async () => {
       await createApp(ctx.store);
       await createApp(ctx.store);
-      expect((await ctx.store.listApplications({ limit: 10, iterator: 'app_' })).data).toHaveLength(2);
-      expect(await ctx.store.listApplications({ limit: 10, iterator: 'zzz' })).toEqual({
+      expect((await ctx.store.applications.list({ limit: 10, iterator: 'app_' })).data).toHaveLength(2);
+      expect(await ctx.store.applications.list({ limit: 10, iterator: 'zzz' })).toEqual({
         data: [],
         iterator: null,
         prevIterator: null,
         done: true,
       });
-      expect((await ctx.store.listApplications({ limit: 10, iterator: '-zzz' })).data).toHaveLength(2);
+      expect((await ctx.store.applications.list({ limit: 10, iterator: '-zzz' })).data).toHaveLength(2);
     });
 
     it('deletes by uid with everything the application owns', async () => {
@@ -101,24 +101,24 @@ export function describeApplications(ctx: SuiteContext): void {
       const keep = await createApp(ctx.store, 'kept');
       for (const a of [app, keep]) {
         await createEndpoint(ctx.store, a.id);
-        await ctx.store.createMessage(messageInput(a.id), T0);
+        await ctx.store.messages.create(messageInput(a.id), T0);
       }
       const token = { id: newId('tok'), hash: 'h-gone', appId: app.id, createdAt: T0, expiresAt: null };
-      await ctx.store.createToken(token);
-      const claimed = await ctx.store.claimDeliveries('w', 10, LEASE_MS, T0);
+      await ctx.store.auth.createToken(token);
+      const claimed = await ctx.store.queue.claim('w', 10, LEASE_MS, T0);
       const outcomes = claimed.map((c) => outcomeFor(c, T0, { status: 'success', nextAttemptAt: null }));
-      await ctx.store.recordOutcomes('w', outcomes, T0);
+      await ctx.store.queue.record('w', outcomes, T0);
 
-      await ctx.store.deleteApplication('gone');
+      await ctx.store.applications.delete('gone');
 
-      expect(await ctx.store.getApplication(app.id)).toBeNull();
-      expect((await ctx.store.listEndpoints(app.id, { limit: 10 })).data).toEqual([]);
-      expect((await ctx.store.listMessages(app.id, { limit: 10 })).data).toEqual([]);
-      expect((await ctx.store.listAttempts(app.id, { limit: 10 })).data).toEqual([]);
-      expect(await ctx.store.findTokenByHash('h-gone')).toBeNull();
+      expect(await ctx.store.applications.get(app.id)).toBeNull();
+      expect((await ctx.store.endpoints.list(app.id, { limit: 10 })).data).toEqual([]);
+      expect((await ctx.store.messages.list(app.id, { limit: 10 })).data).toEqual([]);
+      expect((await ctx.store.attempts.list(app.id, { limit: 10 })).data).toEqual([]);
+      expect(await ctx.store.auth.findTokenByHash('h-gone')).toBeNull();
       // The other application is untouched.
-      expect((await ctx.store.listMessages(keep.id, { limit: 10 })).data).toHaveLength(1);
-      expect((await ctx.store.listAttempts(keep.id, { limit: 10 })).data).toHaveLength(1);
+      expect((await ctx.store.messages.list(keep.id, { limit: 10 })).data).toHaveLength(1);
+      expect((await ctx.store.attempts.list(keep.id, { limit: 10 })).data).toHaveLength(1);
     });
   });
 }
@@ -128,7 +128,7 @@ export function describeEventTypes(ctx: SuiteContext): void {
     const schemas = { '1': { type: 'object', properties: { amount: { type: 'number' } } } };
 
     it('creates, gets and refuses a second one with the same name', async () => {
-      const created = await ctx.store.createEventType(
+      const created = await ctx.store.eventTypes.create(
         { name: 'invoice.paid', description: 'Paid', featureFlag: 'beta', schemas },
         T0,
       );
@@ -142,43 +142,43 @@ export function describeEventTypes(ctx: SuiteContext): void {
         createdAt: T0,
         updatedAt: T0,
       });
-      expect(await ctx.store.getEventType('invoice.paid')).toEqual(created);
-      expect(await ctx.store.getEventType('nope')).toBeNull();
-      await expect(ctx.store.createEventType({ name: 'invoice.paid', description: '' }, T0)).rejects.toBeInstanceOf(
+      expect(await ctx.store.eventTypes.get('invoice.paid')).toEqual(created);
+      expect(await ctx.store.eventTypes.get('nope')).toBeNull();
+      await expect(ctx.store.eventTypes.create({ name: 'invoice.paid', description: '' }, T0)).rejects.toBeInstanceOf(
         ConflictError,
       );
     });
 
     it('updates the fields, or throws NotFoundError', async () => {
-      await ctx.store.createEventType({ name: 'a', description: 'one', schemas }, T0);
-      const updated = await ctx.store.updateEventType('a', { description: 'two', deprecated: true }, T0 + 1);
+      await ctx.store.eventTypes.create({ name: 'a', description: 'one', schemas }, T0);
+      const updated = await ctx.store.eventTypes.update('a', { description: 'two', deprecated: true }, T0 + 1);
       expect(updated).toMatchObject({ description: 'two', deprecated: true, schemas: null, updatedAt: T0 + 1 });
-      await expect(ctx.store.updateEventType('b', { description: '' }, T0)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.eventTypes.update('b', { description: '' }, T0)).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('archives on delete, hides archived ones from lists unless asked, expunges for good', async () => {
-      for (const name of ['a', 'b', 'c']) await ctx.store.createEventType({ name, description: '' }, T0);
-      await ctx.store.deleteEventType('b', false, T0 + 1);
-      expect(await ctx.store.getEventType('b')).toMatchObject({ archived: true, updatedAt: T0 + 1 });
+      for (const name of ['a', 'b', 'c']) await ctx.store.eventTypes.create({ name, description: '' }, T0);
+      await ctx.store.eventTypes.delete('b', false, T0 + 1);
+      expect(await ctx.store.eventTypes.get('b')).toMatchObject({ archived: true, updatedAt: T0 + 1 });
       const names = async (includeArchived: boolean) =>
-        (await ctx.store.listEventTypes({ limit: 10, includeArchived })).data.map((t) => t.name);
+        (await ctx.store.eventTypes.list({ limit: 10, includeArchived })).data.map((t) => t.name);
       expect(await names(false)).toEqual(['a', 'c']);
       expect(await names(true)).toEqual(['a', 'b', 'c']);
 
-      await ctx.store.deleteEventType('b', true, T0 + 2);
-      expect(await ctx.store.getEventType('b')).toBeNull();
-      await expect(ctx.store.deleteEventType('b', true, T0)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(ctx.store.deleteEventType('zz', false, T0)).rejects.toBeInstanceOf(NotFoundError);
+      await ctx.store.eventTypes.delete('b', true, T0 + 2);
+      expect(await ctx.store.eventTypes.get('b')).toBeNull();
+      await expect(ctx.store.eventTypes.delete('b', true, T0)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.eventTypes.delete('zz', false, T0)).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('pages by name', async () => {
       const all = ['a.1', 'a.2', 'b.1', 'b.2', 'c.1'];
-      for (const name of [...all].reverse()) await ctx.store.createEventType({ name, description: '' }, T0);
+      for (const name of [...all].reverse()) await ctx.store.eventTypes.create({ name, description: '' }, T0);
       const pages = await collectPages((iterator) =>
-        ctx.store.listEventTypes({ limit: 2, iterator, includeArchived: false }),
+        ctx.store.eventTypes.list({ limit: 2, iterator, includeArchived: false }),
       );
       expect(pages.map((p) => p.map((t) => t.name))).toEqual([['a.1', 'a.2'], ['b.1', 'b.2'], ['c.1']]);
-      const back = await ctx.store.listEventTypes({ limit: 2, iterator: '-b.2', includeArchived: false });
+      const back = await ctx.store.eventTypes.list({ limit: 2, iterator: '-b.2', includeArchived: false });
       expect(back.data.map((t) => t.name)).toEqual(['a.2', 'b.1']);
       expect(back.done).toBe(false);
     });

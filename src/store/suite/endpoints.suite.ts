@@ -16,7 +16,7 @@ export function describeEndpoints(ctx: SuiteContext): void {
   describe('endpoints', () => {
     it('creates an endpoint with its first secret and finds it by id and by uid', async () => {
       const app = await createApp(ctx.store);
-      const endpoint = await ctx.store.createEndpoint(
+      const endpoint = await ctx.store.endpoints.create(
         app.id,
         endpointInput({
           uid: 'main',
@@ -46,9 +46,9 @@ export function describeEndpoints(ctx: SuiteContext): void {
         createdAt: T0,
         updatedAt: T0,
       });
-      expect(await ctx.store.getEndpoint(app.id, endpoint.id)).toEqual(endpoint);
-      expect(await ctx.store.getEndpoint(app.id, 'main')).toEqual(endpoint);
-      expect(await ctx.store.getEndpoint(app.id, 'nope')).toBeNull();
+      expect(await ctx.store.endpoints.get(app.id, endpoint.id)).toEqual(endpoint);
+      expect(await ctx.store.endpoints.get(app.id, 'main')).toEqual(endpoint);
+      expect(await ctx.store.endpoints.get(app.id, 'nope')).toBeNull();
     });
 
     it('fills defaults', async () => {
@@ -70,25 +70,25 @@ export function describeEndpoints(ctx: SuiteContext): void {
       const a = await createApp(ctx.store);
       const b = await createApp(ctx.store);
       const endpoint = await createEndpoint(ctx.store, a.id, { uid: 'same' });
-      expect(await ctx.store.getEndpoint(b.id, endpoint.id)).toBeNull();
-      expect(await ctx.store.getEndpoint(b.id, 'same')).toBeNull();
+      expect(await ctx.store.endpoints.get(b.id, endpoint.id)).toBeNull();
+      expect(await ctx.store.endpoints.get(b.id, 'same')).toBeNull();
       await createEndpoint(ctx.store, b.id, { uid: 'same' });
       await expect(createEndpoint(ctx.store, a.id, { uid: 'same' })).rejects.toBeInstanceOf(ConflictError);
       const second = await createEndpoint(ctx.store, a.id, { uid: 'second' });
-      await expect(ctx.store.updateEndpoint(a.id, second.id, { url: second.url, uid: 'same' }, T0)).rejects.toBeInstanceOf(
+      await expect(ctx.store.endpoints.update(a.id, second.id, { url: second.url, uid: 'same' }, T0)).rejects.toBeInstanceOf(
         ConflictError,
       );
-      await expect(ctx.store.deleteEndpoint(b.id, endpoint.id)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.endpoints.delete(b.id, endpoint.id)).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('throws NotFoundError for an unknown application or endpoint', async () => {
       await expect(createEndpoint(ctx.store, 'app_nope')).rejects.toBeInstanceOf(NotFoundError);
       const app = await createApp(ctx.store);
       const input = { url: 'https://x.test' };
-      await expect(ctx.store.updateEndpoint(app.id, 'ep_nope', input, T0)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(ctx.store.deleteEndpoint(app.id, 'ep_nope')).rejects.toBeInstanceOf(NotFoundError);
-      await expect(ctx.store.setEndpointHeaders(app.id, 'ep_nope', {}, T0)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(ctx.store.setEndpointSecrets(app.id, 'ep_nope', [], T0)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.endpoints.update(app.id, 'ep_nope', input, T0)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.endpoints.delete(app.id, 'ep_nope')).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.endpoints.setHeaders(app.id, 'ep_nope', {}, T0)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.endpoints.setSecrets(app.id, 'ep_nope', [], T0)).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('updates by uid, replacing the mutable fields but keeping secrets and (unless given) headers', async () => {
@@ -99,7 +99,7 @@ export function describeEndpoints(ctx: SuiteContext): void {
         eventTypes: ['a'],
         headers: { 'x-a': '1' },
       });
-      const updated = await ctx.store.updateEndpoint(
+      const updated = await ctx.store.endpoints.update(
         app.id,
         'e1',
         { url: 'https://new.test/hook', uid: 'e1', disabled: true, channels: ['c'] },
@@ -115,22 +115,22 @@ export function describeEndpoints(ctx: SuiteContext): void {
         updatedAt: T0 + 9,
       });
       const input = { url: 'https://new.test', headers: { 'x-b': '2' } };
-      const withHeaders = await ctx.store.updateEndpoint(app.id, endpoint.id, input, T0 + 10);
+      const withHeaders = await ctx.store.endpoints.update(app.id, endpoint.id, input, T0 + 10);
       expect(withHeaders.headers).toEqual({ 'x-b': '2' });
     });
 
     it('sets headers and secrets', async () => {
       const app = await createApp(ctx.store);
       const endpoint = await createEndpoint(ctx.store, app.id, { uid: 'e1' });
-      const withHeaders = await ctx.store.setEndpointHeaders(app.id, 'e1', { 'x-k': 'v' }, T0 + 1);
+      const withHeaders = await ctx.store.endpoints.setHeaders(app.id, 'e1', { 'x-k': 'v' }, T0 + 1);
       expect(withHeaders).toMatchObject({ headers: { 'x-k': 'v' }, updatedAt: T0 + 1 });
       const secrets = [
         { key: 'whsec_old', expiresAt: T0 + 86_400_000 },
         { key: 'whsec_new', expiresAt: null },
       ];
-      const rotated = await ctx.store.setEndpointSecrets(app.id, endpoint.id, secrets, T0 + 2);
+      const rotated = await ctx.store.endpoints.setSecrets(app.id, endpoint.id, secrets, T0 + 2);
       expect(rotated).toMatchObject({ secrets, headers: { 'x-k': 'v' }, updatedAt: T0 + 2 });
-      expect((await ctx.store.getEndpoint(app.id, endpoint.id))?.secrets).toEqual(secrets);
+      expect((await ctx.store.endpoints.get(app.id, endpoint.id))?.secrets).toEqual(secrets);
     });
 
     it('lists ascending by default, with paging', async () => {
@@ -138,34 +138,34 @@ export function describeEndpoints(ctx: SuiteContext): void {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await createEndpoint(ctx.store, app.id)).id);
       await createEndpoint(ctx.store, (await createApp(ctx.store)).id); // another app's
-      const pages = await collectPages((iterator) => ctx.store.listEndpoints(app.id, { limit: 2, iterator }));
+      const pages = await collectPages((iterator) => ctx.store.endpoints.list(app.id, { limit: 2, iterator }));
       expect(pages.map((p) => p.map((e) => e.id))).toEqual([ids.slice(0, 2), ids.slice(2, 4), ids.slice(4)]);
-      const desc = await ctx.store.listEndpoints(app.id, { limit: 5, order: 'descending' });
+      const desc = await ctx.store.endpoints.list(app.id, { limit: 5, order: 'descending' });
       expect(desc.data.map((e) => e.id)).toEqual([...ids].reverse());
     });
 
     it('deletes an endpoint with its deliveries', async () => {
       const app = await createApp(ctx.store);
       const endpoint = await createEndpoint(ctx.store, app.id, { uid: 'e1' });
-      const { message } = await ctx.store.createMessage(messageInput(app.id), T0);
-      await ctx.store.deleteEndpoint(app.id, 'e1');
-      expect(await ctx.store.getEndpoint(app.id, endpoint.id)).toBeNull();
-      expect(await ctx.store.claimDeliveries('w', 10, LEASE_MS, T0)).toEqual([]);
-      expect((await ctx.store.listMessageDestinations(app.id, message.id, { limit: 10 })).data).toEqual([]);
+      const { message } = await ctx.store.messages.create(messageInput(app.id), T0);
+      await ctx.store.endpoints.delete(app.id, 'e1');
+      expect(await ctx.store.endpoints.get(app.id, endpoint.id)).toBeNull();
+      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0)).toEqual([]);
+      expect((await ctx.store.attempts.messageDestinations(app.id, message.id, { limit: 10 })).data).toEqual([]);
       // The message itself stays.
-      expect(await ctx.store.getMessage(app.id, message.id)).not.toBeNull();
+      expect(await ctx.store.messages.get(app.id, message.id)).not.toBeNull();
     });
 
     it('counts deliveries by status within a time range, all five statuses present', async () => {
       const app = await createApp(ctx.store);
       const endpoint = await createEndpoint(ctx.store, app.id);
-      const empty = await ctx.store.endpointStats(endpoint.id, {});
+      const empty = await ctx.store.endpoints.stats(endpoint.id, {});
       expect(empty).toEqual({ pending: 0, sending: 0, success: 0, fail: 0, canceled: 0 });
 
-      for (let i = 0; i < 4; i++) await ctx.store.createMessage(messageInput(app.id), T0 + i);
-      await ctx.store.createMessage(messageInput(app.id), T0 + 1_000); // later: outside the range below
-      const claimed = await ctx.store.claimDeliveries('w', 3, LEASE_MS, T0 + 10);
-      await ctx.store.recordOutcomes(
+      for (let i = 0; i < 4; i++) await ctx.store.messages.create(messageInput(app.id), T0 + i);
+      await ctx.store.messages.create(messageInput(app.id), T0 + 1_000); // later: outside the range below
+      const claimed = await ctx.store.queue.claim('w', 3, LEASE_MS, T0 + 10);
+      await ctx.store.queue.record(
         'w',
         [
           outcomeFor(claimed[0], T0 + 10, { status: 'success', nextAttemptAt: null }),
@@ -173,15 +173,15 @@ export function describeEndpoints(ctx: SuiteContext): void {
         ],
         T0 + 10,
       );
-      expect(await ctx.store.endpointStats(endpoint.id, { since: T0, until: T0 + 4 })).toEqual({
+      expect(await ctx.store.endpoints.stats(endpoint.id, { since: T0, until: T0 + 4 })).toEqual({
         pending: 1,
         sending: 1,
         success: 1,
         fail: 1,
         canceled: 0,
       });
-      expect(await ctx.store.endpointStats(endpoint.id, { since: T0 + 4 })).toMatchObject({ pending: 1 });
-      expect(await ctx.store.endpointStats(endpoint.id, { until: T0 + 1 })).toMatchObject({ success: 1, pending: 0 });
+      expect(await ctx.store.endpoints.stats(endpoint.id, { since: T0 + 4 })).toMatchObject({ pending: 1 });
+      expect(await ctx.store.endpoints.stats(endpoint.id, { until: T0 + 1 })).toMatchObject({ success: 1, pending: 0 });
     });
   });
 }

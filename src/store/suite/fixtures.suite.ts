@@ -33,7 +33,7 @@ export function setUpStore(makeStore: MakeStore): SuiteContext {
 }
 
 export function createApp(store: Store, uid: string | null = null): Promise<Application> {
-  return store.createApplication({ name: 'Acme', uid }, T0);
+  return store.applications.create({ name: 'Acme', uid }, T0);
 }
 
 export function endpointInput(overrides: Partial<EndpointInput> = {}): EndpointInput {
@@ -41,7 +41,7 @@ export function endpointInput(overrides: Partial<EndpointInput> = {}): EndpointI
 }
 
 export function createEndpoint(store: Store, appId: string, overrides: Partial<EndpointInput> = {}): Promise<Endpoint> {
-  return store.createEndpoint(appId, endpointInput(overrides), T0);
+  return store.endpoints.create(appId, endpointInput(overrides), T0);
 }
 
 export function messageInput(appRef: string, overrides: Partial<MessageInput> = {}): MessageInput {
@@ -95,7 +95,7 @@ export async function collectPages<T>(
 /** Counts the onWork signals of a store from now on. */
 export function countWork(store: Store): { readonly count: number } {
   let count = 0;
-  store.onWork(() => {
+  store.queue.onWork(() => {
     count += 1;
   });
   return {

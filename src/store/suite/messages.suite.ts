@@ -14,7 +14,7 @@ import {
 
 /** The ids of the endpoints that a message has deliveries to. */
 async function destinationsOf(store: Store, appId: string, msgId: string): Promise<string[]> {
-  const page = await store.listMessageDestinations(appId, msgId, { limit: 250 });
+  const page = await store.attempts.messageDestinations(appId, msgId, { limit: 250 });
   return page.data.map((d) => d.endpoint.id);
 }
 
@@ -23,7 +23,7 @@ export function describeMessages(ctx: SuiteContext): void {
     it('creates a message with a pending delivery due now, found by id and by eventId', async () => {
       const app = await createApp(ctx.store);
       const endpoint = await createEndpoint(ctx.store, app.id);
-      const { message, created } = await ctx.store.createMessage(
+      const { message, created } = await ctx.store.messages.create(
         messageInput(app.id, { eventId: 'evt-1', channels: ['eu'] }),
         T0,
       );
@@ -37,11 +37,11 @@ export function describeMessages(ctx: SuiteContext): void {
         payload: '{"amount":100}',
         createdAt: T0,
       });
-      expect(await ctx.store.getMessage(app.id, message.id)).toEqual(message);
-      expect(await ctx.store.getMessage(app.id, 'evt-1')).toEqual(message);
-      expect(await ctx.store.getMessage((await createApp(ctx.store)).id, message.id)).toBeNull();
+      expect(await ctx.store.messages.get(app.id, message.id)).toEqual(message);
+      expect(await ctx.store.messages.get(app.id, 'evt-1')).toEqual(message);
+      expect(await ctx.store.messages.get((await createApp(ctx.store)).id, message.id)).toBeNull();
 
-      const [claimed] = await ctx.store.claimDeliveries('w', 10, LEASE_MS, T0);
+      const [claimed] = await ctx.store.queue.claim('w', 10, LEASE_MS, T0);
       expect(claimed.delivery).toMatchObject({
         appId: app.id,
         msgId: message.id,
@@ -54,8 +54,8 @@ export function describeMessages(ctx: SuiteContext): void {
     });
 
     it('rejects a message for an unknown application', async () => {
-      await expect(ctx.store.createMessage(messageInput('app_nope'), T0)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(ctx.store.createMessage(messageInput('no-such-uid'), T0)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.messages.create(messageInput('app_nope'), T0)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(ctx.store.messages.create(messageInput('no-such-uid'), T0)).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('finds the application by uid; an id wins over an equal uid; one eventId whichever ref names it', async () => {
@@ -64,9 +64,9 @@ export function describeMessages(ctx: SuiteContext): void {
       // In one batch: by uid and by id, the same eventId, and a third application whose uid is app's id.
       const impostor = await createApp(ctx.store, app.id);
       const [byUid, byId, other] = await Promise.all([
-        ctx.store.createMessage(messageInput('acme', { eventId: 'e1' }), T0),
-        ctx.store.createMessage(messageInput(app.id, { eventId: 'e1' }), T0),
-        ctx.store.createMessage(messageInput(impostor.id, { eventId: 'e1' }), T0),
+        ctx.store.messages.create(messageInput('acme', { eventId: 'e1' }), T0),
+        ctx.store.messages.create(messageInput(app.id, { eventId: 'e1' }), T0),
+        ctx.store.messages.create(messageInput(impostor.id, { eventId: 'e1' }), T0),
       ]);
       expect(byUid.message.appId).toBe(app.id);
       expect(byUid.created).toBe(true);
@@ -74,8 +74,8 @@ export function describeMessages(ctx: SuiteContext): void {
       expect(other.message.appId).toBe(impostor.id);
       expect(other.created).toBe(true);
       // And in a later batch, by uid, the earlier message is found.
-      expect(await ctx.store.createMessage(messageInput('acme', { eventId: 'e1' }), T0 + 1)).toEqual({ message: byUid.message, created: false });
-      expect(await ctx.store.claimDeliveries('w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
+      expect(await ctx.store.messages.create(messageInput('acme', { eventId: 'e1' }), T0 + 1)).toEqual({ message: byUid.message, created: false });
+      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
     });
 
     it('fans out by event type, channels and disabled state', async () => {
@@ -89,14 +89,14 @@ export function describeMessages(ctx: SuiteContext): void {
       const euPaid = await createEndpoint(ctx.store, app.id, { channels: ['eu'], eventTypes: ['invoice.paid'] });
       const sorted = (...ids: string[]) => ids.sort();
 
-      const inEu = await ctx.store.createMessage(messageInput(app.id, { channels: ['eu', 'de'] }), T0);
+      const inEu = await ctx.store.messages.create(messageInput(app.id, { channels: ['eu', 'de'] }), T0);
       expect(await destinationsOf(ctx.store, app.id, inEu.message.id)).toEqual(sorted(all.id, paid.id, eu.id, euPaid.id));
 
-      const noChannel = await ctx.store.createMessage(messageInput(app.id), T0);
+      const noChannel = await ctx.store.messages.create(messageInput(app.id), T0);
       expect(await destinationsOf(ctx.store, app.id, noChannel.message.id)).toEqual(sorted(all.id, paid.id));
 
       const failedInput = messageInput(app.id, { eventType: 'invoice.failed', channels: ['us'] });
-      const failed = await ctx.store.createMessage(failedInput, T0);
+      const failed = await ctx.store.messages.create(failedInput, T0);
       expect(await destinationsOf(ctx.store, app.id, failed.message.id)).toEqual(sorted(all.id, other.id, us.id));
     });
 
@@ -104,27 +104,27 @@ export function describeMessages(ctx: SuiteContext): void {
       const app = await createApp(ctx.store);
       await createEndpoint(ctx.store, app.id);
       const picky = await createEndpoint(ctx.store, app.id, { eventTypes: ['something.else'], disabled: true });
-      const { message } = await ctx.store.createMessage(messageInput(app.id, { onlyEndpointId: picky.id }), T0);
+      const { message } = await ctx.store.messages.create(messageInput(app.id, { onlyEndpointId: picky.id }), T0);
       expect(await destinationsOf(ctx.store, app.id, message.id)).toEqual([picky.id]);
       await expect(
-        ctx.store.createMessage(messageInput(app.id, { onlyEndpointId: 'ep_nope' }), T0),
+        ctx.store.messages.create(messageInput(app.id, { onlyEndpointId: 'ep_nope' }), T0),
       ).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('returns the earlier message for a repeated eventId and inserts nothing', async () => {
       const app = await createApp(ctx.store);
       await createEndpoint(ctx.store, app.id);
-      const first = await ctx.store.createMessage(messageInput(app.id, { eventId: 'e1' }), T0);
+      const first = await ctx.store.messages.create(messageInput(app.id, { eventId: 'e1' }), T0);
       const work = countWork(ctx.store);
-      const again = await ctx.store.createMessage(messageInput(app.id, { eventId: 'e1', payload: '{}' }), T0 + 1);
+      const again = await ctx.store.messages.create(messageInput(app.id, { eventId: 'e1', payload: '{}' }), T0 + 1);
       expect(again).toEqual({ message: first.message, created: false });
       expect(work.count).toBe(0);
-      expect((await ctx.store.listMessages(app.id, { limit: 10 })).data).toHaveLength(1);
-      expect(await ctx.store.claimDeliveries('w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
+      expect((await ctx.store.messages.list(app.id, { limit: 10 })).data).toHaveLength(1);
+      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
       // Scoped per application; and two at once with the same new eventId make one message.
       const other = await createApp(ctx.store);
-      expect((await ctx.store.createMessage(messageInput(other.id, { eventId: 'e1' }), T0)).created).toBe(true);
-      const twins = await Promise.all([1, 2].map(() => ctx.store.createMessage(messageInput(app.id, { eventId: 'e2' }), T0)));
+      expect((await ctx.store.messages.create(messageInput(other.id, { eventId: 'e1' }), T0)).created).toBe(true);
+      const twins = await Promise.all([1, 2].map(() => ctx.store.messages.create(messageInput(app.id, { eventId: 'e2' }), T0)));
       expect(twins.map((t) => t.created).sort()).toEqual([false, true]);
       expect(twins[0].message.id).toBe(twins[1].message.id);
     });
@@ -133,29 +133,29 @@ export function describeMessages(ctx: SuiteContext): void {
       const app = await createApp(ctx.store);
       await createEndpoint(ctx.store, app.id);
       const seen: Promise<number | null>[] = [];
-      const stop = ctx.store.onWork(() => seen.push(ctx.store.nextDueAt()));
-      await ctx.store.createMessage(messageInput(app.id), T0);
+      const stop = ctx.store.queue.onWork(() => seen.push(ctx.store.queue.nextDueAt()));
+      await ctx.store.messages.create(messageInput(app.id), T0);
       expect(seen).toHaveLength(1);
       expect(await seen[0]).toBe(T0); // the delivery was visible to the listener
       stop();
-      await ctx.store.createMessage(messageInput(app.id), T0);
+      await ctx.store.messages.create(messageInput(app.id), T0);
       expect(seen).toHaveLength(1);
     });
 
     it('pages through 300 messages newest first, each exactly once, and back again', async () => {
       const app = await createApp(ctx.store);
       const created = await Promise.all(
-        Array.from({ length: 300 }, (_, i) => ctx.store.createMessage(messageInput(app.id), T0 + i)),
+        Array.from({ length: 300 }, (_, i) => ctx.store.messages.create(messageInput(app.id), T0 + i)),
       );
       const newestFirst = created.map((c) => c.message.id).sort().reverse();
-      const pages = await collectPages((iterator) => ctx.store.listMessages(app.id, { limit: 50, iterator }));
+      const pages = await collectPages((iterator) => ctx.store.messages.list(app.id, { limit: 50, iterator }));
       expect(pages).toHaveLength(6);
       expect(pages.flat().map((m) => m.id)).toEqual(newestFirst);
 
-      const last = await ctx.store.listMessages(app.id, { limit: 50, iterator: newestFirst[249] });
+      const last = await ctx.store.messages.list(app.id, { limit: 50, iterator: newestFirst[249] });
       expect(last.done).toBe(true);
       const back = await collectPages(
-        (iterator) => ctx.store.listMessages(app.id, { limit: 50, iterator }),
+        (iterator) => ctx.store.messages.list(app.id, { limit: 50, iterator }),
         last.prevIterator,
         true,
       );
@@ -163,18 +163,18 @@ export function describeMessages(ctx: SuiteContext): void {
       expect(back.reverse().flat().map((m) => m.id)).toEqual(newestFirst.slice(0, 250));
       for (const page of back) expect(page).toHaveLength(50);
 
-      const ascending = await ctx.store.listMessages(app.id, { limit: 3, order: 'ascending' });
+      const ascending = await ctx.store.messages.list(app.id, { limit: 3, order: 'ascending' });
       expect(ascending.data.map((m) => m.id)).toEqual([...newestFirst].reverse().slice(0, 3));
     });
 
     it('filters the list by channel, event types and creation time', async () => {
       const app = await createApp(ctx.store);
       const make = async (at: number, eventType: string, channels: string[] | null) =>
-        (await ctx.store.createMessage(messageInput(app.id, { eventType, channels }), at)).message.id;
+        (await ctx.store.messages.create(messageInput(app.id, { eventType, channels }), at)).message.id;
       const a = await make(T0, 'a', ['eu']);
       const b = await make(T0 + 10, 'b', ['us', 'eu']);
       const c = await make(T0 + 20, 'c', null);
-      const ids = async (q: object) => (await ctx.store.listMessages(app.id, { limit: 10, ...q })).data.map((m) => m.id);
+      const ids = async (q: object) => (await ctx.store.messages.list(app.id, { limit: 10, ...q })).data.map((m) => m.id);
       expect(await ids({ channel: 'eu' })).toEqual([b, a]);
       expect(await ids({ eventTypes: ['a', 'c'] })).toEqual([c, a]);
       expect(await ids({ before: T0 + 20 })).toEqual([b, a]);
@@ -184,10 +184,10 @@ export function describeMessages(ctx: SuiteContext): void {
 
     it('expunges the payload and keeps the message', async () => {
       const app = await createApp(ctx.store);
-      const { message } = await ctx.store.createMessage(messageInput(app.id), T0);
-      await ctx.store.expungeMessageContent(app.id, message.id);
-      expect(await ctx.store.getMessage(app.id, message.id)).toEqual({ ...message, payload: null });
-      await expect(ctx.store.expungeMessageContent(app.id, 'msg_nope')).rejects.toBeInstanceOf(NotFoundError);
+      const { message } = await ctx.store.messages.create(messageInput(app.id), T0);
+      await ctx.store.messages.expungeContent(app.id, message.id);
+      expect(await ctx.store.messages.get(app.id, message.id)).toEqual({ ...message, payload: null });
+      await expect(ctx.store.messages.expungeContent(app.id, 'msg_nope')).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('lands 200 concurrent messages with their own deliveries; one bad input fails alone', async () => {
@@ -197,7 +197,7 @@ export function describeMessages(ctx: SuiteContext): void {
         messageInput(i === 77 ? 'app_missing' : app.id, { eventId: `evt-${i}`, payload: `{"i":${i}}` }),
       );
       const work = countWork(ctx.store);
-      const results = await Promise.allSettled(inputs.map((input) => ctx.store.createMessage(input, T0)));
+      const results = await Promise.allSettled(inputs.map((input) => ctx.store.messages.create(input, T0)));
       expect(work.count).toBeGreaterThan(0);
 
       expect(results[77].status).toBe('rejected');
@@ -207,7 +207,7 @@ export function describeMessages(ctx: SuiteContext): void {
       expect(new Set(messages.map((m) => m.id)).size).toBe(199);
       messages.forEach((m) => expect(m.payload).toBe(`{"i":${m.eventId!.slice(4)}}`));
 
-      const claimed = await ctx.store.claimDeliveries('w', 1_000, LEASE_MS, T0);
+      const claimed = await ctx.store.queue.claim('w', 1_000, LEASE_MS, T0);
       expect(claimed).toHaveLength(199 * 2);
       const pairs = new Set(claimed.map((c) => `${c.message.id}/${c.endpoint.id}`));
       expect(pairs.size).toBe(199 * 2);

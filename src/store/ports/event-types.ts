@@ -1,0 +1,22 @@
+import type { EventType } from '../../core/types.js';
+import type { Page, PageQuery } from './common.js';
+
+export interface EventTypeInput {
+  name: string;
+  description: string;
+  archived?: boolean;
+  deprecated?: boolean;
+  featureFlag?: string | null;
+  schemas?: Record<string, unknown> | null;
+}
+
+/** Event types, by name (global, as in Svix). */
+export interface EventTypeStore {
+  /** `ConflictError` when the name is taken. */
+  create(input: EventTypeInput, now: number): Promise<EventType>;
+  get(name: string): Promise<EventType | null>;
+  list(page: PageQuery & { includeArchived: boolean }): Promise<Page<EventType>>;
+  update(name: string, input: Omit<EventTypeInput, 'name'>, now: number): Promise<EventType>;
+  /** `expunge: false` archives the event type (Svix's default); `true` deletes the row. */
+  delete(name: string, expunge: boolean, now: number): Promise<void>;
+}

@@ -1,0 +1,71 @@
+import type { Attempt, Delivery, DeliveryStatus, Endpoint, Message } from '../../core/types.js';
+import type { WorkDue } from '../work-signal.js';
+
+/** A leased delivery with everything a request needs, joined at claim time. */
+export interface ClaimedDelivery {
+  delivery: Delivery;
+  message: Message;
+  endpoint: Endpoint;
+}
+
+/**
+ * The engine of this process, as `attachLocalWorker` sees it. A batch reserves room before it
+ * writes, and after its commit hands over what it leased (each delivery uses one reserved place)
+ * and gives back the rest; so the engine's claims and the batches in flight never start more
+ * deliveries together than its concurrency.
+ */
+export interface LocalWorker {
+  workerId: string;
+  leaseMs: number;
+  /** Holds room for up to `wanted` deliveries; returns how many it holds. */
+  reserve(wanted: number): number;
+  /** Gives back places held by `reserve` that no delivery will use. */
+  unreserve(count: number): void;
+  /** Deliveries leased to it at creation, right after their commit: it counts them at once and sends them. */
+  take(claimed: ClaimedDelivery[]): void;
+}
+
+export interface DeliveryOutcome {
+  attempt: Attempt;
+  /** The delivery's state after this attempt. */
+  status: DeliveryStatus;
+  nextAttemptAt: number | null;
+  /** e.g. after a 410 Gone. */
+  disableEndpoint?: boolean;
+}
+
+/** The queue port of the delivery engine: what it claims, records and gives back. */
+export interface DeliveryQueue {
+  /**
+   * Leases up to `limit` due deliveries (`status` pending, `nextAttemptAt <= now`, or `sending`
+   * with an expired lease) to `workerId` until `now + leaseMs`, marks them `sending`, and returns
+   * each with what a request needs. Oldest due first.
+   */
+  claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Records a batch of attempt outcomes in one transaction: inserts the attempts, sets each
+   * delivery's new state and clears its lease, and disables endpoints where asked. An outcome
+   * whose delivery is no longer leased to `workerId` is still recorded as an attempt, but does not
+   * change the delivery (another worker owns it now).
+   */
+  record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void>;
+  /** Gives back every lease `workerId` holds (graceful shutdown): the deliveries become due again. */
+  release(workerId: string, now: number): Promise<void>;
+  /** When a delivery is due; the engine's safety-net timer sleeps until then. `null`: nothing queued. */
+  nextDueAt(): Promise<number | null>;
+  /**
+   * Calls `listener` whenever new work may be due (after a commit that created or re-queued
+   * deliveries for a claim: not for those handed to the local worker), saying whether it is due
+   * now or later (a retry). Returns the unsubscribe function.
+   */
+  onWork(listener: (due: WorkDue) => void): () => void;
+  /**
+   * Lets the delivery engine of this process take new deliveries as they are created: as many of a
+   * batch's deliveries as `worker.reserve` grants are inserted already leased to the worker, and
+   * handed to `worker.take` right after the commit. That saves a claim per batch. The rest wait for
+   * a claim after `onWork`, as every delivery does in a process without an engine (role `api`).
+   * `null` detaches; the promise resolves when no batch under way still owes the previous worker a
+   * hand-off.
+   */
+  attachLocalWorker(worker: LocalWorker | null): Promise<void>;
+}
