@@ -26,7 +26,13 @@ export interface Config {
   headerStyle: 'webhook' | 'svix' | 'both';
   /** How many requests one worker process keeps in flight. */
   workerConcurrency: number;
+  /** The least severe log lines written (JSON lines on stdout). */
+  logLevel: LogLevel;
 }
+
+/** The levels `HOOKD_LOG_LEVEL` accepts, most to least verbose, then `silent` (none). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [0, 5, 300, 1800, 7200, 18000, 36000, 36000];
 
@@ -103,6 +109,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
   { key: 'maxPayloadBytes', env: 'HOOKD_MAX_PAYLOAD_BYTES', flag: '--max-payload-bytes', parse: int(1024, 64 * 1024 * 1024), expect: 'bytes, 1024-67108864' },
   { key: 'headerStyle', env: 'HOOKD_HEADER_STYLE', flag: '--header-style', parse: oneOf('webhook', 'svix', 'both'), expect: 'webhook, svix or both' },
   { key: 'workerConcurrency', env: 'HOOKD_WORKER_CONCURRENCY', flag: '--worker-concurrency', parse: int(1, 10_000), expect: 'a number of requests, 1-10000' },
+  { key: 'logLevel', env: 'HOOKD_LOG_LEVEL', flag: '--log-level', parse: oneOf(...LOG_LEVELS), expect: LOG_LEVELS.join(', ') },
 ];
 
 function minLength(min: number) {
@@ -177,6 +184,7 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     maxPayloadBytes: (resolved.maxPayloadBytes as number | undefined) ?? 1024 * 1024,
     headerStyle: (resolved.headerStyle as Config['headerStyle'] | undefined) ?? 'webhook',
     workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
+    logLevel: (resolved.logLevel as LogLevel | undefined) ?? 'info',
   };
 }
 

@@ -1,13 +1,14 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { registerOutboundRoutes } from '../outbound/outbound-routes.js';
+import type { Face } from '../http/face.js';
+import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
-import { installAuth } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
-import { installIdempotency } from './idempotency.js';
-import { installJsonBodyParser } from './json-body.js';
+import { createLogger } from './logger.js';
 import { installOpenApi } from './openapi.js';
+import { installRequestIdHeader, RequestLogController } from './request-log.js';
+import { requestIdOf } from './request-id.js';
 import { installValidators } from './validation.js';
 
 export interface AppDeps {
@@ -15,29 +16,37 @@ export interface AppDeps {
   store: Store;
   /** Epoch ms; injectable so that tests control time. Default `Date.now`. */
   now?: () => number;
+  /** Default: a new logger at `warn`. */
+  logger?: Logger;
+  /** The faces to serve, in order. Default: the sending face (the Svix API) alone. */
+  faces?: Face[];
 }
 
 /**
- * Assembles the HTTP API: body parsing, validation, errors, auth, idempotency, the OpenAPI
- * document and the routes. Does not listen: the caller does. With no `config.adminToken`, call
- * `ensureAdminToken(store)` before this, as the admin token's hash is read here, once.
+ * Assembles the HTTP server: what every face shares (validators, the `{code, detail}` error and
+ * 404 handlers, the OpenAPI document, request ids and request logging), then each face as an
+ * encapsulated plugin with its own body parsing, auth and idempotency. Does not listen: the
+ * caller does. With no `config.adminToken`, call `ensureAdminToken(store)` before this.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
   const now = deps.now ?? Date.now;
+  // Typed as Fastify's logger, so that the instance has the type every face's plugin expects.
+  const logger: FastifyBaseLogger = deps.logger ?? createLogger('warn');
   const app = Fastify({
-    // Requests are never logged, and neither are tokens.
-    logger: { level: 'warn' },
+    loggerInstance: logger,
+    logController: new RequestLogController(),
+    genReqId: requestIdOf,
     bodyLimit: config.maxPayloadBytes,
     // uids are up to 256 characters; the router's default cap is 100.
     routerOptions: { maxParamLength: 1024 },
   });
-  installJsonBodyParser(app);
   installValidators(app);
   installErrorHandler(app, config.maxPayloadBytes);
+  installRequestIdHeader(app);
   await installOpenApi(app);
-  await installAuth(app, { config, store, now });
-  installIdempotency(app, { store, now });
-  registerOutboundRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), { config, store, now });
+  for (const face of deps.faces ?? [outboundFace({ config, store, now })]) {
+    await app.register(face.plugin, { prefix: face.prefix });
+  }
   return app;
 }

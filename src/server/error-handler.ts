@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HookdError, ValidationError } from '../core/errors.js';
+import { type ErrorCode, HookdError, ValidationError } from '../core/errors.js';
 import { toValidationItems, type ValidationErrorItem } from './validation.js';
 
 /** Svix's 422 body (HTTPValidationError), plus our `code` so every error body carries one. */
@@ -8,8 +8,19 @@ interface ValidationErrorBody {
   detail: ValidationErrorItem[];
 }
 
+/** The HTTP status of each core error code: core errors know nothing of HTTP. */
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  not_found: 404,
+  conflict: 409,
+  validation: 422,
+  authentication_failed: 401,
+  insufficient_access: 403,
+  invalid_signature: 400,
+  invalid_json: 400,
+};
+
 /**
- * The one place where errors become HTTP responses. Bad input always ends as a 4xx with a JSON
+ * The one place where errors become HTTP responses, for every face. Bad input always ends as a 4xx with a JSON
  * body that says what is wrong; only a bug reaches the 500 branch, and that is logged.
  */
 export function installErrorHandler(app: FastifyInstance, maxPayloadBytes: number): void {
@@ -21,7 +32,7 @@ export function installErrorHandler(app: FastifyInstance, maxPayloadBytes: numbe
       return reply.code(422).send(validationBody([{ loc: locationOf(error.field), msg: error.message, type: 'value_error' }]));
     }
     if (error instanceof HookdError) {
-      return reply.code(error.status).send({ code: error.code, detail: error.message });
+      return reply.code(STATUS_BY_CODE[error.code]).send({ code: error.code, detail: error.message });
     }
     const mapped = mapFrameworkError(error, maxPayloadBytes);
     if (mapped) return reply.code(mapped.status).send({ code: mapped.code, detail: mapped.detail });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/http/api-tokens.js';
-import { scopedIdempotencyKey } from '../../src/server/idempotency.js';
+import { scopedIdempotencyKey } from '../../src/http/idempotency.js';
 import { createApiClient, type ApiClient } from '../helpers/api-client.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildApp } from '../../src/server/app.js';
+import type { Face } from '../../src/http/face.js';
+import { outboundFace } from '../../src/outbound/outbound-face.js';
 import { ensureAdminToken } from '../../src/http/api-tokens.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -24,6 +26,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** The clock the API uses (default `Date.now`). */
   now?: () => number;
+  /** Faces served after the sending face (e.g. a test-only one). */
+  extraFaces?: Face[];
 }
 
 /**
@@ -37,7 +41,8 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
   const config: Config = { ...loadConfig({ argv: [], env: {}, cwd: dataDir }), dataDir, port: 0, ...database.overrides, ...overrides };
   const store = await openStore(config);
   const token = config.adminToken ?? (await ensureAdminToken(store))!;
-  const app = await buildApp({ config, store, now: options.now });
+  const now = options.now ?? Date.now;
+  const app = await buildApp({ config, store, now, faces: [outboundFace({ config, store, now }), ...(options.extraFaces ?? [])] });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

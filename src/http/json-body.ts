@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { HookdError } from '../core/errors.js';
+import { InvalidJsonError } from '../core/errors.js';
 
 /** Deeper JSON than this is refused: JSON.parse copes, but JSON.stringify (storing, signing) overflows the stack. */
 const MAX_JSON_DEPTH = 100;
 
 /**
- * JSON is the only body type the API takes (anything else is a 415). An empty body with a JSON
+ * Makes JSON the only body type `app` (a face's encapsulated instance) takes: anything else is a
+ * 415, and other faces keep their own parsers. An empty body with a JSON
  * content type is read as "no body" rather than an error, because clients, the svix SDKs among
  * them, send `Content-Type: application/json` on bodiless DELETE and GET requests.
  */
@@ -20,7 +21,7 @@ export function installJsonBodyParser(app: FastifyInstance): void {
       return;
     }
     if (exceedsDepth(text, MAX_JSON_DEPTH)) {
-      done(new HookdError(400, 'invalid_json', `JSON is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      done(new InvalidJsonError(`JSON is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
     parseJson(request, text, done);

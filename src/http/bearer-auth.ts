@@ -1,0 +1,70 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { UnauthorizedError } from '../core/errors.js';
+import type { ApiToken } from '../core/types.js';
+import { hashToken } from './api-tokens.js';
+
+/** Who is calling: the hash of their token (it scopes idempotency keys) and the app they are limited to. */
+export interface AuthContext {
+  tokenHash: string;
+  /** `null`: admin. Otherwise the only application this token reaches. */
+  appId: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the bearer-auth hook on every authenticated route of a face that installs it. */
+    auth: AuthContext | null;
+  }
+}
+
+export interface BearerAuthOptions {
+  /** The admin token's SHA-256 hash (hex), or null when there is none. */
+  adminTokenHash: string | null;
+  /** The stored token with this hash, or null. */
+  findToken: (tokenHash: string) => Promise<ApiToken | null>;
+  /** Epoch ms, to expire tokens. */
+  now: () => number;
+  /** Routes, as registered (e.g. `/api/v1/health`), that answer without a token. */
+  publicRoutes: ReadonlySet<string>;
+  /**
+   * Called for a token limited to one application, with the matched route; throws
+   * `ForbiddenError` when that route is outside what the token may reach.
+   */
+  checkScope: (request: FastifyRequest, route: string, appId: string) => Promise<void>;
+}
+
+/**
+ * Checks `Authorization: Bearer <token>` on every route of `app` (a face's encapsulated
+ * instance) but `publicRoutes`: a missing, unknown or expired token is a 401. Hashes are compared,
+ * never the tokens themselves; the admin hash in constant time.
+ */
+export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptions): void {
+  const { findToken, now, publicRoutes, checkScope } = options;
+  const adminHashBytes = options.adminTokenHash !== null ? Buffer.from(options.adminTokenHash, 'hex') : null;
+
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (request) => {
+    const route = request.routeOptions.url;
+    // No route matched: let the 404 handler answer; there is nothing to protect.
+    if (route === undefined || publicRoutes.has(route)) return;
+    const token = bearerToken(request);
+    if (token === null) throw new UnauthorizedError();
+    const tokenHash = hashToken(token);
+    if (adminHashBytes !== null && timingSafeEqual(Buffer.from(tokenHash, 'hex'), adminHashBytes)) {
+      request.auth = { tokenHash, appId: null };
+      return;
+    }
+    const stored = await findToken(tokenHash);
+    if (stored === null || (stored.expiresAt !== null && stored.expiresAt <= now())) throw new UnauthorizedError();
+    request.auth = { tokenHash, appId: stored.appId };
+    if (stored.appId !== null) await checkScope(request, route, stored.appId);
+  });
+}
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header === undefined) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}

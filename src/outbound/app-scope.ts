@@ -1,0 +1,30 @@
+import type { FastifyRequest } from 'fastify';
+import { ForbiddenError } from '../core/errors.js';
+import type { Store } from '../store/store.js';
+import { isApplicationId } from './context.js';
+
+/** Routes of the sending face that answer without a token (the server serves `/api/v1/openapi.json`, also public). */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/api/v1/health']);
+const APP_ROUTE_PREFIX = '/api/v1/app/:app_id';
+const EVENT_TYPE_ROUTE_PREFIX = '/api/v1/event-type';
+
+/**
+ * Keeps an app-scoped (app-portal) token inside its application: `/api/v1/app/{its app}/...` and
+ * reading event types. Everything else is 403 for it (`ForbiddenError`), including changing or
+ * deleting the application record itself and minting portal tokens. `route` is the matched
+ * route as registered (`/api/v1/app/:app_id/...`).
+ */
+export async function checkAppScope(store: Store, request: FastifyRequest, route: string, tokenAppId: string): Promise<void> {
+  if (route.startsWith(EVENT_TYPE_ROUTE_PREFIX) && request.method === 'GET') return;
+  const isAppRoute = route === APP_ROUTE_PREFIX || route.startsWith(APP_ROUTE_PREFIX + '/');
+  if (!isAppRoute) throw new ForbiddenError();
+  if (route === APP_ROUTE_PREFIX && request.method !== 'GET') throw new ForbiddenError();
+  const ref = (request.params as { app_id: string }).app_id;
+  if (ref === tokenAppId) return;
+  // Another application's id: no need to look it up (a uid never starts with `app_`).
+  if (isApplicationId(ref)) throw new ForbiddenError();
+  // The path may name the app by uid: resolve it. An unknown ref is 403, not 404, so that an
+  // app token cannot probe which other applications exist.
+  const target = await store.applications.get(ref);
+  if (target === null || target.id !== tokenAppId) throw new ForbiddenError();
+}

@@ -1,0 +1,33 @@
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
+/**
+ * Fastify's own request lines, made quiet and lean: `incoming request` at trace, `request
+ * completed` and `route not found` at debug (a line per request at info would cost the hot path a
+ * write each), with the method and the path only: never the query string, a header or a body.
+ * Each goes through the request's logger, so it carries `reqId`.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.trace({ method: request.method, path: pathOf(request) }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, path: pathOf(request), statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime) };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.debug(line, 'request completed');
+  }
+
+  override routeNotFound(request: FastifyRequest): void {
+    request.log.debug({ method: request.method, path: pathOf(request) }, 'route not found');
+  }
+}
+
+const pathOf = (request: FastifyRequest): string => request.url.split('?', 1)[0];
+
+/** Echoes every request's id (see `requestIdOf`) in the `x-request-id` response header. */
+export function installRequestIdHeader(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+}
