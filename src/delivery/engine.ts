@@ -7,6 +7,7 @@ import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue } from '../store/s
 import { buildRequest } from './build-request.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { redactHeaders } from '../core/sensitive-headers.js';
+import { pino, type Logger } from 'pino';
 
 /** The safety-net poll: how long an idle engine sleeps when nothing is due and nobody wakes it. */
 const IDLE_POLL_MS = 30_000;
@@ -20,6 +21,8 @@ export interface EngineOptions {
   queue: DeliveryQueue;
   sender: HttpSender;
   config: Pick<Config, 'retryScheduleSeconds' | 'headerStyle' | 'workerConcurrency' | 'requestTimeoutMs'>;
+  /** Where the engine reports store failures. Default: a new pino logger on stdout. */
+  logger?: Logger;
 }
 
 /**
@@ -62,7 +65,10 @@ export class DeliveryEngine {
   /** The claim pass that is running, if any: stop() waits for it. */
   private claimPass: Promise<void> | null = null;
 
+  private readonly log: Logger;
+
   constructor(private readonly options: EngineOptions) {
+    this.log = options.logger ?? pino();
     this.leaseMs = options.config.requestTimeoutMs + LEASE_MARGIN_MS;
   }
 
@@ -136,7 +142,7 @@ export class DeliveryEngine {
         claimed = await queue.claim(this.workerId, limit, this.leaseMs, Date.now());
       } catch (err) {
         // The database is unreachable or busy: retry on the timer rather than spin.
-        console.error('hookd: claiming deliveries failed:', (err as Error).message);
+        this.log.error({ err: (err as Error).message }, 'claiming deliveries failed');
         this.armTimer(1000);
         return;
       } finally {
@@ -264,7 +270,7 @@ export class DeliveryEngine {
     this.writing = this.writing.then(() =>
       this.options.queue.record(this.workerId, batch, Date.now()).catch((err: Error) => {
         // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
-        console.error(`hookd: recording ${batch.length} outcomes failed:`, err.message);
+        this.log.error({ err: err.message, outcomes: batch.length }, 'recording outcomes failed');
       }),
     );
   }

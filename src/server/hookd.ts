@@ -6,6 +6,7 @@ import type { Resolver } from '../delivery/ssrf-guard.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { buildApp } from './app.js';
+import { createLogger } from './logger.js';
 import { ensureAdminToken } from '../http/api-tokens.js';
 
 export interface Hookd {
@@ -26,13 +27,14 @@ export interface StartOptions {
 
 /** Starts hookd in this process: the API and/or the delivery engine, as `config.role` says. */
 export async function startHookd(config: Config, options: StartOptions = {}): Promise<Hookd> {
-  const store = await openStore(config);
+  const logger = createLogger(config.logLevel);
+  const store = await openStore(config, { logger });
   // A worker serves no API: the first API (or all-in-one) process generates the admin token.
   const generatedAdminToken = config.adminToken === null && config.role !== 'worker' ? await ensureAdminToken(store) : null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
-    app = await buildApp({ config, store });
+    app = await buildApp({ config, store, logger });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let engine: DeliveryEngine | null = null;
@@ -44,7 +46,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       connectionsPerOrigin: config.workerConcurrency,
       resolve: options.resolve,
     });
-    engine = new DeliveryEngine({ queue: store.queue, sender, config });
+    engine = new DeliveryEngine({ queue: store.queue, sender, config, logger });
     engine.start();
   }
   return {

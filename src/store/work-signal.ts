@@ -1,3 +1,5 @@
+import { pino, type Logger } from 'pino';
+
 /**
  * When the work a commit queued is due: `now` (new messages, resends, released leases), or `later`
  * (a retry, at a time the listener must look up). A delivery engine claims on either; only `later`
@@ -11,6 +13,9 @@ export type WorkDue = 'now' | 'later';
  */
 export class WorkSignal {
   private readonly listeners = new Set<(due: WorkDue) => void>();
+
+  /** `logger`: where a listener that throws is reported (default: a new pino logger on stdout). */
+  constructor(private readonly log: Logger = pino()) {}
 
   /** Adds `listener`; returns the function that removes it. */
   subscribe(listener: (due: WorkDue) => void): () => void {
@@ -28,7 +33,7 @@ export class WorkSignal {
         listener(due);
       } catch (error) {
         // The data is committed; a broken listener must not turn the caller's success into a failure.
-        process.emitWarning(`onWork listener threw: ${String(error)}`);
+        this.log.error({ err: String(error) }, 'an onWork listener threw');
       }
     }
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { pino, type Logger } from 'pino';
 import type { Store } from '../store.js';
 import { WorkSignal } from '../work-signal.js';
 import { PgApplications } from './applications.js';
@@ -26,6 +27,8 @@ export interface PostgresStoreOptions extends PgConnectionOptions {
    * engine (role `api`) has nobody to wake and saves the connection.
    */
   listen?: boolean;
+  /** Where lost connections are reported. Default: a new pino logger on stdout. */
+  logger?: Logger;
 }
 
 /**
@@ -59,8 +62,9 @@ export class PostgresStore implements Store {
     private readonly db: PgDb,
     config: pg.ClientConfig,
     schema: string,
+    log: Logger,
   ) {
-    const work = new WorkSignal();
+    const work = new WorkSignal(log);
     const sender = { instance: randomUUID(), schema };
     const payload = { now: workPayload(sender, 'now'), later: workPayload(sender, 'later') };
     this.writer = new PgMessageWriter(db, work, payload);
@@ -73,7 +77,7 @@ export class PostgresStore implements Store {
     this.attempts = new PgAttempts(db);
     this.auth = new PgAuth(db);
     const listenConfig = { ...config, application_name: `${config.application_name ?? 'hookd'}:listen` };
-    this.listener = new PgWorkListener(listenConfig, sender, work);
+    this.listener = new PgWorkListener(listenConfig, sender, work, log);
   }
 
   /**
@@ -86,13 +90,14 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({ ...config, max: options.poolSize ?? DEFAULT_POOL_SIZE });
     // An idle connection that the server drops emits 'error' on the pool; unhandled, it would
     // crash the process. The pool discards that connection and opens another on demand.
-    pool.on('error', (error) => process.emitWarning(`hookd: idle PostgreSQL connection lost: ${error.message}`));
+    const log = options.logger ?? pino();
+    pool.on('error', (error) => log.warn({ err: error.message }, 'an idle PostgreSQL connection was lost'));
     try {
       if (options.schema !== undefined) await createSchema(pool, options.schema);
       // The schema the tables live in, however it was chosen (this option, `options` in the URL, the
       // role's default): NOTIFY payloads carry it, so that stores on other schemas ignore them.
       const { rows } = await pool.query<{ schema: string | null }>('SELECT current_schema() AS schema');
-      const store = new PostgresStore(new PgDb(pool), config, rows[0].schema ?? '');
+      const store = new PostgresStore(new PgDb(pool), config, rows[0].schema ?? '', log);
       if (options.listen !== false) await store.listener.start();
       return store;
     } catch (error) {

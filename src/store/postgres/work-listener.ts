@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Logger } from 'pino';
 import type { WorkSignal } from '../work-signal.js';
 import { parseWorkPayload, WORK_CHANNEL, type WorkSender } from './work-notify.js';
 
@@ -33,6 +34,7 @@ export class PgWorkListener {
     private readonly config: pg.ClientConfig,
     private readonly self: WorkSender,
     private readonly work: WorkSignal,
+    private readonly log: Logger,
   ) {}
 
   /** Connects and LISTENs; resolves once notifications are being received. */
@@ -88,7 +90,7 @@ export class PgWorkListener {
     this.heartbeat = null;
     client.removeAllListeners('end');
     client.end().catch(() => undefined);
-    process.emitWarning(`hookd: the LISTEN connection to PostgreSQL dropped${error ? ` (${error.message})` : ''}; reconnecting`);
+    this.log.warn({ err: error?.message }, 'the LISTEN connection to PostgreSQL dropped; reconnecting');
     this.scheduleReconnect();
   }
 

@@ -1,4 +1,5 @@
 import type { Store } from '../store.js';
+import type { Logger } from 'pino';
 import { WorkSignal } from '../work-signal.js';
 import { SqliteApplications } from './applications.js';
 import { SqliteAttempts } from './attempts.js';
@@ -32,8 +33,8 @@ export class SqliteStore implements Store {
   readonly auth: SqliteAuth;
   private readonly writer: SqliteMessageWriter;
 
-  private constructor(private readonly db: SqliteDb) {
-    const work = new WorkSignal();
+  private constructor(private readonly db: SqliteDb, logger?: Logger) {
+    const work = new WorkSignal(logger);
     this.writer = new SqliteMessageWriter(db, work);
     this.applications = new SqliteApplications(db);
     this.eventTypes = new SqliteEventTypes(db);
@@ -49,8 +50,8 @@ export class SqliteStore implements Store {
    * Opens (creating it and its directory if needed) the database at `path`, or an in-memory one
    * for `':memory:'`. Does not migrate: call `migrate()` before first use.
    */
-  static open(path: string): SqliteStore {
-    return new SqliteStore(SqliteDb.open(path));
+  static open(path: string, options: { logger?: Logger } = {}): SqliteStore {
+    return new SqliteStore(SqliteDb.open(path), options.logger);
   }
 
   async migrate(): Promise<void> {
