@@ -21,8 +21,9 @@ declare module 'fastify' {
 }
 
 /**
- * `Idempotency-Key` on POST: the first request with a key runs, and its successful (2xx)
- * response is stored for 12 hours; a repeat gets that response replayed. A repeat that arrives
+ * `Idempotency-Key` on POST, in a face whose `installBearerAuth` runs before it (keys are scoped
+ * by the caller's token; a request without `request.auth` is never replayed): the first request
+ * with a key runs, and its successful (2xx) response is stored for 12 hours; a repeat gets that response replayed. A repeat that arrives
  * while the first still runs waits for it (polling), then gives up with 409. An error response
  * is not stored (as Stripe does for requests that fail validation): the client fixes its request
  * and retries with the same key. Keys are scoped by token, method and path: two tenants never

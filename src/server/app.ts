@@ -5,10 +5,10 @@ import type { Face } from '../http/face.js';
 import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
 import { installErrorHandler } from './error-handler.js';
-import { createLogger } from './logger.js';
+import { createLogger } from './create-logger.js';
 import { installOpenApi } from './openapi.js';
-import { installRequestIdHeader, RequestLogController } from './request-log.js';
-import { requestIdOf } from './request-id.js';
+import { installRequestIdHeader, requestIdOf } from './request-id.js';
+import { RequestLogController } from './request-log-controller.js';
 import { installValidators } from './validation.js';
 
 export interface AppDeps {

@@ -265,7 +265,7 @@ export function describeQueue(ctx: SuiteContext): void {
       const resend = (appId: string, msgId: string, endpointId: string) =>
         ctx.store.requeue.resend(appId, msgId, endpointId, T0);
       await expect(resend(app.id, 'msg_nope', endpoint.id)).rejects.toMatchObject({
-        status: 404,
+        code: 'not_found',
         message: 'message not found',
       });
       await expect(resend(app.id, messages[0].id, 'ep_nope')).rejects.toMatchObject({ message: 'endpoint not found' });
@@ -315,8 +315,8 @@ export function describeQueue(ctx: SuiteContext): void {
       expect(await ctx.store.requeue.replayMissing(late.id, {}, T0 + 60)).toBe(1); // m4
       expect(await ctx.store.requeue.replayMissing(late.id, {}, T0 + 70)).toBe(0);
       expect(await ctx.store.requeue.replayMissing(early.id, {}, T0 + 70)).toBe(0);
-      await expect(ctx.store.requeue.replayMissing('ep_nope', {}, T0)).rejects.toMatchObject({ status: 404 });
-      await expect(ctx.store.requeue.recoverFailed('ep_nope', {}, T0)).rejects.toMatchObject({ status: 404 });
+      await expect(ctx.store.requeue.replayMissing('ep_nope', {}, T0)).rejects.toMatchObject({ code: 'not_found' });
+      await expect(ctx.store.requeue.recoverFailed('ep_nope', {}, T0)).rejects.toMatchObject({ code: 'not_found' });
     });
 
     it('replays nothing to a disabled endpoint, so that a replay after enabling it still works', async () => {

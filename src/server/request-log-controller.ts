@@ -1,4 +1,4 @@
-import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /**
  * Fastify's own request lines, made quiet and lean: `incoming request` at trace, `request
@@ -23,11 +23,3 @@ export class RequestLogController extends LogController {
 }
 
 const pathOf = (request: FastifyRequest): string => request.url.split('?', 1)[0];
-
-/** Echoes every request's id (see `requestIdOf`) in the `x-request-id` response header. */
-export function installRequestIdHeader(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-}
