@@ -47,6 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await installOpenApi(app);
   for (const face of deps.faces ?? [outboundFace({ config, store, now })]) {
     await app.register(face.plugin, { prefix: face.prefix });
+    app.log.debug({ face: face.name, prefix: face.prefix ?? '' }, 'face registered');
   }
   return app;
 }
