@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConflictError } from '../core/errors.js';
-import type { Store } from '../store/store.js';
+import type { AuthStore } from '../store/store.js';
 
 /** How long a stored response is replayed. */
 const KEY_TTL_MS = 12 * 60 * 60 * 1000;
@@ -32,8 +32,8 @@ declare module 'fastify' {
  * Runs in preHandler, after validation: a request that fails validation claims no key. On the
  * hot path this costs exactly two store calls (begin, then complete or abandon).
  */
-export function installIdempotency(app: FastifyInstance, deps: { store: Store; now: () => number }): void {
-  const { store, now } = deps;
+export function installIdempotency(app: FastifyInstance, deps: { auth: AuthStore; now: () => number }): void {
+  const { auth, now } = deps;
   app.decorateRequest('idempotencyKey', null);
 
   app.addHook('preHandler', async (request, reply) => {
@@ -45,7 +45,7 @@ export function installIdempotency(app: FastifyInstance, deps: { store: Store; n
     const deadline = performance.now() + WAIT_FOR_RUNNING_MS;
     for (;;) {
       const started = now();
-      const state = await store.auth.beginIdempotency(key, started, started + RUNNING_LEASE_MS);
+      const state = await auth.beginIdempotency(key, started, started + RUNNING_LEASE_MS);
       if (state.state === 'new') {
         request.idempotencyKey = key;
         return;
@@ -62,8 +62,8 @@ export function installIdempotency(app: FastifyInstance, deps: { store: Store; n
     request.idempotencyKey = null;
     // An error may not happen on retry, so it is forgotten; so is a body that is not text (a stream).
     const text = payload === undefined || payload === null ? '' : typeof payload === 'string' ? payload : null;
-    if (reply.statusCode >= 300 || text === null) await store.auth.abandonIdempotency(key);
-    else await store.auth.completeIdempotency(key, { statusCode: reply.statusCode, body: text }, now() + KEY_TTL_MS);
+    if (reply.statusCode >= 300 || text === null) await auth.abandonIdempotency(key);
+    else await auth.completeIdempotency(key, { statusCode: reply.statusCode, body: text }, now() + KEY_TTL_MS);
     return payload;
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ForbiddenError } from '../core/errors.js';
-import type { Store } from '../store/store.js';
+import type { ApplicationStore } from '../store/store.js';
 import { isApplicationId } from './context.js';
 
 /** Routes of the sending face that answer without a token (the server serves `/api/v1/openapi.json`, also public). */
@@ -14,7 +14,7 @@ const EVENT_TYPE_ROUTE_PREFIX = '/api/v1/event-type';
  * deleting the application record itself and minting portal tokens. `route` is the matched
  * route as registered (`/api/v1/app/:app_id/...`).
  */
-export async function checkAppScope(store: Store, request: FastifyRequest, route: string, tokenAppId: string): Promise<void> {
+export async function checkAppScope(applications: ApplicationStore, request: FastifyRequest, route: string, tokenAppId: string): Promise<void> {
   if (route.startsWith(EVENT_TYPE_ROUTE_PREFIX) && request.method === 'GET') return;
   const isAppRoute = route === APP_ROUTE_PREFIX || route.startsWith(APP_ROUTE_PREFIX + '/');
   if (!isAppRoute) throw new ForbiddenError();
@@ -25,6 +25,6 @@ export async function checkAppScope(store: Store, request: FastifyRequest, route
   if (isApplicationId(ref)) throw new ForbiddenError();
   // The path may name the app by uid: resolve it. An unknown ref is 403, not 404, so that an
   // app token cannot probe which other applications exist.
-  const target = await store.applications.get(ref);
+  const target = await applications.get(ref);
   if (target === null || target.id !== tokenAppId) throw new ForbiddenError();
 }

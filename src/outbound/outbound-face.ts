@@ -29,9 +29,9 @@ export function outboundFace(deps: OutboundDeps): Face {
         findToken: (tokenHash) => store.auth.findTokenByHash(tokenHash),
         now,
         publicRoutes: PUBLIC_ROUTES,
-        checkScope: (request, route, appId) => checkAppScope(store, request, route, appId),
+        checkScope: (request, route, appId) => checkAppScope(store.applications, request, route, appId),
       });
-      installIdempotency(app, { store, now });
+      installIdempotency(app, { auth: store.auth, now });
       registerOutboundRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), deps);
     },
   };
