@@ -111,6 +111,9 @@ function describePostgres(url: string): void {
         expect(remote.slice(before), what).toEqual([due]);
       };
       const { message } = await a.messages.create(messageInput(app.id), T0);
+      // This commit's NOTIFY too must have arrived before the next one is counted: a late one
+      // would be counted twice.
+      await waitFor(() => remote.length === 1, 5_000);
       await expectWoken('createMessage', 'now', () => a.messages.create(messageInput(app.id), T0));
       const claimed = await a.queue.claim('w', 10, LEASE_MS, T0);
       await expectWoken('recordOutcomes (rescheduled)', 'later', () =>
