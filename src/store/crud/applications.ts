@@ -3,7 +3,7 @@ import { newId } from '../../core/ids.js';
 import type { Application } from '../../core/types.js';
 import { type ApplicationRow, toApplication } from '../rows.js';
 import type { ApplicationInput, Page, PageQuery } from '../store.js';
-import { cursorCondition, pageOrder, planPage, toPage } from './paging.js';
+import { pageTail, planPage, toPage } from './paging.js';
 import { type Sql, sql, type SqlExecutor } from './sql.js';
 import { mapViolations } from './violations.js';
 
@@ -42,7 +42,7 @@ export class SqlApplications {
   async list(query: PageQuery): Promise<Page<Application>> {
     const plan = planPage(query, 'ascending');
     const rows = await this.db.all<ApplicationRow>(
-      sql`SELECT * FROM applications WHERE true${cursorCondition(plan, 'id')}${pageOrder(plan, 'id')}`,
+      sql`SELECT * FROM applications WHERE true${pageTail(plan, 'id')}`,
     );
     return toPage(rows.map(toApplication), plan, (a) => a.id);
   }

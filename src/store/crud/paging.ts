@@ -3,12 +3,12 @@ import { raw, type Sql, sql } from './sql.js';
 
 export { planPage, toPage };
 
-/** ` AND key <op> cursor` when the plan has a cursor, else nothing. `keySql` is a column of ours. */
-export function cursorCondition(plan: PagePlan, keySql: string): Sql {
-  return plan.cursor === null ? raw('') : sql` AND ${raw(keySql)} ${raw(plan.op)} ${plan.cursor}`;
-}
-
-/** ` ORDER BY key <direction> LIMIT <fetch>`: the tail of every paged query. */
-export function pageOrder(plan: PagePlan, keySql: string): Sql {
-  return sql` ORDER BY ${raw(keySql)} ${raw(plan.sql)} LIMIT ${plan.fetch}`;
+/**
+ * The tail of every paged query, after its WHERE terms: ` AND key <op> cursor` when the plan has a
+ * cursor, then ` ORDER BY key <direction> LIMIT <fetch>`. `keySql` is a column of ours.
+ */
+export function pageTail(plan: PagePlan, keySql: string): Sql {
+  const key = raw(keySql);
+  const cursor = plan.cursor === null ? raw('') : sql` AND ${key} ${raw(plan.op)} ${plan.cursor}`;
+  return sql`${cursor} ORDER BY ${key} ${raw(plan.sql)} LIMIT ${plan.fetch}`;
 }

@@ -1,8 +1,7 @@
-import { NotFoundError } from '../../core/errors.js';
-import type { ApiToken } from '../../core/types.js';
+import { SqlTokensAndSettings } from '../crud/auth.js';
 import type { IdempotencyState, StoredResponse } from '../store.js';
-import { isForeignKeyViolation, type PgDb, withConflict } from './database.js';
-import { type TokenRow, toToken } from '../rows.js';
+import type { PgDb } from './database.js';
+import { PostgresExecutor } from './postgres-executor.js';
 
 // Takes the key when it is free or its row has expired; RETURNING says whether we took it. Two
 // processes racing for one key serialize on the unique index: the second waits for the first to
@@ -17,40 +16,10 @@ const CLAIM_KEY = `INSERT INTO idempotency (key, state, status_code, body, creat
 /** How often to retry a key that was abandoned between our claim and our read. */
 const MAX_CLAIM_TRIES = 5;
 
-/** API tokens, server settings and idempotency keys. */
-export class PgAuth {
-  constructor(private readonly db: PgDb) {}
-
-  async createToken(token: ApiToken): Promise<void> {
-    try {
-      await withConflict('a token with this hash already exists', () =>
-        this.db.run('INSERT INTO tokens (id, hash, app_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-          token.id,
-          token.hash,
-          token.appId,
-          token.createdAt,
-          token.expiresAt,
-        ]),
-      );
-    } catch (error) {
-      if (isForeignKeyViolation(error)) throw new NotFoundError('application');
-      throw error;
-    }
-  }
-
-  /** The token whatever its expiry: the caller decides what an expired token means. */
-  async findTokenByHash(hash: string): Promise<ApiToken | null> {
-    const row = await this.db.get<TokenRow>('SELECT * FROM tokens WHERE hash = $1', [hash]);
-    return row ? toToken(row) : null;
-  }
-
-  async getSetting(key: string): Promise<string | null> {
-    return (await this.db.get<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]))?.value ?? null;
-  }
-
-  async initSetting(key: string, value: string): Promise<string> {
-    await this.db.run('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, value]);
-    return (await this.getSetting(key)) ?? value;
+/** The auth port on PostgreSQL: tokens and settings as on every backend, idempotency keys by claim-then-read. */
+export class PgAuth extends SqlTokensAndSettings {
+  constructor(private readonly pg: PgDb) {
+    super(new PostgresExecutor(pg));
   }
 
   /**
@@ -60,8 +29,8 @@ export class PgAuth {
    */
   async beginIdempotency(key: string, now: number, expiresAt: number): Promise<IdempotencyState> {
     for (let tries = 0; ; tries++) {
-      if (await this.db.get(CLAIM_KEY, [key, now, expiresAt])) return { state: 'new' };
-      const row = await this.db.get<{ state: string; status_code: number | null; body: string | null }>(
+      if (await this.pg.get(CLAIM_KEY, [key, now, expiresAt])) return { state: 'new' };
+      const row = await this.pg.get<{ state: string; status_code: number | null; body: string | null }>(
         'SELECT state, status_code, body FROM idempotency WHERE key = $1',
         [key],
       );
@@ -75,13 +44,13 @@ export class PgAuth {
   }
 
   async completeIdempotency(key: string, response: StoredResponse, expiresAt: number): Promise<void> {
-    await this.db.run(
+    await this.pg.run(
       "UPDATE idempotency SET state = 'done', status_code = $1, body = $2, expires_at = $3 WHERE key = $4",
       [response.statusCode, response.body, expiresAt, key],
     );
   }
 
   async abandonIdempotency(key: string): Promise<void> {
-    await this.db.run('DELETE FROM idempotency WHERE key = $1', [key]);
+    await this.pg.run('DELETE FROM idempotency WHERE key = $1', [key]);
   }
 }
