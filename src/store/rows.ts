@@ -12,7 +12,6 @@ import type {
   TriggerType,
 } from '../core/types.js';
 import { newId } from '../core/ids.js';
-import type { EndpointInput } from './store.js';
 
 /*
  * Rows as the backends return them: snake_case columns, epoch-ms integers. The two drivers differ
@@ -236,22 +235,5 @@ export function newPendingDeliveryRow(appId: string, msgId: string, endpointId: 
     lease_until: null,
     created_at: now,
     updated_at: now,
-  };
-}
-
-/**
- * The columns that creating and updating an endpoint both write, from its input; `flag` stores a
- * boolean the backend's way.
- */
-export function endpointColumns(input: Omit<EndpointInput, 'secret'>, flag: (value: boolean) => Flag) {
-  return {
-    uid: input.uid ?? null,
-    url: input.url,
-    description: input.description ?? '',
-    event_types: toJsonOrNull(input.eventTypes),
-    channels: toJsonOrNull(input.channels),
-    disabled: flag(input.disabled ?? false),
-    metadata: JSON.stringify(input.metadata ?? {}),
-    throttle_rate: input.throttleRate ?? null,
   };
 }

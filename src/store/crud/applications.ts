@@ -2,7 +2,7 @@ import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Application } from '../../core/types.js';
 import { type ApplicationRow, toApplication } from '../rows.js';
-import type { ApplicationInput, Page, PageQuery } from '../store.js';
+import type { ApplicationInput, ApplicationStore, Page, PageQuery } from '../store.js';
 import { pageTail, planPage, toPage } from './paging.js';
 import { type Sql, sql, type SqlExecutor } from './sql.js';
 import { mapViolations } from './violations.js';
@@ -14,7 +14,7 @@ const fromRef = (ref: string): Sql =>
   sql`FROM applications WHERE id = ${ref} OR uid = ${ref} ORDER BY id = ${ref} DESC LIMIT 1`;
 
 /** Applications: the tenants. A ref is an application's id or its uid. */
-export class SqlApplications {
+export class SqlApplications implements ApplicationStore {
   constructor(private readonly db: SqlExecutor) {}
 
   async create(input: ApplicationInput, now: number): Promise<Application> {

@@ -1,7 +1,15 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { Attempt, DeliveryStatus } from '../../core/types.js';
 import { type AttemptRow, type EndpointRow, type MessageRow, toAttempt, toEndpoint, toMessage } from '../rows.js';
-import type { AttemptQuery, EndpointMessage, EndpointMessageQuery, MessageDestination, Page, PageQuery } from '../store.js';
+import type {
+  AttemptQuery,
+  AttemptStore,
+  EndpointMessage,
+  EndpointMessageQuery,
+  MessageDestination,
+  Page,
+  PageQuery,
+} from '../store.js';
 import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
 import { pageTail, planPage, toPage } from './paging.js';
 import { join, raw, type Sql, sql, type SqlExecutor } from './sql.js';
@@ -21,7 +29,7 @@ const equalsIfGiven = (column: string, value: string | null | undefined): Sql =>
   value == null ? raw('') : sql` AND ${raw(column)} = ${value}`;
 
 /** Attempt logs, and the per-endpoint / per-message views of deliveries. */
-export class SqlAttempts {
+export class SqlAttempts implements AttemptStore {
   constructor(private readonly db: SqlExecutor) {}
 
   async list(appId: string, query: AttemptQuery): Promise<Page<Attempt>> {

@@ -2,7 +2,7 @@ import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { DeliveryStatus, Endpoint, EndpointSecret } from '../../core/types.js';
 import { type EndpointRow, toEndpoint, toJsonOrNull } from '../rows.js';
-import type { EndpointInput, Page, PageQuery, TimeRange } from '../store.js';
+import type { EndpointInput, EndpointStore, Page, PageQuery, TimeRange } from '../store.js';
 import { rangeCondition } from './conditions.js';
 import { pageTail, planPage, toPage } from './paging.js';
 import { join, raw, type Sql, sql, type SqlExecutor } from './sql.js';
@@ -18,7 +18,7 @@ const fromRef = (appId: string, ref: string): Sql =>
 type EndpointColumns = Partial<Record<keyof EndpointRow, unknown>>;
 
 /** Endpoints of an application. A ref is the endpoint's id or its uid within the application. */
-export class SqlEndpoints {
+export class SqlEndpoints implements EndpointStore {
   constructor(private readonly db: SqlExecutor) {}
 
   async create(appId: string, input: EndpointInput, now: number): Promise<Endpoint> {

@@ -1,13 +1,13 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { EventType } from '../../core/types.js';
 import { type EventTypeRow, toEventType, toJsonOrNull } from '../rows.js';
-import type { EventTypeInput, Page, PageQuery } from '../store.js';
+import type { EventTypeInput, EventTypeStore, Page, PageQuery } from '../store.js';
 import { pageTail, planPage, toPage } from './paging.js';
 import { raw, sql, type SqlExecutor } from './sql.js';
 import { mapViolations } from './violations.js';
 
 /** Event types, keyed and paged by name. Deleting archives unless asked to expunge. */
-export class SqlEventTypes {
+export class SqlEventTypes implements EventTypeStore {
   constructor(private readonly db: SqlExecutor) {}
 
   async create(input: EventTypeInput, now: number): Promise<EventType> {

@@ -1,17 +1,25 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { Message } from '../../core/types.js';
 import { type MessageRow, toMessage } from '../rows.js';
-import type { MessageQuery, Page } from '../store.js';
+import type { MessageInput, MessageQuery, MessageStore, Page } from '../store.js';
 import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
 import { pageTail, planPage, toPage } from './paging.js';
 import { sql, type SqlExecutor } from './sql.js';
 
-/**
- * Reading messages. Writing them (with fan-out, in group commits) is each backend's hand-written
- * message writer.
- */
-export class SqlMessages {
-  constructor(private readonly db: SqlExecutor) {}
+/** What writes messages: each backend's hand-written writer (fan-out, group commits), on the hot path. */
+export type MessageWriter = Pick<MessageStore, 'create'>;
+
+/** Messages: reads here, written once for both backends; writes by the backend's `MessageWriter`. */
+export class SqlMessages implements MessageStore {
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly writer: MessageWriter,
+  ) {}
+
+  /** Joins the writer's next group commit. */
+  create(input: MessageInput, now: number): Promise<{ message: Message; created: boolean }> {
+    return this.writer.create(input, now);
+  }
 
   /** By id, or by the eventId the sender gave it (as in Svix); the id wins when both match. */
   async get(appId: string, ref: string): Promise<Message | null> {

@@ -82,6 +82,8 @@ export interface SqlExecutor {
   get<R>(query: Sql): Promise<R | undefined>;
   /** Runs a statement that returns no rows; resolves to how many rows it changed. */
   run(query: Sql): Promise<number>;
-  /** Which constraint `error` (thrown by one of the above) violated, if any. */
-  violation(error: unknown): 'unique' | 'foreign key' | null;
+  /** True when `error` (thrown by one of the above) is a UNIQUE or PRIMARY KEY violation. */
+  isUniqueViolation(error: unknown): boolean;
+  /** True when `error` is a FOREIGN KEY violation (the referenced row does not exist). */
+  isForeignKeyViolation(error: unknown): boolean;
 }

@@ -14,9 +14,8 @@ export async function mapViolations<T>(db: SqlExecutor, meaning: ViolationMeanin
   try {
     return await write();
   } catch (error) {
-    const violation = db.violation(error);
-    if (violation === 'unique' && meaning.unique !== undefined) throw new ConflictError(meaning.unique);
-    if (violation === 'foreign key' && meaning.foreignKey !== undefined) throw new NotFoundError(meaning.foreignKey);
+    if (meaning.unique !== undefined && db.isUniqueViolation(error)) throw new ConflictError(meaning.unique);
+    if (meaning.foreignKey !== undefined && db.isForeignKeyViolation(error)) throw new NotFoundError(meaning.foreignKey);
     throw error;
   }
 }

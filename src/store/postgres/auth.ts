@@ -1,5 +1,5 @@
 import { SqlTokensAndSettings } from '../crud/auth.js';
-import type { IdempotencyState, StoredResponse } from '../store.js';
+import type { AuthStore, IdempotencyState, StoredResponse } from '../store.js';
 import type { PgDb } from './database.js';
 import { PostgresExecutor } from './postgres-executor.js';
 
@@ -17,7 +17,7 @@ const CLAIM_KEY = `INSERT INTO idempotency (key, state, status_code, body, creat
 const MAX_CLAIM_TRIES = 5;
 
 /** The auth port on PostgreSQL: tokens and settings as on every backend, idempotency keys by claim-then-read. */
-export class PgAuth extends SqlTokensAndSettings {
+export class PgAuth extends SqlTokensAndSettings implements AuthStore {
   constructor(private readonly pg: PgDb) {
     super(new PostgresExecutor(pg));
   }

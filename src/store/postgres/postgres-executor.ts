@@ -13,6 +13,8 @@ const postgresDialect: SqlDialect = {
 /** The CRUD code's statements on PostgreSQL: one pool query each, so each is atomic on its own. */
 export class PostgresExecutor implements SqlExecutor {
   readonly dialect = postgresDialect;
+  readonly isUniqueViolation = isUniqueViolation;
+  readonly isForeignKeyViolation = isForeignKeyViolation;
 
   constructor(private readonly db: PgQueries) {}
 
@@ -26,11 +28,5 @@ export class PostgresExecutor implements SqlExecutor {
 
   run(query: Sql): Promise<number> {
     return this.db.run(query.text(placeholder), query.values as unknown[]);
-  }
-
-  violation(error: unknown): 'unique' | 'foreign key' | null {
-    if (isUniqueViolation(error)) return 'unique';
-    if (isForeignKeyViolation(error)) return 'foreign key';
-    return null;
   }
 }

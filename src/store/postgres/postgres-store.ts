@@ -3,17 +3,18 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { Store } from '../store.js';
 import { WorkSignal } from '../work-signal.js';
-import { PgApplications } from './applications.js';
-import { PgAttempts } from './attempts.js';
+import { SqlApplications } from '../crud/applications.js';
+import { SqlAttempts } from '../crud/attempts.js';
+import { SqlEndpoints } from '../crud/endpoints.js';
+import { SqlEventTypes } from '../crud/event-types.js';
+import { SqlMessages } from '../crud/messages.js';
 import { PgAuth } from './auth.js';
 import { connectionConfig, isUniqueViolation, PgDb, type PgConnectionOptions } from './database.js';
 import { PgDeliveryQueue } from './delivery-queue.js';
 import { PgDeliveryRequeue } from './delivery-requeue.js';
-import { PgEndpoints } from './endpoints.js';
-import { PgEventTypes } from './event-types.js';
 import { PgMessageWriter } from './message-writer.js';
-import { PgMessages } from './messages.js';
 import { migrate } from './migrations.js';
+import { PostgresExecutor } from './postgres-executor.js';
 import { PgWorkListener } from './work-listener.js';
 import { workPayload } from './work-notify.js';
 
@@ -32,9 +33,10 @@ export interface PostgresStoreOptions extends PgConnectionOptions {
 }
 
 /**
- * The `Store` on PostgreSQL, for many API and worker processes sharing one database. Each area
- * of the schema lives in its own class in this folder, mirroring `sqlite/`; this class opens the
- * pool and builds them.
+ * The `Store` on PostgreSQL, for many API and worker processes sharing one database. The hot path
+ * (message writer, queue, requeue) and idempotency keys are this folder's own classes, mirroring
+ * `sqlite/`; the CRUD ports are written once for both backends (`../crud/`) and run here through a
+ * `PostgresExecutor`. This class opens the pool and builds them.
  *
  * What differs from SQLite, and why:
  * - Many processes write at once, so what SQLite gets from its single writer comes from the
@@ -46,13 +48,13 @@ export interface PostgresStoreOptions extends PgConnectionOptions {
  *   dedicated connection LISTENs (`work-listener.ts`).
  */
 export class PostgresStore implements Store {
-  readonly applications: PgApplications;
-  readonly eventTypes: PgEventTypes;
-  readonly endpoints: PgEndpoints;
-  readonly messages: PgMessages;
+  readonly applications: SqlApplications;
+  readonly eventTypes: SqlEventTypes;
+  readonly endpoints: SqlEndpoints;
+  readonly messages: SqlMessages;
   readonly queue: PgDeliveryQueue;
   readonly requeue: PgDeliveryRequeue;
-  readonly attempts: PgAttempts;
+  readonly attempts: SqlAttempts;
   readonly auth: PgAuth;
   private readonly writer: PgMessageWriter;
   private readonly listener: PgWorkListener;
@@ -68,13 +70,14 @@ export class PostgresStore implements Store {
     const sender = { instance: randomUUID(), schema };
     const payload = { now: workPayload(sender, 'now'), later: workPayload(sender, 'later') };
     this.writer = new PgMessageWriter(db, work, payload);
-    this.applications = new PgApplications(db);
-    this.eventTypes = new PgEventTypes(db);
-    this.endpoints = new PgEndpoints(db);
-    this.messages = new PgMessages(db, this.writer);
+    const crud = new PostgresExecutor(db);
+    this.applications = new SqlApplications(crud);
+    this.eventTypes = new SqlEventTypes(crud);
+    this.endpoints = new SqlEndpoints(crud);
+    this.messages = new SqlMessages(crud, this.writer);
     this.queue = new PgDeliveryQueue(db, work, payload, this.writer);
     this.requeue = new PgDeliveryRequeue(db, work, payload);
-    this.attempts = new PgAttempts(db);
+    this.attempts = new SqlAttempts(crud);
     this.auth = new PgAuth(db);
     const listenConfig = { ...config, application_name: `${config.application_name ?? 'hookd'}:listen` };
     this.listener = new PgWorkListener(listenConfig, sender, work, log);

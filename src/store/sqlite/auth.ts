@@ -1,5 +1,5 @@
 import { SqlTokensAndSettings } from '../crud/auth.js';
-import type { IdempotencyState, StoredResponse } from '../store.js';
+import type { AuthStore, IdempotencyState, StoredResponse } from '../store.js';
 import type { SqliteDb } from './database.js';
 import { SqliteExecutor } from './sqlite-executor.js';
 
@@ -13,7 +13,7 @@ const CLAIM_KEY = `INSERT INTO idempotency (key, state, status_code, body, creat
   RETURNING key`;
 
 /** The auth port on SQLite: tokens and settings as on every backend, idempotency keys in group commits. */
-export class SqliteAuth extends SqlTokensAndSettings {
+export class SqliteAuth extends SqlTokensAndSettings implements AuthStore {
   constructor(private readonly sqlite: SqliteDb) {
     super(new SqliteExecutor(sqlite));
   }

@@ -4,9 +4,12 @@ import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { type AppEndpoints, fanoutTargets } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
-import { SELECT_BY_REF } from './applications.js';
 import { isConstraintError, type SqliteDb } from './database.js';
 import { type EndpointRow, type MessageRow, newPendingDeliveryRow, toDelivery, toEndpoint, toJsonOrNull, toMessage } from '../rows.js';
+
+// The application that a message's ref names: the id wins over a uid that happens to equal another
+// application's id (as in `crud/applications.ts`).
+const SELECT_BY_REF = 'SELECT * FROM applications WHERE id = @ref OR uid = @ref ORDER BY id = @ref DESC LIMIT 1';
 
 interface Written {
   message: Message;

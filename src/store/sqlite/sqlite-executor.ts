@@ -22,6 +22,8 @@ const sqliteDialect: SqlDialect = {
  */
 export class SqliteExecutor implements SqlExecutor {
   readonly dialect = sqliteDialect;
+  readonly isUniqueViolation = isUniqueViolation;
+  readonly isForeignKeyViolation = isForeignKeyViolation;
 
   constructor(private readonly db: SqliteDb) {}
 
@@ -35,12 +37,6 @@ export class SqliteExecutor implements SqlExecutor {
 
   run(query: Sql): Promise<number> {
     return settle(() => this.db.run(query.text(placeholder), ...bindable(query.values)).changes);
-  }
-
-  violation(error: unknown): 'unique' | 'foreign key' | null {
-    if (isUniqueViolation(error)) return 'unique';
-    if (isForeignKeyViolation(error)) return 'foreign key';
-    return null;
   }
 }
 

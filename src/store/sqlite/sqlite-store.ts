@@ -1,21 +1,24 @@
 import type { Store } from '../store.js';
 import type { Logger } from 'pino';
 import { WorkSignal } from '../work-signal.js';
-import { SqliteApplications } from './applications.js';
-import { SqliteAttempts } from './attempts.js';
+import { SqlApplications } from '../crud/applications.js';
+import { SqlAttempts } from '../crud/attempts.js';
+import { SqlEndpoints } from '../crud/endpoints.js';
+import { SqlEventTypes } from '../crud/event-types.js';
+import { SqlMessages } from '../crud/messages.js';
 import { SqliteAuth } from './auth.js';
 import { SqliteDb } from './database.js';
 import { SqliteDeliveryQueue } from './delivery-queue.js';
 import { SqliteDeliveryRequeue } from './delivery-requeue.js';
-import { SqliteEndpoints } from './endpoints.js';
-import { SqliteEventTypes } from './event-types.js';
 import { SqliteMessageWriter } from './message-writer.js';
-import { SqliteMessages } from './messages.js';
 import { migrate } from './migrations.js';
+import { SqliteExecutor } from './sqlite-executor.js';
 
 /**
- * The `Store` on one embedded SQLite database (better-sqlite3, WAL). Each port is implemented by
- * its own class in this folder; this class opens the database and builds them.
+ * The `Store` on one embedded SQLite database (better-sqlite3, WAL). The hot path (message writer,
+ * queue, requeue) and idempotency keys are this folder's own classes; the CRUD ports are written
+ * once for both backends (`../crud/`) and run here through a `SqliteExecutor`. This class opens the
+ * database and builds them.
  *
  * better-sqlite3 is synchronous: every method runs to completion on the event loop, so a single
  * process needs no locks of its own. Write transactions use BEGIN IMMEDIATE (see `SqliteDb`), so
@@ -23,26 +26,27 @@ import { migrate } from './migrations.js';
  * the next group commit.
  */
 export class SqliteStore implements Store {
-  readonly applications: SqliteApplications;
-  readonly eventTypes: SqliteEventTypes;
-  readonly endpoints: SqliteEndpoints;
-  readonly messages: SqliteMessages;
+  readonly applications: SqlApplications;
+  readonly eventTypes: SqlEventTypes;
+  readonly endpoints: SqlEndpoints;
+  readonly messages: SqlMessages;
   readonly queue: SqliteDeliveryQueue;
   readonly requeue: SqliteDeliveryRequeue;
-  readonly attempts: SqliteAttempts;
+  readonly attempts: SqlAttempts;
   readonly auth: SqliteAuth;
   private readonly writer: SqliteMessageWriter;
 
   private constructor(private readonly db: SqliteDb, logger?: Logger) {
     const work = new WorkSignal(logger);
     this.writer = new SqliteMessageWriter(db, work);
-    this.applications = new SqliteApplications(db);
-    this.eventTypes = new SqliteEventTypes(db);
-    this.endpoints = new SqliteEndpoints(db);
-    this.messages = new SqliteMessages(db, this.writer);
+    const crud = new SqliteExecutor(db);
+    this.applications = new SqlApplications(crud);
+    this.eventTypes = new SqlEventTypes(crud);
+    this.endpoints = new SqlEndpoints(crud);
+    this.messages = new SqlMessages(crud, this.writer);
     this.queue = new SqliteDeliveryQueue(db, work, this.writer);
     this.requeue = new SqliteDeliveryRequeue(db, work);
-    this.attempts = new SqliteAttempts(db);
+    this.attempts = new SqlAttempts(crud);
     this.auth = new SqliteAuth(db);
   }
 
