@@ -55,7 +55,8 @@ export class SqlAttempts implements AttemptStore {
 
   async expungeContent(appId: string, msgId: string, attemptId: string): Promise<void> {
     const changed = await this.db.run(
-      sql`UPDATE attempts SET response = '', request_headers = '{}' WHERE id = ${attemptId} AND app_id = ${appId} AND msg_id = ${msgId}`,
+      sql`UPDATE attempts SET response = '', request_headers = '{}'
+        WHERE id = ${attemptId} AND app_id = ${appId} AND msg_id = ${msgId}`,
     );
     if (changed === 0) throw new NotFoundError('attempt');
   }

@@ -4,7 +4,7 @@ import { type MessageRow, toMessage } from '../rows.js';
 import type { MessageInput, MessageQuery, MessageStore, Page } from '../store.js';
 import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
 import { pageTail, planPage, toPage } from './paging.js';
-import { sql, type SqlExecutor } from './sql.js';
+import { join, sql, type SqlExecutor } from './sql.js';
 
 /** What writes messages: each backend's hand-written writer (fan-out, group commits), on the hot path. */
 export type MessageWriter = Pick<MessageStore, 'create'>;
@@ -32,8 +32,10 @@ export class SqlMessages implements MessageStore {
 
   async list(appId: string, query: MessageQuery): Promise<Page<Message>> {
     const plan = planPage(query, 'descending');
-    const filters = sql`${messageFilterCondition(this.db.dialect, 'm', query)}${beforeAfterCondition('m.created_at', query)}`;
-    const rows = await this.db.all<MessageRow>(sql`SELECT * FROM messages m WHERE m.app_id = ${appId}${filters}${pageTail(plan, 'm.id')}`);
+    const filters = join([messageFilterCondition(this.db.dialect, 'm', query), beforeAfterCondition('m.created_at', query)], '');
+    const rows = await this.db.all<MessageRow>(
+      sql`SELECT * FROM messages m WHERE m.app_id = ${appId}${filters}${pageTail(plan, 'm.id')}`,
+    );
     return toPage(rows.map(toMessage), plan, (m) => m.id);
   }
 

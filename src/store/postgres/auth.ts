@@ -1,4 +1,4 @@
-import { SqlTokensAndSettings } from '../crud/auth.js';
+import { SqlTokensAndSettings } from '../crud/tokens-and-settings.js';
 import type { AuthStore, IdempotencyState, StoredResponse } from '../store.js';
 import type { PgDb } from './database.js';
 import { PostgresExecutor } from './postgres-executor.js';

@@ -1,4 +1,4 @@
-import { SqlTokensAndSettings } from '../crud/auth.js';
+import { SqlTokensAndSettings } from '../crud/tokens-and-settings.js';
 import type { AuthStore, IdempotencyState, StoredResponse } from '../store.js';
 import type { SqliteDb } from './database.js';
 import { SqliteExecutor } from './sqlite-executor.js';
