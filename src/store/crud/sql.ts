@@ -60,30 +60,57 @@ export function join(fragments: readonly Sql[], separator: string): Sql {
   return Sql.of(['', ...fragments.slice(1).map(() => separator), ''], fragments);
 }
 
-/** Fragments whose syntax has no common form in the two dialects. */
+/** What differs between the two dialects beyond the statements' text. */
 export interface SqlDialect {
+  /** The placeholder of the `index`th (0-based) bound value: `?` or `$1`, `$2`, ... */
+  placeholder(index: number): string;
   /** True where the JSON array column `column` (TEXT on SQLite, jsonb on PostgreSQL) has `value` as an element. */
   jsonArrayHas(column: string, value: string): Sql;
   /** True where `column` equals one of `values`, bound as one parameter (stable statement text). */
   isOneOf(column: string, values: string[]): Sql;
-}
-
-/**
- * One backend's way of running a `Sql`. Booleans bind as booleans (SQLite's executor stores them as
- * 0/1); JSON columns bind as JSON text; a write that returns its row says `RETURNING *`, which both
- * dialects support. Each method is one statement, atomic on its own: the CRUD code needs no
- * transaction, so none is offered (a SQLite transaction held across an `await` would take in the
- * writer's group commits).
- */
-export interface SqlExecutor {
-  readonly dialect: SqlDialect;
-  all<R>(query: Sql): Promise<R[]>;
-  /** The first row, `undefined` when none. */
-  get<R>(query: Sql): Promise<R | undefined>;
-  /** Runs a statement that returns no rows; resolves to how many rows it changed. */
-  run(query: Sql): Promise<number>;
-  /** True when `error` (thrown by one of the above) is a UNIQUE or PRIMARY KEY violation. */
+  /** True when `error` (thrown by a statement) is a UNIQUE or PRIMARY KEY violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True when `error` is a FOREIGN KEY violation (the referenced row does not exist). */
   isForeignKeyViolation(error: unknown): boolean;
+}
+
+/** One statement's outcome: the rows it returned (none for a write without RETURNING), the rows it changed. */
+export interface StatementResult {
+  rows: unknown[];
+  changed: number;
+}
+
+/** How a backend runs a statement's text with its bound values. */
+export type ExecuteStatement = (text: string, values: readonly unknown[]) => Promise<StatementResult>;
+
+/**
+ * Runs `Sql` on one backend: its dialect renders the text, its `execute` runs it. Booleans are
+ * bound as booleans (SQLite's `execute` stores them as 0/1); JSON columns as JSON text; a write
+ * that returns its row says `RETURNING *`, which both dialects support. Each call is one
+ * statement, atomic on its own: the CRUD code needs no transaction, so none is offered (on SQLite,
+ * a transaction held across an `await` would take in the message writer's group commits).
+ */
+export class SqlExecutor {
+  constructor(
+    readonly dialect: SqlDialect,
+    private readonly execute: ExecuteStatement,
+  ) {}
+
+  async all<R>(query: Sql): Promise<R[]> {
+    return (await this.statement(query)).rows as R[];
+  }
+
+  /** The first row, `undefined` when none. */
+  async get<R>(query: Sql): Promise<R | undefined> {
+    return (await this.statement(query)).rows[0] as R | undefined;
+  }
+
+  /** Runs a write; resolves to how many rows it changed. */
+  async run(query: Sql): Promise<number> {
+    return (await this.statement(query)).changed;
+  }
+
+  private statement(query: Sql): Promise<StatementResult> {
+    return this.execute(query.text(this.dialect.placeholder), query.values);
+  }
 }

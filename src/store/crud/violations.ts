@@ -14,8 +14,8 @@ export async function mapViolations<T>(db: SqlExecutor, meaning: ViolationMeanin
   try {
     return await write();
   } catch (error) {
-    if (meaning.unique !== undefined && db.isUniqueViolation(error)) throw new ConflictError(meaning.unique);
-    if (meaning.foreignKey !== undefined && db.isForeignKeyViolation(error)) throw new NotFoundError(meaning.foreignKey);
+    if (meaning.unique !== undefined && db.dialect.isUniqueViolation(error)) throw new ConflictError(meaning.unique);
+    if (meaning.foreignKey !== undefined && db.dialect.isForeignKeyViolation(error)) throw new NotFoundError(meaning.foreignKey);
     throw error;
   }
 }

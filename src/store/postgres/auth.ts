@@ -1,7 +1,7 @@
 import { SqlTokensAndSettings } from '../crud/tokens-and-settings.js';
 import type { AuthStore, IdempotencyState, StoredResponse } from '../store.js';
 import type { PgDb } from './database.js';
-import { PostgresExecutor } from './postgres-executor.js';
+import { postgresExecutor } from './postgres-executor.js';
 
 // Takes the key when it is free or its row has expired; RETURNING says whether we took it. Two
 // processes racing for one key serialize on the unique index: the second waits for the first to
@@ -19,7 +19,7 @@ const MAX_CLAIM_TRIES = 5;
 /** The auth port on PostgreSQL: tokens and settings as on every backend, idempotency keys by claim-then-read. */
 export class PgAuth extends SqlTokensAndSettings implements AuthStore {
   constructor(private readonly pg: PgDb) {
-    super(new PostgresExecutor(pg));
+    super(postgresExecutor(pg));
   }
 
   /**

@@ -70,7 +70,8 @@ export class PgQueries {
     return (await this.query(sql, params)).rowCount ?? 0;
   }
 
-  private async query(sql: string, params: unknown[]): Promise<pg.QueryResult> {
+  /** Runs a statement; its rows and row count as node-postgres reports them. */
+  async query(sql: string, params: unknown[]): Promise<pg.QueryResult> {
     try {
       return await this.target.query(sql, params);
     } catch (error) {

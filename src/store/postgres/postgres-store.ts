@@ -14,7 +14,7 @@ import { PgDeliveryQueue } from './delivery-queue.js';
 import { PgDeliveryRequeue } from './delivery-requeue.js';
 import { PgMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
-import { PostgresExecutor } from './postgres-executor.js';
+import { postgresExecutor } from './postgres-executor.js';
 import { PgWorkListener } from './work-listener.js';
 import { workPayload } from './work-notify.js';
 
@@ -35,8 +35,8 @@ export interface PostgresStoreOptions extends PgConnectionOptions {
 /**
  * The `Store` on PostgreSQL, for many API and worker processes sharing one database. The hot path
  * (message writer, queue, requeue) and idempotency keys are this folder's own classes, mirroring
- * `sqlite/`; the CRUD ports are written once for both backends (`../crud/`) and run here through a
- * `PostgresExecutor`. This class opens the pool and builds them.
+ * `sqlite/`; the CRUD ports are written once for both backends (`../crud/`) and run here through
+ * `postgresExecutor`. This class opens the pool and builds them.
  *
  * What differs from SQLite, and why:
  * - Many processes write at once, so what SQLite gets from its single writer comes from the
@@ -70,7 +70,7 @@ export class PostgresStore implements Store {
     const sender = { instance: randomUUID(), schema };
     const payload = { now: workPayload(sender, 'now'), later: workPayload(sender, 'later') };
     this.writer = new PgMessageWriter(db, work, payload);
-    const crud = new PostgresExecutor(db);
+    const crud = postgresExecutor(db);
     this.applications = new SqlApplications(crud);
     this.eventTypes = new SqlEventTypes(crud);
     this.endpoints = new SqlEndpoints(crud);

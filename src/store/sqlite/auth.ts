@@ -1,7 +1,7 @@
 import { SqlTokensAndSettings } from '../crud/tokens-and-settings.js';
 import type { AuthStore, IdempotencyState, StoredResponse } from '../store.js';
 import type { SqliteDb } from './database.js';
-import { SqliteExecutor } from './sqlite-executor.js';
+import { sqliteExecutor } from './sqlite-executor.js';
 
 // Takes the key when it is free or its row has expired; RETURNING says whether we took it. The
 // same statement shape works on PostgreSQL (INSERT ... ON CONFLICT DO UPDATE ... WHERE).
@@ -15,7 +15,7 @@ const CLAIM_KEY = `INSERT INTO idempotency (key, state, status_code, body, creat
 /** The auth port on SQLite: tokens and settings as on every backend, idempotency keys in group commits. */
 export class SqliteAuth extends SqlTokensAndSettings implements AuthStore {
   constructor(private readonly sqlite: SqliteDb) {
-    super(new SqliteExecutor(sqlite));
+    super(sqliteExecutor(sqlite));
   }
 
   /**

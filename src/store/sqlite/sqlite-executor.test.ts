@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from '../crud/sql.js';
 import { SqliteDb } from './database.js';
-import { SqliteExecutor } from './sqlite-executor.js';
+import { sqliteExecutor } from './sqlite-executor.js';
 
-describe('SqliteExecutor', () => {
+describe('sqliteExecutor', () => {
   const db = SqliteDb.open(':memory:');
   db.raw.exec('CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, flag INTEGER NOT NULL)');
-  const exec = new SqliteExecutor(db);
+  const exec = sqliteExecutor(db);
   afterEach(() => db.raw.exec('DELETE FROM t'));
 
   it('runs the statement when called, before the caller awaits (as the hand-written code does)', async () => {
@@ -27,8 +27,8 @@ describe('SqliteExecutor', () => {
     await exec.run(sql`INSERT INTO t (k, flag) VALUES (${'a'}, ${1})`);
     const failing = exec.run(sql`INSERT INTO t (k, flag) VALUES (${'a'}, ${1})`);
     const error = await failing.catch((e: unknown) => e);
-    expect(exec.isUniqueViolation(error)).toBe(true);
-    expect(exec.isForeignKeyViolation(error)).toBe(false);
+    expect(exec.dialect.isUniqueViolation(error)).toBe(true);
+    expect(exec.dialect.isForeignKeyViolation(error)).toBe(false);
   });
 
   it('returns the row of a write with RETURNING, and undefined when none matched', async () => {

@@ -12,12 +12,12 @@ import { SqliteDeliveryQueue } from './delivery-queue.js';
 import { SqliteDeliveryRequeue } from './delivery-requeue.js';
 import { SqliteMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
-import { SqliteExecutor } from './sqlite-executor.js';
+import { sqliteExecutor } from './sqlite-executor.js';
 
 /**
  * The `Store` on one embedded SQLite database (better-sqlite3, WAL). The hot path (message writer,
  * queue, requeue) and idempotency keys are this folder's own classes; the CRUD ports are written
- * once for both backends (`../crud/`) and run here through a `SqliteExecutor`. This class opens the
+ * once for both backends (`../crud/`) and run here through `sqliteExecutor`. This class opens the
  * database and builds them.
  *
  * better-sqlite3 is synchronous: every method runs to completion on the event loop, so a single
@@ -39,7 +39,7 @@ export class SqliteStore implements Store {
   private constructor(private readonly db: SqliteDb, logger?: Logger) {
     const work = new WorkSignal(logger);
     this.writer = new SqliteMessageWriter(db, work);
-    const crud = new SqliteExecutor(db);
+    const crud = sqliteExecutor(db);
     this.applications = new SqlApplications(crud);
     this.eventTypes = new SqlEventTypes(crud);
     this.endpoints = new SqlEndpoints(crud);
