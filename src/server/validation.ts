@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type Options } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
 import type { FastifyInstance, FastifySchema, FastifySchemaCompiler } from 'fastify';
 
@@ -14,17 +14,40 @@ const addFormats: AddFormats = typeof formatsModule.default === 'function' ? for
  * pass (Svix ignores them); handlers copy only the fields they know, so none is ever stored.
  */
 export function installValidators(app: FastifyInstance): void {
-  const common: Options = {
-    allErrors: false,
-    strict: false, // OpenAPI annotations (example, nullable...) are not validation keywords
-    allowUnionTypes: true,
-    removeAdditional: false,
-  };
-  const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false, useDefaults: false }));
-  const textAjv = addFormats(new Ajv({ ...common, coerceTypes: 'array', useDefaults: true }));
-  const compiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+  const compiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => compiledValidator(httpPart === 'body' ? 'body' : 'text', schema as object);
   app.setValidatorCompiler(compiler);
+}
+
+const common: Options = {
+  allErrors: false,
+  strict: false, // OpenAPI annotations (example, nullable...) are not validation keywords
+  allowUnionTypes: true,
+  removeAdditional: false,
+};
+let validators: { ajv: Record<'body' | 'text', Ajv>; byKey: Map<string, ValidateFunction> } | null = null;
+
+/**
+ * The validator of one schema for bodies (as sent) or for text parts (coerced), compiled once per
+ * process: Ajv's compiling is most of the cost of building an app, and a process that builds
+ * several (the tests build one per test) would pay it for every route each time. Keyed by the
+ * schema's JSON text, so equal schemas built afresh by each app share one validator; equal text
+ * validates the same way (schemas hold no functions), so sharing changes no answer.
+ */
+function compiledValidator(kind: 'body' | 'text', schema: object): ValidateFunction {
+  validators ??= {
+    ajv: {
+      body: addFormats(new Ajv({ ...common, coerceTypes: false, useDefaults: false })),
+      text: addFormats(new Ajv({ ...common, coerceTypes: 'array', useDefaults: true })),
+    },
+    byKey: new Map(),
+  };
+  const key = `${kind}:${JSON.stringify(schema)}`;
+  let validate = validators.byKey.get(key);
+  if (validate === undefined) {
+    validate = validators.ajv[kind].compile(schema);
+    validators.byKey.set(key, validate);
+  }
+  return validate;
 }
 
 /** One item of Svix's HTTPValidationError: where, what, and which kind of error. */
