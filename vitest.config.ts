@@ -10,6 +10,8 @@ if (!postgresUrl) console.warn('hookd tests: the PostgreSQL half is skipped: HOO
 
 export default defineConfig({
   test: {
+    // Builds dist/ when the sources are newer: the CLI, crash and scale-out tests spawn it.
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -2,13 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, spawnHookd } from '../helpers/hookd-process.js';
+import { HOOKD_CLI, ROOT } from '../helpers/hookd-build.js';
 import { freshTestDatabase, type TestDatabase } from '../helpers/backend.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'hookd-cli-'));
 let database: TestDatabase;
 beforeAll(async () => {
@@ -19,10 +17,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Runs the `hookd` CLI from the sources; resolves with its exit code and output. */
+/** Runs the `hookd` CLI from dist/; resolves with its exit code and output. */
 async function hookd(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [HOOKD_CLI, ...args], {
       cwd: ROOT,
       env: { ...process.env, HOOKD_DATA_DIR: dataDir, ...database.env, ...env },
     });

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { HOOKD_CLI, ROOT } from './hookd-build.js';
 
 export interface HookdProcess {
   child: ChildProcess;
@@ -12,12 +10,14 @@ export interface HookdProcess {
   output: () => string;
 }
 
-/** Runs `hookd serve` from the sources as a child process and waits until it is up. */
+/**
+ * Runs `hookd serve` from dist/ (built by the tests' globalSetup) as a child process and waits
+ * until it is up.
+ */
 export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000): Promise<HookdProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  const child = spawn(process.execPath, [HOOKD_CLI, 'serve'], {
     cwd: ROOT,
-    // Only the settings given here: none of the shell's own HOOKD_* variables.
-    env: { ...withoutHookdSettings(process.env), HOOKD_PORT: '0', HOOKD_HOST: '127.0.0.1', ...env },
+    env: hookdEnv({ HOOKD_PORT: '0', HOOKD_HOST: '127.0.0.1', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -44,8 +44,10 @@ export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000
   return { child, url, workerId, output: () => output };
 }
 
-function withoutHookdSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('HOOKD_')));
+/** This process's environment with only the `HOOKD_*` settings given: none of the shell's own. */
+function hookdEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('HOOKD_'));
+  return { ...Object.fromEntries(inherited), ...settings };
 }
 
 /** Resolves when the child has exited. */

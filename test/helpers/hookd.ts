@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startHookd, type Hookd, type StartOptions } from '../../src/server/hookd.js';
-import { freshTestDatabase } from './backend.js';
+import { migratedTestDatabase } from './backend.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -15,12 +15,12 @@ export interface TestHookd extends Hookd {
 }
 
 /**
- * A whole hookd (API and delivery engine) in this process on a fresh database of the backend
+ * A whole hookd (API and delivery engine) in this process on an empty, migrated database of the backend
  * under test, on a free loopback port, with loopback endpoints allowed.
  */
 export async function startTestHookd(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestHookd> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookd-test-'));
-  const database = await freshTestDatabase();
+  const database = await migratedTestDatabase();
   const config: Config = {
     ...loadConfig({ argv: [], env: {}, cwd: dataDir }),
     port: 0,

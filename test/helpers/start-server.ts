@@ -9,7 +9,7 @@ import { outboundFace } from '../../src/outbound/outbound-face.js';
 import { ensureAdminToken } from '../../src/http/api-tokens.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
-import { freshTestDatabase } from './backend.js';
+import { migratedTestDatabase } from './backend.js';
 
 export interface TestServer {
   /** Base URL, e.g. `http://127.0.0.1:54321` (no trailing slash). */
@@ -31,13 +31,13 @@ export interface TestServerOptions {
 }
 
 /**
- * The HTTP API alone (no delivery engine) on a fresh database of the backend under test,
+ * The HTTP API alone (no delivery engine) on an empty, migrated database of the backend under test,
  * listening on a free loopback port. Without `adminToken` in `overrides`, the admin token is
  * generated and stored hashed, as at a first start.
  */
 export async function startTestServer(overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookd-api-test-'));
-  const database = await freshTestDatabase();
+  const database = await migratedTestDatabase();
   const config: Config = { ...loadConfig({ argv: [], env: {}, cwd: dataDir }), dataDir, port: 0, ...database.overrides, ...overrides };
   const store = await openStore(config);
   const token = config.adminToken ?? (await ensureAdminToken(store))!;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { reusableTestSchema, type TestSchema } from '../../../test/helpers/test-schemas.js';
 import { ValidationError } from '../../core/errors.js';
 import { runStoreSuite } from '../store.suite.js';
 import type { WorkDue } from '../work-signal.js';
@@ -36,7 +37,15 @@ function describePostgres(url: string): void {
     await client.end();
   });
 
-  runStoreSuite('postgres', () => open(newSchema()));
+  // The suite closes each test's store before the next test asks for one: the schema it used can
+  // then be emptied and used again (test/helpers/test-schemas.ts).
+  let suiteSchema: TestSchema | null = null;
+  afterAll(() => suiteSchema?.release());
+  runStoreSuite('postgres', async () => {
+    await suiteSchema?.release();
+    suiteSchema = await reusableTestSchema(url);
+    return open(suiteSchema.name);
+  });
 
   describe('PostgresStore specifics', () => {
     /** Two stores on one schema, as two processes would have: two pools, two LISTEN connections. */
