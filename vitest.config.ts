@@ -10,11 +10,23 @@ if (!postgresUrl) console.warn('hookd tests: the PostgreSQL half is skipped: HOO
 
 export default defineConfig({
   test: {
-    // Builds dist/ when the sources are newer: the CLI, crash and scale-out tests spawn it.
+    // Builds dist/ when the sources are newer (the CLI, crash and scale-out tests spawn it), and
+    // drops the PostgreSQL schemas the run reused (test/helpers/test-schemas.ts).
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Limits against a hang, not a measure: a test that starts child processes can take a minute
+    // where the two cores are shared with other busy processes.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: 'forks',
+    // Most of a test's time is spent waiting (on hookd's answers, a receiver's held response,
+    // PostgreSQL, a retry's delay, a child process), not computing: more files at once than the
+    // cores (vitest's default is cores - 1, one file at a time on two cores) keep the CPU busy.
+    maxWorkers: 3,
+    // A worker keeps the modules it loaded for its next file, instead of importing fastify, pg,
+    // svix and the sources again for each (~40% of the suite's time on two cores). Nothing in
+    // src/ or test/helpers holds state between tests that this could leak: the tests share no
+    // module-level mutable state but caches (ids' counter, compiled validators, idle test schemas).
+    isolate: false,
     projects: [
       {
         extends: true as const,

@@ -1,9 +1,10 @@
 import { loadConfig } from '../config/config.js';
-import { startHookd } from '../server/hookd.js';
 
 /** `hookd serve`: runs until SIGTERM or SIGINT, then stops gracefully. */
 export async function serve(argv: string[]): Promise<number> {
   const config = loadConfig({ argv });
+  // Loaded once the settings are known to be good: a bad one is reported without loading the server.
+  const { startHookd } = await import('../server/hookd.js');
   const hookd = await startHookd(config);
   if (hookd.generatedAdminToken) {
     console.log(`admin token (shown once, stored hashed): ${hookd.generatedAdminToken}`);

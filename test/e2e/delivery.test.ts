@@ -195,8 +195,9 @@ describe('concurrency', () => {
   });
 
   it('a slow but healthy endpoint gets no false timeouts when many requests go to it at once', async () => {
-    // Each request is held until all 200 are open at once (or for 3 s): a sender that queued
-    // requests behind a smaller pool would see the queued ones take 3 s + 3 s, past the timeout.
+    // Each request is held until all 200 are open at once (or for 10 s): a sender that queued
+    // requests behind a smaller pool would see the queued ones take 10 s + 10 s, past the timeout.
+    // (10 s, not less: on a loaded machine, opening 200 requests can take seconds.)
     let open = 0;
     const peak = { value: 0 };
     const held: (() => void)[] = [];
@@ -210,11 +211,11 @@ describe('concurrency', () => {
         res.writeHead(200).end();
       };
       held.push(release);
-      setTimeout(release, 3_000).unref();
+      setTimeout(release, 10_000).unref();
       if (open === 200) for (const r of held.splice(0)) r();
     });
     cleanups.push(() => receiver.close());
-    const hookd = await startTestHookd({ workerConcurrency: 200, requestTimeoutMs: 5_000 });
+    const hookd = await startTestHookd({ workerConcurrency: 200, requestTimeoutMs: 15_000 });
     cleanups.push(() => hookd.stop());
     const svix = new Svix(TEST_ADMIN_TOKEN, { serverUrl: hookd.url });
     const app = await svix.application.create({ name: 'slow' });
