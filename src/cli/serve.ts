@@ -1,18 +1,22 @@
 import { loadConfig } from '../config/config.js';
 
-/** `hookd serve`: runs until SIGTERM or SIGINT, then stops gracefully. */
+/**
+ * `hookd serve`: runs until SIGTERM or SIGINT, then stops gracefully. Its lines for a person (the
+ * start line, the admin token shown once, stopping) go to stderr; stdout carries only the JSON log
+ * lines, so a log shipper reading it never sees a token or a line it cannot parse.
+ */
 export async function serve(argv: string[]): Promise<number> {
   const config = loadConfig({ argv });
   // Loaded once the settings are known to be good: a bad one is reported without loading the server.
   const { startHookd } = await import('../server/hookd.js');
   const hookd = await startHookd(config);
   if (hookd.generatedAdminToken) {
-    console.log(`admin token (shown once, stored hashed): ${hookd.generatedAdminToken}`);
+    console.error(`admin token (shown once, stored hashed): ${hookd.generatedAdminToken}`);
   }
   const where = config.databaseUrl ? 'PostgreSQL' : config.dataDir;
   const api = hookd.url ? `listening on ${hookd.url}` : 'API off';
   const worker = hookd.engine ? `worker ${hookd.engine.workerId}` : 'delivery off';
-  console.log(`hookd ${api}, ${worker} (role ${config.role}, data: ${where})`);
+  console.error(`hookd ${api}, ${worker} (role ${config.role}, data: ${where})`);
   await new Promise<void>((resolve) => {
     // Signal listeners do not keep Node alive, and a worker's timers are unref'd: this handle
     // keeps the process up (a worker waiting on a reconnect must not exit 0) until a signal.
@@ -24,7 +28,7 @@ export async function serve(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  console.log('hookd: stopping: finishing deliveries in flight');
+  console.error('hookd: stopping: finishing deliveries in flight');
   await hookd.close();
   return 0;
 }

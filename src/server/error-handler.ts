@@ -36,7 +36,10 @@ export function installErrorHandler(app: FastifyInstance, maxPayloadBytes: numbe
     }
     const mapped = mapFrameworkError(error, maxPayloadBytes);
     if (mapped) return reply.code(mapped.status).send({ code: mapped.code, detail: mapped.detail });
-    request.log.error({ err: error, method: request.method, route: request.routeOptions.url }, 'unexpected error');
+    // Not the error object itself: a driver's error can carry row values (PostgreSQL's `detail`:
+    // "Failing row contains (...)"), and rows hold secrets.
+    const err = { type: error.name, message: error.message, code: error.code, stack: error.stack };
+    request.log.error({ err, method: request.method, route: request.routeOptions.url }, 'unexpected error');
     return reply.code(500).send({ code: 'internal', detail: 'internal error' });
   });
 

@@ -145,3 +145,25 @@ function buffersAsText(value: unknown): string {
   if (record.type === 'Buffer' && Array.isArray(record.data)) return Buffer.from(record.data as number[]).toString('utf8');
   return Object.values(record).map(buffersAsText).join('\n');
 }
+
+it('keeps stdout to JSON log lines: the generated admin token and the start line go to stderr', async () => {
+  const ownDir = mkdtempSync(join(tmpdir(), 'hookd-logging-generated-'));
+  const ownDatabase = await freshTestDatabase();
+  const own = await spawnHookd({ ...ownDatabase.env, HOOKD_DATA_DIR: ownDir, HOOKD_LOG_LEVEL: 'debug' });
+  try {
+    const token = /admin token \(shown once, stored hashed\): (\S+)/.exec(own.output())?.[1];
+    expect(token).toMatch(/^\S{20,}$/);
+    expect((await createApiClient(own.url, token!).get('/api/v1/app')).status).toBe(200);
+  } finally {
+    own.child.kill('SIGTERM');
+    await exited(own.child);
+    await ownDatabase.drop();
+    rmSync(ownDir, { recursive: true, force: true });
+  }
+  const token = /admin token \(shown once, stored hashed\): (\S+)/.exec(own.output())![1];
+  const stdoutLines = own.stdout().split('\n').filter((line) => line.trim() !== '');
+  // At debug, the request above was logged: stdout is not empty, and every line of it is JSON.
+  expect(stdoutLines.length).toBeGreaterThan(0);
+  for (const line of stdoutLines) expect(() => JSON.parse(line), line).not.toThrow();
+  expect(own.stdout()).not.toContain(token);
+});

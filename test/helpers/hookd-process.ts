@@ -7,7 +7,10 @@ export interface HookdProcess {
   url: string;
   /** The delivery engine's worker id (its leases carry it); '' for an API-only process. */
   workerId: string;
+  /** stdout and stderr as they arrived, interleaved. */
   output: () => string;
+  /** stdout alone: the JSON log lines. */
+  stdout: () => string;
 }
 
 /**
@@ -21,7 +24,11 @@ export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
+  let stdout = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+    stdout += d;
+  });
   child.stderr!.on('data', (d) => (output += d));
   const startLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hookd did not start:\n${output}`)), timeoutMs);
@@ -29,10 +36,10 @@ export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000
       const match = /^hookd (listening on|API off).*$/m.exec(output);
       if (!match) return;
       clearTimeout(timer);
-      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
       resolve(match[0]);
     };
-    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`hookd exited with ${code}:\n${output}`));
@@ -41,7 +48,7 @@ export async function spawnHookd(env: Record<string, string>, timeoutMs = 30_000
   child.removeAllListeners('exit');
   const url = /listening on (http:\/\/[^\s,]+)/.exec(startLine)?.[1] ?? '';
   const workerId = /worker (wrk_\w+)/.exec(startLine)?.[1] ?? '';
-  return { child, url, workerId, output: () => output };
+  return { child, url, workerId, output: () => output, stdout: () => stdout };
 }
 
 /** This process's environment with only the `HOOKD_*` settings given: none of the shell's own. */
