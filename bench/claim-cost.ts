@@ -13,7 +13,7 @@
  */
 import pg from 'pg';
 import { newId } from '../src/core/ids.js';
-import type { DeliveryOutcome } from '../src/store/store.js';
+import type { ClaimedMessage, DeliveryOutcome } from '../src/store/store.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { onInterrupt } from './children.js';
 import { createBenchSchema, withClient, type BenchSchema } from './postgres.js';
@@ -109,7 +109,7 @@ class Queue {
     if (claimed.length !== CLAIM_BATCH) {
       throw new Error(`batch ${i}: claimed ${claimed.length} of ${CLAIM_BATCH} with ${this.result.backlog} pending`);
     }
-    const outcomes = claimed.map((c) => success(c.delivery.id, c.delivery.appId, c.message.id, c.endpoint.id, c.endpoint.url, at));
+    const outcomes = (claimed as ClaimedMessage[]).map((c) => success(c.delivery.id, c.delivery.appId, c.message.id, c.endpoint.id, c.endpoint.url, at));
     await this.store.queue.record(WORKER_ID, outcomes, at);
     if (measured) {
       this.result.batchMs.push(performance.now() - started);
@@ -127,6 +127,7 @@ class Queue {
 function success(deliveryId: string, appId: string, msgId: string, endpointId: string, url: string, at: number): DeliveryOutcome {
   return {
     attempt: {
+      kind: 'message',
       id: newId('atmpt', at),
       deliveryId,
       appId,

@@ -28,6 +28,8 @@ export interface Config {
   workerConcurrency: number;
   /** The least severe log lines written (JSON lines on stdout). */
   logLevel: LogLevel;
+  /** A lease lasts the request timeout plus this (ms): time to record an outcome, and clock skew tolerated between workers. */
+  leaseMarginMs: number;
 }
 
 /** The levels `HOOKD_LOG_LEVEL` accepts, most to least verbose, then `silent` (none). */
@@ -110,6 +112,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
   { key: 'headerStyle', env: 'HOOKD_HEADER_STYLE', flag: '--header-style', parse: oneOf('webhook', 'svix', 'both'), expect: 'webhook, svix or both' },
   { key: 'workerConcurrency', env: 'HOOKD_WORKER_CONCURRENCY', flag: '--worker-concurrency', parse: int(1, 10_000), expect: 'a number of requests, 1-10000' },
   { key: 'logLevel', env: 'HOOKD_LOG_LEVEL', flag: '--log-level', parse: oneOf(...LOG_LEVELS), expect: LOG_LEVELS.join(', ') },
+  { key: 'leaseMarginMs', env: 'HOOKD_LEASE_MARGIN_MS', flag: '--lease-margin-ms', parse: int(100, 600_000), expect: 'milliseconds, 100-600000' },
 ];
 
 function minLength(min: number) {
@@ -185,6 +188,7 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     headerStyle: (resolved.headerStyle as Config['headerStyle'] | undefined) ?? 'webhook',
     workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
     logLevel: (resolved.logLevel as LogLevel | undefined) ?? 'info',
+    leaseMarginMs: (resolved.leaseMarginMs as number | undefined) ?? 10_000,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { HeaderList } from './types.js';
+
 const SENSITIVE_NAMES = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
 /**
@@ -11,9 +13,16 @@ export function isSensitiveHeader(name: string): boolean {
 
 const REDACTED = '<redacted>';
 
-/** A copy of `headers` with the values of sensitive headers replaced, for logs and attempt rows. */
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+/**
+ * A copy of `headers` with the values of sensitive headers replaced, for logs and attempt rows.
+ * From a list, a repeated name becomes one entry with the values joined by `, ` (HTTP's list form).
+ */
+export function redactHeaders(headers: Record<string, string> | HeaderList): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = isSensitiveHeader(name) ? REDACTED : value;
+  const entries = Array.isArray(headers) ? (headers as HeaderList) : Object.entries(headers);
+  for (const [name, value] of entries) {
+    const shown = isSensitiveHeader(name) ? REDACTED : value;
+    out[name] = Object.hasOwn(out, name) && shown !== REDACTED ? `${out[name]}, ${shown}` : shown;
+  }
   return out;
 }

@@ -8,7 +8,11 @@
  * - message: one event sent to an application; it fans out to every endpoint that matches it.
  * - delivery: the queue row for one message to one endpoint: status, attempts so far, next due time, lease.
  * - attempt: one HTTP try of a delivery, with the request sent and the response received.
- * - (inbound, later issues) source: a URL that receives provider webhooks; request: one received request.
+ * - request: one HTTP request received (inbound): its method, path, headers and body bytes, as they came.
+ * - destination: a URL that received requests are forwarded to (inbound).
+ * - (later issues) source: a URL that receives provider webhooks and routes its requests to destinations.
+ * - delivery kind: what a queue row delivers. `message`: an outbound message to an endpoint, signed
+ *   per Standard Webhooks. `event`: a received request forwarded byte for byte to a destination.
  *
  * All times are epoch milliseconds. The HTTP edge turns them into ISO strings.
  */
@@ -77,17 +81,45 @@ export interface Message {
   createdAt: number;
 }
 
+/**
+ * Header fields in the order they were received or are to be sent, as `[name, value]` pairs; a
+ * name may repeat (two `set-cookie` lines stay two lines).
+ */
+export type HeaderList = readonly (readonly [name: string, value: string])[];
+
+/** One received request, stored raw so that it can be forwarded byte for byte. */
+export interface InboundRequest {
+  id: string;
+  /** The source it arrived on; `null` until sources exist (a later issue). */
+  sourceId: string | null;
+  method: string;
+  /** What follows the source's own path, query included: `/orders?id=1`, or `` for none. */
+  path: string;
+  headers: HeaderList;
+  body: Buffer;
+  receivedAt: number;
+}
+
+/** Where received requests are forwarded. */
+export interface Destination {
+  id: string;
+  /** The request's `path` is appended to this URL's path. */
+  url: string;
+  createdAt: number;
+}
+
 export type DeliveryStatus = 'pending' | 'sending' | 'success' | 'fail' | 'canceled';
 
 /** Why an attempt was made: by the schedule, or by a person (resend). Values match Svix. */
 export const TriggerType = { Scheduled: 0, Manual: 1 } as const;
 export type TriggerType = (typeof TriggerType)[keyof typeof TriggerType];
 
-export interface Delivery {
+/** What a queue row delivers; see the glossary. A CLI session is the next kind to come. */
+export type DeliveryKind = 'message' | 'event';
+
+/** A queue row's state, the same for every kind. */
+interface DeliveryState {
   id: string;
-  appId: string;
-  msgId: string;
-  endpointId: string;
   status: DeliveryStatus;
   trigger: TriggerType;
   attemptCount: number;
@@ -97,12 +129,23 @@ export interface Delivery {
   updatedAt: number;
 }
 
-export interface Attempt {
-  id: string;
-  deliveryId: string;
+/** An outbound message to one endpoint (kind `message`). */
+export interface Delivery extends DeliveryState {
   appId: string;
   msgId: string;
   endpointId: string;
+}
+
+/** A received request to one destination (kind `event`). */
+export interface EventDelivery extends DeliveryState {
+  requestId: string;
+  destinationId: string;
+}
+
+/** One HTTP try, whatever the delivery's kind. */
+interface AttemptFields {
+  id: string;
+  deliveryId: string;
   url: string;
   status: 'success' | 'fail';
   /** 0 when no response arrived (connection error, timeout, refused by the SSRF guard). */
@@ -114,6 +157,26 @@ export interface Attempt {
   trigger: TriggerType;
   createdAt: number;
 }
+
+/** An attempt of a message delivery, as the Svix attempt API shows it. */
+export interface Attempt extends AttemptFields {
+  appId: string;
+  msgId: string;
+  endpointId: string;
+}
+
+/** An attempt of an event delivery. */
+export interface EventAttempt extends AttemptFields {
+  kind: 'event';
+  requestId: string;
+  destinationId: string;
+}
+
+/**
+ * An attempt as the queue records it: what it points at is per kind. `kind` may be left out of a
+ * message's attempt (the Svix shape has none).
+ */
+export type AttemptRecord = (Attempt & { kind?: 'message' }) | EventAttempt;
 
 /** An API token as stored: only its SHA-256 hash, and the application it is limited to. */
 export interface ApiToken {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import type { Store } from '../store/store.js';
+import type { DeliveryQueue, Store } from '../store/store.js';
 import { DeliveryEngine } from './engine.js';
 import { createHttpSender, type HttpSender } from './http-sender.js';
 
@@ -122,6 +122,38 @@ describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
   });
 });
 
+describe.each(backends)('DeliveryEngine on %s: the crash bound', (_name, open) => {
+  it('holds a place until the outcome is committed: with recording stuck, no more than its concurrency is ever leased', async () => {
+    const { sender, counts, url } = await countingReceiver(1);
+    const { store, app } = await storeWithEndpoint(open, url);
+    // The queue port as the engine sees it, with `record` held until the gate opens.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const queue: DeliveryQueue = {
+      claim: (...args) => store.queue.claim(...args),
+      record: async (...args) => {
+        await gate;
+        return store.queue.record(...args);
+      },
+      release: (...args) => store.queue.release(...args),
+      nextDueAt: () => store.queue.nextDueAt(),
+      onWork: (listener) => store.queue.onWork(listener),
+      attachLocalWorker: (worker) => store.queue.attachLocalWorker(worker),
+    };
+    const engine = new DeliveryEngine({ queue, sender, config });
+    engine.start();
+    await Promise.all(Array.from({ length: 50 }, () => store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now())));
+    await expect.poll(() => counts.sent, { timeout: 5_000 }).toBe(10);
+    // Every response is in, none recorded: the leases are still held, so no place is free.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(counts.sent).toBe(10);
+    openGate();
+    await expect.poll(() => counts.sent, { timeout: 10_000 }).toBe(50);
+    await engine.stop();
+    await store.close();
+  });
+});
+
 describe.skipIf(!pgUrl)('DeliveryEngine on postgres, with another process', () => {
   it('delivers work that a process with a clock ahead of its own announced as due now', async () => {
     const { sender, counts, url } = await countingReceiver(1);
@@ -142,5 +174,76 @@ describe.skipIf(!pgUrl)('DeliveryEngine on postgres, with another process', () =
     await engine.stop();
     await api.close();
     await engineStore.close();
+  });
+});
+
+describe.each(backends)('DeliveryEngine on %s, with deliveries of kind event', (_name, open) => {
+  it('forwards a stored request byte for byte (method, binary body, headers in order) and retries a 500 per the schedule', async () => {
+    /** Not valid UTF-8, with a NUL: a text round trip anywhere would change these bytes. */
+    const body = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80, 0x0a, 0xe2, 0x82]);
+    const arrived: { method: string; url: string; rawHeaders: string[]; body: Buffer }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        arrived.push({ method: req.method!, url: req.url!, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) });
+        // /in fails once, then succeeds; /fail always fails.
+        const fail = req.url!.startsWith('/fail') || arrived.filter((a) => a.url.startsWith('/in')).length === 1;
+        res.writeHead(fail ? 500 : 200).end(fail ? 'boom' : 'ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sender = createHttpSender({ timeoutMs: 5_000, allowedNetworks: ['127.0.0.0/8'] });
+    opened.push({ server, sender });
+    const port = (server.address() as AddressInfo).port;
+
+    const store = await open();
+    await store.migrate();
+    const destination = await store.inbound.createDestination({ url: `http://127.0.0.1:${port}/in` }, Date.now());
+    const failing = await store.inbound.createDestination({ url: `http://127.0.0.1:${port}/fail` }, Date.now());
+    // Two attempts: one retry, 200 ms after the first fails.
+    const engine = new DeliveryEngine({ queue: store.queue, sender, config: { ...config, retryScheduleSeconds: [0, 0.2] } });
+    engine.start();
+    const headers = [
+      ['X-B', '2'],
+      ['Host', 'hookd.example'],
+      ['content-type', 'application/octet-stream'],
+      ['Connection', 'close'],
+      ['x-b', '3'],
+    ] as const;
+    const { request } = await store.inbound.receive({ method: 'PUT', path: '/orders?id=7', headers, body }, [destination.id, failing.id], Date.now());
+
+    await expect.poll(async () => (await store.inbound.listRequestAttempts(request.id)).length, { timeout: 10_000 }).toBe(4);
+    await engine.stop(); // nothing left in flight: no further attempt can be under way
+    expect(arrived).toHaveLength(4);
+    for (const got of arrived) {
+      expect(got.method).toBe('PUT');
+      expect(got.url).toMatch(/^\/(in|fail)\/orders\?id=7$/);
+      expect(got.body.equals(body)).toBe(true);
+      const pairs = [];
+      for (let i = 0; i < got.rawHeaders.length; i += 2) pairs.push([got.rawHeaders[i], got.rawHeaders[i + 1]]);
+      expect(pairs.filter(([name]) => !['host', 'content-length', 'connection'].includes(name.toLowerCase()))).toEqual([
+        ['X-B', '2'],
+        ['content-type', 'application/octet-stream'],
+        ['x-b', '3'],
+      ]);
+      expect(pairs).toContainEqual(['host', `127.0.0.1:${port}`]);
+      expect(pairs).toContainEqual(['content-length', String(body.length)]);
+    }
+    const attempts = await store.inbound.listRequestAttempts(request.id);
+    const to = (id: string) => attempts.filter((a) => a.destinationId === id).map((a) => [a.status, a.responseStatusCode, a.response, a.url]);
+    expect(to(destination.id)).toEqual([
+      ['fail', 500, 'boom', `http://127.0.0.1:${port}/in/orders?id=7`],
+      ['success', 200, 'ok', `http://127.0.0.1:${port}/in/orders?id=7`],
+    ]);
+    // The schedule has two entries: after the second failure the delivery has failed for good.
+    expect(to(failing.id)).toEqual([
+      ['fail', 500, 'boom', `http://127.0.0.1:${port}/fail/orders?id=7`],
+      ['fail', 500, 'boom', `http://127.0.0.1:${port}/fail/orders?id=7`],
+    ]);
+    expect(attempts[0]).toMatchObject({ kind: 'event', requestId: request.id });
+    expect(attempts[0].requestHeaders).toEqual({ 'X-B': '2', 'content-type': 'application/octet-stream', 'x-b': '3' });
+    expect(await store.queue.nextDueAt()).toBeNull();
+    await store.close();
   });
 });

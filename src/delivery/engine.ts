@@ -1,10 +1,10 @@
 import { classifyOutcome, type Outcome } from '../core/outcome.js';
 import { nextRetryDelayMs } from '../core/retry.js';
 import { newId } from '../core/ids.js';
-import { TriggerType, type Attempt } from '../core/types.js';
+import { TriggerType, type AttemptRecord } from '../core/types.js';
 import type { Config } from '../config/config.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue } from '../store/store.js';
-import { buildRequest } from './build-request.js';
+import { buildAttempt, createRequestBuilders, type RequestBuilders } from './request-builders.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { redactHeaders } from '../core/sensitive-headers.js';
 import { pino, type Logger } from 'pino';
@@ -13,8 +13,8 @@ import { pino, type Logger } from 'pino';
 const IDLE_POLL_MS = 30_000;
 /** The most deliveries claimed in one query. */
 const CLAIM_BATCH = 256;
-/** A lease outlives the request timeout by this much, so a live worker never loses its lease. */
-const LEASE_MARGIN_MS = 10_000;
+/** By default a lease outlives the request timeout by this much, so a live worker never loses its lease. */
+export const DEFAULT_LEASE_MARGIN_MS = 10_000;
 
 export interface EngineOptions {
   /** The queue port of the store: the engine needs nothing else of it. */
@@ -23,6 +23,16 @@ export interface EngineOptions {
   config: Pick<Config, 'retryScheduleSeconds' | 'headerStyle' | 'workerConcurrency' | 'requestTimeoutMs'>;
   /** Where the engine reports store failures. Default: a new pino logger on stdout. */
   logger?: Logger;
+  /** The request builder of each delivery kind. Default: `createRequestBuilders(config.headerStyle)`. */
+  builders?: RequestBuilders;
+  /** Wall clock in epoch ms: due times, leases and attempt times. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * How long a lease outlives the request timeout, in ms (default DEFAULT_LEASE_MARGIN_MS): the
+   * time a worker has to record an outcome after its request ended, and the clock skew tolerated
+   * between workers. Tests shorten it so that a dead process's leases come back sooner.
+   */
+  leaseMarginMs?: number;
 }
 
 /**
@@ -36,11 +46,22 @@ export interface EngineOptions {
  * lease taken since is noticed when the timer fires, at most IDLE_POLL_MS after it expired.
  * Outcomes are recorded in batches: every outcome that finishes in one event-loop turn shares one
  * transaction.
+ *
+ * Crash bound: a delivery holds its place of the concurrency from its claim (or hand-off) until
+ * its outcome is committed, not just while its request runs; so the leases this process holds at
+ * any moment, and with them the deliveries sent again after a `kill -9`, are at most
+ * `workerConcurrency`. Freeing the place when the response arrived would let new claims lease
+ * more while earlier outcomes wait for their commit.
  */
 export class DeliveryEngine {
   readonly workerId = newId('wrk');
   private readonly leaseMs: number;
+  private readonly now: () => number;
+  private readonly builders: RequestBuilders;
+  /** Places held by leased deliveries: from their claim or hand-off until their outcome is committed. */
   private inFlight = 0;
+  /** Requests not yet finished (stop() waits for them). */
+  private sending = 0;
   /** Places held for deliveries not yet in flight: a claim under way, a store batch not yet committed. */
   private reserved = 0;
   private claiming = false;
@@ -59,8 +80,13 @@ export class DeliveryEngine {
   private unsubscribe: (() => void) | null = null;
   private outcomes: DeliveryOutcome[] = [];
   private flushScheduled = false;
-  /** The chain of outcome writes, in order; stop() waits for it before giving leases back. */
-  private writing: Promise<void> = Promise.resolve();
+  /**
+   * The outcome write under way, if any. One at a time, in order; what finishes meanwhile waits
+   * and goes in the next write, whole: a chain of one write per event-loop turn would fall behind
+   * when a write takes longer than a turn (PostgreSQL under load), and with it the places that
+   * outcomes hold until their commit.
+   */
+  private recording: Promise<void> | null = null;
   private idle: (() => void) | null = null;
   /** The claim pass that is running, if any: stop() waits for it. */
   private claimPass: Promise<void> | null = null;
@@ -69,7 +95,9 @@ export class DeliveryEngine {
 
   constructor(private readonly options: EngineOptions) {
     this.log = options.logger ?? pino();
-    this.leaseMs = options.config.requestTimeoutMs + LEASE_MARGIN_MS;
+    this.leaseMs = options.config.requestTimeoutMs + (options.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS);
+    this.now = options.now ?? Date.now;
+    this.builders = options.builders ?? createRequestBuilders(options.config.headerStyle);
   }
 
   start(): void {
@@ -106,10 +134,10 @@ export class DeliveryEngine {
     // them, then for the requests.
     await this.options.queue.attachLocalWorker(null);
     await this.claimPass;
-    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.sending > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.flushOutcomes();
-    await this.writing;
-    await this.options.queue.release(this.workerId, Date.now());
+    while (this.recording !== null) await this.recording;
+    await this.options.queue.release(this.workerId, this.now());
   }
 
   /** Work may be due: claim now (or right after the claim pass that is running); `lookAhead`: and set the timer anew. */
@@ -139,7 +167,7 @@ export class DeliveryEngine {
       this.backlog = false;
       let claimed: ClaimedDelivery[];
       try {
-        claimed = await queue.claim(this.workerId, limit, this.leaseMs, Date.now());
+        claimed = await queue.claim(this.workerId, limit, this.leaseMs, this.now());
       } catch (err) {
         // The database is unreachable or busy: retry on the timer rather than spin.
         this.log.error({ err: (err as Error).message }, 'claiming deliveries failed');
@@ -156,7 +184,7 @@ export class DeliveryEngine {
       if (!this.lookAhead) return;
       this.lookAhead = false;
       const due = await queue.nextDueAt().catch(() => null);
-      this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - Date.now(), 0), IDLE_POLL_MS));
+      this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - this.now(), 0), IDLE_POLL_MS));
       // Woken while asking (work committed after the claim read the queue): claim again rather
       // than sleep past it.
       if (this.rerun) continue;
@@ -182,6 +210,7 @@ export class DeliveryEngine {
   private deliverAll(claimed: ClaimedDelivery[], afterThisTurn: boolean): void {
     if (claimed.length === 0) return;
     this.inFlight += claimed.length;
+    this.sending += claimed.length;
     const send = () => {
       for (const item of claimed) void this.deliver(item);
     };
@@ -189,26 +218,25 @@ export class DeliveryEngine {
     else send();
   }
 
-  /** One attempt of one delivery, already counted in `inFlight`. */
-  private async deliver({ delivery, message, endpoint }: ClaimedDelivery): Promise<void> {
-    const startedAt = Date.now();
+  /** One attempt of one delivery, already counted in `inFlight` (which its outcome's commit frees). */
+  private async deliver(claimed: ClaimedDelivery): Promise<void> {
+    const { delivery } = claimed;
+    const startedAt = this.now();
+    const built = buildAttempt(this.builders, claimed, startedAt);
     let result: SendResult;
     let requestHeaders: Record<string, string> = {};
-    if (message.payload === null) {
-      result = { kind: 'error', error: 'refused', detail: 'the message content was expunged', durationMs: 0 };
+    if (built.request === null) {
+      result = { kind: 'error', error: 'refused', detail: built.refusal, durationMs: 0 };
     } else {
-      const request = buildRequest(endpoint, message.id, message.payload, this.options.config.headerStyle, startedAt);
-      requestHeaders = redactHeaders(request.headers);
-      result = await this.options.sender.send(request);
+      requestHeaders = redactHeaders(built.request.headers);
+      result = await this.options.sender.send(built.request);
     }
     const outcome = classifyOutcome(result.kind === 'response' ? { statusCode: result.statusCode } : { error: result.error });
-    const attempt: Attempt = {
+    const attempt = {
       id: newId('atmpt'),
       deliveryId: delivery.id,
-      appId: delivery.appId,
-      msgId: delivery.msgId,
-      endpointId: delivery.endpointId,
-      url: endpoint.url,
+      ...built.target,
+      url: built.url,
       status: outcome === 'success' ? 'success' : 'fail',
       responseStatusCode: result.kind === 'response' ? result.statusCode : 0,
       response: result.kind === 'response' ? result.body : result.detail,
@@ -216,22 +244,21 @@ export class DeliveryEngine {
       requestHeaders,
       trigger: delivery.trigger,
       createdAt: startedAt,
-    };
-    // An expunged message can never be sent: it fails now instead of running out the schedule.
+    } as AttemptRecord;
+    // What can never be sent (an expunged message) fails now instead of running out the schedule.
     this.outcomes.push(
-      message.payload === null
+      built.request === null
         ? { attempt, status: 'fail', nextAttemptAt: null }
         : this.decide(attempt, outcome, result, delivery.attemptCount + 1, delivery.trigger),
     );
     this.scheduleFlush();
-    this.inFlight--;
-    if (this.inFlight === 0 && this.idle) this.idle();
-    if (this.backlog) this.wake();
+    this.sending--;
+    if (this.sending === 0 && this.idle) this.idle();
   }
 
   /** What happens to the delivery after this attempt: done, retried later, or given up. */
   private decide(
-    attempt: Attempt,
+    attempt: AttemptRecord,
     outcome: Outcome,
     result: SendResult,
     attemptsMade: number,
@@ -252,7 +279,7 @@ export class DeliveryEngine {
           });
     return delayMs === null
       ? { attempt, status: 'fail', nextAttemptAt: null }
-      : { attempt, status: 'pending', nextAttemptAt: Date.now() + delayMs };
+      : { attempt, status: 'pending', nextAttemptAt: this.now() + delayMs };
   }
 
   private scheduleFlush(): void {
@@ -261,17 +288,32 @@ export class DeliveryEngine {
     setImmediate(() => this.flushOutcomes());
   }
 
-  /** Writes every outcome gathered so far in one transaction, after the writes before it. */
+  /** Writes every outcome gathered so far in one transaction, unless a write is under way (then after it). */
   private flushOutcomes(): void {
     this.flushScheduled = false;
+    if (this.recording !== null || this.outcomes.length === 0) return;
     const batch = this.outcomes;
     this.outcomes = [];
-    if (batch.length === 0) return;
-    this.writing = this.writing.then(() =>
-      this.options.queue.record(this.workerId, batch, Date.now()).catch((err: Error) => {
-        // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
-        this.log.error({ err: err.message, outcomes: batch.length }, 'recording outcomes failed');
-      }),
-    );
+    this.recording = this.options.queue
+      .record(this.workerId, batch, this.now())
+      .then(
+        () => this.freePlaces(batch.length),
+        (err: Error) => {
+          // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
+          this.log.error({ err: err.message, outcomes: batch.length }, 'recording outcomes failed');
+          // Their leases are still ours until they expire: so are their places (the crash bound).
+          setTimeout(() => this.freePlaces(batch.length), this.leaseMs).unref();
+        },
+      )
+      .then(() => {
+        this.recording = null;
+        this.flushOutcomes();
+      });
+  }
+
+  /** Outcomes committed (or their leases over): their places take new work. */
+  private freePlaces(count: number): void {
+    this.inFlight -= count;
+    if (this.backlog) this.wake();
   }
 }

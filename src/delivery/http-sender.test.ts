@@ -4,7 +4,7 @@ import type { AddressInfo, LookupFunction, NetConnectOpts } from 'node:net';
 import { createRequire } from 'node:module';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHttpSender, type HttpSender, type SendResult } from './http-sender.js';
+import { createHttpSender, type HttpSender, type SendRequest, type SendResult } from './http-sender.js';
 import type { Resolver } from './ssrf-guard.js';
 
 /**
@@ -68,6 +68,8 @@ interface TestServer {
   url: string;
   connections: number;
   requests: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[];
+  /** Called with each request and its body as bytes, when set. */
+  onRaw?: (req: IncomingMessage, body: Buffer) => void;
   close(): Promise<void>;
 }
 
@@ -80,11 +82,12 @@ async function startServer(
   host = '127.0.0.1',
 ): Promise<TestServer> {
   const handler: RequestListener = (req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      server_.requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      const bytes = Buffer.concat(chunks);
+      server_.onRaw?.(req, bytes);
+      server_.requests.push({ method: req.method!, url: req.url!, headers: req.headers, body: bytes.toString('utf8') });
       respond(req, res);
     });
   };
@@ -128,7 +131,12 @@ function fakeResolver(table: Record<string, string[]>): Resolver & { calls: stri
   return Object.assign(resolve, { calls });
 }
 
-const post = (url: string, body = '{"ok":true}') => ({ url, headers: { 'content-type': 'application/json' }, body });
+const post = (url: string, body = '{"ok":true}'): SendRequest => ({
+  method: 'POST',
+  url,
+  headers: [['content-type', 'application/json']],
+  body: Buffer.from(body),
+});
 
 function expectRefused(result: SendResult, detail: RegExp) {
   expect(result).toMatchObject({ kind: 'error', error: 'refused' });
@@ -150,8 +158,12 @@ describe('createHttpSender: responses', () => {
     const server = await startServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('thanks'));
     const result = await sender().send({
       url: `${server.url}/hooks/in?tenant=1#fragment`,
-      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' },
-      body: '{"amount":4200,"currency":"€"}',
+      method: 'POST',
+      headers: [
+        ['content-type', 'application/json'],
+        ['webhook-id', 'msg_1'],
+      ],
+      body: Buffer.from('{"amount":4200,"currency":"€"}'),
     });
     expect(result).toMatchObject({ kind: 'response', statusCode: 200, body: 'thanks', retryAfterSeconds: null });
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
@@ -164,6 +176,48 @@ describe('createHttpSender: responses', () => {
       host: `127.0.0.1:${server.port}`,
     });
     expect(dials.map((d) => d.host)).toEqual(['127.0.0.1']); // the safety net saw the dial
+  });
+
+  it('sends its own method, a binary body byte for byte, and headers in order with repeats', async () => {
+    const received: { method: string; rawHeaders: string[]; body: Buffer }[] = [];
+    const server = await startServer((req, res) => res.writeHead(204).end());
+    server.onRaw = (req, body) => received.push({ method: req.method!, rawHeaders: req.rawHeaders, body });
+    // Not valid UTF-8: a string round trip anywhere would turn these into U+FFFD.
+    const body = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80, 0x0a]);
+    const result = await sender().send({
+      method: 'PUT',
+      url: `${server.url}/raw?a=1&a=2`,
+      headers: [
+        ['x-b', '2'],
+        ['X-A', '1'],
+        ['x-b', '3'],
+        ['content-type', 'application/octet-stream'],
+      ],
+      body,
+    });
+    expect(result).toMatchObject({ kind: 'response', statusCode: 204 });
+    expect(received).toHaveLength(1);
+    expect(received[0].method).toBe('PUT');
+    expect(received[0].body.equals(body)).toBe(true);
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < received[0].rawHeaders.length; i += 2) pairs.push([received[0].rawHeaders[i], received[0].rawHeaders[i + 1]]);
+    const own = pairs.filter(([name]) => !['host', 'connection', 'content-length'].includes(name.toLowerCase()));
+    expect(own).toEqual([
+      ['x-b', '2'],
+      ['X-A', '1'],
+      ['x-b', '3'],
+      ['content-type', 'application/octet-stream'],
+    ]);
+    expect(pairs.find(([name]) => name.toLowerCase() === 'content-length')?.[1]).toBe(String(body.length));
+    expect(server.requests[0].url).toBe('/raw?a=1&a=2');
+  });
+
+  it('sends a GET without a body', async () => {
+    const server = await startServer((_req, res) => res.writeHead(200).end('got'));
+    const result = await sender().send({ method: 'GET', url: server.url, headers: [], body: Buffer.alloc(0) });
+    expect(result).toMatchObject({ kind: 'response', statusCode: 200, body: 'got' });
+    expect(server.requests[0]).toMatchObject({ method: 'GET', body: '' });
+    expect(server.requests[0].headers['content-length']).toBeUndefined();
   });
 
   it('captures a 500 and its body', async () => {
@@ -280,7 +334,7 @@ describe('createHttpSender: limits', () => {
     expectRefused(await s.send(post('not a url')), /not a valid URL/);
     expectRefused(await s.send(post('ftp://127.0.0.1/')), /http or https/);
     const server = await startServer((_req, res) => res.end());
-    const result = await s.send({ url: server.url, headers: { 'x-bad': 'a\r\nb' }, body: '' });
+    const result = await s.send({ method: 'POST', url: server.url, headers: [['x-bad', 'a\r\nb']], body: Buffer.alloc(0) });
     expect(result).toMatchObject({ kind: 'error', error: 'connection' });
     expect(server.requests).toHaveLength(0);
   });

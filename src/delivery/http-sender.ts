@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { createAddressPolicy } from '../core/net/ip.js';
 import { parseRetryAfter } from '../core/retry.js';
+import type { HeaderList } from '../core/types.js';
 import {
   ADDRESS_REFUSED_CODE,
   checkUrlTarget,
@@ -9,11 +10,20 @@ import {
   type Resolver,
 } from './ssrf-guard.js';
 
-/** One outbound webhook request: always a POST; the caller sets every header, content-type included. */
+export type { HeaderList };
+
+/**
+ * One outbound request. The caller sets every header, content-type included; `host` and
+ * `content-length` come from the URL and the body, and must not be in `headers`.
+ */
 export interface SendRequest {
+  /** An HTTP method token, e.g. `POST`, `PUT`. */
+  method: string;
   url: string;
-  headers: Record<string, string>;
-  body: string;
+  /** In this order, repeats included, so that a stored request goes out as it came. */
+  headers: HeaderList;
+  /** Sent byte for byte; an empty body sends no body (`content-length: 0` where the method expects one). */
+  body: Buffer;
 }
 
 /**
@@ -101,7 +111,14 @@ export function createHttpSender(o: HttpSenderOptions): HttpSender {
       const collector = new ResponseCollector(maxResponseBytes, timeoutMs, startedAt, now, settle);
       try {
         agent.dispatch(
-          { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: req.headers, body: req.body },
+          {
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: req.method,
+            // A flat [name, value, name, value...] list: undici sends it in this order, repeats included.
+            headers: req.headers.flat(),
+            body: req.body.length > 0 ? req.body : null,
+          },
           collector,
         );
       } catch (err) {

@@ -46,7 +46,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       connectionsPerOrigin: config.workerConcurrency,
       resolve: options.resolve,
     });
-    engine = new DeliveryEngine({ queue: store.queue, sender, config, logger });
+    engine = new DeliveryEngine({ queue: store.queue, sender, config, logger, leaseMarginMs: config.leaseMarginMs });
     engine.start();
   }
   return {

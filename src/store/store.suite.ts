@@ -5,6 +5,7 @@ import { describeAttempts } from './suite/attempts.suite.js';
 import { describeAuth } from './suite/auth.suite.js';
 import { describeEndpoints } from './suite/endpoints.suite.js';
 import { setUpStore } from './suite/fixtures.suite.js';
+import { describeInbound } from './suite/inbound.suite.js';
 import { describeMessages } from './suite/messages.suite.js';
 import { describeQueue } from './suite/queue.suite.js';
 
@@ -24,5 +25,6 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
     describeQueue(ctx);
     describeAttempts(ctx);
     describeAuth(ctx);
+    describeInbound(ctx);
   });
 }

@@ -3,6 +3,7 @@ import type { AttemptStore } from './ports/attempts.js';
 import type { AuthStore } from './ports/auth.js';
 import type { EndpointStore } from './ports/endpoints.js';
 import type { EventTypeStore } from './ports/event-types.js';
+import type { InboundStore } from './ports/inbound.js';
 import type { MessageStore } from './ports/messages.js';
 import type { DeliveryQueue } from './ports/queue.js';
 import type { DeliveryRequeue } from './ports/requeue.js';
@@ -13,6 +14,7 @@ export type * from './ports/auth.js';
 export type * from './ports/common.js';
 export type * from './ports/endpoints.js';
 export type * from './ports/event-types.js';
+export type * from './ports/inbound.js';
 export type * from './ports/messages.js';
 export type * from './ports/queue.js';
 export type * from './ports/requeue.js';
@@ -41,6 +43,7 @@ export interface Store {
   readonly requeue: DeliveryRequeue;
   readonly attempts: AttemptStore;
   readonly auth: AuthStore;
+  readonly inbound: InboundStore;
   /** Runs forward-only migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes what is queued for a group commit, then closes the database. */

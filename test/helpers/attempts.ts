@@ -1,6 +1,6 @@
 import { newId } from '../../src/core/ids.js';
 import type { DeliveryStatus } from '../../src/core/types.js';
-import type { Store } from '../../src/store/store.js';
+import type { ClaimedMessage, DeliveryOutcome, Store } from '../../src/store/store.js';
 
 /**
  * Plays the delivery engine's part in API tests: claims every due delivery and records one
@@ -12,9 +12,10 @@ export async function recordAttempts(
   now = Date.now(),
 ): Promise<string[]> {
   const workerId = newId('wrk', now);
-  const claimed = await store.queue.claim(workerId, 1000, 60_000, now);
-  const outcomes = claimed.map(({ delivery, message, endpoint }) => ({
+  const claimed = (await store.queue.claim(workerId, 1000, 60_000, now)) as ClaimedMessage[];
+  const outcomes = claimed.map(({ delivery, message, endpoint }): DeliveryOutcome => ({
     attempt: {
+      kind: 'message',
       id: newId('atmpt', now),
       deliveryId: delivery.id,
       appId: delivery.appId,

@@ -5,8 +5,12 @@ export interface ReceivedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
-  /** The body exactly as it arrived. */
+  /** The body exactly as it arrived, decoded as UTF-8. */
   body: string;
+  /** The body's bytes. */
+  rawBody: Buffer;
+  /** Header names and values in the order they arrived, repeats included: name, value, name, value... */
+  rawHeaders: string[];
   receivedAt: number;
 }
 
@@ -37,6 +41,8 @@ export async function startReceiver(respond: Responder = () => 200): Promise<Rec
         url: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        rawBody: Buffer.concat(chunks),
+        rawHeaders: req.rawHeaders,
         receivedAt: Date.now(),
       };
       requests.push(received);

@@ -1,11 +1,32 @@
-import type { Attempt, Delivery, DeliveryStatus, Endpoint, Message } from '../../core/types.js';
+import type {
+  AttemptRecord,
+  Delivery,
+  DeliveryStatus,
+  Destination,
+  Endpoint,
+  EventDelivery,
+  InboundRequest,
+  Message,
+} from '../../core/types.js';
 import type { WorkDue } from '../work-signal.js';
 
-/** A leased delivery with everything a request needs, joined at claim time. */
-export interface ClaimedDelivery {
+/** A leased delivery with everything a request needs, joined at claim time: one shape per kind. */
+export type ClaimedDelivery = ClaimedMessage | ClaimedEvent;
+
+/** Kind `message`: an outbound message to an endpoint. */
+export interface ClaimedMessage {
+  kind: 'message';
   delivery: Delivery;
   message: Message;
   endpoint: Endpoint;
+}
+
+/** Kind `event`: a received request to a destination. */
+export interface ClaimedEvent {
+  kind: 'event';
+  delivery: EventDelivery;
+  request: InboundRequest;
+  destination: Destination;
 }
 
 /**
@@ -26,11 +47,11 @@ export interface LocalWorker {
 }
 
 export interface DeliveryOutcome {
-  attempt: Attempt;
+  attempt: AttemptRecord;
   /** The delivery's state after this attempt. */
   status: DeliveryStatus;
   nextAttemptAt: number | null;
-  /** e.g. after a 410 Gone. */
+  /** e.g. after a 410 Gone; kind `message` only (an event's destination is not disabled). */
   disableEndpoint?: boolean;
 }
 
@@ -39,12 +60,14 @@ export interface DeliveryQueue {
   /**
    * Leases up to `limit` due deliveries (`status` pending, `nextAttemptAt <= now`, or `sending`
    * with an expired lease) to `workerId` until `now + leaseMs`, marks them `sending`, and returns
-   * each with what a request needs. Oldest due first.
+   * each with what a request needs, by kind (see `ClaimedDelivery`). Oldest due first, whatever
+   * the kind. A message delivery whose endpoint is disabled is canceled instead of returned.
    */
   claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]>;
   /**
    * Records a batch of attempt outcomes in one transaction: inserts the attempts, sets each
-   * delivery's new state and clears its lease, and disables endpoints where asked. An outcome
+   * delivery's new state and clears its lease, and disables endpoints where asked (kind
+   * `message`). An attempt points at what its kind points at (`AttemptRecord`). An outcome
    * whose delivery is no longer leased to `workerId` is still recorded as an attempt, but does not
    * change the delivery (another worker owns it now).
    */
@@ -60,7 +83,8 @@ export interface DeliveryQueue {
    */
   onWork(listener: (due: WorkDue) => void): () => void;
   /**
-   * Lets the delivery engine of this process take new deliveries as they are created: as many of a
+   * Lets the delivery engine of this process take new deliveries as they are created, of every
+   * kind (`messages.create`, `inbound.receive`): as many of a
    * batch's deliveries as `worker.reserve` grants are inserted already leased to the worker, and
    * handed to `worker.take` right after the commit. That saves a claim per batch. The rest wait for
    * a claim after `onWork`, as every delivery does in a process without an engine (role `api`).

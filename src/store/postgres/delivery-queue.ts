@@ -1,19 +1,42 @@
-import type { Endpoint } from '../../core/types.js';
+import type { DeliveryKind, Destination, Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
-import type { PgMessageWriter } from './message-writer.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
 import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
+import { type DestinationRow, type EventDeliveryRow, toDestination, toEventDelivery, toInboundRequest } from '../inbound-rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 
-/** A leased delivery with its message's columns and (on one row per endpoint) the endpoint. */
-interface ClaimedRow extends DeliveryRow {
-  m_event_type: string;
+/** A writer that hands new deliveries to the local worker (messages, received requests). */
+export interface HandOffWriter {
+  /** Resolves when no batch under way still owes the previous worker a hand-off. */
+  attach(worker: LocalWorker | null): Promise<void>;
+}
+
+/**
+ * A leased delivery of any kind with what it points at: its message's columns (kind `message`)
+ * or its request's (kind `event`), and on one row per endpoint (destination) that endpoint
+ * (destination).
+ */
+interface ClaimedRow extends Omit<DeliveryRow, 'app_id' | 'msg_id' | 'endpoint_id'> {
+  kind: DeliveryKind;
+  app_id: string | null;
+  msg_id: string | null;
+  endpoint_id: string | null;
+  request_id: string | null;
+  destination_id: string | null;
+  m_event_type: string | null;
   m_event_id: string | null;
   m_channels: string[] | null;
   m_payload: string | null;
-  m_created_at: number;
+  m_created_at: number | null;
+  r_source_id: string | null;
+  r_method: string | null;
+  r_path: string | null;
+  r_headers: [string, string][] | null;
+  r_body: Buffer | null;
+  r_received_at: number | null;
   endpoint: EndpointRow | null;
+  destination: DestinationRow | null;
 }
 
 /*
@@ -24,9 +47,12 @@ interface ClaimedRow extends DeliveryRow {
  *   waited for; and a row that changed since our snapshot is re-checked against the WHERE
  *   before it is locked, so a delivery is never leased twice. Expired leases sort by their
  *   original due time: they are the oldest.
- * - A delivery whose endpoint was disabled since the fan-out is canceled instead of leased.
- * - The endpoint comes back as JSON on one row per endpoint only: a batch usually has few distinct
- *   endpoints, each transferred and parsed once.
+ * - A message delivery whose endpoint was disabled since the fan-out is canceled instead of leased.
+ * - The endpoint (destination) comes back as JSON on one row per endpoint (destination) only: a
+ *   batch usually has few distinct ones, each transferred and parsed once.
+ * - What a delivery points at is per kind: one LEFT JOIN per kind, each by primary key, so a kind
+ *   costs nothing to the rows of another. The request body is bytea, a column of its own (not in
+ *   JSON), so it arrives as bytes.
  */
 export const CLAIM_SQL = `WITH pending AS MATERIALIZED (
     SELECT id, endpoint_id, next_attempt_at AS due FROM deliveries
@@ -42,7 +68,7 @@ export const CLAIM_SQL = `WITH pending AS MATERIALIZED (
     SELECT * FROM pending UNION ALL SELECT * FROM expired ORDER BY due, id LIMIT $2
   ),
   targets AS MATERIALIZED (
-    SELECT due.id, due.due, e.disabled FROM due JOIN endpoints e ON e.id = due.endpoint_id
+    SELECT due.id, due.due, COALESCE(e.disabled, false) AS disabled FROM due LEFT JOIN endpoints e ON e.id = due.endpoint_id
   ),
   canceled AS (
     UPDATE deliveries d SET status = 'canceled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
@@ -54,12 +80,17 @@ export const CLAIM_SQL = `WITH pending AS MATERIALIZED (
     FROM targets t WHERE d.id = t.id AND NOT t.disabled
     RETURNING d.*, t.due
   )
-SELECT l.id, l.app_id, l.msg_id, l.endpoint_id, l.status, l.trigger, l.attempt_count, l.next_attempt_at,
-    l.lease_owner, l.lease_until, l.created_at, l.updated_at,
+SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.destination_id, l.status, l.trigger,
+    l.attempt_count, l.next_attempt_at, l.lease_owner, l.lease_until, l.created_at, l.updated_at,
     m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels, m.payload AS m_payload,
     m.created_at AS m_created_at,
-    CASE WHEN row_number() OVER (PARTITION BY l.endpoint_id) = 1 THEN row_to_json(e) END AS endpoint
-  FROM leased l JOIN messages m ON m.id = l.msg_id JOIN endpoints e ON e.id = l.endpoint_id
+    r.source_id AS r_source_id, r.method AS r_method, r.path AS r_path, r.headers AS r_headers, r.body AS r_body,
+    r.received_at AS r_received_at,
+    CASE WHEN row_number() OVER (PARTITION BY l.endpoint_id) = 1 THEN row_to_json(e) END AS endpoint,
+    CASE WHEN row_number() OVER (PARTITION BY l.destination_id) = 1 THEN row_to_json(dst) END AS destination
+  FROM leased l
+    LEFT JOIN messages m ON m.id = l.msg_id LEFT JOIN endpoints e ON e.id = l.endpoint_id
+    LEFT JOIN requests r ON r.id = l.request_id LEFT JOIN destinations dst ON dst.id = l.destination_id
   ORDER BY l.due, l.id`;
 
 /*
@@ -75,15 +106,16 @@ SELECT l.id, l.app_id, l.msg_id, l.endpoint_id, l.status, l.trigger, l.attempt_c
 const RECORD = `WITH o AS MATERIALIZED (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
       $8::int[], $9::text[], $10::int[], $11::text[], $12::smallint[], $13::bigint[],
-      $14::text[], $15::bigint[], $16::boolean[])
+      $14::text[], $15::bigint[], $16::boolean[], $20::text[], $21::text[], $22::text[])
       AS o(id, delivery_id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
-        response_duration_ms, request_headers, trigger, created_at, new_status, next_attempt_at, disable_endpoint)
+        response_duration_ms, request_headers, trigger, created_at, new_status, next_attempt_at, disable_endpoint,
+        kind, request_id, destination_id)
   ),
   logged AS (
-    INSERT INTO attempts (id, delivery_id, app_id, msg_id, endpoint_id, url, status, response_status_code,
-      response, response_duration_ms, request_headers, trigger, created_at)
-    SELECT id, delivery_id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
-      response_duration_ms, request_headers::json, trigger, created_at
+    INSERT INTO attempts (id, delivery_id, kind, app_id, msg_id, endpoint_id, request_id, destination_id, url, status,
+      response_status_code, response, response_duration_ms, request_headers, trigger, created_at)
+    SELECT id, delivery_id, kind, app_id, msg_id, endpoint_id, request_id, destination_id, url, status,
+      response_status_code, response, response_duration_ms, request_headers::json, trigger, created_at
     FROM o WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = o.delivery_id)
     ON CONFLICT (id) DO NOTHING
   ),
@@ -99,7 +131,7 @@ const RECORD = `WITH o AS MATERIALIZED (
   ),
   disabled AS (
     UPDATE endpoints SET disabled = true, updated_at = $17
-    WHERE id IN (SELECT endpoint_id FROM settled WHERE disable_endpoint)
+    WHERE id IN (SELECT endpoint_id FROM settled WHERE disable_endpoint AND endpoint_id IS NOT NULL)
   ),
   rescheduled AS (
     SELECT 1 FROM settled WHERE new_status = 'pending' AND next_attempt_at IS NOT NULL
@@ -126,32 +158,27 @@ export class PgDeliveryQueue implements DeliveryQueue {
     private readonly db: PgDb,
     private readonly work: WorkSignal,
     private readonly notifyPayload: WorkPayloads,
-    private readonly writer: PgMessageWriter,
+    /** The writers that create deliveries: each hands its new ones to the local worker. */
+    private readonly writers: readonly HandOffWriter[],
   ) {}
 
   async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
     const rows = await this.db.all<ClaimedRow>(CLAIM_SQL, [now, limit, workerId, now + leaseMs]);
+    // Deliveries to one endpoint (destination) share its (read-only) object.
     const endpoints = new Map<string, Endpoint>();
-    for (const row of rows) if (row.endpoint) endpoints.set(row.endpoint_id, toEndpoint(row.endpoint));
-    return rows.map((row) => {
-      const message = toMessage({
-        id: row.msg_id,
-        app_id: row.app_id,
-        event_type: row.m_event_type,
-        event_id: row.m_event_id,
-        channels: row.m_channels,
-        payload: row.m_payload,
-        created_at: row.m_created_at,
-      });
-      // Deliveries to one endpoint share its (read-only) object.
-      return { delivery: toDelivery(row), message, endpoint: endpoints.get(row.endpoint_id)! };
-    });
+    const destinations = new Map<string, Destination>();
+    for (const row of rows) {
+      if (row.endpoint) endpoints.set(row.endpoint_id!, toEndpoint(row.endpoint));
+      if (row.destination) destinations.set(row.destination_id!, toDestination(row.destination));
+    }
+    return rows.map((row) => toClaimed(row, endpoints, destinations));
   }
 
   async record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
     if (outcomes.length === 0) return;
-    const params = [...outcomeColumns(outcomes), now, workerId, this.notifyPayload.later];
+    const columns = outcomeColumns(outcomes);
+    const params = [...columns.slice(0, 16), now, workerId, this.notifyPayload.later, ...columns.slice(16)];
     for (let tries = 1; ; tries++) {
       try {
         const row = await this.db.get<{ rescheduled: number }>(RECORD, params);
@@ -178,8 +205,8 @@ export class PgDeliveryQueue implements DeliveryQueue {
    * In role `all`, this process's engine: its share of each new batch skips the claim. Other
    * processes' workers claim the rest after NOTIFY.
    */
-  attachLocalWorker(worker: LocalWorker | null): Promise<void> {
-    return this.writer.attach(worker);
+  async attachLocalWorker(worker: LocalWorker | null): Promise<void> {
+    await Promise.all(this.writers.map((writer) => writer.attach(worker)));
   }
 
   /** One round trip; each subquery is the first entry of a partial index. */
@@ -194,17 +221,22 @@ export class PgDeliveryQueue implements DeliveryQueue {
   }
 }
 
-/** The outcomes as the 16 parallel arrays that RECORD unnests, sorted by delivery id (a stable lock order). */
+/**
+ * The outcomes as the 19 parallel arrays that RECORD unnests ($1..$16, then $20..$22: what the
+ * attempt points at, per kind), sorted by delivery id (a stable lock order).
+ */
 function outcomeColumns(outcomes: DeliveryOutcome[]): unknown[][] {
   const sorted = [...outcomes].sort((a, b) => (a.attempt.deliveryId < b.attempt.deliveryId ? -1 : 1));
-  const columns: unknown[][] = Array.from({ length: 16 }, () => []);
+  const columns: unknown[][] = Array.from({ length: 19 }, () => []);
   for (const { attempt: a, status, nextAttemptAt, disableEndpoint } of sorted) {
+    const event = a.kind === 'event' ? a : null;
+    const message = a.kind === 'event' ? null : a;
     const values = [
       a.id,
       a.deliveryId,
-      a.appId,
-      a.msgId,
-      a.endpointId,
+      message?.appId ?? null,
+      message?.msgId ?? null,
+      message?.endpointId ?? null,
       a.url,
       a.status,
       a.responseStatusCode,
@@ -215,9 +247,45 @@ function outcomeColumns(outcomes: DeliveryOutcome[]): unknown[][] {
       a.createdAt,
       status,
       nextAttemptAt,
-      disableEndpoint === true,
+      disableEndpoint === true && message !== null,
+      a.kind ?? 'message',
+      event?.requestId ?? null,
+      event?.destinationId ?? null,
     ];
     values.forEach((value, i) => columns[i].push(value));
   }
   return columns;
+}
+
+/**
+ * The claimed delivery of a row, by its kind. Endpoints and destinations are always found:
+ * deleting one deletes its deliveries, and the claim leased them in the same statement.
+ */
+function toClaimed(row: ClaimedRow, endpoints: Map<string, Endpoint>, destinations: Map<string, Destination>): ClaimedDelivery {
+  if (row.kind === 'event') {
+    return {
+      kind: 'event',
+      delivery: toEventDelivery(row as EventDeliveryRow),
+      request: toInboundRequest({
+        id: row.request_id!,
+        source_id: row.r_source_id,
+        method: row.r_method!,
+        path: row.r_path!,
+        headers: row.r_headers!,
+        body: row.r_body!,
+        received_at: row.r_received_at!,
+      }),
+      destination: destinations.get(row.destination_id!)!,
+    };
+  }
+  const message = toMessage({
+    id: row.msg_id!,
+    app_id: row.app_id!,
+    event_type: row.m_event_type!,
+    event_id: row.m_event_id,
+    channels: row.m_channels,
+    payload: row.m_payload,
+    created_at: row.m_created_at!,
+  });
+  return { kind: 'message', delivery: toDelivery(row as DeliveryRow), message, endpoint: endpoints.get(row.endpoint_id!)! };
 }

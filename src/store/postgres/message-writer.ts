@@ -247,7 +247,7 @@ export class PgMessageWriter {
     if (worker !== null) {
       const taken = fanout.slice(0, handed).filter((d) => inserted.has(d.msg.id));
       worker.unreserve(handed - taken.length);
-      if (taken.length > 0) worker.take(taken.map((d) => ({ delivery: toDelivery(d.row), message: toMessage(d.msg), endpoint: d.endpoint })));
+      if (taken.length > 0) worker.take(taken.map((d) => ({ kind: 'message' as const, delivery: toDelivery(d.row), message: toMessage(d.msg), endpoint: d.endpoint })));
     }
     return this.settle(batch, plan, written.pending);
   }

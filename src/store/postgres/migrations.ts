@@ -139,6 +139,56 @@ CREATE TABLE idempotency (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'delivery kinds: messages, and received requests forwarded to destinations',
+    // Existing rows become kind `message`. What a delivery (and an attempt) points at is per kind;
+    // the CHECKs keep each kind's pointers set. A constant default is a catalog change only: no
+    // table rewrite.
+    sql: `
+CREATE TABLE destinations (
+  id text COLLATE "C" PRIMARY KEY,
+  url text NOT NULL,
+  created_at bigint NOT NULL
+);
+
+-- One received request, raw: headers are a json array of [name, value] pairs in arrival order
+-- (json keeps it as sent), the body the exact bytes. path is what followed the source's path,
+-- query included.
+CREATE TABLE requests (
+  id text COLLATE "C" PRIMARY KEY,
+  source_id text COLLATE "C",
+  method text NOT NULL,
+  path text NOT NULL,
+  headers json NOT NULL,
+  body bytea NOT NULL,
+  received_at bigint NOT NULL
+);
+CREATE INDEX requests_source ON requests (source_id, id) WHERE source_id IS NOT NULL;
+
+ALTER TABLE deliveries
+  ADD COLUMN kind text NOT NULL DEFAULT 'message',
+  ALTER COLUMN app_id DROP NOT NULL,
+  ALTER COLUMN msg_id DROP NOT NULL,
+  ALTER COLUMN endpoint_id DROP NOT NULL,
+  ADD COLUMN request_id text COLLATE "C" REFERENCES requests (id) ON DELETE CASCADE,
+  ADD COLUMN destination_id text COLLATE "C" REFERENCES destinations (id) ON DELETE CASCADE,
+  ADD CONSTRAINT deliveries_message_target
+    CHECK (kind <> 'message' OR (app_id IS NOT NULL AND msg_id IS NOT NULL AND endpoint_id IS NOT NULL)),
+  ADD CONSTRAINT deliveries_event_target CHECK (kind <> 'event' OR (request_id IS NOT NULL AND destination_id IS NOT NULL));
+-- Partial: message deliveries (all of today's) pay nothing for them.
+CREATE INDEX deliveries_request ON deliveries (request_id, destination_id) WHERE request_id IS NOT NULL;
+CREATE INDEX deliveries_destination ON deliveries (destination_id, request_id) WHERE destination_id IS NOT NULL;
+
+ALTER TABLE attempts
+  ADD COLUMN kind text NOT NULL DEFAULT 'message',
+  ALTER COLUMN app_id DROP NOT NULL,
+  ALTER COLUMN msg_id DROP NOT NULL,
+  ALTER COLUMN endpoint_id DROP NOT NULL,
+  ADD COLUMN request_id text COLLATE "C",
+  ADD COLUMN destination_id text COLLATE "C";
+`,
+  },
 ];
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reusableTestSchema, type TestSchema } from '../../../test/helpers/test-schemas.js';
+import { claimMessages } from '../suite/fixtures.suite.js';
 import { ValidationError } from '../../core/errors.js';
 import { runStoreSuite } from '../store.suite.js';
 import type { WorkDue } from '../work-signal.js';
@@ -66,7 +67,7 @@ function describePostgres(url: string): void {
       const drain = async (store: PostgresStore, worker: string) => {
         const ids: string[] = [];
         for (;;) {
-          const claimed = await store.queue.claim(worker, 50, LEASE_MS, T0 + 10);
+          const claimed = await claimMessages(store, worker, 50, LEASE_MS, T0 + 10);
           if (claimed.length === 0) return ids;
           ids.push(...claimed.map((c) => c.delivery.id));
         }
@@ -124,14 +125,14 @@ function describePostgres(url: string): void {
       // would be counted twice.
       await waitFor(() => remote.length === 1, 5_000);
       await expectWoken('createMessage', 'now', () => a.messages.create(messageInput(app.id), T0));
-      const claimed = await a.queue.claim('w', 10, LEASE_MS, T0);
+      const claimed = await claimMessages(a, 'w', 10, LEASE_MS, T0);
       await expectWoken('recordOutcomes (rescheduled)', 'later', () =>
         a.queue.record('w', claimed.map((c) => outcomeFor(c, T0, { status: 'pending', nextAttemptAt: T0 + 1 })), T0),
       );
-      await a.queue.claim('w', 10, LEASE_MS, T0 + 1);
+      await claimMessages(a, 'w', 10, LEASE_MS, T0 + 1);
       await expectWoken('releaseLeases', 'now', () => a.queue.release('w', T0 + 2));
       await expectWoken('enqueueResend', 'now', () => a.requeue.resend(app.id, message.id, endpoint.id, T0 + 3));
-      const failed = await a.queue.claim('w', 10, LEASE_MS, T0 + 3);
+      const failed = await claimMessages(a, 'w', 10, LEASE_MS, T0 + 3);
       await a.queue.record('w', failed.map((c) => outcomeFor(c, T0 + 3, { status: 'fail', nextAttemptAt: null })), T0 + 3);
       await expectWoken('recoverFailed', 'now', () => a.requeue.recoverFailed(endpoint.id, {}, T0 + 4));
       const late = await a.endpoints.create(app.id, { url: 'https://y.test', secret: 'whsec_y' }, T0 + 5);
@@ -163,7 +164,7 @@ function describePostgres(url: string): void {
         expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
       }
       expect((await a.messages.list(app.id, { limit: 50 })).data).toHaveLength(10);
-      expect(await a.queue.claim('w', 100, LEASE_MS, T0)).toHaveLength(10); // one delivery each
+      expect(await claimMessages(a, 'w', 100, LEASE_MS, T0)).toHaveLength(10); // one delivery each
       await close();
     });
 
@@ -224,7 +225,7 @@ function describePostgres(url: string): void {
       const payload = '{ "b" :1,"a":"é\\u00e9 😀\\n",  "n":1.50e3 }\n';
       const { message } = await store.messages.create(messageInput(app.id, { payload, channels: ['eu', 'x"y'] }), T0);
       expect((await store.messages.get(app.id, message.id))!.payload).toBe(payload);
-      const [claimed] = await store.queue.claim('w', 10, LEASE_MS, T0);
+      const [claimed] = await claimMessages(store, 'w', 10, LEASE_MS, T0);
       expect(claimed.message.payload).toBe(payload);
       expect(claimed.message.channels).toEqual(['eu', 'x"y']);
       expect(Object.keys(claimed.endpoint.headers)).toEqual(['x-b', 'x-a']);
@@ -272,7 +273,7 @@ function describePostgres(url: string): void {
       expect(plan).toContain('Index Scan using deliveries_due on deliveries');
       expect(plan).toContain('Index Scan using deliveries_lease on deliveries');
       expect(plan).not.toMatch(/Seq Scan on deliveries/);
-      expect(await store.queue.claim('w', 1_000, LEASE_MS, T0)).toHaveLength(300);
+      expect(await claimMessages(store, 'w', 1_000, LEASE_MS, T0)).toHaveLength(300);
       await store.close();
     });
 
@@ -287,7 +288,7 @@ function describePostgres(url: string): void {
       await store.close();
       expect((await pending).created).toBe(true);
       const again = await open(schemas[schemas.length - 1]);
-      expect(await again.queue.claim('w', 5_000, 1_000, T0)).toHaveLength(2_501);
+      expect(await claimMessages(again, 'w', 5_000, 1_000, T0)).toHaveLength(2_501);
       await again.close();
     });
 

@@ -12,6 +12,7 @@ import { PgAuth } from './auth.js';
 import { connectionConfig, isUniqueViolation, PgDb, type PgConnectionOptions } from './database.js';
 import { PgDeliveryQueue } from './delivery-queue.js';
 import { PgDeliveryRequeue } from './delivery-requeue.js';
+import { PgInbound } from './inbound.js';
 import { PgMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
 import { postgresExecutor } from './postgres-executor.js';
@@ -56,6 +57,7 @@ export class PostgresStore implements Store {
   readonly requeue: PgDeliveryRequeue;
   readonly attempts: SqlAttempts;
   readonly auth: PgAuth;
+  readonly inbound: PgInbound;
   private readonly writer: PgMessageWriter;
   private readonly listener: PgWorkListener;
   private closing: Promise<void> | null = null;
@@ -75,7 +77,8 @@ export class PostgresStore implements Store {
     this.eventTypes = new SqlEventTypes(crud);
     this.endpoints = new SqlEndpoints(crud);
     this.messages = new SqlMessages(crud, this.writer);
-    this.queue = new PgDeliveryQueue(db, work, payload, this.writer);
+    this.inbound = new PgInbound(db, work, payload);
+    this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound]);
     this.requeue = new PgDeliveryRequeue(db, work, payload);
     this.attempts = new SqlAttempts(crud);
     this.auth = new PgAuth(db);

@@ -1,17 +1,37 @@
-import type { Endpoint } from '../../core/types.js';
+import type { Destination, DeliveryKind, Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
-import type { SqliteMessageWriter } from './message-writer.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
 import type { SqliteDb } from './database.js';
 import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
+import { type EventDeliveryRow, toDestination, toEventDelivery, toInboundRequest } from '../inbound-rows.js';
 
-/** A due delivery joined with its message's columns (the message's id and app_id are the delivery's). */
-interface DueRow extends DeliveryRow {
-  m_event_type: string;
+/** A writer that hands new deliveries to the local worker (messages, received requests). */
+export interface HandOffWriter {
+  attach(worker: LocalWorker | null): void;
+}
+
+/**
+ * A due delivery of any kind, joined with what it points at: its message's columns (kind
+ * `message`; the message's id and app_id are the delivery's) or its request's (kind `event`).
+ */
+interface DueRow extends Omit<DeliveryRow, 'app_id' | 'msg_id' | 'endpoint_id'> {
+  kind: DeliveryKind;
+  app_id: string | null;
+  msg_id: string | null;
+  endpoint_id: string | null;
+  request_id: string | null;
+  destination_id: string | null;
+  m_event_type: string | null;
   m_event_id: string | null;
   m_channels: string | null;
   m_payload: string | null;
-  m_created_at: number;
+  m_created_at: number | null;
+  r_source_id: string | null;
+  r_method: string | null;
+  r_path: string | null;
+  r_headers: string | null;
+  r_body: Buffer | null;
+  r_received_at: number | null;
 }
 
 /*
@@ -19,11 +39,14 @@ interface DueRow extends DeliveryRow {
  * stops after `limit` rows, so a claim costs O(limit) however long the backlog. A single
  * `WHERE (pending AND due) OR (sending AND expired) ORDER BY next_attempt_at` would sort every due
  * row on each claim instead. Expired leases sort by their original due time: they are the oldest.
- * Endpoints are not joined here: a batch usually has few distinct ones, loaded (and their JSON
- * parsed) once each.
+ * Endpoints and destinations are not joined here: a batch usually has few distinct ones, loaded
+ * (and their JSON parsed) once each. What a delivery points at is per kind: one LEFT JOIN per
+ * kind, each by primary key, so a kind costs nothing to the rows of another.
  */
 const SELECT_DUE = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels,
-    m.payload AS m_payload, m.created_at AS m_created_at
+    m.payload AS m_payload, m.created_at AS m_created_at,
+    r.source_id AS r_source_id, r.method AS r_method, r.path AS r_path, r.headers AS r_headers, r.body AS r_body,
+    r.received_at AS r_received_at
   FROM (
     SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM deliveries
       WHERE status = 'pending' AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit)
@@ -33,9 +56,11 @@ const SELECT_DUE = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_ev
     ORDER BY due LIMIT @limit
   ) c
   JOIN deliveries d ON d.id = c.id
-  JOIN messages m ON m.id = d.msg_id
+  LEFT JOIN messages m ON m.id = d.msg_id
+  LEFT JOIN requests r ON r.id = d.request_id
   ORDER BY c.due, d.id`;
 const SELECT_ENDPOINTS = 'SELECT * FROM endpoints WHERE id IN (SELECT value FROM json_each(?))';
+const SELECT_DESTINATIONS = 'SELECT * FROM destinations WHERE id IN (SELECT value FROM json_each(?))';
 
 const LEASE = `UPDATE deliveries SET status = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
   WHERE id IN (SELECT value FROM json_each(?))`;
@@ -46,10 +71,11 @@ const CANCEL = `UPDATE deliveries SET status = 'canceled', next_attempt_at = NUL
 // The attempt is kept only while its delivery exists: the endpoint (and with it the delivery) may
 // have been deleted while the request was in flight, and a foreign-key error would fail the batch.
 // ON CONFLICT: recording the same outcomes twice (a retry after an unclear failure) is harmless.
-const INSERT_ATTEMPT = `INSERT INTO attempts (id, delivery_id, app_id, msg_id, endpoint_id, url, status,
-    response_status_code, response, response_duration_ms, request_headers, trigger, created_at)
-  SELECT @id, @deliveryId, @appId, @msgId, @endpointId, @url, @status, @responseStatusCode, @response,
-    @responseDurationMs, @requestHeaders, @trigger, @createdAt
+const INSERT_ATTEMPT = `INSERT INTO attempts (id, delivery_id, kind, app_id, msg_id, endpoint_id, request_id,
+    destination_id, url, status, response_status_code, response, response_duration_ms, request_headers, trigger,
+    created_at)
+  SELECT @id, @deliveryId, @kind, @appId, @msgId, @endpointId, @requestId, @destinationId, @url, @status,
+    @responseStatusCode, @response, @responseDurationMs, @requestHeaders, @trigger, @createdAt
   WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @deliveryId)
   ON CONFLICT (id) DO NOTHING`;
 // Only while the lease is still ours: after it expired another worker may own the delivery.
@@ -65,7 +91,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   constructor(
     private readonly db: SqliteDb,
     private readonly work: WorkSignal,
-    private readonly writer: SqliteMessageWriter,
+    /** The writers that create deliveries: each hands its new ones to the local worker. */
+    private readonly writers: readonly HandOffWriter[],
   ) {
     this.claimTx = db.transaction(this.claimInTransaction.bind(this));
     this.recordTx = db.transaction(this.recordInTransaction.bind(this));
@@ -99,7 +126,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   /** Batches are written synchronously here: none is ever under way when this is called. */
   async attachLocalWorker(worker: LocalWorker | null): Promise<void> {
-    this.writer.attach(worker);
+    for (const writer of this.writers) writer.attach(worker);
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -116,30 +143,20 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   private claimInTransaction(workerId: string, limit: number, leaseMs: number, now: number): ClaimedDelivery[] {
     const rows = this.db.all<DueRow>(SELECT_DUE, { now, limit });
     if (rows.length === 0) return [];
-    const endpoints = this.loadEndpoints(rows);
+    const endpoints = this.loadTargets(rows, 'endpoint_id', SELECT_ENDPOINTS, toEndpoint);
+    const destinations = this.loadTargets(rows, 'destination_id', SELECT_DESTINATIONS, toDestination);
     const claimed: ClaimedDelivery[] = [];
     const canceled: string[] = [];
     for (const row of rows) {
-      // Always found: deleting an endpoint deletes its deliveries (same transaction as this read).
-      const endpoint = endpoints.get(row.endpoint_id)!;
+      const item = toClaimed(row, endpoints, destinations);
       // Disabled since the message fanned out: the delivery ends here instead of being sent.
-      if (endpoint.disabled) {
+      if (item === null) {
         canceled.push(row.id);
         continue;
       }
-      const delivery = toDelivery(row);
-      delivery.status = 'sending';
-      delivery.updatedAt = now;
-      const message = toMessage({
-        id: row.msg_id,
-        app_id: row.app_id,
-        event_type: row.m_event_type,
-        event_id: row.m_event_id,
-        channels: row.m_channels,
-        payload: row.m_payload,
-        created_at: row.m_created_at,
-      });
-      claimed.push({ delivery, message, endpoint });
+      item.delivery.status = 'sending';
+      item.delivery.updatedAt = now;
+      claimed.push(item);
     }
     if (canceled.length > 0) this.db.run(CANCEL, now, JSON.stringify(canceled));
     if (claimed.length > 0) {
@@ -148,11 +165,21 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return claimed;
   }
 
-  /** The endpoints of the rows, by id. Deliveries to one endpoint share its (read-only) object. */
-  private loadEndpoints(rows: DueRow[]): Map<string, Endpoint> {
-    const ids = JSON.stringify([...new Set(rows.map((r) => r.endpoint_id))]);
-    const found = this.db.all<EndpointRow>(SELECT_ENDPOINTS, ids).map(toEndpoint);
-    return new Map(found.map((e) => [e.id, e]));
+  /**
+   * The endpoints (or destinations) the rows point at, by id, read once each: deliveries to one
+   * target share its (read-only) object. No query when no row points at one.
+   */
+  private loadTargets<R extends { id: string }, T extends { id: string }>(
+    rows: DueRow[],
+    column: 'endpoint_id' | 'destination_id',
+    sql: string,
+    convert: (row: R) => T,
+  ): Map<string, T> {
+    const ids = new Set<string>();
+    for (const row of rows) if (row[column] !== null) ids.add(row[column]);
+    if (ids.size === 0) return new Map();
+    const found = this.db.all<R>(sql, JSON.stringify([...ids])).map(convert);
+    return new Map(found.map((t) => [t.id, t]));
   }
 
   /** Returns whether some delivery was rescheduled (new work for the engine's timer). */
@@ -162,14 +189,53 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     let rescheduled = false;
     for (const outcome of outcomes) {
       const a = outcome.attempt;
-      insertAttempt.run({ ...a, requestHeaders: JSON.stringify(a.requestHeaders) });
+      insertAttempt.run({ ...ATTEMPT_TARGET_NONE, ...a, requestHeaders: JSON.stringify(a.requestHeaders) });
       const { changes } = settle.run(outcome.status, outcome.nextAttemptAt, now, a.deliveryId, workerId);
       if (changes === 0) continue; // the lease moved to another worker: the attempt is history only
-      if (outcome.disableEndpoint) {
+      if (outcome.disableEndpoint && a.kind !== 'event') {
         this.db.run('UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ?', now, a.endpointId);
       }
       if (outcome.status === 'pending' && outcome.nextAttemptAt !== null) rescheduled = true;
     }
     return rescheduled;
   }
+}
+
+/** Every kind's pointer columns, null: an attempt sets its own kind's (a message's may leave `kind` out). */
+const ATTEMPT_TARGET_NONE = { kind: 'message', appId: null, msgId: null, endpointId: null, requestId: null, destinationId: null };
+
+/**
+ * The claimed delivery of a row, by its kind; `null` for a message delivery whose endpoint is
+ * disabled (it is canceled). Endpoints and destinations are always found: deleting one deletes its
+ * deliveries (in the same transaction as this read).
+ */
+function toClaimed(row: DueRow, endpoints: Map<string, Endpoint>, destinations: Map<string, Destination>): ClaimedDelivery | null {
+  if (row.kind === 'event') {
+    return {
+      kind: 'event',
+      delivery: toEventDelivery(row as EventDeliveryRow),
+      request: toInboundRequest({
+        id: row.request_id!,
+        source_id: row.r_source_id,
+        method: row.r_method!,
+        path: row.r_path!,
+        headers: row.r_headers!,
+        body: row.r_body!,
+        received_at: row.r_received_at!,
+      }),
+      destination: destinations.get(row.destination_id!)!,
+    };
+  }
+  const endpoint = endpoints.get(row.endpoint_id!)!;
+  if (endpoint.disabled) return null;
+  const message = toMessage({
+    id: row.msg_id!,
+    app_id: row.app_id!,
+    event_type: row.m_event_type!,
+    event_id: row.m_event_id,
+    channels: row.m_channels,
+    payload: row.m_payload,
+    created_at: row.m_created_at!,
+  });
+  return { kind: 'message', delivery: toDelivery(row as DeliveryRow), message, endpoint };
 }

@@ -208,7 +208,7 @@ export class SqliteMessageWriter {
       if (handOff !== null && handOff.room > 0) {
         handOff.room--;
         Object.assign(delivery, { status: 'sending', lease_owner: handOff.worker.workerId, lease_until: handOff.leaseUntil });
-        handed.push({ delivery: toDelivery(delivery), message, endpoint });
+        handed.push({ kind: 'message', delivery: toDelivery(delivery), message, endpoint });
       }
       this.db.stmt(INSERT_DELIVERY).run(delivery);
     }

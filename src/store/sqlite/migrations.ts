@@ -129,6 +129,96 @@ CREATE TABLE idempotency (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'delivery kinds: messages, and received requests forwarded to destinations',
+    // SQLite cannot drop a NOT NULL or a foreign key in place: deliveries and attempts are rebuilt
+    // (create, copy, drop, rename), with foreign keys off (see migrate()). Existing rows are kind
+    // `message`. What a row points at is per kind; the CHECKs keep each kind's pointers set.
+    sql: `
+CREATE TABLE destinations (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+-- One received request, raw: headers are a JSON array of [name, value] pairs in arrival order,
+-- the body the exact bytes. path is what followed the source's path, query included.
+CREATE TABLE requests (
+  id TEXT PRIMARY KEY,
+  source_id TEXT,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  body BLOB NOT NULL,
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX requests_source ON requests (source_id, id) WHERE source_id IS NOT NULL;
+
+CREATE TABLE deliveries_v2 (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL DEFAULT 'message',
+  app_id TEXT,
+  msg_id TEXT REFERENCES messages(id) ON DELETE CASCADE,
+  endpoint_id TEXT REFERENCES endpoints(id) ON DELETE CASCADE,
+  request_id TEXT REFERENCES requests(id) ON DELETE CASCADE,
+  destination_id TEXT REFERENCES destinations(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  trigger INTEGER NOT NULL,
+  attempt_count INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  CHECK (kind <> 'message' OR (app_id IS NOT NULL AND msg_id IS NOT NULL AND endpoint_id IS NOT NULL)),
+  CHECK (kind <> 'event' OR (request_id IS NOT NULL AND destination_id IS NOT NULL))
+) WITHOUT ROWID;
+INSERT INTO deliveries_v2 (id, kind, app_id, msg_id, endpoint_id, status, trigger, attempt_count, next_attempt_at,
+    lease_owner, lease_until, created_at, updated_at)
+  SELECT id, 'message', app_id, msg_id, endpoint_id, status, trigger, attempt_count, next_attempt_at,
+    lease_owner, lease_until, created_at, updated_at
+  FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_v2 RENAME TO deliveries;
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_lease ON deliveries (lease_until) WHERE status = 'sending';
+CREATE INDEX deliveries_msg ON deliveries (msg_id, endpoint_id);
+CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, msg_id);
+-- Partial: message deliveries (all of today's) pay nothing for them.
+CREATE INDEX deliveries_request ON deliveries (request_id, destination_id) WHERE request_id IS NOT NULL;
+CREATE INDEX deliveries_destination ON deliveries (destination_id, request_id) WHERE destination_id IS NOT NULL;
+
+CREATE TABLE attempts_v2 (
+  id TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL DEFAULT 'message',
+  app_id TEXT,
+  msg_id TEXT,
+  endpoint_id TEXT,
+  request_id TEXT,
+  destination_id TEXT,
+  url TEXT NOT NULL,
+  status TEXT NOT NULL,
+  response_status_code INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  response_duration_ms INTEGER NOT NULL,
+  request_headers TEXT NOT NULL,
+  trigger INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO attempts_v2 (id, delivery_id, kind, app_id, msg_id, endpoint_id, url, status, response_status_code,
+    response, response_duration_ms, request_headers, trigger, created_at)
+  SELECT id, delivery_id, 'message', app_id, msg_id, endpoint_id, url, status, response_status_code,
+    response, response_duration_ms, request_headers, trigger, created_at
+  FROM attempts;
+DROP TABLE attempts;
+ALTER TABLE attempts_v2 RENAME TO attempts;
+CREATE INDEX attempts_delivery ON attempts (delivery_id);
+CREATE INDEX attempts_msg ON attempts (msg_id, id);
+CREATE INDEX attempts_endpoint ON attempts (endpoint_id, id);
+`,
+  },
 ];
 
 /**
@@ -148,7 +238,19 @@ export function migrate(db: Database.Database): void {
       db.exec(m.sql);
       record.run(m.version, m.name, Date.now());
     }
+    // Foreign keys were off: check them before the commit, as SQLite's table-rebuild recipe says.
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`migration left ${broken.length} rows with a dangling foreign key`);
   });
-  // IMMEDIATE: two processes starting at once must not both see version 0 and both apply it.
-  applyMissing.immediate();
+  // Rebuilding a table drops it, and with foreign keys on, dropping a parent deletes its children
+  // (ON DELETE CASCADE): off for the migration. The pragma is a no-op inside a transaction, so it
+  // is set around it.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    // IMMEDIATE: two processes starting at once must not both see version 0 and both apply it.
+    applyMissing.immediate();
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
 }

@@ -10,6 +10,7 @@ import { SqliteAuth } from './auth.js';
 import { SqliteDb } from './database.js';
 import { SqliteDeliveryQueue } from './delivery-queue.js';
 import { SqliteDeliveryRequeue } from './delivery-requeue.js';
+import { SqliteInbound } from './inbound.js';
 import { SqliteMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
 import { sqliteExecutor } from './sqlite-executor.js';
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly requeue: SqliteDeliveryRequeue;
   readonly attempts: SqlAttempts;
   readonly auth: SqliteAuth;
+  readonly inbound: SqliteInbound;
   private readonly writer: SqliteMessageWriter;
 
   private constructor(private readonly db: SqliteDb, logger?: Logger) {
@@ -44,7 +46,8 @@ export class SqliteStore implements Store {
     this.eventTypes = new SqlEventTypes(crud);
     this.endpoints = new SqlEndpoints(crud);
     this.messages = new SqlMessages(crud, this.writer);
-    this.queue = new SqliteDeliveryQueue(db, work, this.writer);
+    this.inbound = new SqliteInbound(db, work);
+    this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
     this.requeue = new SqliteDeliveryRequeue(db, work);
     this.attempts = new SqlAttempts(crud);
     this.auth = new SqliteAuth(db);

@@ -10,6 +10,7 @@ import {
   outcomeFor,
   type SuiteContext,
   T0,
+  claimMessages,
 } from './fixtures.suite.js';
 
 export function describeApplications(ctx: SuiteContext): void {
@@ -105,7 +106,7 @@ export function describeApplications(ctx: SuiteContext): void {
       }
       const token = { id: newId('tok'), hash: 'h-gone', appId: app.id, createdAt: T0, expiresAt: null };
       await ctx.store.auth.createToken(token);
-      const claimed = await ctx.store.queue.claim('w', 10, LEASE_MS, T0);
+      const claimed = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0);
       const outcomes = claimed.map((c) => outcomeFor(c, T0, { status: 'success', nextAttemptAt: null }));
       await ctx.store.queue.record('w', outcomes, T0);
 

@@ -10,6 +10,7 @@ import {
   outcomeFor,
   type SuiteContext,
   T0,
+  claimMessages,
 } from './fixtures.suite.js';
 
 export function describeAttempts(ctx: SuiteContext): void {
@@ -23,13 +24,13 @@ export function describeAttempts(ctx: SuiteContext): void {
     const b = await createEndpoint(ctx.store, app.id);
     const m1 = (await ctx.store.messages.create(messageInput(app.id), T0)).message;
     const m2 = (await ctx.store.messages.create(messageInput(app.id), T0 + 1)).message;
-    const first = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 10);
+    const first = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 10);
     await ctx.store.queue.record(
       'w',
       first.map((c) => outcomeFor(c, T0 + 10, { status: 'pending', nextAttemptAt: T0 + 20 })),
       T0 + 10,
     );
-    const second = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 20);
+    const second = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 20);
     const outcomes = second.map((c) =>
       c.endpoint.id === a.id
         ? outcomeFor(c, T0 + 20, { status: 'success', nextAttemptAt: null })

@@ -10,6 +10,7 @@ import {
   outcomeFor,
   type SuiteContext,
   T0,
+  claimMessages,
 } from './fixtures.suite.js';
 
 export function describeEndpoints(ctx: SuiteContext): void {
@@ -150,7 +151,7 @@ export function describeEndpoints(ctx: SuiteContext): void {
       const { message } = await ctx.store.messages.create(messageInput(app.id), T0);
       await ctx.store.endpoints.delete(app.id, 'e1');
       expect(await ctx.store.endpoints.get(app.id, endpoint.id)).toBeNull();
-      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0)).toEqual([]);
+      expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0)).toEqual([]);
       expect((await ctx.store.attempts.messageDestinations(app.id, message.id, { limit: 10 })).data).toEqual([]);
       // The message itself stays.
       expect(await ctx.store.messages.get(app.id, message.id)).not.toBeNull();
@@ -164,7 +165,7 @@ export function describeEndpoints(ctx: SuiteContext): void {
 
       for (let i = 0; i < 4; i++) await ctx.store.messages.create(messageInput(app.id), T0 + i);
       await ctx.store.messages.create(messageInput(app.id), T0 + 1_000); // later: outside the range below
-      const claimed = await ctx.store.queue.claim('w', 3, LEASE_MS, T0 + 10);
+      const claimed = await claimMessages(ctx.store, 'w', 3, LEASE_MS, T0 + 10);
       await ctx.store.queue.record(
         'w',
         [

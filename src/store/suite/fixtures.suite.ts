@@ -1,7 +1,7 @@
 import { afterEach, beforeEach } from 'vitest';
 import { newId } from '../../core/ids.js';
 import type { Application, Attempt, Endpoint } from '../../core/types.js';
-import type { ClaimedDelivery, DeliveryOutcome, EndpointInput, MessageInput, Page, Store } from '../store.js';
+import type { ClaimedMessage, DeliveryOutcome, EndpointInput, MessageInput, Page, Store } from '../store.js';
 
 /** The suite's clock: every test passes times relative to this instant. */
 export const T0 = 1_700_000_000_000;
@@ -48,8 +48,15 @@ export function messageInput(appRef: string, overrides: Partial<MessageInput> = 
   return { appRef, eventType: 'invoice.paid', payload: '{"amount":100}', ...overrides };
 }
 
+/** `queue.claim`, for a store that holds message deliveries only: throws on another kind. */
+export async function claimMessages(store: Store, workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedMessage[]> {
+  const claimed = await store.queue.claim(workerId, limit, leaseMs, now);
+  if (claimed.some((c) => c.kind !== 'message')) throw new Error('claimed a delivery that is not of kind message');
+  return claimed as ClaimedMessage[];
+}
+
 /** The attempt a worker would record for a claimed delivery. */
-export function attemptFor(claimed: ClaimedDelivery, status: 'success' | 'fail', now: number): Attempt {
+export function attemptFor(claimed: ClaimedMessage, status: 'success' | 'fail', now: number): Attempt {
   return {
     id: newId('atmpt', now),
     deliveryId: claimed.delivery.id,
@@ -68,7 +75,7 @@ export function attemptFor(claimed: ClaimedDelivery, status: 'success' | 'fail',
 }
 
 export function outcomeFor(
-  claimed: ClaimedDelivery,
+  claimed: ClaimedMessage,
   now: number,
   result: Omit<DeliveryOutcome, 'attempt'>,
 ): DeliveryOutcome {

@@ -10,6 +10,7 @@ import {
   messageInput,
   type SuiteContext,
   T0,
+  claimMessages,
 } from './fixtures.suite.js';
 
 /** The ids of the endpoints that a message has deliveries to. */
@@ -41,7 +42,7 @@ export function describeMessages(ctx: SuiteContext): void {
       expect(await ctx.store.messages.get(app.id, 'evt-1')).toEqual(message);
       expect(await ctx.store.messages.get((await createApp(ctx.store)).id, message.id)).toBeNull();
 
-      const [claimed] = await ctx.store.queue.claim('w', 10, LEASE_MS, T0);
+      const [claimed] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0);
       expect(claimed.delivery).toMatchObject({
         appId: app.id,
         msgId: message.id,
@@ -75,7 +76,7 @@ export function describeMessages(ctx: SuiteContext): void {
       expect(other.created).toBe(true);
       // And in a later batch, by uid, the earlier message is found.
       expect(await ctx.store.messages.create(messageInput('acme', { eventId: 'e1' }), T0 + 1)).toEqual({ message: byUid.message, created: false });
-      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
+      expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
     });
 
     it('fans out by event type, channels and disabled state', async () => {
@@ -120,7 +121,7 @@ export function describeMessages(ctx: SuiteContext): void {
       expect(again).toEqual({ message: first.message, created: false });
       expect(work.count).toBe(0);
       expect((await ctx.store.messages.list(app.id, { limit: 10 })).data).toHaveLength(1);
-      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
+      expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
       // Scoped per application; and two at once with the same new eventId make one message.
       const other = await createApp(ctx.store);
       expect((await ctx.store.messages.create(messageInput(other.id, { eventId: 'e1' }), T0)).created).toBe(true);
@@ -207,7 +208,7 @@ export function describeMessages(ctx: SuiteContext): void {
       expect(new Set(messages.map((m) => m.id)).size).toBe(199);
       messages.forEach((m) => expect(m.payload).toBe(`{"i":${m.eventId!.slice(4)}}`));
 
-      const claimed = await ctx.store.queue.claim('w', 1_000, LEASE_MS, T0);
+      const claimed = await claimMessages(ctx.store, 'w', 1_000, LEASE_MS, T0);
       expect(claimed).toHaveLength(199 * 2);
       const pairs = new Set(claimed.map((c) => `${c.message.id}/${c.endpoint.id}`));
       expect(pairs.size).toBe(199 * 2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TriggerType } from '../../core/types.js';
-import type { ClaimedDelivery, LocalWorker } from '../store.js';
+import type { ClaimedMessage, LocalWorker } from '../store.js';
 import {
   countWork,
   createApp,
@@ -10,6 +10,7 @@ import {
   outcomeFor,
   type SuiteContext,
   T0,
+  claimMessages,
 } from './fixtures.suite.js';
 
 export function describeQueue(ctx: SuiteContext): void {
@@ -30,8 +31,8 @@ export function describeQueue(ctx: SuiteContext): void {
   describe('claiming deliveries', () => {
     it('leases due deliveries oldest first, with the message and the full endpoint', async () => {
       const { endpoint, messages } = await seed(3, { 'x-h': 'v' });
-      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 - 1)).toEqual([]);
-      const claimed = await ctx.store.queue.claim('w', 2, LEASE_MS, T0 + 5);
+      expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 - 1)).toEqual([]);
+      const claimed = await claimMessages(ctx.store, 'w', 2, LEASE_MS, T0 + 5);
       expect(claimed.map((c) => c.message.id)).toEqual([messages[0].id, messages[1].id]);
       expect(claimed[0].delivery).toMatchObject({ status: 'sending', nextAttemptAt: T0, attemptCount: 0 });
       expect(claimed[0].message).toEqual(messages[0]);
@@ -42,11 +43,11 @@ export function describeQueue(ctx: SuiteContext): void {
 
     it('does not hand out a leased delivery again until the lease expires', async () => {
       await seed(2);
-      const first = await ctx.store.queue.claim('a', 10, LEASE_MS, T0 + 10);
+      const first = await claimMessages(ctx.store, 'a', 10, LEASE_MS, T0 + 10);
       expect(first).toHaveLength(2);
-      expect(await ctx.store.queue.claim('b', 10, LEASE_MS, T0 + 10 + LEASE_MS - 1)).toEqual([]);
+      expect(await claimMessages(ctx.store, 'b', 10, LEASE_MS, T0 + 10 + LEASE_MS - 1)).toEqual([]);
       expect(await ctx.store.queue.nextDueAt()).toBe(T0 + 10 + LEASE_MS);
-      const again = await ctx.store.queue.claim('b', 10, LEASE_MS, T0 + 10 + LEASE_MS);
+      const again = await claimMessages(ctx.store, 'b', 10, LEASE_MS, T0 + 10 + LEASE_MS);
       expect(again.map((c) => c.delivery.id).sort()).toEqual(first.map((c) => c.delivery.id).sort());
     });
 
@@ -55,27 +56,27 @@ export function describeQueue(ctx: SuiteContext): void {
       const live = await createEndpoint(ctx.store, app.id);
       const { message } = await ctx.store.messages.create(messageInput(app.id), T0);
       await ctx.store.endpoints.update(app.id, endpoint.id, { url: endpoint.url, disabled: true }, T0);
-      const claimed = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 10);
+      const claimed = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 10);
       expect(claimed.map((c) => c.endpoint.id)).toEqual([live.id]);
       expect(claimed[0].message.id).toBe(message.id);
       expect(await statusOf(app.id, endpoint.id, messages[0].id)).toMatchObject({ status: 'canceled', nextAttemptAt: null });
       expect((await ctx.store.endpoints.stats(endpoint.id, {})).canceled).toBe(2);
-      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 11)).toEqual([]);
+      expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 11)).toEqual([]);
       // Re-enabled, the endpoint gets its canceled deliveries back through recover.
       await ctx.store.endpoints.update(app.id, endpoint.id, { url: endpoint.url, disabled: false }, T0 + 12);
       expect(await ctx.store.requeue.recoverFailed(endpoint.id, {}, T0 + 13)).toBe(2);
-      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 13)).toHaveLength(2);
+      expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 13)).toHaveLength(2);
     });
 
     it('gives leases back on releaseLeases, only the worker’s own, and signals work', async () => {
       await seed(3);
-      const mine = await ctx.store.queue.claim('a', 2, LEASE_MS, T0 + 10);
-      const theirs = await ctx.store.queue.claim('b', 1, LEASE_MS, T0 + 10);
+      const mine = await claimMessages(ctx.store, 'a', 2, LEASE_MS, T0 + 10);
+      const theirs = await claimMessages(ctx.store, 'b', 1, LEASE_MS, T0 + 10);
       const work = countWork(ctx.store);
       await ctx.store.queue.release('a', T0 + 20);
       expect(work.count).toBe(1);
       expect(await ctx.store.queue.nextDueAt()).toBe(T0 + 20);
-      const reclaimed = await ctx.store.queue.claim('c', 10, LEASE_MS, T0 + 20);
+      const reclaimed = await claimMessages(ctx.store, 'c', 10, LEASE_MS, T0 + 20);
       expect(reclaimed.map((c) => c.delivery.id).sort()).toEqual(mine.map((c) => c.delivery.id).sort());
       expect(reclaimed.some((c) => c.delivery.id === theirs[0].delivery.id)).toBe(false);
     });
@@ -84,9 +85,9 @@ export function describeQueue(ctx: SuiteContext): void {
       expect(await ctx.store.queue.nextDueAt()).toBeNull();
       await seed(2);
       expect(await ctx.store.queue.nextDueAt()).toBe(T0);
-      await ctx.store.queue.claim('w', 1, 5, T0 + 100);
+      await claimMessages(ctx.store, 'w', 1, 5, T0 + 100);
       expect(await ctx.store.queue.nextDueAt()).toBe(T0 + 1);
-      await ctx.store.queue.claim('w', 1, 5, T0 + 100);
+      await claimMessages(ctx.store, 'w', 1, 5, T0 + 100);
       expect(await ctx.store.queue.nextDueAt()).toBe(T0 + 105);
     });
   });
@@ -94,7 +95,7 @@ export function describeQueue(ctx: SuiteContext): void {
   describe('recording outcomes', () => {
     it('ends a delivery on success and logs the attempt', async () => {
       const { app, endpoint, messages } = await seed(1);
-      const [c] = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 10);
+      const [c] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 10);
       const outcome = outcomeFor(c, T0 + 20, { status: 'success', nextAttemptAt: null });
       await ctx.store.queue.record('w', [outcome], T0 + 20);
       expect(await statusOf(app.id, endpoint.id, messages[0].id)).toMatchObject({ status: 'success', nextAttemptAt: null });
@@ -102,26 +103,26 @@ export function describeQueue(ctx: SuiteContext): void {
       // Recording the same batch again (a retry after an unclear failure) changes nothing.
       await ctx.store.queue.record('w', [outcome], T0 + 30);
       expect((await ctx.store.attempts.list(app.id, { limit: 10 })).data).toHaveLength(1);
-      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 10 + 2 * LEASE_MS)).toEqual([]);
+      expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 10 + 2 * LEASE_MS)).toEqual([]);
       expect(await ctx.store.queue.nextDueAt()).toBeNull();
     });
 
     it('reschedules a pending delivery, counts the attempt, and signals work', async () => {
       await seed(1);
-      const [c] = await ctx.store.queue.claim('w', 10, LEASE_MS, T0);
+      const [c] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0);
       const work = countWork(ctx.store);
       await ctx.store.queue.record('w', [outcomeFor(c, T0 + 1, { status: 'pending', nextAttemptAt: T0 + 5_000 })], T0 + 1);
       expect(work.count).toBe(1);
       expect(await ctx.store.queue.nextDueAt()).toBe(T0 + 5_000);
-      expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 4_999)).toEqual([]);
-      const [retry] = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 5_000);
+      expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 4_999)).toEqual([]);
+      const [retry] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 5_000);
       expect(retry.delivery).toMatchObject({ id: c.delivery.id, attemptCount: 1, nextAttemptAt: T0 + 5_000 });
     });
 
     it('fails a delivery, and disables the endpoint when asked, in one batch', async () => {
       const { app, endpoint, messages } = await seed(2);
       const work = countWork(ctx.store);
-      const claimed = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 10);
+      const claimed = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 10);
       await ctx.store.queue.record(
         'w',
         [
@@ -138,8 +139,8 @@ export function describeQueue(ctx: SuiteContext): void {
 
     it('only logs the attempt when the lease has moved to another worker', async () => {
       const { app, endpoint, messages } = await seed(1);
-      const [byA] = await ctx.store.queue.claim('a', 10, LEASE_MS, T0);
-      const [byB] = await ctx.store.queue.claim('b', 10, LEASE_MS, T0 + LEASE_MS);
+      const [byA] = await claimMessages(ctx.store, 'a', 10, LEASE_MS, T0);
+      const [byB] = await claimMessages(ctx.store, 'b', 10, LEASE_MS, T0 + LEASE_MS);
       expect(byB.delivery.id).toBe(byA.delivery.id);
 
       const late = outcomeFor(byA, T0 + LEASE_MS + 1, { status: 'fail', nextAttemptAt: null, disableEndpoint: true });
@@ -151,13 +152,13 @@ export function describeQueue(ctx: SuiteContext): void {
       const next = T0 + LEASE_MS + 9_000;
       const retry = outcomeFor(byB, T0 + LEASE_MS + 2, { status: 'pending', nextAttemptAt: next });
       await ctx.store.queue.record('b', [retry], T0 + LEASE_MS + 2);
-      const [c] = await ctx.store.queue.claim('c', 10, LEASE_MS, next);
+      const [c] = await claimMessages(ctx.store, 'c', 10, LEASE_MS, next);
       expect(c.delivery.attemptCount).toBe(1); // only B's attempt counted
     });
 
     it('drops the attempt of a delivery deleted while it was in flight', async () => {
       const { app, endpoint } = await seed(1);
-      const [c] = await ctx.store.queue.claim('w', 10, LEASE_MS, T0);
+      const [c] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0);
       await ctx.store.endpoints.delete(app.id, endpoint.id);
       await ctx.store.queue.record('w', [outcomeFor(c, T0 + 1, { status: 'success', nextAttemptAt: null })], T0 + 1);
       expect((await ctx.store.attempts.list(app.id, { limit: 10 })).data).toEqual([]);
@@ -167,7 +168,7 @@ export function describeQueue(ctx: SuiteContext): void {
   describe('handing new deliveries to a local worker', () => {
     /** A worker that keeps what it takes and reserves room as the engine does; `reserved` must end at 0. */
     function localWorker(capacity: number) {
-      const taken: ClaimedDelivery[] = [];
+      const taken: ClaimedMessage[] = [];
       const held = { reserved: 0 };
       const worker: LocalWorker = {
         workerId: 'wrk_local',
@@ -180,7 +181,7 @@ export function describeQueue(ctx: SuiteContext): void {
         unreserve: (count) => void (held.reserved -= count),
         take: (claimed) => {
           held.reserved -= claimed.length;
-          taken.push(...claimed);
+          taken.push(...(claimed as ClaimedMessage[]));
         },
       };
       void ctx.store.queue.attachLocalWorker(worker);
@@ -201,14 +202,14 @@ export function describeQueue(ctx: SuiteContext): void {
       expect(taken[0].endpoint.secrets).toHaveLength(1);
       expect(work.count).toBe(1); // the third delivery waits for a claim
       // Leased to the local worker: another worker claims only the third, until the lease expires.
-      expect(await ctx.store.queue.claim('wrk_other', 10, 10 * LEASE_MS, T0 + 1)).toHaveLength(1);
-      expect(await ctx.store.queue.claim('wrk_other', 10, LEASE_MS, T0 + LEASE_MS + 1)).toHaveLength(2);
+      expect(await claimMessages(ctx.store, 'wrk_other', 10, 10 * LEASE_MS, T0 + 1)).toHaveLength(1);
+      expect(await claimMessages(ctx.store, 'wrk_other', 10, LEASE_MS, T0 + LEASE_MS + 1)).toHaveLength(2);
 
       expect(held.reserved).toBe(0);
       await ctx.store.queue.attachLocalWorker(null);
       await ctx.store.messages.create(messageInput(app.id), T0 + 2 * LEASE_MS);
       expect(taken).toHaveLength(2);
-      expect(await ctx.store.queue.claim('wrk_other', 10, LEASE_MS, T0 + 2 * LEASE_MS)).toHaveLength(3);
+      expect(await claimMessages(ctx.store, 'wrk_other', 10, LEASE_MS, T0 + 2 * LEASE_MS)).toHaveLength(3);
     });
 
     it('never hands more than its room across a burst, and nothing for a repeated eventId', async () => {
@@ -216,14 +217,14 @@ export function describeQueue(ctx: SuiteContext): void {
       await createEndpoint(ctx.store, app.id);
       const burst = () => Promise.all(Array.from({ length: 100 }, () => ctx.store.messages.create(messageInput(app.id), T0)));
       await burst(); // warms up what a backend pools, so that the measured burst's batches overlap
-      expect(await ctx.store.queue.claim('wrk_other', 200, LEASE_MS, T0)).toHaveLength(100);
+      expect(await claimMessages(ctx.store, 'wrk_other', 200, LEASE_MS, T0)).toHaveLength(100);
       const { taken, held } = localWorker(10);
       const work = countWork(ctx.store);
       await burst();
       expect(taken).toHaveLength(10);
       expect(held.reserved).toBe(0);
       expect(work.count).toBeGreaterThan(0);
-      expect(await ctx.store.queue.claim('wrk_other', 200, LEASE_MS, T0)).toHaveLength(90);
+      expect(await claimMessages(ctx.store, 'wrk_other', 200, LEASE_MS, T0)).toHaveLength(90);
 
       taken.length = 0;
       const first = await ctx.store.messages.create(messageInput(app.id, { eventId: 'e1' }), T0);
@@ -237,7 +238,7 @@ export function describeQueue(ctx: SuiteContext): void {
   describe('requeueing', () => {
     it('resends a message to an endpoint as a new manual delivery', async () => {
       const { app, endpoint, messages } = await seed(1);
-      const [c] = await ctx.store.queue.claim('w', 10, LEASE_MS, T0);
+      const [c] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0);
       await ctx.store.queue.record('w', [outcomeFor(c, T0, { status: 'success', nextAttemptAt: null })], T0);
       const work = countWork(ctx.store);
       const delivery = await ctx.store.requeue.resend(app.id, messages[0].id, endpoint.id, T0 + 100);
@@ -254,7 +255,7 @@ export function describeQueue(ctx: SuiteContext): void {
         createdAt: T0 + 100,
         updatedAt: T0 + 100,
       });
-      const [again] = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 100);
+      const [again] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 100);
       expect(again.delivery).toMatchObject({ id: delivery.id, trigger: TriggerType.Manual });
     });
 
@@ -275,7 +276,7 @@ export function describeQueue(ctx: SuiteContext): void {
 
     it('recovers failed deliveries created in the range', async () => {
       const { app, endpoint, messages } = await seed(3);
-      const claimed = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 10);
+      const claimed = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 10);
       await ctx.store.queue.record(
         'w',
         claimed.map((c) => outcomeFor(c, T0 + 10, { status: 'fail', nextAttemptAt: null })),
@@ -285,7 +286,7 @@ export function describeQueue(ctx: SuiteContext): void {
       expect(await ctx.store.requeue.recoverFailed(endpoint.id, { since: T0 + 1, until: T0 + 3 }, T0 + 50)).toBe(2);
       expect(work.count).toBe(1);
       expect((await statusOf(app.id, endpoint.id, messages[0].id))?.status).toBe('fail');
-      const again = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 50);
+      const again = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 50);
       expect(again.map((c) => c.message.id)).toEqual([messages[1].id, messages[2].id]);
       expect(again[0].delivery).toMatchObject({ attemptCount: 0, nextAttemptAt: T0 + 50 });
       expect(await ctx.store.requeue.recoverFailed(endpoint.id, {}, T0 + 60)).toBe(1);
@@ -306,7 +307,7 @@ export function describeQueue(ctx: SuiteContext): void {
       const work = countWork(ctx.store);
       expect(await ctx.store.requeue.replayMissing(late.id, { since: T0, until: T0 + 30 }, T0 + 50)).toBe(1);
       expect(work.count).toBe(1);
-      const claimed = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 50);
+      const claimed = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 50);
       const toLate = claimed.filter((c) => c.endpoint.id === late.id).map((c) => c.message.id);
       expect(toLate.sort()).toEqual([m1.id, m3.id].sort());
       expect(claimed.filter((c) => c.endpoint.id === early.id)).toHaveLength(4);

@@ -11,11 +11,12 @@ function activeSecrets(endpoint: Endpoint, nowMs: number): string[] {
 }
 
 /**
- * The request for one attempt of message `msgId`: its payload text as stored (so the bytes signed
- * are the bytes sent), Standard Webhooks headers signed at send time, and the endpoint's own
- * headers. `webhook-id` is the message id on every attempt, so receivers can dedupe retries.
+ * The request for one attempt of message `msgId` (delivery kind `message`): a POST of its payload
+ * text as stored (so the bytes signed are the bytes sent), Standard Webhooks headers signed at
+ * send time, and the endpoint's own headers. `webhook-id` is the message id on every attempt, so
+ * receivers can dedupe retries.
  */
-export function buildRequest(
+export function buildMessageRequest(
   endpoint: Endpoint,
   msgId: string,
   payload: string,
@@ -24,6 +25,7 @@ export function buildRequest(
 ): SendRequest {
   const timestamp = Math.floor(nowMs / 1000);
   const signature = sign(activeSecrets(endpoint, nowMs), msgId, timestamp, payload);
+  // A map first: ours replace an endpoint header of the same name (in its place).
   const headers: Record<string, string> = {
     ...endpoint.headers,
     'content-type': 'application/json',
@@ -34,5 +36,5 @@ export function buildRequest(
     headers[`${prefix}-timestamp`] = String(timestamp);
     headers[`${prefix}-signature`] = signature;
   }
-  return { url: endpoint.url, headers, body: payload };
+  return { method: 'POST', url: endpoint.url, headers: Object.entries(headers), body: Buffer.from(payload, 'utf8') };
 }
