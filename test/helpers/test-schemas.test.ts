@@ -69,7 +69,7 @@ describeOnPostgres('a reusable test schema', () => {
     const database = new URL(url);
     database.searchParams.set('options', `-c search_path=${used.name}`);
     // A hookd that writes to every table: a generated admin token (settings), an idempotent
-    // request, a portal token, an event type, an application, an endpoint, a message delivered.
+    // request, a portal token, an event type, an application, an endpoint, a message delivered,
     const receiver = await startReceiver();
     const hookd = await startTestHookd({ databaseUrl: database.toString(), adminToken: null });
     const api = createApiClient(hookd.url, hookd.generatedAdminToken);
@@ -78,7 +78,10 @@ describeOnPostgres('a reusable test schema', () => {
     await api.post(`/api/v1/auth/app-portal-access/${app.id}`, { body: {} });
     await api.post(`/api/v1/app/${app.id}/endpoint`, { body: { url: receiver.url } });
     await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a.b', payload: {} } });
-    await expect.poll(async () => (await contents(used.name)).attempts).toBe(1);
+    // ... and a received request forwarded to a destination (delivery kind event).
+    const destination = await hookd.store.inbound.createDestination({ url: receiver.url }, Date.now());
+    await hookd.store.inbound.receive({ method: 'POST', path: '', headers: [], body: Buffer.from('x') }, [destination.id], Date.now());
+    await expect.poll(async () => (await contents(used.name)).attempts).toBe(2);
     const written = await contents(used.name);
     await hookd.stop(); // releases its test database, a schema of its own
     await receiver.close();
