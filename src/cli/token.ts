@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createApiToken } from '../http/api-tokens.js';
+import { createLogger } from '../log/create-logger.js';
 import { openStore } from '../store/open-store.js';
 
 /** `hookd token create [--app APP] [--expires-in SECONDS] [config flags]`: prints a new token. */
@@ -15,7 +16,9 @@ export async function createToken(argv: string[]): Promise<number> {
   if (expiresInSeconds !== null && !(Number.isInteger(expiresInSeconds) && expiresInSeconds > 0)) {
     throw new ConfigError('--expires-in needs a whole number of seconds greater than 0');
   }
-  const store = await openStore(loadConfig({ argv: rest }));
+  const config = loadConfig({ argv: rest });
+  // Logs go to stderr: stdout is the token, for scripts.
+  const store = await openStore(config, { logger: createLogger(config.logLevel, 2) });
   try {
     let appId: string | null = null;
     if (app !== null) {

@@ -7,7 +7,8 @@ import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue } from '../store/s
 import { buildAttempt, createRequestBuilders, type RequestBuilders } from './request-builders.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { redactHeaders } from '../core/sensitive-headers.js';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../log/create-logger.js';
 
 /** The safety-net poll: how long an idle engine sleeps when nothing is due and nobody wakes it. */
 const IDLE_POLL_MS = 30_000;
@@ -21,7 +22,7 @@ export interface EngineOptions {
   queue: DeliveryQueue;
   sender: HttpSender;
   config: Pick<Config, 'retryScheduleSeconds' | 'headerStyle' | 'workerConcurrency' | 'requestTimeoutMs'>;
-  /** Where the engine reports store failures. Default: a new pino logger on stdout. */
+  /** Where the engine reports store failures. Default: `createLogger()` (info, stdout). */
   logger?: Logger;
   /** The request builder of each delivery kind. Default: `createRequestBuilders(config.headerStyle)`. */
   builders?: RequestBuilders;
@@ -94,7 +95,7 @@ export class DeliveryEngine {
   private readonly log: Logger;
 
   constructor(private readonly options: EngineOptions) {
-    this.log = options.logger ?? pino();
+    this.log = options.logger ?? createLogger();
     this.leaseMs = options.config.requestTimeoutMs + (options.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS);
     this.now = options.now ?? Date.now;
     this.builders = options.builders ?? createRequestBuilders(options.config.headerStyle);

@@ -5,7 +5,7 @@ import type { Face } from '../http/face.js';
 import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
 import { installErrorHandler } from './error-handler.js';
-import { createLogger } from './create-logger.js';
+import { createLogger } from '../log/create-logger.js';
 import { installOpenApi } from './openapi.js';
 import { installRequestIdHeader, requestIdOf } from './request-id.js';
 import { RequestLogController } from './request-log-controller.js';

@@ -6,7 +6,7 @@ import type { Resolver } from '../delivery/ssrf-guard.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { buildApp } from './app.js';
-import { createLogger } from './create-logger.js';
+import { createLogger } from '../log/create-logger.js';
 import { ensureAdminToken } from '../http/api-tokens.js';
 
 export interface Hookd {

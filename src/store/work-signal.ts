@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../log/create-logger.js';
 
 /**
  * When the work a commit queued is due: `now` (new messages, resends, released leases), or `later`
@@ -14,8 +15,8 @@ export type WorkDue = 'now' | 'later';
 export class WorkSignal {
   private readonly listeners = new Set<(due: WorkDue) => void>();
 
-  /** `logger`: where a listener that throws is reported (default: a new pino logger on stdout). */
-  constructor(private readonly log: Logger = pino()) {}
+  /** `logger`: where a listener that throws is reported (default: `createLogger()`: info, stdout). */
+  constructor(private readonly log: Logger = createLogger()) {}
 
   /** Adds `listener`; returns the function that removes it. */
   subscribe(listener: (due: WorkDue) => void): () => void {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../../log/create-logger.js';
 import type { Store } from '../store.js';
 import { WorkSignal } from '../work-signal.js';
 import { SqlApplications } from '../crud/applications.js';
@@ -29,7 +30,7 @@ export interface PostgresStoreOptions extends PgConnectionOptions {
    * engine (role `api`) has nobody to wake and saves the connection.
    */
   listen?: boolean;
-  /** Where lost connections are reported. Default: a new pino logger on stdout. */
+  /** Where lost connections are reported. Default: `createLogger()` (info, stdout). */
   logger?: Logger;
 }
 
@@ -96,7 +97,7 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({ ...config, max: options.poolSize ?? DEFAULT_POOL_SIZE });
     // An idle connection that the server drops emits 'error' on the pool; unhandled, it would
     // crash the process. The pool discards that connection and opens another on demand.
-    const log = options.logger ?? pino();
+    const log = options.logger ?? createLogger();
     pool.on('error', (error) => log.warn({ err: error.message }, 'an idle PostgreSQL connection was lost'));
     try {
       if (options.schema !== undefined) await createSchema(pool, options.schema);
