@@ -30,10 +30,19 @@ export default defineConfig({
     projects: [
       {
         extends: true as const,
-        test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], env: { HOOKD_TEST_BACKEND: 'sqlite' } },
+        test: {
+          name: 'sqlite',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          env: { HOOKD_TEST_BACKEND: 'sqlite' },
+        },
       },
       ...(postgresUrl
-        ? [{ extends: true as const, test: { name: 'postgres', include: ['test/**/*.test.ts'], env: { HOOKD_TEST_BACKEND: 'postgres' } } }]
+        ? [
+            {
+              extends: true as const,
+              test: { name: 'postgres', include: ['test/**/*.test.ts'], env: { HOOKD_TEST_BACKEND: 'postgres' } },
+            },
+          ]
         : []),
     ],
   },

@@ -67,7 +67,10 @@ export interface ListeningMessage {
  * Forks `bench/<script>` under tsx with an IPC channel and waits until it reports its port.
  * The child exits by itself when the channel closes, so even a SIGKILLed bench leaves no child.
  */
-export async function forkBenchChild(script: string, args: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+export async function forkBenchChild(
+  script: string,
+  args: string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
   const child = trackChild(
     fork(fileURLToPath(new URL(script, import.meta.url)), args, {
       cwd: ROOT_DIR,

@@ -57,7 +57,9 @@ export async function measureClaimCosts(
       progress(`postgres: claim cost: seeding ${backlog.toLocaleString('en-US')} pending deliveries`);
       queues.push(await Queue.seed(baseUrl, backlog, settings));
     }
-    progress(`postgres: claim cost: ${settings.warmupBatches} + ${settings.batches} batches of ${CLAIM_BATCH} per backlog, in turn`);
+    progress(
+      `postgres: claim cost: ${settings.warmupBatches} + ${settings.batches} batches of ${CLAIM_BATCH} per backlog, in turn`,
+    );
     for (let i = 0; i < settings.warmupBatches + settings.batches; i++) {
       for (const queue of queues) await queue.batch(i, i >= settings.warmupBatches);
     }
@@ -109,7 +111,9 @@ class Queue {
     if (claimed.length !== CLAIM_BATCH) {
       throw new Error(`batch ${i}: claimed ${claimed.length} of ${CLAIM_BATCH} with ${this.result.backlog} pending`);
     }
-    const outcomes = (claimed as ClaimedMessage[]).map((c) => success(c.delivery.id, c.delivery.appId, c.message.id, c.endpoint.id, c.endpoint.url, at));
+    const outcomes = (claimed as ClaimedMessage[]).map((c) =>
+      success(c.delivery.id, c.delivery.appId, c.message.id, c.endpoint.id, c.endpoint.url, at),
+    );
     await this.store.queue.record(WORKER_ID, outcomes, at);
     if (measured) {
       this.result.batchMs.push(performance.now() - started);
@@ -119,12 +123,23 @@ class Queue {
 
   async close(): Promise<void> {
     await this.store.close();
-    await this.schema.drop().catch((err: Error) => process.stderr.write(`bench: could not drop schema ${this.schema.name}: ${err.message}\n`));
+    await this.schema
+      .drop()
+      .catch((err: Error) =>
+        process.stderr.write(`bench: could not drop schema ${this.schema.name}: ${err.message}\n`),
+      );
   }
 }
 
 /** One attempt that got a 200, as the engine records it. */
-function success(deliveryId: string, appId: string, msgId: string, endpointId: string, url: string, at: number): DeliveryOutcome {
+function success(
+  deliveryId: string,
+  appId: string,
+  msgId: string,
+  endpointId: string,
+  url: string,
+  at: number,
+): DeliveryOutcome {
   return {
     attempt: {
       kind: 'message',
@@ -163,7 +178,9 @@ async function seedBacklog(url: string, count: number, now: number, payloadJson:
   await client.connect();
   // Interrupted mid-seed: cancel the statement, or its locks would hold up DROP SCHEMA.
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  const forget = onInterrupt(() => withClient(url, (c) => c.query('SELECT pg_cancel_backend($1)', [rows[0].pid])).then(() => undefined));
+  const forget = onInterrupt(() =>
+    withClient(url, (c) => c.query('SELECT pg_cancel_backend($1)', [rows[0].pid])).then(() => undefined),
+  );
   try {
     await client.query('SET synchronous_commit = off');
     await client.query('SET session_replication_role = replica').catch(() => undefined); // superusers only

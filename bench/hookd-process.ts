@@ -64,10 +64,18 @@ export class HookdProcess {
     this.forgetDataDir = atExit(() => rmSync(dataDir, { recursive: true, force: true }));
   }
 
-  static async start({ mode, nodeArgs = [], role = 'all', databaseUrl, token = newAdminToken() }: HookdStartOptions): Promise<HookdProcess> {
+  static async start({
+    mode,
+    nodeArgs = [],
+    role = 'all',
+    databaseUrl,
+    token = newAdminToken(),
+  }: HookdStartOptions): Promise<HookdProcess> {
     const port = await findFreePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'hookd-bench-'));
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('HOOKD_')));
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('HOOKD_')),
+    );
     Object.assign(env, {
       HOOKD_PORT: String(port),
       HOOKD_HOST: '127.0.0.1',
@@ -80,7 +88,11 @@ export class HookdProcess {
     if (databaseUrl !== undefined) env.HOOKD_DATABASE_URL = databaseUrl;
     const entry = mode === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
     const child = trackChild(
-      spawn(process.execPath, [...nodeArgs, ...entry, 'serve'], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(process.execPath, [...nodeArgs, ...entry, 'serve'], {
+        cwd: ROOT_DIR,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     );
     const url = role === 'worker' ? null : `http://127.0.0.1:${port}`;
     const hookd = new HookdProcess(child, url, token, role, dataDir);
@@ -124,7 +136,9 @@ export class HookdProcess {
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`hookd (role ${this.role}) exited during start-up (code ${this.child.exitCode}):\n${this.outputTail()}`);
+        throw new Error(
+          `hookd (role ${this.role}) exited during start-up (code ${this.child.exitCode}):\n${this.outputTail()}`,
+        );
       }
       if (this.url === null) {
         if (STARTED_LINE.test(this.output)) return;
@@ -213,7 +227,9 @@ function findFreePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

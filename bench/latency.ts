@@ -32,14 +32,19 @@ export async function measureLatency(
 ): Promise<LatencyResult> {
   const run = async (seconds: number, recordTimes: boolean) => {
     const accepted = new Map<string, { sentAt: number; acceptedAt: number }>();
-    const phase = await receiver.startPhase(target.receiverPath, Math.round(settings.ratePerSecond * seconds), recordTimes);
+    const phase = await receiver.startPhase(
+      target.receiverPath,
+      Math.round(settings.ratePerSecond * seconds),
+      recordTimes,
+    );
     const sending = runFixedRate({
       pool: target.pool,
       request: target.request,
       expectStatus: 202,
       ratePerSecond: settings.ratePerSecond,
       durationSeconds: seconds,
-      onResponse: (_index, sentAt, acceptedAt, body) => accepted.set((JSON.parse(body) as { id: string }).id, { sentAt, acceptedAt }),
+      onResponse: (_index, sentAt, acceptedAt, body) =>
+        accepted.set((JSON.parse(body) as { id: string }).id, { sentAt, acceptedAt }),
     }).then((load) => {
       if (load.failures > 0) throw new LoadFailedError(load);
       return load;

@@ -38,7 +38,9 @@ export function openPool(origin: string, connections: number): Pool {
 }
 
 /** Sends `total` requests with `concurrency` in flight: each worker sends its next one on a response. */
-export async function runConcurrent(options: LoadOptions & { total: number; concurrency: number }): Promise<LoadResult> {
+export async function runConcurrent(
+  options: LoadOptions & { total: number; concurrency: number },
+): Promise<LoadResult> {
   const tracker = createTracker(options);
   let next = 0;
   const worker = async () => {
@@ -58,7 +60,9 @@ export interface FixedRateResult extends LoadResult {
  * slow server meets the same arrival rate (and its queueing shows) instead of slowing the
  * generator down. The pool needs enough sockets that dispatch never waits for a free one.
  */
-export async function runFixedRate(options: LoadOptions & { ratePerSecond: number; durationSeconds: number }): Promise<FixedRateResult> {
+export async function runFixedRate(
+  options: LoadOptions & { ratePerSecond: number; durationSeconds: number },
+): Promise<FixedRateResult> {
   const tracker = createTracker(options);
   const total = Math.round(options.ratePerSecond * options.durationSeconds);
   const intervalMs = 1000 / options.ratePerSecond;

@@ -37,20 +37,31 @@ const keys = new Map<string, string>();
 const keyOf = (query: unknown): string => {
   const text = String(typeof query === 'string' ? query : ((query as { text?: unknown } | null)?.text ?? '?'));
   let key = keys.get(text);
-  if (key === undefined) keys.set(text, (key = text.replace(/\s+/g, ' ').trim()));
+  if (key === undefined) {
+    key = text.replace(/\s+/g, ' ').trim();
+    keys.set(text, key);
+  }
   return key;
 };
 
 function stats(key: string): StatementStats {
   let s = statements.get(key);
-  if (!s) statements.set(key, (s = { calls: 0, execMs: 0, maxExecMs: 0, pooledCalls: 0, pooledMs: 0, errors: 0 }));
+  if (!s) {
+    s = { calls: 0, execMs: 0, maxExecMs: 0, pooledCalls: 0, pooledMs: 0, errors: 0 };
+    statements.set(key, s);
+  }
   return s;
 }
 
 type Callback = (err: unknown, res?: unknown) => void;
 
 /** Calls `original` with `args`, timing it to its callback or promise, and hands the time to `done`. */
-function timed(original: (...args: unknown[]) => unknown, self: unknown, args: unknown[], done: (ms: number, failed: boolean) => void): unknown {
+function timed(
+  original: (...args: unknown[]) => unknown,
+  self: unknown,
+  args: unknown[],
+  done: (ms: number, failed: boolean) => void,
+): unknown {
   const started = performance.now();
   const last = args.length - 1;
   if (typeof args[last] === 'function') {

@@ -15,7 +15,11 @@ const DROP_LOCK_TIMEOUT = '10s';
 
 /** Connects, runs `fn`, disconnects. */
 export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'hookd-bench' });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: 'hookd-bench',
+  });
   // A connection the server drops while idle emits 'error'; the query that uses it fails instead.
   client.on('error', () => undefined);
   await client.connect();
@@ -29,7 +33,10 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
 /** The server's version when it answers at `url`; the reason otherwise. */
 export async function probe(url: string): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
   try {
-    const version = await withClient(url, async (c) => (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v);
+    const version = await withClient(
+      url,
+      async (c) => (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v,
+    );
     return { ok: true, version };
   } catch (err) {
     const error = err as Error & { code?: string };
@@ -87,6 +94,8 @@ export async function withBenchSchema<T>(baseUrl: string, fn: (schema: BenchSche
     return await fn(schema);
   } finally {
     // A schema left behind is worth a line, not the run's results.
-    await schema.drop().catch((err: Error) => process.stderr.write(`bench: could not drop schema ${schema.name}: ${err.message}\n`));
+    await schema
+      .drop()
+      .catch((err: Error) => process.stderr.write(`bench: could not drop schema ${schema.name}: ${err.message}\n`));
   }
 }

@@ -112,7 +112,10 @@ export class Receiver {
     }
   }
 
-  private ask<T extends FromReceiver['type']>(msg: ToReceiver, replyType: T): Promise<Extract<FromReceiver, { type: T }>> {
+  private ask<T extends FromReceiver['type']>(
+    msg: ToReceiver,
+    replyType: T,
+  ): Promise<Extract<FromReceiver, { type: T }>> {
     const reply = this.next(replyType);
     this.child.send(msg);
     return reply;

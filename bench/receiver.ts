@@ -52,7 +52,15 @@ let lastAt: number | null = null;
 let times = new Map<string, number>();
 
 function summarize(withTimes: boolean): PhaseSummary {
-  const summary: PhaseSummary = { path: phase.path, expected: phase.expected, arrivals, duplicates, strays, firstAt, lastAt };
+  const summary: PhaseSummary = {
+    path: phase.path,
+    expected: phase.expected,
+    arrivals,
+    duplicates,
+    strays,
+    firstAt,
+    lastAt,
+  };
   if (withTimes && phase.recordTimes) summary.times = [...times];
   return summary;
 }

@@ -36,7 +36,8 @@ export function printTable(columns: readonly string[], rows: readonly Row[]): vo
     row.measure,
     ...columns.flatMap((_, i) => {
       const cell = row.cells[i];
-      const { text, met } = typeof cell === 'string' ? { text: cell, met: undefined } : (cell ?? { text: '', met: undefined });
+      const { text, met } =
+        typeof cell === 'string' ? { text: cell, met: undefined } : (cell ?? { text: '', met: undefined });
       return [text, met === undefined ? '' : met ? 'PASS' : 'MISS'];
     }),
     row.target ?? '',

@@ -102,7 +102,8 @@ function intSetting(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -111,9 +112,13 @@ type Backend = 'sqlite' | 'postgres';
 function backendsSetting(): Backend[] {
   const raw = process.env.BENCH_BACKENDS;
   if (raw === undefined || raw.trim() === '') return ['sqlite', 'postgres'];
-  const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const names = raw
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
   const unknown = names.filter((name) => name !== 'sqlite' && name !== 'postgres');
-  if (unknown.length > 0 || names.length === 0) throw new Error(`BENCH_BACKENDS: a list of sqlite and postgres, got ${JSON.stringify(raw)}`);
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(`BENCH_BACKENDS: a list of sqlite and postgres, got ${JSON.stringify(raw)}`);
   return (['sqlite', 'postgres'] as const).filter((backend) => names.includes(backend));
 }
 
@@ -195,7 +200,10 @@ async function main(): Promise<number> {
   if (settings.backends.includes('postgres')) {
     const reachable = await probe(settings.databaseUrl);
     if (reachable.ok) postgresVersion = reachable.version;
-    else notes.push(`PostgreSQL skipped: ${redactUrl(settings.databaseUrl)} is unreachable (${reachable.reason}); set BENCH_DATABASE_URL`);
+    else
+      notes.push(
+        `PostgreSQL skipped: ${redactUrl(settings.databaseUrl)} is unreachable (${reachable.reason}); set BENCH_DATABASE_URL`,
+      );
   }
 
   const receiver = await Receiver.start();
@@ -203,7 +211,8 @@ async function main(): Promise<number> {
   const relay = await attempt('relay', () => measureRelay(receiver));
   const results: Results = { raw, relay, sqlite: null, postgres: null };
 
-  if (settings.backends.includes('sqlite')) results.sqlite = await runHookd(receiver, { label: 'sqlite', mode, paths: '/sqlite' });
+  if (settings.backends.includes('sqlite'))
+    results.sqlite = await runHookd(receiver, { label: 'sqlite', mode, paths: '/sqlite' });
   if (postgresVersion !== null) results.postgres = await runPostgres(receiver, mode, postgresVersion);
   await receiver.stop();
 
@@ -214,12 +223,23 @@ async function main(): Promise<number> {
 /** One hookd deployment: throughput at `settings.concurrency`, then (unless `throughputOnly`) latency, on the same processes. */
 async function runHookd(
   receiver: Receiver,
-  run: { label: string; mode: HookdMode; paths: string; databaseUrl?: string; workers?: number; receiverDelayMs?: number; throughputOnly?: boolean },
+  run: {
+    label: string;
+    mode: HookdMode;
+    paths: string;
+    databaseUrl?: string;
+    workers?: number;
+    receiverDelayMs?: number;
+    throughputOnly?: boolean;
+  },
 ): Promise<HookdResults> {
   const results: HookdResults = { throughput: null, latency: null, peakRssMiB: null };
   progress(`${run.label}: starting hookd (${run.mode})`);
   const tracing = traceDir !== null && run.databaseUrl !== undefined;
-  const nodeArgs = [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), ...(tracing ? pgTraceNodeArgs() : [])];
+  const nodeArgs = [
+    ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+    ...(tracing ? pgTraceNodeArgs() : []),
+  ];
   const hookd = await attempt(`${run.label}: start`, () =>
     HookdDeployment.start({ mode: run.mode, databaseUrl: run.databaseUrl, workers: run.workers ?? 0, nodeArgs }),
   );
@@ -234,14 +254,20 @@ async function runHookd(
     results.peakRssMiB = hookd.peakRssMiB();
     if (!run.throughputOnly) {
       messages += settings.ratePerSecond * (settings.durationSeconds + LATENCY_WARMUP_SECONDS);
-      results.latency = await attempt(`${run.label}: latency`, () => measureHookdLatency(receiver, hookd, run.label, `${run.paths}-latency`));
+      results.latency = await attempt(`${run.label}: latency`, () =>
+        measureHookdLatency(receiver, hookd, run.label, `${run.paths}-latency`),
+      );
     }
     if (errors.length > errorsBefore) errors.push(`${run.label}: hookd output (tail):\n${indent(hookd.outputTail())}`);
   } finally {
     if (cpuProfileDir) profileNotes.push(`${run.label}: ${hookd.describe()}`);
     await hookd.stop();
     if (tracing) {
-      const lines = summarizeTrace(traceDir, hookd.processes.map((p) => p.pid), messages);
+      const lines = summarizeTrace(
+        traceDir,
+        hookd.processes.map((p) => p.pid),
+        messages,
+      );
       traceReports.push(`${run.label} (${hookd.describe()}):\n${indent(lines.join('\n'))}`);
     }
   }
@@ -269,7 +295,17 @@ async function runPostgres(receiver: Receiver, mode: HookdMode, version: string)
       const label = `postgres 1 api + ${workers} worker${workers > 1 ? 's' : ''}${delayMs > 0 ? `, endpoint answering after ${delayMs} ms` : ''}`;
       const paths = `/pg-${workers}w${delayMs > 0 ? '-slow' : ''}`;
       const run = await attempt(label, () =>
-        onSchema((databaseUrl) => runHookd(receiver, { label, mode, paths, databaseUrl, workers, receiverDelayMs: delayMs, throughputOnly: true })),
+        onSchema((databaseUrl) =>
+          runHookd(receiver, {
+            label,
+            mode,
+            paths,
+            databaseUrl,
+            workers,
+            receiverDelayMs: delayMs,
+            throughputOnly: true,
+          }),
+        ),
       );
       runs[workers === 1 ? 'oneWorker' : 'twoWorkers'] = run?.throughput ?? null;
     }
@@ -277,8 +313,13 @@ async function runPostgres(receiver: Receiver, mode: HookdMode, version: string)
 
   if (settings.backlog > 0) {
     const backlogs = [...new Set([SMALL_BACKLOG, settings.backlog])];
-    const claimSettings = { batches: settings.claimBatches, warmupBatches: CLAIM_WARMUP_BATCHES, payloadJson: PAYLOAD_JSON };
-    const claims = (await attempt('postgres claim cost', () => measureClaimCosts(base, backlogs, claimSettings, progress))) ?? [];
+    const claimSettings = {
+      batches: settings.claimBatches,
+      warmupBatches: CLAIM_WARMUP_BATCHES,
+      payloadJson: PAYLOAD_JSON,
+    };
+    const claims =
+      (await attempt('postgres claim cost', () => measureClaimCosts(base, backlogs, claimSettings, progress))) ?? [];
     results.claims = claims;
     for (const c of claims) {
       const sorted = [...c.batchMs].sort((a, b) => a - b);
@@ -327,14 +368,23 @@ async function measureHookdThroughput(
   const pool = openPool(hookd.url, settings.concurrency);
   try {
     const request = messageRequest(hookd, appId, PAYLOAD_JSON);
-    return await measureThroughput(receiver, { pool, expectStatus: 202, receiverPath: path, receiverDelayMs, request }, settings);
+    return await measureThroughput(
+      receiver,
+      { pool, expectStatus: 202, receiverPath: path, receiverDelayMs, request },
+      settings,
+    );
   } finally {
     await pool.close();
   }
 }
 
 /** On an application of its own, so that late deliveries of the throughput run cannot count here. */
-async function measureHookdLatency(receiver: Receiver, hookd: HookdDeployment, label: string, path: string): Promise<LatencyResult> {
+async function measureHookdLatency(
+  receiver: Receiver,
+  hookd: HookdDeployment,
+  label: string,
+  path: string,
+): Promise<LatencyResult> {
   progress(`${label}: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s`);
   const appId = await createAppWithEndpoint(hookd, 'bench-latency', `${receiver.origin}${path}`);
   const pool = openPool(hookd.url, FIXED_RATE_CONNECTIONS);
@@ -350,7 +400,9 @@ async function measureHookdLatency(receiver: Receiver, hookd: HookdDeployment, l
 function printReport(results: Results, context: { mode: HookdMode; loadAtStart: number; clock: Receiver }): void {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown';
   const from = context.mode === 'dist' ? 'dist/' : 'src/ (tsx)';
-  console.log(`\nhookd bench: node ${process.version}, ${cpus().length} CPUs (${cpu}), ${process.platform}/${process.arch}; hookd from ${from}`);
+  console.log(
+    `\nhookd bench: node ${process.version}, ${cpus().length} CPUs (${cpu}), ${process.platform}/${process.arch}; hookd from ${from}`,
+  );
   // Other work on the machine skews every number; the load average says whether there was some.
   const busy = context.loadAtStart >= BUSY_LOAD_AVERAGE ? ' (busy: other processes skew these numbers)' : '';
   console.log(`load average (1 min) at start: ${context.loadAtStart.toFixed(2)}${busy}`);
@@ -358,7 +410,10 @@ function printReport(results: Results, context: { mode: HookdMode; loadAtStart: 
     `throughput: ${settings.messages} messages at ${settings.concurrency} concurrent after ${settings.warmup} warm-up; ` +
       `latency: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s, open loop`,
   );
-  if (results.postgres) console.log(`postgres: PostgreSQL ${results.postgres.version} at ${redactUrl(settings.databaseUrl)}, a fresh schema per run`);
+  if (results.postgres)
+    console.log(
+      `postgres: PostgreSQL ${results.postgres.version} at ${redactUrl(settings.databaseUrl)}, a fresh schema per run`,
+    );
   console.log('');
 
   const columns: { title: Backend; hookd: HookdResults | null }[] = [];
@@ -369,26 +424,41 @@ function printReport(results: Results, context: { mode: HookdMode; loadAtStart: 
   // A target names its backend, and is shown only where that backend has a column.
   const target = (byBackend: Partial<Record<Backend, string>>) =>
     columns.flatMap(({ title }) => (byBackend[title] ? [`${title} ${byBackend[title]}`] : [])).join(', ') || undefined;
-  const pgOnly = (cell: (pg: PostgresResults) => Cell | string) => cells((backend) => (backend === 'postgres' && results.postgres ? cell(results.postgres) : '—'));
+  const pgOnly = (cell: (pg: PostgresResults) => Cell | string) =>
+    cells((backend) => (backend === 'postgres' && results.postgres ? cell(results.postgres) : '—'));
 
   if (columns.length === 0) {
     // Nothing but the baselines was run (PostgreSQL alone was asked for and is unreachable).
     printTable(['result'], baselineRows(results.raw, results.relay));
   } else {
-    printTable(columns.map((c) => c.title), [
-      ...baselineRows(results.raw, results.relay),
-      ...throughputRows(results.raw, results.relay, cells, target),
-      ...(results.postgres && settings.scaleOut ? scaleOutRows(pgOnly, (pg) => pg.scaleOut, ': → delivered', '') : []),
-      ...(results.postgres && settings.scaleOut && settings.slowMs > 0
-        ? scaleOutRows(pgOnly, (pg) => pg.slowScaleOut, `: → ${settings.slowMs} ms endpoint`, ` (${settings.slowMs} ms endpoint)`)
-        : []),
-      ...(results.postgres?.claims ? claimRows(results.postgres.claims, pgOnly) : []),
-      ...latencyRows(cells, target),
-      { measure: 'hookd peak RSS (throughput run)', cells: cells((_, h) => (h?.peakRssMiB == null ? 'n/a' : `${h.peakRssMiB.toFixed(0)} MiB`)) },
-    ]);
+    printTable(
+      columns.map((c) => c.title),
+      [
+        ...baselineRows(results.raw, results.relay),
+        ...throughputRows(results.raw, results.relay, cells, target),
+        ...(results.postgres && settings.scaleOut
+          ? scaleOutRows(pgOnly, (pg) => pg.scaleOut, ': → delivered', '')
+          : []),
+        ...(results.postgres && settings.scaleOut && settings.slowMs > 0
+          ? scaleOutRows(
+              pgOnly,
+              (pg) => pg.slowScaleOut,
+              `: → ${settings.slowMs} ms endpoint`,
+              ` (${settings.slowMs} ms endpoint)`,
+            )
+          : []),
+        ...(results.postgres?.claims ? claimRows(results.postgres.claims, pgOnly) : []),
+        ...latencyRows(cells, target),
+        {
+          measure: 'hookd peak RSS (throughput run)',
+          cells: cells((_, h) => (h?.peakRssMiB == null ? 'n/a' : `${h.peakRssMiB.toFixed(0)} MiB`)),
+        },
+      ],
+    );
   }
   printNotes(context.clock, results, columns);
-  if (traceReports.length > 0) console.log(`\nPostgreSQL statements as hookd's processes saw them (BENCH_PG_TRACE):\n${traceReports.join('\n')}`);
+  if (traceReports.length > 0)
+    console.log(`\nPostgreSQL statements as hookd's processes saw them (BENCH_PG_TRACE):\n${traceReports.join('\n')}`);
   if (cpuProfileDir) console.log(`CPU profiles of hookd written to ${cpuProfileDir} (${profileNotes.join('; ')})`);
   for (const error of errors) console.error(`\nERROR ${error}`);
 }
@@ -408,7 +478,9 @@ function chooseHookdMode(): HookdMode {
   return 'tsx';
 }
 
-type Cells = (cell: (backend: Backend, hookd: HookdResults | null) => Cell | string | undefined) => (Cell | string | undefined)[];
+type Cells = (
+  cell: (backend: Backend, hookd: HookdResults | null) => Cell | string | undefined,
+) => (Cell | string | undefined)[];
 type PgCells = (cell: (pg: PostgresResults) => Cell | string) => (Cell | string | undefined)[];
 type Target = (byBackend: Partial<Record<Backend, string>>) => string | undefined;
 
@@ -428,10 +500,18 @@ function baselineRows(raw: ThroughputResult | null, relay: ThroughputResult | nu
   ];
 }
 
-function throughputRows(raw: ThroughputResult | null, relay: ThroughputResult | null, cells: Cells, target: Target): Row[] {
+function throughputRows(
+  raw: ThroughputResult | null,
+  relay: ThroughputResult | null,
+  cells: Cells,
+  target: Target,
+): Row[] {
   return [
     { measure: 'hookd, 1 process: API → delivered', cells: cells((_, h) => rate(h?.throughput)) },
-    { measure: '  hookd API accepted (202s)', cells: cells((_, h) => (h?.throughput ? formatRate(h.throughput.acceptedPerSecond) : 'n/a')) },
+    {
+      measure: '  hookd API accepted (202s)',
+      cells: cells((_, h) => (h?.throughput ? formatRate(h.throughput.acceptedPerSecond) : 'n/a')),
+    },
     {
       measure: 'hookd / raw',
       cells: cells((backend, h) => {
@@ -451,7 +531,12 @@ function throughputRows(raw: ThroughputResult | null, relay: ThroughputResult | 
   ];
 }
 
-function scaleOutRows(pgOnly: PgCells, runs: (pg: PostgresResults) => ScaleOutResults, to: string, ratioSuffix: string): Row[] {
+function scaleOutRows(
+  pgOnly: PgCells,
+  runs: (pg: PostgresResults) => ScaleOutResults,
+  to: string,
+  ratioSuffix: string,
+): Row[] {
   return [
     { measure: `hookd, 1 api + 1 worker${to}`, cells: pgOnly((pg) => rate(runs(pg).oneWorker)) },
     { measure: `hookd, 1 api + 2 workers${to}`, cells: pgOnly((pg) => rate(runs(pg).twoWorkers)) },
@@ -467,16 +552,25 @@ function claimRows(claims: ClaimCostResult[], pgOnly: PgCells): Row[] {
   const byBacklog = (backlog: number) => claims.find((c) => c.backlog === backlog) ?? null;
   const small = byBacklog(SMALL_BACKLOG);
   const large = settings.backlog === SMALL_BACKLOG ? null : byBacklog(settings.backlog);
-  const cost = (c: ClaimCostResult | null) => (c ? `${formatMs(mean(c.batchMs))} (claim ${formatMs(mean(c.claimMs))})` : 'FAILED');
+  const cost = (c: ClaimCostResult | null) =>
+    c ? `${formatMs(mean(c.batchMs))} (claim ${formatMs(mean(c.claimMs))})` : 'FAILED';
   const rows: Row[] = [
-    { measure: `claim ${CLAIM_BATCH} + record ${CLAIM_BATCH}, ${formatCount(SMALL_BACKLOG)} pending`, cells: pgOnly(() => cost(small)) },
+    {
+      measure: `claim ${CLAIM_BATCH} + record ${CLAIM_BATCH}, ${formatCount(SMALL_BACKLOG)} pending`,
+      cells: pgOnly(() => cost(small)),
+    },
   ];
   if (settings.backlog !== SMALL_BACKLOG) {
     rows.push(
-      { measure: `claim ${CLAIM_BATCH} + record ${CLAIM_BATCH}, ${formatCount(settings.backlog)} pending`, cells: pgOnly(() => cost(large)) },
+      {
+        measure: `claim ${CLAIM_BATCH} + record ${CLAIM_BATCH}, ${formatCount(settings.backlog)} pending`,
+        cells: pgOnly(() => cost(large)),
+      },
       {
         measure: `  ${formatCount(settings.backlog)} / ${formatCount(SMALL_BACKLOG)} pending`,
-        cells: pgOnly(() => judged(small && large ? mean(large.batchMs) / mean(small.batchMs) : null, (v) => v <= TARGET_CLAIM_GROWTH)),
+        cells: pgOnly(() =>
+          judged(small && large ? mean(large.batchMs) / mean(small.batchMs) : null, (v) => v <= TARGET_CLAIM_GROWTH),
+        ),
         target: `postgres ≤ ${TARGET_CLAIM_GROWTH}`,
       },
     );
@@ -492,7 +586,11 @@ function latencyRows(cells: Cells, target: Target): Row[] {
     return { text: formatMs(value), met: target === undefined ? undefined : value <= target };
   };
   return [
-    { measure: 'latency 202 → delivered p50', cells: cells((b, h) => ms(h, 0.5, b === 'sqlite' ? TARGET_P50_MS : undefined)), target: target({ sqlite: `≤ ${TARGET_P50_MS} ms` }) },
+    {
+      measure: 'latency 202 → delivered p50',
+      cells: cells((b, h) => ms(h, 0.5, b === 'sqlite' ? TARGET_P50_MS : undefined)),
+      target: target({ sqlite: `≤ ${TARGET_P50_MS} ms` }),
+    },
     { measure: 'latency p90', cells: cells((_, h) => ms(h, 0.9)) },
     {
       measure: 'latency p99',
@@ -518,11 +616,16 @@ function printNotes(
     const latency = hookd?.latency;
     if (!latency) continue;
     const lag = latency.sendLagMs;
-    lines.push(`${title}: open-loop send lag behind schedule: p99 ${formatMs(quantile(lag, 0.99))}, max ${formatMs(quantile(lag, 1))}`);
+    lines.push(
+      `${title}: open-loop send lag behind schedule: p99 ${formatMs(quantile(lag, 0.99))}, max ${formatMs(quantile(lag, 1))}`,
+    );
     const early = latency.latenciesMs.filter((ms) => ms < 0).length;
-    if (early > 0) lines.push(`${title}: ${early} deliveries arrived before their 202 reached the generator (negative latency)`);
+    if (early > 0)
+      lines.push(`${title}: ${early} deliveries arrived before their 202 reached the generator (negative latency)`);
     const e2e = latency.endToEndMs;
-    lines.push(`${title}: end to end (create request sent → delivered): p50 ${formatMs(quantile(e2e, 0.5))}, p99 ${formatMs(quantile(e2e, 0.99))}`);
+    lines.push(
+      `${title}: end to end (create request sent → delivered): p50 ${formatMs(quantile(e2e, 0.5))}, p99 ${formatMs(quantile(e2e, 0.99))}`,
+    );
   }
   for (const runs of results.postgres ? [results.postgres.scaleOut, results.postgres.slowScaleOut] : []) {
     duplicates += (runs.oneWorker?.duplicates ?? 0) + (runs.twoWorkers?.duplicates ?? 0);

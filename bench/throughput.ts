@@ -39,9 +39,19 @@ export class LoadFailedError extends Error {
  * Sends `warmup` requests (not measured) and then `messages` requests at `concurrency` in flight,
  * and waits for every one of them at the receiver.
  */
-export async function measureThroughput(receiver: Receiver, target: ThroughputTarget, settings: ThroughputSettings): Promise<ThroughputResult> {
+export async function measureThroughput(
+  receiver: Receiver,
+  target: ThroughputTarget,
+  settings: ThroughputSettings,
+): Promise<ThroughputResult> {
   if (settings.warmup > 0) await sendAndReceive(receiver, target, settings.warmup, settings, 0);
-  const { load, lastArrivalAt, duplicates } = await sendAndReceive(receiver, target, settings.messages, settings, settings.warmup);
+  const { load, lastArrivalAt, duplicates } = await sendAndReceive(
+    receiver,
+    target,
+    settings.messages,
+    settings,
+    settings.warmup,
+  );
   return {
     deliveredPerSecond: settings.messages / ((lastArrivalAt - load.firstSentAt) / 1000),
     acceptedPerSecond: settings.messages / ((load.lastResponseAt - load.firstSentAt) / 1000),
@@ -49,7 +59,13 @@ export async function measureThroughput(receiver: Receiver, target: ThroughputTa
   };
 }
 
-async function sendAndReceive(receiver: Receiver, target: ThroughputTarget, count: number, settings: ThroughputSettings, firstIndex: number) {
+async function sendAndReceive(
+  receiver: Receiver,
+  target: ThroughputTarget,
+  count: number,
+  settings: ThroughputSettings,
+  firstIndex: number,
+) {
   const phase = await receiver.startPhase(target.receiverPath, count, false, target.receiverDelayMs);
   const sending = runConcurrent({
     pool: target.pool,

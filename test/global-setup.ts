@@ -33,9 +33,10 @@ async function dropReusableSchemas(run: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)`, [
-      reusableSchemaPrefix(run),
-    ]);
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)`,
+      [reusableSchemaPrefix(run)],
+    );
     for (const { name } of rows) await client.query(`DROP SCHEMA ${name} CASCADE`);
   } finally {
     await client.end();

@@ -27,7 +27,11 @@ export async function createToken(argv: string[]): Promise<number> {
       appId = found.id;
     }
     const now = Date.now();
-    const token = await createApiToken(store, { appId, expiresAt: expiresInSeconds ? now + expiresInSeconds * 1000 : null, now });
+    const token = await createApiToken(store, {
+      appId,
+      expiresAt: expiresInSeconds ? now + expiresInSeconds * 1000 : null,
+      now,
+    });
     console.log(token);
     return 0;
   } finally {

@@ -66,26 +66,40 @@ describe('loadConfig', () => {
   });
 
   it('never repeats a credential in an error message', () => {
-    const leak = () => loadConfig({ env: { HOOKD_DATABASE_URL: 'mysql://hookd:S3cretPassw0rd@db/hookd' }, cwd: dirWithConfig() });
+    const leak = () =>
+      loadConfig({ env: { HOOKD_DATABASE_URL: 'mysql://hookd:S3cretPassw0rd@db/hookd' }, cwd: dirWithConfig() });
     expect(leak).toThrow(/HOOKD_DATABASE_URL.*value not shown/);
     expect(leak).not.toThrow(/S3cret/);
-    expect(() => loadConfig({ argv: ['--admin-token', 'sk_short'], env: {}, cwd: dirWithConfig() })).not.toThrow(/sk_short/);
+    expect(() => loadConfig({ argv: ['--admin-token', 'sk_short'], env: {}, cwd: dirWithConfig() })).not.toThrow(
+      /sk_short/,
+    );
   });
 
   it('takes a log level from the flag, the environment or the file, default info, and names a bad one', () => {
     expect(loadConfig({ env: {}, cwd: dirWithConfig() }).logLevel).toBe('info');
     expect(loadConfig({ env: {}, cwd: dirWithConfig('{"logLevel":"warn"}') }).logLevel).toBe('warn');
-    expect(loadConfig({ env: { HOOKD_LOG_LEVEL: 'trace' }, cwd: dirWithConfig('{"logLevel":"warn"}') }).logLevel).toBe('trace');
-    expect(loadConfig({ argv: ['--log-level', 'silent'], env: { HOOKD_LOG_LEVEL: 'trace' }, cwd: dirWithConfig() }).logLevel).toBe('silent');
+    expect(loadConfig({ env: { HOOKD_LOG_LEVEL: 'trace' }, cwd: dirWithConfig('{"logLevel":"warn"}') }).logLevel).toBe(
+      'trace',
+    );
+    expect(
+      loadConfig({ argv: ['--log-level', 'silent'], env: { HOOKD_LOG_LEVEL: 'trace' }, cwd: dirWithConfig() }).logLevel,
+    ).toBe('silent');
     expect(() => loadConfig({ env: { HOOKD_LOG_LEVEL: 'verbose' }, cwd: dirWithConfig() })).toThrow(
       /environment variable HOOKD_LOG_LEVEL: "verbose"; expected trace, debug, info, warn, error, fatal, silent/,
     );
-    expect(() => loadConfig({ argv: ['--log-level=INFO'], env: {}, cwd: dirWithConfig() })).toThrow(/flag --log-level: "INFO"/);
+    expect(() => loadConfig({ argv: ['--log-level=INFO'], env: {}, cwd: dirWithConfig() })).toThrow(
+      /flag --log-level: "INFO"/,
+    );
   });
 
   it('splits roles only on PostgreSQL', () => {
-    expect(() => loadConfig({ env: { HOOKD_ROLE: 'worker' }, cwd: dirWithConfig() })).toThrow(/HOOKD_ROLE=worker needs PostgreSQL/);
-    const config = loadConfig({ env: { HOOKD_ROLE: 'api', HOOKD_DATABASE_URL: 'postgres://db/hookd' }, cwd: dirWithConfig() });
+    expect(() => loadConfig({ env: { HOOKD_ROLE: 'worker' }, cwd: dirWithConfig() })).toThrow(
+      /HOOKD_ROLE=worker needs PostgreSQL/,
+    );
+    const config = loadConfig({
+      env: { HOOKD_ROLE: 'api', HOOKD_DATABASE_URL: 'postgres://db/hookd' },
+      cwd: dirWithConfig(),
+    });
     expect(config.role).toBe('api');
   });
 

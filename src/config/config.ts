@@ -100,19 +100,93 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
   { key: 'port', env: 'HOOKD_PORT', flag: '--port', parse: int(0, 65535), expect: 'a port number 0-65535' },
   { key: 'host', env: 'HOOKD_HOST', flag: '--host', parse: text, expect: 'a host name or address to listen on' },
   { key: 'dataDir', env: 'HOOKD_DATA_DIR', flag: '--data-dir', parse: text, expect: 'a directory path' },
-  { key: 'databaseUrl', env: 'HOOKD_DATABASE_URL', flag: '--database-url', parse: databaseUrl, expect: 'a postgres:// URL', secret: true },
-  { key: 'databasePoolSize', env: 'HOOKD_DATABASE_POOL_SIZE', flag: '--database-pool-size', parse: int(1, 1000), expect: 'a number of connections, 1-1000' },
-  { key: 'adminToken', env: 'HOOKD_ADMIN_TOKEN', flag: '--admin-token', parse: minLength(16), expect: 'a token of at least 16 characters', secret: true },
-  { key: 'allowedNetworks', env: 'HOOKD_ALLOWED_NETWORKS', flag: '--allowed-networks', parse: cidrs, expect: 'comma-separated CIDRs, e.g. 127.0.0.0/8,::1/128' },
-  { key: 'retryScheduleSeconds', env: 'HOOKD_RETRY_SCHEDULE', flag: '--retry-schedule', parse: schedule, expect: 'comma-separated seconds, e.g. 0,5,300' },
+  {
+    key: 'databaseUrl',
+    env: 'HOOKD_DATABASE_URL',
+    flag: '--database-url',
+    parse: databaseUrl,
+    expect: 'a postgres:// URL',
+    secret: true,
+  },
+  {
+    key: 'databasePoolSize',
+    env: 'HOOKD_DATABASE_POOL_SIZE',
+    flag: '--database-pool-size',
+    parse: int(1, 1000),
+    expect: 'a number of connections, 1-1000',
+  },
+  {
+    key: 'adminToken',
+    env: 'HOOKD_ADMIN_TOKEN',
+    flag: '--admin-token',
+    parse: minLength(16),
+    expect: 'a token of at least 16 characters',
+    secret: true,
+  },
+  {
+    key: 'allowedNetworks',
+    env: 'HOOKD_ALLOWED_NETWORKS',
+    flag: '--allowed-networks',
+    parse: cidrs,
+    expect: 'comma-separated CIDRs, e.g. 127.0.0.0/8,::1/128',
+  },
+  {
+    key: 'retryScheduleSeconds',
+    env: 'HOOKD_RETRY_SCHEDULE',
+    flag: '--retry-schedule',
+    parse: schedule,
+    expect: 'comma-separated seconds, e.g. 0,5,300',
+  },
   { key: 'publicUrl', env: 'HOOKD_PUBLIC_URL', flag: '--public-url', parse: url, expect: 'an http(s) URL' },
-  { key: 'role', env: 'HOOKD_ROLE', flag: '--role', parse: oneOf('all', 'api', 'worker'), expect: 'all, api or worker' },
-  { key: 'requestTimeoutMs', env: 'HOOKD_REQUEST_TIMEOUT_MS', flag: '--request-timeout-ms', parse: int(100, 300_000), expect: 'milliseconds, 100-300000' },
-  { key: 'maxPayloadBytes', env: 'HOOKD_MAX_PAYLOAD_BYTES', flag: '--max-payload-bytes', parse: int(1024, 64 * 1024 * 1024), expect: 'bytes, 1024-67108864' },
-  { key: 'headerStyle', env: 'HOOKD_HEADER_STYLE', flag: '--header-style', parse: oneOf('webhook', 'svix', 'both'), expect: 'webhook, svix or both' },
-  { key: 'workerConcurrency', env: 'HOOKD_WORKER_CONCURRENCY', flag: '--worker-concurrency', parse: int(1, 10_000), expect: 'a number of requests, 1-10000' },
-  { key: 'logLevel', env: 'HOOKD_LOG_LEVEL', flag: '--log-level', parse: oneOf(...LOG_LEVELS), expect: LOG_LEVELS.join(', ') },
-  { key: 'leaseMarginMs', env: 'HOOKD_LEASE_MARGIN_MS', flag: '--lease-margin-ms', parse: int(100, 600_000), expect: 'milliseconds, 100-600000' },
+  {
+    key: 'role',
+    env: 'HOOKD_ROLE',
+    flag: '--role',
+    parse: oneOf('all', 'api', 'worker'),
+    expect: 'all, api or worker',
+  },
+  {
+    key: 'requestTimeoutMs',
+    env: 'HOOKD_REQUEST_TIMEOUT_MS',
+    flag: '--request-timeout-ms',
+    parse: int(100, 300_000),
+    expect: 'milliseconds, 100-300000',
+  },
+  {
+    key: 'maxPayloadBytes',
+    env: 'HOOKD_MAX_PAYLOAD_BYTES',
+    flag: '--max-payload-bytes',
+    parse: int(1024, 64 * 1024 * 1024),
+    expect: 'bytes, 1024-67108864',
+  },
+  {
+    key: 'headerStyle',
+    env: 'HOOKD_HEADER_STYLE',
+    flag: '--header-style',
+    parse: oneOf('webhook', 'svix', 'both'),
+    expect: 'webhook, svix or both',
+  },
+  {
+    key: 'workerConcurrency',
+    env: 'HOOKD_WORKER_CONCURRENCY',
+    flag: '--worker-concurrency',
+    parse: int(1, 10_000),
+    expect: 'a number of requests, 1-10000',
+  },
+  {
+    key: 'logLevel',
+    env: 'HOOKD_LOG_LEVEL',
+    flag: '--log-level',
+    parse: oneOf(...LOG_LEVELS),
+    expect: LOG_LEVELS.join(', '),
+  },
+  {
+    key: 'leaseMarginMs',
+    env: 'HOOKD_LEASE_MARGIN_MS',
+    flag: '--lease-margin-ms',
+    parse: int(100, 600_000),
+    expect: 'milliseconds, 100-600000',
+  },
 ];
 
 function minLength(min: number) {
@@ -167,7 +241,9 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
   const role = (resolved.role as Config['role'] | undefined) ?? 'all';
   if (role !== 'all' && resolved.databaseUrl === undefined) {
     // Separate API and worker processes need a database that wakes one from the other.
-    throw new ConfigError(`HOOKD_ROLE=${role} needs PostgreSQL (HOOKD_DATABASE_URL); on SQLite one process does both: use role all`);
+    throw new ConfigError(
+      `HOOKD_ROLE=${role} needs PostgreSQL (HOOKD_DATABASE_URL); on SQLite one process does both: use role all`,
+    );
   }
   const port = (resolved.port as number | undefined) ?? 8071;
   const host = (resolved.host as string | undefined) ?? '127.0.0.1';

@@ -37,7 +37,10 @@ export class ConflictError extends HookdError {
 
 /** Input that passed the schema but breaks a rule (a bad URL, a reserved header...). */
 export class ValidationError extends HookdError {
-  constructor(detail: string, readonly field?: string) {
+  constructor(
+    detail: string,
+    readonly field?: string,
+  ) {
     super('validation', detail);
   }
 }

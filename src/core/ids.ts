@@ -46,7 +46,7 @@ export function newId(prefix: string, nowMs = Date.now()): string {
 }
 
 function toBase62(bytes: Buffer): string {
-  let n = BigInt('0x' + bytes.toString('hex'));
+  let n = BigInt(`0x${bytes.toString('hex')}`);
   let out = '';
   while (n > 0n) {
     out = ALPHABET[Number(n % 62n)] + out;

@@ -31,12 +31,18 @@ describe('nextRetryDelayMs', () => {
     expect(nextRetryDelayMs({ ...base, attemptsMade: SCHEDULE.length + 3 })).toBeNull();
     expect(nextRetryDelayMs({ ...base, scheduleSeconds: [], attemptsMade: 0 })).toBeNull();
     // Exhaustion wins over Retry-After and the throttle floor.
-    expect(nextRetryDelayMs({ ...base, outcome: 'throttled', retryAfterSeconds: 10, attemptsMade: SCHEDULE.length })).toBeNull();
+    expect(
+      nextRetryDelayMs({ ...base, outcome: 'throttled', retryAfterSeconds: 10, attemptsMade: SCHEDULE.length }),
+    ).toBeNull();
   });
 
   it('has no next attempt after success or gone', () => {
-    expect(nextRetryDelayMs({ scheduleSeconds: SCHEDULE, attemptsMade: 1, outcome: 'success', random: middle })).toBeNull();
-    expect(nextRetryDelayMs({ scheduleSeconds: SCHEDULE, attemptsMade: 1, outcome: 'gone', random: middle })).toBeNull();
+    expect(
+      nextRetryDelayMs({ scheduleSeconds: SCHEDULE, attemptsMade: 1, outcome: 'success', random: middle }),
+    ).toBeNull();
+    expect(
+      nextRetryDelayMs({ scheduleSeconds: SCHEDULE, attemptsMade: 1, outcome: 'gone', random: middle }),
+    ).toBeNull();
   });
 
   it('jitters by exactly ±20% at the extremes of random()', () => {
@@ -67,7 +73,9 @@ describe('nextRetryDelayMs', () => {
 
   it('keeps a zero delay at zero (jitter is proportional)', () => {
     for (const r of [0, 0.3, ALMOST_ONE]) {
-      expect(nextRetryDelayMs({ scheduleSeconds: SCHEDULE, attemptsMade: 0, outcome: 'retry', random: () => r })).toBe(0);
+      expect(nextRetryDelayMs({ scheduleSeconds: SCHEDULE, attemptsMade: 0, outcome: 'retry', random: () => r })).toBe(
+        0,
+      );
     }
   });
 
@@ -80,9 +88,13 @@ describe('nextRetryDelayMs', () => {
         RETRY_FLOOR_AFTER_THROTTLE_MS,
       );
       expect(nextRetryDelayMs({ scheduleSeconds: SCHEDULE, attemptsMade: 2, outcome, random: () => 0 })).toBe(240_000);
-      expect(nextRetryDelayMs({ scheduleSeconds: [0, 55], attemptsMade: 1, outcome, random: () => ALMOST_ONE })).toBe(66_000);
+      expect(nextRetryDelayMs({ scheduleSeconds: [0, 55], attemptsMade: 1, outcome, random: () => ALMOST_ONE })).toBe(
+        66_000,
+      );
     }
-    expect(nextRetryDelayMs({ scheduleSeconds: SCHEDULE, attemptsMade: 1, outcome: 'retry', random: middle })).toBe(5_000);
+    expect(nextRetryDelayMs({ scheduleSeconds: SCHEDULE, attemptsMade: 1, outcome: 'retry', random: middle })).toBe(
+      5_000,
+    );
   });
 
   it('honours Retry-After when it asks for longer, never for shorter', () => {
@@ -101,7 +113,9 @@ describe('nextRetryDelayMs', () => {
     expect(nextRetryDelayMs({ ...base, retryAfterSeconds: 10 * 86_400 })).toBe(MAX_RETRY_AFTER_MS);
     expect(nextRetryDelayMs({ ...base, retryAfterSeconds: Number.MAX_SAFE_INTEGER })).toBe(MAX_RETRY_AFTER_MS);
     // The bound is on Retry-After only: a longer configured schedule step stands.
-    expect(nextRetryDelayMs({ ...base, scheduleSeconds: [0, 2 * 86_400], retryAfterSeconds: 10 })).toBe(2 * MAX_RETRY_AFTER_MS);
+    expect(nextRetryDelayMs({ ...base, scheduleSeconds: [0, 2 * 86_400], retryAfterSeconds: 10 })).toBe(
+      2 * MAX_RETRY_AFTER_MS,
+    );
   });
 });
 

@@ -36,7 +36,7 @@ describe('sign', () => {
       'webhook-signature': sign([secret], MSG_ID, timestamp, PAYLOAD),
     };
     expect(new Webhook(secret).verify(PAYLOAD, headers)).toEqual(JSON.parse(PAYLOAD));
-    expect(() => new Webhook(secret).verify(PAYLOAD + ' ', headers)).toThrow();
+    expect(() => new Webhook(secret).verify(`${PAYLOAD} `, headers)).toThrow();
   });
 
   it('agrees with the standardwebhooks library signer', () => {
@@ -78,7 +78,7 @@ describe('verify', () => {
     expect(verify(secret, MSG_ID, 1_700_000_000, PAYLOAD, header)).toBe(true);
     expect(verify(secret, MSG_ID, 1_700_000_000, PAYLOAD.replace('4200', '4201'), header)).toBe(false);
     expect(verify(secret, MSG_ID, 1_700_000_001, PAYLOAD, header)).toBe(false);
-    expect(verify(secret, MSG_ID + 'x', 1_700_000_000, PAYLOAD, header)).toBe(false);
+    expect(verify(secret, `${MSG_ID}x`, 1_700_000_000, PAYLOAD, header)).toBe(false);
     expect(verify(generateSecret(), MSG_ID, 1_700_000_000, PAYLOAD, header)).toBe(false);
   });
 
@@ -108,7 +108,7 @@ describe('ed25519 (v1a)', () => {
     expect(header).toMatch(/^v1a,[A-Za-z0-9+/]{86}==$/);
     expect(verify(publicKey, MSG_ID, 1_700_000_000, PAYLOAD, header)).toBe(true);
     expect(verify(secret, MSG_ID, 1_700_000_000, PAYLOAD, header)).toBe(true);
-    expect(verify(publicKey, MSG_ID, 1_700_000_000, PAYLOAD + ' ', header)).toBe(false);
+    expect(verify(publicKey, MSG_ID, 1_700_000_000, `${PAYLOAD} `, header)).toBe(false);
     expect(verify(publicKey, MSG_ID, 1_700_000_001, PAYLOAD, header)).toBe(false);
     expect(verify(generateSigningKeyPair().publicKey, MSG_ID, 1_700_000_000, PAYLOAD, header)).toBe(false);
   });

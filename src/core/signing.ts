@@ -91,9 +91,9 @@ export function sign(secrets: readonly string[], msgId: string, timestampSeconds
   for (const secret of secrets) {
     if (header !== '') header += ' ';
     if (secret.startsWith(SIGNING_KEY_PREFIX)) {
-      header += 'v1a,' + signWithKey(null, Buffer.from(content), privateKeyFrom(secret)).toString('base64');
+      header += `v1a,${signWithKey(null, Buffer.from(content), privateKeyFrom(secret)).toString('base64')}`;
     } else {
-      header += 'v1,' + createHmac('sha256', symmetricKeyFrom(secret)).update(content).digest('base64');
+      header += `v1,${createHmac('sha256', symmetricKeyFrom(secret)).update(content).digest('base64')}`;
     }
   }
   return header;

@@ -79,11 +79,20 @@ async function storeWithEndpoint(open: () => Promise<Store>, url: string) {
   const store = await open();
   await store.migrate();
   const app = await store.applications.create({ name: 'a' }, Date.now());
-  const endpoint = await store.endpoints.create(app.id, { url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, Date.now());
+  const endpoint = await store.endpoints.create(
+    app.id,
+    { url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    Date.now(),
+  );
   return { store, app, endpoint };
 }
 
-const config = { retryScheduleSeconds: [1], headerStyle: 'webhook' as const, workerConcurrency: 10, requestTimeoutMs: 1_000 };
+const config = {
+  retryScheduleSeconds: [1],
+  headerStyle: 'webhook' as const,
+  workerConcurrency: 10,
+  requestTimeoutMs: 1_000,
+};
 
 describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
   it('stops after the batches under way hand it their deliveries: it sends them, and leaves no lease', async () => {
@@ -92,7 +101,9 @@ describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
     const engine = new DeliveryEngine({ queue: store.queue, sender, config });
     engine.start();
     await new Promise((resolve) => setTimeout(resolve, 100)); // its first claim pass is over: stop() has nothing else to wait for
-    const created = Array.from({ length: 50 }, () => store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()));
+    const created = Array.from({ length: 50 }, () =>
+      store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()),
+    );
     await engine.stop(); // while the batch is being written
     await Promise.all(created);
     const stats = await store.endpoints.stats(endpoint.id, {});
@@ -111,7 +122,8 @@ describe.each(backends)('DeliveryEngine on %s', (_name, open) => {
     // the earlier waves' rest as its sends finish.
     const created: Promise<unknown>[] = [];
     for (let wave = 0; wave < 60; wave++) {
-      for (let i = 0; i < 20; i++) created.push(store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()));
+      for (let i = 0; i < 20; i++)
+        created.push(store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()));
       await new Promise((resolve) => setTimeout(resolve, 3));
     }
     await Promise.all(created);
@@ -142,7 +154,11 @@ describe.each(backends)('DeliveryEngine on %s: the crash bound', (_name, open) =
     };
     const engine = new DeliveryEngine({ queue, sender, config });
     engine.start();
-    await Promise.all(Array.from({ length: 50 }, () => store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now())));
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()),
+      ),
+    );
     await expect.poll(() => counts.sent, { timeout: 5_000 }).toBe(10);
     // Every response is in, none recorded: the leases are still held, so no place is free.
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -202,7 +218,11 @@ describe.each(backends)('DeliveryEngine on %s, with deliveries of kind event', (
     const destination = await store.inbound.createDestination({ url: `http://127.0.0.1:${port}/in` }, Date.now());
     const failing = await store.inbound.createDestination({ url: `http://127.0.0.1:${port}/fail` }, Date.now());
     // Two attempts: one retry, 200 ms after the first fails.
-    const engine = new DeliveryEngine({ queue: store.queue, sender, config: { ...config, retryScheduleSeconds: [0, 0.2] } });
+    const engine = new DeliveryEngine({
+      queue: store.queue,
+      sender,
+      config: { ...config, retryScheduleSeconds: [0, 0.2] },
+    });
     engine.start();
     const headers = [
       ['X-B', '2'],
@@ -211,9 +231,15 @@ describe.each(backends)('DeliveryEngine on %s, with deliveries of kind event', (
       ['Connection', 'close'],
       ['x-b', '3'],
     ] as const;
-    const { request } = await store.inbound.receive({ method: 'PUT', path: '/orders?id=7', headers, body }, [destination.id, failing.id], Date.now());
+    const { request } = await store.inbound.receive(
+      { method: 'PUT', path: '/orders?id=7', headers, body },
+      [destination.id, failing.id],
+      Date.now(),
+    );
 
-    await expect.poll(async () => (await store.inbound.listRequestAttempts(request.id)).length, { timeout: 10_000 }).toBe(4);
+    await expect
+      .poll(async () => (await store.inbound.listRequestAttempts(request.id)).length, { timeout: 10_000 })
+      .toBe(4);
     await engine.stop(); // nothing left in flight: no further attempt can be under way
     expect(arrived).toHaveLength(4);
     for (const got of arrived) {
@@ -231,7 +257,8 @@ describe.each(backends)('DeliveryEngine on %s, with deliveries of kind event', (
       expect(pairs).toContainEqual(['content-length', String(body.length)]);
     }
     const attempts = await store.inbound.listRequestAttempts(request.id);
-    const to = (id: string) => attempts.filter((a) => a.destinationId === id).map((a) => [a.status, a.responseStatusCode, a.response, a.url]);
+    const to = (id: string) =>
+      attempts.filter((a) => a.destinationId === id).map((a) => [a.status, a.responseStatusCode, a.response, a.url]);
     expect(to(destination.id)).toEqual([
       ['fail', 500, 'boom', `http://127.0.0.1:${port}/in/orders?id=7`],
       ['success', 200, 'ok', `http://127.0.0.1:${port}/in/orders?id=7`],

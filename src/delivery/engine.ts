@@ -111,7 +111,9 @@ export class DeliveryEngine {
       workerId: this.workerId,
       leaseMs: this.leaseMs,
       reserve: (wanted) => this.reserve(wanted),
-      unreserve: (count) => void (this.reserved -= count),
+      unreserve: (count) => {
+        this.reserved -= count;
+      },
       // Counted at once; sent after the current turn, so that the 202s of the batch that created
       // them go out first.
       take: (claimed) => {
@@ -195,7 +197,10 @@ export class DeliveryEngine {
 
   /** Holds up to `wanted` places of the concurrency; returns how many. */
   private reserve(wanted: number): number {
-    const granted = Math.max(0, Math.min(wanted, this.options.config.workerConcurrency - this.inFlight - this.reserved));
+    const granted = Math.max(
+      0,
+      Math.min(wanted, this.options.config.workerConcurrency - this.inFlight - this.reserved),
+    );
     this.reserved += granted;
     return granted;
   }
@@ -232,7 +237,9 @@ export class DeliveryEngine {
       requestHeaders = redactHeaders(built.request.headers);
       result = await this.options.sender.send(built.request);
     }
-    const outcome = classifyOutcome(result.kind === 'response' ? { statusCode: result.statusCode } : { error: result.error });
+    const outcome = classifyOutcome(
+      result.kind === 'response' ? { statusCode: result.statusCode } : { error: result.error },
+    );
     const attempt = {
       id: newId('atmpt'),
       deliveryId: delivery.id,

@@ -169,7 +169,11 @@ describe('createHttpSender: responses', () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
     expect(server.requests).toHaveLength(1);
     const [request] = server.requests;
-    expect(request).toMatchObject({ method: 'POST', url: '/hooks/in?tenant=1', body: '{"amount":4200,"currency":"€"}' });
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: '/hooks/in?tenant=1',
+      body: '{"amount":4200,"currency":"€"}',
+    });
     expect(request.headers).toMatchObject({
       'content-type': 'application/json',
       'webhook-id': 'msg_1',
@@ -180,7 +184,7 @@ describe('createHttpSender: responses', () => {
 
   it('sends its own method, a binary body byte for byte, and headers in order with repeats', async () => {
     const received: { method: string; rawHeaders: string[]; body: Buffer }[] = [];
-    const server = await startServer((req, res) => res.writeHead(204).end());
+    const server = await startServer((_req, res) => res.writeHead(204).end());
     server.onRaw = (req, body) => received.push({ method: req.method!, rawHeaders: req.rawHeaders, body });
     // Not valid UTF-8: a string round trip anywhere would turn these into U+FFFD.
     const body = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80, 0x0a]);
@@ -200,7 +204,8 @@ describe('createHttpSender: responses', () => {
     expect(received[0].method).toBe('PUT');
     expect(received[0].body.equals(body)).toBe(true);
     const pairs: [string, string][] = [];
-    for (let i = 0; i < received[0].rawHeaders.length; i += 2) pairs.push([received[0].rawHeaders[i], received[0].rawHeaders[i + 1]]);
+    for (let i = 0; i < received[0].rawHeaders.length; i += 2)
+      pairs.push([received[0].rawHeaders[i], received[0].rawHeaders[i + 1]]);
     const own = pairs.filter(([name]) => !['host', 'connection', 'content-length'].includes(name.toLowerCase()));
     expect(own).toEqual([
       ['x-b', '2'],
@@ -228,7 +233,9 @@ describe('createHttpSender: responses', () => {
 
   it('does not follow a redirect: the 302 is the response', async () => {
     const target = await startServer((_req, res) => res.writeHead(200).end('followed'));
-    const redirecting = await startServer((_req, res) => res.writeHead(302, { location: `${target.url}/elsewhere` }).end());
+    const redirecting = await startServer((_req, res) =>
+      res.writeHead(302, { location: `${target.url}/elsewhere` }).end(),
+    );
     expect(await sender().send(post(redirecting.url))).toMatchObject({ kind: 'response', statusCode: 302, body: '' });
     expect(target.requests).toHaveLength(0);
     expect(target.connections).toBe(0);
@@ -310,7 +317,9 @@ describe('createHttpSender: limits', () => {
   });
 
   it('keeps a body of exactly maxResponseBytes whole, and defaults to 64 KiB', async () => {
-    const server = await startServer((req, res) => res.writeHead(200).end('z'.repeat(req.url === '/big' ? 100_000 : 500)));
+    const server = await startServer((req, res) =>
+      res.writeHead(200).end('z'.repeat(req.url === '/big' ? 100_000 : 500)),
+    );
     expect(await sender({ maxResponseBytes: 500 }).send(post(server.url))).toMatchObject({ body: 'z'.repeat(500) });
     const result = await sender().send(post(`${server.url}/big`));
     expect((result as { body: string }).body).toHaveLength(64 * 1024);
@@ -334,7 +343,12 @@ describe('createHttpSender: limits', () => {
     expectRefused(await s.send(post('not a url')), /not a valid URL/);
     expectRefused(await s.send(post('ftp://127.0.0.1/')), /http or https/);
     const server = await startServer((_req, res) => res.end());
-    const result = await s.send({ method: 'POST', url: server.url, headers: [['x-bad', 'a\r\nb']], body: Buffer.alloc(0) });
+    const result = await s.send({
+      method: 'POST',
+      url: server.url,
+      headers: [['x-bad', 'a\r\nb']],
+      body: Buffer.alloc(0),
+    });
     expect(result).toMatchObject({ kind: 'error', error: 'connection' });
     expect(server.requests).toHaveLength(0);
   });
@@ -392,7 +406,10 @@ describe('createHttpSender: SSRF guard', () => {
     const resolve = fakeResolver({ 'internal.test': ['127.0.0.1'] });
     const s = sender({ allowedNetworks: ['127.0.0.0/8'], resolve });
     for (let i = 0; i < 3; i++) {
-      expect(await s.send(post(`http://internal.test:${server.port}/x`))).toMatchObject({ statusCode: 200, body: 'pinned' });
+      expect(await s.send(post(`http://internal.test:${server.port}/x`))).toMatchObject({
+        statusCode: 200,
+        body: 'pinned',
+      });
     }
     expect(server.requests[0].headers.host).toBe(`internal.test:${server.port}`);
     // One connection, one resolution: pooled sockets were checked when they connected.

@@ -196,9 +196,13 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   onResponseError(_c: Dispatcher.DispatchController | null, err: Error): void {
     if (this.settled) return;
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (TIMEOUT_ERROR_CODES.has(code)) return this.finishTimeout();
+    if (TIMEOUT_ERROR_CODES.has(code)) {
+      this.finishTimeout();
+      return;
+    }
     const durationMs = this.elapsed();
-    if (code === ADDRESS_REFUSED_CODE) this.finish({ kind: 'error', error: 'refused', detail: err.message, durationMs });
+    if (code === ADDRESS_REFUSED_CODE)
+      this.finish({ kind: 'error', error: 'refused', detail: err.message, durationMs });
     else this.finish({ kind: 'error', error: 'connection', detail: describeError(err), durationMs });
   }
 
@@ -222,7 +226,9 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   private finishResponse(waitForSocketRelease = false): void {
     if (this.settled) return;
     const body =
-      this.chunks.length === 1 ? this.chunks[0].toString('utf8') : Buffer.concat(this.chunks, this.size).toString('utf8');
+      this.chunks.length === 1
+        ? this.chunks[0].toString('utf8')
+        : Buffer.concat(this.chunks, this.size).toString('utf8');
     const endedAt = this.now();
     const result: SendResult = {
       kind: 'response',

@@ -25,9 +25,19 @@ export type RequestBuilders = {
 export function createRequestBuilders(headerStyle: Config['headerStyle']): RequestBuilders {
   return {
     message({ delivery, message, endpoint }, nowMs) {
-      const target = { kind: 'message', appId: delivery.appId, msgId: delivery.msgId, endpointId: delivery.endpointId } as const;
-      if (message.payload === null) return { target, url: endpoint.url, request: null, refusal: 'the message content was expunged' };
-      return { target, url: endpoint.url, request: buildMessageRequest(endpoint, message.id, message.payload, headerStyle, nowMs) };
+      const target = {
+        kind: 'message',
+        appId: delivery.appId,
+        msgId: delivery.msgId,
+        endpointId: delivery.endpointId,
+      } as const;
+      if (message.payload === null)
+        return { target, url: endpoint.url, request: null, refusal: 'the message content was expunged' };
+      return {
+        target,
+        url: endpoint.url,
+        request: buildMessageRequest(endpoint, message.id, message.payload, headerStyle, nowMs),
+      };
     },
     event({ delivery, request, destination }) {
       const target = { kind: 'event', requestId: delivery.requestId, destinationId: delivery.destinationId } as const;

@@ -82,7 +82,9 @@ export function createCheckedLookup(resolve: Resolver, isAllowedAddress: (addres
         }
         const refused = answers.find((a) => !isAllowedAddress(a.address));
         const err = refused
-          ? Object.assign(new Error(refusedAddressMessage(`${hostname} resolves to`, refused.address)), { code: ADDRESS_REFUSED_CODE })
+          ? Object.assign(new Error(refusedAddressMessage(`${hostname} resolves to`, refused.address)), {
+              code: ADDRESS_REFUSED_CODE,
+            })
           : Object.assign(new Error(`${hostname} has no usable address`), { code: 'ENOTFOUND' });
         callback(err, '', 0);
       },

@@ -11,9 +11,20 @@ const MAX_PAGE_LIMIT = 250;
  * takes `order`; its default is the list's own (see PageQuery).
  */
 export const PaginationQuery = {
-  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, description: 'Limit the number of returned items' }),
-  iterator: Type.Optional(Type.String({ maxLength: 1024, description: 'The iterator returned from a prior invocation' })),
-  order: Type.Optional(Type.Union([Type.Literal('ascending'), Type.Literal('descending')], { description: 'The sorting order of the returned items' })),
+  limit: Type.Integer({
+    minimum: 1,
+    maximum: MAX_PAGE_LIMIT,
+    default: DEFAULT_PAGE_LIMIT,
+    description: 'Limit the number of returned items',
+  }),
+  iterator: Type.Optional(
+    Type.String({ maxLength: 1024, description: 'The iterator returned from a prior invocation' }),
+  ),
+  order: Type.Optional(
+    Type.Union([Type.Literal('ascending'), Type.Literal('descending')], {
+      description: 'The sorting order of the returned items',
+    }),
+  ),
 };
 
 const paginationSchema = Type.Object(PaginationQuery);

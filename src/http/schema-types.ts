@@ -44,6 +44,8 @@ export const NoContent = Type.Unsafe<void>({ type: 'null', description: 'No cont
  * A route's `response` schemas: the given successes plus the error shapes every route may answer
  * with. Fastify picks `422` before `4xx`, so validation bodies keep their array `detail`.
  */
-export function withErrors<R extends Record<number, TSchema>>(success: R): R & { '4xx': typeof HttpErrorOut; 422: typeof HTTPValidationError } {
+export function withErrors<R extends Record<number, TSchema>>(
+  success: R,
+): R & { '4xx': typeof HttpErrorOut; 422: typeof HTTPValidationError } {
   return { ...success, '4xx': HttpErrorOut, 422: HTTPValidationError };
 }

@@ -14,9 +14,14 @@ const EVENT_TYPE_ROUTE_PREFIX = '/api/v1/event-type';
  * deleting the application record itself and minting portal tokens. `route` is the matched
  * route as registered (`/api/v1/app/:app_id/...`).
  */
-export async function checkAppScope(applications: ApplicationStore, request: FastifyRequest, route: string, tokenAppId: string): Promise<void> {
+export async function checkAppScope(
+  applications: ApplicationStore,
+  request: FastifyRequest,
+  route: string,
+  tokenAppId: string,
+): Promise<void> {
   if (route.startsWith(EVENT_TYPE_ROUTE_PREFIX) && request.method === 'GET') return;
-  const isAppRoute = route === APP_ROUTE_PREFIX || route.startsWith(APP_ROUTE_PREFIX + '/');
+  const isAppRoute = route === APP_ROUTE_PREFIX || route.startsWith(`${APP_ROUTE_PREFIX}/`);
   if (!isAppRoute) throw new ForbiddenError();
   if (route === APP_ROUTE_PREFIX && request.method !== 'GET') throw new ForbiddenError();
   const ref = (request.params as { app_id: string }).app_id;

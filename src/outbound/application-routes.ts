@@ -17,7 +17,14 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
 
   app.get(
     '/api/v1/app',
-    { schema: { tags, summary: 'List applications', querystring: Type.Object(PaginationQuery), response: withErrors({ 200: ListResponse(ApplicationOut) }) } },
+    {
+      schema: {
+        tags,
+        summary: 'List applications',
+        querystring: Type.Object(PaginationQuery),
+        response: withErrors({ 200: ListResponse(ApplicationOut) }),
+      },
+    },
     async (request) => toListResponse(await store.applications.list(toPageQuery(request.query)), applicationOut),
   );
 
@@ -27,7 +34,8 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
       schema: {
         tags,
         summary: 'Create an application',
-        description: 'With `get_if_exists=true`, an existing application with the same uid is returned (200) instead of a 409.',
+        description:
+          'With `get_if_exists=true`, an existing application with the same uid is returned (200) instead of a 409.',
         querystring: Type.Object({ get_if_exists: Type.Boolean({ default: false }) }),
         body: ApplicationIn,
         response: withErrors({ 200: ApplicationOut, 201: ApplicationOut }),
@@ -35,7 +43,8 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
     },
     async (request, reply) => {
       const input = toApplicationInput(request.body);
-      const findExisting = async () => (request.query.get_if_exists && input.uid ? store.applications.get(input.uid) : null);
+      const findExisting = async () =>
+        request.query.get_if_exists && input.uid ? store.applications.get(input.uid) : null;
       const existing = await findExisting();
       if (existing !== null) return reply.code(200).send(applicationOut(existing));
       try {
@@ -51,7 +60,9 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
 
   app.get(
     '/api/v1/app/:app_id',
-    { schema: { tags, summary: 'Get an application', params: AppParams, response: withErrors({ 200: ApplicationOut }) } },
+    {
+      schema: { tags, summary: 'Get an application', params: AppParams, response: withErrors({ 200: ApplicationOut }) },
+    },
     async (request) => applicationOut(await requireApplication(store, request.params.app_id)),
   );
 
@@ -71,7 +82,11 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
       const ref = request.params.app_id;
       const input = toApplicationInput(request.body);
       const update = (existing: Application) =>
-        store.applications.update(existing.id, { ...input, uid: input.uid === undefined ? existing.uid : input.uid }, now());
+        store.applications.update(
+          existing.id,
+          { ...input, uid: input.uid === undefined ? existing.uid : input.uid },
+          now(),
+        );
       const existing = await store.applications.get(ref);
       if (existing !== null) return reply.code(200).send(applicationOut(await update(existing)));
       if (isApplicationId(ref)) await requireApplication(store, ref); // 404: an id cannot be chosen
@@ -87,7 +102,15 @@ export function registerApplicationRoutes(app: TypedApp, deps: OutboundDeps): vo
 
   app.patch(
     '/api/v1/app/:app_id',
-    { schema: { tags, summary: 'Partially update an application', params: AppParams, body: ApplicationPatch, response: withErrors({ 200: ApplicationOut }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Partially update an application',
+        params: AppParams,
+        body: ApplicationPatch,
+        response: withErrors({ 200: ApplicationOut }),
+      },
+    },
     async (request) => {
       const existing = await requireApplication(store, request.params.app_id);
       const patch = toApplicationPatch(request.body);
@@ -129,6 +152,7 @@ function toApplicationPatch(body: Static<typeof ApplicationPatch>): Partial<Appl
 
 /** A uid shaped like an id would make `{app_id}` ambiguous. */
 function checkUid(uid: string | null): string | null {
-  if (uid !== null && isApplicationId(uid)) throw new ValidationError('uid must not start with "app_", the prefix of application ids', 'uid');
+  if (uid !== null && isApplicationId(uid))
+    throw new ValidationError('uid must not start with "app_", the prefix of application ids', 'uid');
   return uid;
 }

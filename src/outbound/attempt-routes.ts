@@ -4,15 +4,33 @@ import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../h
 import { NoContent, withErrors } from '../http/schema-types.js';
 import type { AttemptQuery, Page } from '../store/store.js';
 import type { Attempt } from '../core/types.js';
-import { requireAppEndpoint, requireApplication, requireEndpoint, requireMessage, type OutboundDeps, type TypedApp } from './context.js';
-import { EndpointMessageOut, EventTypesQuery, MessageAttemptOut, MessageEndpointOut, StatusQuery, TimeFilterQuery, WithContentQuery } from './message-schemas.js';
+import {
+  requireAppEndpoint,
+  requireApplication,
+  requireEndpoint,
+  requireMessage,
+  type OutboundDeps,
+  type TypedApp,
+} from './context.js';
+import {
+  EndpointMessageOut,
+  EventTypesQuery,
+  MessageAttemptOut,
+  MessageEndpointOut,
+  StatusQuery,
+  TimeFilterQuery,
+  WithContentQuery,
+} from './message-schemas.js';
 import { AttemptParams, EndpointParams, MessageEndpointParams, MessageParams } from './params.js';
 import { parseEventTypes, parseTimeFilter } from './query-filters.js';
 import { ChannelName } from './schemas.js';
 import { attemptOut, deliveryStatusOf, endpointMessageOut, messageEndpointOut } from './serialize.js';
 
 const tags = ['Message Attempt'];
-const ExpandedStatuses = Type.Boolean({ default: false, description: 'Report canceled deliveries as 4 "canceled" instead of 2 "fail"' });
+const ExpandedStatuses = Type.Boolean({
+  default: false,
+  description: 'Report canceled deliveries as 4 "canceled" instead of 2 "fail"',
+});
 const AttemptListQuery = {
   ...PaginationQuery,
   ...TimeFilterQuery,
@@ -29,19 +47,38 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
   /** Attempts only ever succeed (0) or fail (2): any other status filter matches nothing. */
   const listAttempts = async (appId: string, query: AttemptQuery, status: number | undefined) => {
     if (status !== undefined && status !== 0 && status !== 2) return EMPTY_PAGE as Page<Attempt>;
-    return store.attempts.list(appId, { ...query, ...(status === undefined ? {} : { status: status === 0 ? 'success' : 'fail' }) });
+    return store.attempts.list(appId, {
+      ...query,
+      ...(status === undefined ? {} : { status: status === 0 ? 'success' : 'fail' }),
+    });
   };
 
   app.get(
     '/api/v1/app/:app_id/attempt/endpoint/:endpoint_id',
     {
-      schema: { tags, summary: "List an endpoint's attempts, newest first", params: EndpointParams, querystring: Type.Object(AttemptListQuery), response: withErrors({ 200: ListResponse(MessageAttemptOut) }) },
+      schema: {
+        tags,
+        summary: "List an endpoint's attempts, newest first",
+        params: EndpointParams,
+        querystring: Type.Object(AttemptListQuery),
+        response: withErrors({ 200: ListResponse(MessageAttemptOut) }),
+      },
     },
     async (request) => {
       const { query } = request;
-      const { application, endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
-      const page = await listAttempts(application.id, { ...toPageQuery(query), endpointId: endpoint.id, ...parseTimeFilter(query) }, query.status);
-      return toListResponse(page, (attempt) => attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }));
+      const { application, endpoint } = await requireAppEndpoint(
+        store,
+        request.params.app_id,
+        request.params.endpoint_id,
+      );
+      const page = await listAttempts(
+        application.id,
+        { ...toPageQuery(query), endpointId: endpoint.id, ...parseTimeFilter(query) },
+        query.status,
+      );
+      return toListResponse(page, (attempt) =>
+        attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }),
+      );
     },
   );
 
@@ -52,7 +89,10 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         tags,
         summary: "List a message's attempts, newest first",
         params: MessageParams,
-        querystring: Type.Object({ ...AttemptListQuery, endpoint_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }),
+        querystring: Type.Object({
+          ...AttemptListQuery,
+          endpoint_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+        }),
         response: withErrors({ 200: ListResponse(MessageAttemptOut) }),
       },
     },
@@ -60,10 +100,15 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
       const { query } = request;
       const application = await requireApplication(store, request.params.app_id);
       const message = await requireMessage(store, application.id, request.params.msg_id);
-      const endpointId = query.endpoint_id === undefined ? undefined : (await requireEndpoint(store, application.id, query.endpoint_id)).id;
+      const endpointId =
+        query.endpoint_id === undefined
+          ? undefined
+          : (await requireEndpoint(store, application.id, query.endpoint_id)).id;
       const filter = { ...toPageQuery(query), msgId: message.id, endpointId, ...parseTimeFilter(query) };
       const page = await listAttempts(application.id, filter, query.status);
-      return toListResponse(page, (attempt) => attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }));
+      return toListResponse(page, (attempt) =>
+        attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }),
+      );
     },
   );
 
@@ -90,12 +135,20 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
 
   app.delete(
     '/api/v1/app/:app_id/msg/:msg_id/attempt/:attempt_id/content',
-    { schema: { tags, summary: "Delete an attempt's response body", params: AttemptParams, response: withErrors({ 204: NoContent }) } },
+    {
+      schema: {
+        tags,
+        summary: "Delete an attempt's response body",
+        params: AttemptParams,
+        response: withErrors({ 204: NoContent }),
+      },
+    },
     async (request, reply) => {
       const { app_id, msg_id, attempt_id } = request.params;
       const application = await requireApplication(store, app_id);
       const message = await requireMessage(store, application.id, msg_id);
-      if ((await store.attempts.get(application.id, message.id, attempt_id)) === null) throw new NotFoundError('attempt');
+      if ((await store.attempts.get(application.id, message.id, attempt_id)) === null)
+        throw new NotFoundError('attempt');
       await store.attempts.expungeContent(application.id, message.id, attempt_id);
       return reply.code(204).send();
     },
@@ -108,13 +161,21 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         tags,
         summary: 'List the messages sent to an endpoint, with their delivery state',
         params: EndpointParams,
-        querystring: Type.Object({ ...AttemptListQuery, channel: Type.Optional(ChannelName), event_types: Type.Optional(EventTypesQuery) }),
+        querystring: Type.Object({
+          ...AttemptListQuery,
+          channel: Type.Optional(ChannelName),
+          event_types: Type.Optional(EventTypesQuery),
+        }),
         response: withErrors({ 200: ListResponse(EndpointMessageOut) }),
       },
     },
     async (request) => {
       const { query } = request;
-      const { application, endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
+      const { application, endpoint } = await requireAppEndpoint(
+        store,
+        request.params.app_id,
+        request.params.endpoint_id,
+      );
       const page = await store.attempts.endpointMessages(application.id, endpoint.id, {
         ...toPageQuery(query),
         status: query.status === undefined ? undefined : deliveryStatusOf(query.status),
@@ -122,7 +183,9 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         eventTypes: parseEventTypes(query.event_types),
         ...parseTimeFilter(query),
       });
-      return toListResponse(page, (row) => endpointMessageOut(row, { expanded: query.expanded_statuses, withContent: query.with_content }));
+      return toListResponse(page, (row) =>
+        endpointMessageOut(row, { expanded: query.expanded_statuses, withContent: query.with_content }),
+      );
     },
   );
 
@@ -147,7 +210,14 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
 
   app.post(
     '/api/v1/app/:app_id/msg/:msg_id/endpoint/:endpoint_id/resend',
-    { schema: { tags, summary: 'Resend a message to an endpoint', params: MessageEndpointParams, response: withErrors({ 202: Type.Object({}) }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Resend a message to an endpoint',
+        params: MessageEndpointParams,
+        response: withErrors({ 202: Type.Object({}) }),
+      },
+    },
     async (request, reply) => {
       const application = await requireApplication(store, request.params.app_id);
       const message = await requireMessage(store, application.id, request.params.msg_id);
@@ -157,4 +227,3 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
     },
   );
 }
-

@@ -31,10 +31,19 @@ export function registerAuthRoutes(app: TypedApp, deps: OutboundDeps): void {
     async (request) => {
       const { application: create, expiry, readOnly } = request.body;
       // Refused rather than ignored: a caller asking for a read-only token must not get a writer.
-      if (readOnly) throw new ValidationError('read-only portal tokens are not supported yet; omit readOnly', 'readOnly');
-      const application = await getOrCreateApplication(deps, request.params.app_id, create ? toApplicationInput(create) : null);
+      if (readOnly)
+        throw new ValidationError('read-only portal tokens are not supported yet; omit readOnly', 'readOnly');
+      const application = await getOrCreateApplication(
+        deps,
+        request.params.app_id,
+        create ? toApplicationInput(create) : null,
+      );
       const at = now();
-      const token = await createApiToken(store, { appId: application.id, expiresAt: at + (expiry ?? DEFAULT_PORTAL_TOKEN_SECONDS) * 1000, now: at });
+      const token = await createApiToken(store, {
+        appId: application.id,
+        expiresAt: at + (expiry ?? DEFAULT_PORTAL_TOKEN_SECONDS) * 1000,
+        now: at,
+      });
       return { token, url: `${config.publicUrl}/portal#key=${token}` };
     },
   );

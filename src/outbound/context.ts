@@ -44,7 +44,11 @@ export async function requireEndpoint(store: Store, appId: string, ref: string):
 }
 
 /** The application and the endpoint (by id or uid) in it, or 404 for whichever is missing first. */
-export async function requireAppEndpoint(store: Store, appRef: string, endpointRef: string): Promise<{ application: Application; endpoint: Endpoint }> {
+export async function requireAppEndpoint(
+  store: Store,
+  appRef: string,
+  endpointRef: string,
+): Promise<{ application: Application; endpoint: Endpoint }> {
   const application = await requireApplication(store, appRef);
   const endpoint = await requireEndpoint(store, application.id, endpointRef);
   return { application, endpoint };

@@ -19,9 +19,15 @@ const tags = ['Endpoint'];
  */
 export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now } = deps;
-  const load = async (params: { app_id: string; endpoint_id: string }) => (await requireAppEndpoint(store, params.app_id, params.endpoint_id)).endpoint;
+  const load = async (params: { app_id: string; endpoint_id: string }) =>
+    (await requireAppEndpoint(store, params.app_id, params.endpoint_id)).endpoint;
 
-  const taskRoute = (path: string, task: string, summary: string, run: (endpointId: string, range: TimeRange, now: number) => Promise<number>) =>
+  const taskRoute = (
+    path: string,
+    task: string,
+    summary: string,
+    run: (endpointId: string, range: TimeRange, now: number) => Promise<number>,
+  ) =>
     app.post(
       `/api/v1/app/:app_id/endpoint/:endpoint_id/${path}`,
       { schema: { tags, summary, params: EndpointParams, body: RecoverIn, response: withErrors({ 202: RecoverOut }) } },
@@ -33,8 +39,12 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
         return reply.code(202).send({ id: newId('qtask', at), status: 'finished' as const, task, updatedAt: iso(at) });
       },
     );
-  taskRoute('recover', 'endpoint.recover', 'Resend the failed messages since a time', (id, range, at) => store.requeue.recoverFailed(id, range, at));
-  taskRoute('replay-missing', 'endpoint.replay', 'Send the messages that never reached the endpoint', (id, range, at) => store.requeue.replayMissing(id, range, at));
+  taskRoute('recover', 'endpoint.recover', 'Resend the failed messages since a time', (id, range, at) =>
+    store.requeue.recoverFailed(id, range, at),
+  );
+  taskRoute('replay-missing', 'endpoint.replay', 'Send the messages that never reached the endpoint', (id, range, at) =>
+    store.requeue.replayMissing(id, range, at),
+  );
 
   app.post(
     '/api/v1/app/:app_id/endpoint/:endpoint_id/send-example',
@@ -43,7 +53,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
         tags,
         summary: 'Send an example message to the endpoint only',
         description:
-          "The payload is the event type's example (`examples[exampleIndex]` of its latest schema version) or, without one, `{\"example\": true, \"eventType\": ...}`.",
+          'The payload is the event type\'s example (`examples[exampleIndex]` of its latest schema version) or, without one, `{"example": true, "eventType": ...}`.',
         params: EndpointParams,
         body: EventExampleIn,
         response: withErrors({ 202: MessageOut }),
@@ -54,7 +64,12 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
       const eventType = await requireEventType(store, request.body.eventType);
       const payload = exampleBody(eventType, request.body.exampleIndex ?? 0);
       const { message } = await store.messages.create(
-        { appRef: endpoint.appId, eventType: eventType.name, payload: JSON.stringify(payload), onlyEndpointId: endpoint.id },
+        {
+          appRef: endpoint.appId,
+          eventType: eventType.name,
+          payload: JSON.stringify(payload),
+          onlyEndpointId: endpoint.id,
+        },
         now(),
       );
       return reply.code(202).send(messageOut(message, true, payload));
@@ -63,17 +78,39 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
 
   app.get(
     '/api/v1/app/:app_id/endpoint/:endpoint_id/stats',
-    { schema: { tags, summary: "Counts of the endpoint's deliveries by status", params: EndpointParams, querystring: StatsQuery, response: withErrors({ 200: EndpointStats }) } },
+    {
+      schema: {
+        tags,
+        summary: "Counts of the endpoint's deliveries by status",
+        params: EndpointParams,
+        querystring: StatsQuery,
+        response: withErrors({ 200: EndpointStats }),
+      },
+    },
     async (request) => {
       const endpoint = await load(request.params);
-      const counts = await store.endpoints.stats(endpoint.id, toRange(request.query.since, request.query.until, 'query.since', 'query.until'));
-      return { success: counts.success ?? 0, pending: counts.pending ?? 0, sending: counts.sending ?? 0, fail: counts.fail ?? 0, canceled: counts.canceled ?? 0 };
+      const counts = await store.endpoints.stats(
+        endpoint.id,
+        toRange(request.query.since, request.query.until, 'query.since', 'query.until'),
+      );
+      return {
+        success: counts.success ?? 0,
+        pending: counts.pending ?? 0,
+        sending: counts.sending ?? 0,
+        fail: counts.fail ?? 0,
+        canceled: counts.canceled ?? 0,
+      };
     },
   );
 }
 
 /** ISO strings (already format-checked) → a time range; `since` after `until` is a 422. */
-function toRange(since: string | null | undefined, until: string | null | undefined, sinceField: string, untilField: string): TimeRange {
+function toRange(
+  since: string | null | undefined,
+  until: string | null | undefined,
+  sinceField: string,
+  untilField: string,
+): TimeRange {
   const range: TimeRange = { since: parseTime(since, sinceField) ?? null, until: parseTime(until, untilField) ?? null };
   if (range.since != null && range.until != null && range.since > range.until) {
     throw new ValidationError(`${sinceField} must not be later than ${untilField}`, sinceField);

@@ -9,7 +9,8 @@ const tags = ['Endpoint'];
 /** `.../endpoint/{endpoint_id}/headers`: the custom headers sent with every request to the endpoint. */
 export function registerEndpointHeaderRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now } = deps;
-  const load = async (params: { app_id: string; endpoint_id: string }) => (await requireAppEndpoint(store, params.app_id, params.endpoint_id)).endpoint;
+  const load = async (params: { app_id: string; endpoint_id: string }) =>
+    (await requireAppEndpoint(store, params.app_id, params.endpoint_id)).endpoint;
 
   app.get(
     '/api/v1/app/:app_id/endpoint/:endpoint_id/headers',
@@ -17,7 +18,8 @@ export function registerEndpointHeaderRoutes(app: TypedApp, deps: OutboundDeps):
       schema: {
         tags,
         summary: "Get the endpoint's custom headers",
-        description: 'Values of credential headers (authorization, cookie, x-api-key, names containing token, secret, password...) are withheld; their names are listed in `sensitive`.',
+        description:
+          'Values of credential headers (authorization, cookie, x-api-key, names containing token, secret, password...) are withheld; their names are listed in `sensitive`.',
         params: EndpointParams,
         response: withErrors({ 200: EndpointHeadersOut }),
       },
@@ -27,7 +29,15 @@ export function registerEndpointHeaderRoutes(app: TypedApp, deps: OutboundDeps):
 
   app.put(
     '/api/v1/app/:app_id/endpoint/:endpoint_id/headers',
-    { schema: { tags, summary: "Replace the endpoint's custom headers", params: EndpointParams, body: EndpointHeadersIn, response: withErrors({ 204: NoContent }) } },
+    {
+      schema: {
+        tags,
+        summary: "Replace the endpoint's custom headers",
+        params: EndpointParams,
+        body: EndpointHeadersIn,
+        response: withErrors({ 204: NoContent }),
+      },
+    },
     async (request, reply) => {
       const endpoint = await load(request.params);
       await store.endpoints.setHeaders(endpoint.appId, endpoint.id, checkHeaders(request.body.headers), now());

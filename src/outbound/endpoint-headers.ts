@@ -11,8 +11,19 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Tab, visible ASCII and obs-text: what undici sends without complaint; never CR, LF or NUL.
 const VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const RESERVED = new Set([
-  'host', 'content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive',
-  'proxy-connection', 'upgrade', 'te', 'trailer', 'expect', 'user-agent',
+  'host',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'user-agent',
 ]);
 const RESERVED_PREFIXES = ['webhook-', 'svix-'];
 const MAX_HEADERS = 50;
@@ -26,7 +37,8 @@ export function checkHeaders(headers: Record<string, string>): Record<string, st
   for (const name of names) {
     checkHeader(name, headers[name]);
     const lower = name.toLowerCase();
-    if (seen.has(lower)) throw new ValidationError(`header ${name} is given twice (names are case-insensitive)`, `headers.${name}`);
+    if (seen.has(lower))
+      throw new ValidationError(`header ${name} is given twice (names are case-insensitive)`, `headers.${name}`);
     seen.add(lower);
   }
   return headers;
@@ -34,13 +46,17 @@ export function checkHeaders(headers: Record<string, string>): Record<string, st
 
 function checkHeader(name: string, value: string): void {
   const field = `headers.${name}`;
-  if (!TOKEN.test(name)) throw new ValidationError(`header name ${JSON.stringify(name)} is not a valid HTTP header name`, field);
+  if (!TOKEN.test(name))
+    throw new ValidationError(`header name ${JSON.stringify(name)} is not a valid HTTP header name`, field);
   const lower = name.toLowerCase();
   if (RESERVED.has(lower) || RESERVED_PREFIXES.some((prefix) => lower.startsWith(prefix))) {
     throw new ValidationError(`header ${name} is set by hookd and cannot be overridden`, field);
   }
   if (value.length > MAX_VALUE_LENGTH || !VALUE.test(value)) {
-    throw new ValidationError(`header ${name} has an invalid value (control characters or over ${MAX_VALUE_LENGTH} characters)`, field);
+    throw new ValidationError(
+      `header ${name} has an invalid value (control characters or over ${MAX_VALUE_LENGTH} characters)`,
+      field,
+    );
   }
 }
 
@@ -67,7 +83,10 @@ export function mergeHeaders(
  * cookie, set-cookie, x-api-key, and any name containing token, secret, api-key/apikey, password
  * or signature. Their names are listed in `sensitive`, their values left out of `headers`.
  */
-export function splitSensitive(headers: Record<string, string>): { headers: Record<string, string>; sensitive: string[] } {
+export function splitSensitive(headers: Record<string, string>): {
+  headers: Record<string, string>;
+  sensitive: string[];
+} {
   const shown: Record<string, string> = {};
   const sensitive: string[] = [];
   for (const [name, value] of Object.entries(headers)) {

@@ -30,7 +30,10 @@ export function toNewEndpoint(body: Static<typeof EndpointIn>, allowedNetworks: 
 export function secretOrGenerated(given: string | null | undefined, field: string): string {
   const secret = given ?? generateSecret();
   if (!isValidSecret(secret)) {
-    throw new ValidationError(`${field} must be whsec_ followed by the base64 of 24 to 64 random bytes (or a whsk_ ed25519 key)`, field);
+    throw new ValidationError(
+      `${field} must be whsec_ followed by the base64 of 24 to 64 random bytes (or a whsk_ ed25519 key)`,
+      field,
+    );
   }
   return secret;
 }
@@ -74,7 +77,8 @@ function checkUrl(url: string, allowedNetworks: readonly string[]): string {
 
 /** A uid shaped like an endpoint id would make `{endpoint_id}` ambiguous. */
 function checkUid(uid: string | null): string | null {
-  if (uid !== null && isEndpointId(uid)) throw new ValidationError('uid must not start with "ep_", the prefix of endpoint ids', 'uid');
+  if (uid !== null && isEndpointId(uid))
+    throw new ValidationError('uid must not start with "ep_", the prefix of endpoint ids', 'uid');
   return uid;
 }
 

@@ -18,7 +18,13 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
   app.get(
     '/api/v1/app/:app_id/endpoint',
     {
-      schema: { tags, summary: 'List endpoints', params: AppParams, querystring: Type.Object(PaginationQuery), response: withErrors({ 200: ListResponse(EndpointOut) }) },
+      schema: {
+        tags,
+        summary: 'List endpoints',
+        params: AppParams,
+        querystring: Type.Object(PaginationQuery),
+        response: withErrors({ 200: ListResponse(EndpointOut) }),
+      },
     },
     async (request) => {
       const application = await requireApplication(store, request.params.app_id);
@@ -32,7 +38,8 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
       schema: {
         tags,
         summary: 'Create an endpoint',
-        description: 'Without `secret`, a signing secret is generated. `filterTypes` and `rateLimit` are accepted as older names of `eventTypes` and `throttleRate`.',
+        description:
+          'Without `secret`, a signing secret is generated. `filterTypes` and `rateLimit` are accepted as older names of `eventTypes` and `throttleRate`.',
         params: AppParams,
         body: EndpointIn,
         response: withErrors({ 201: EndpointOut }),
@@ -47,7 +54,9 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
 
   app.get(
     '/api/v1/app/:app_id/endpoint/:endpoint_id',
-    { schema: { tags, summary: 'Get an endpoint', params: EndpointParams, response: withErrors({ 200: EndpointOut }) } },
+    {
+      schema: { tags, summary: 'Get an endpoint', params: EndpointParams, response: withErrors({ 200: EndpointOut }) },
+    },
     async (request) => {
       const { endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
       return endpointOut(endpoint);
@@ -60,7 +69,8 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
       schema: {
         tags,
         summary: 'Create or update an endpoint',
-        description: 'Replaces the endpoint (200; its secret and headers stay), or creates it with the path as its uid (201).',
+        description:
+          'Replaces the endpoint (200; its secret and headers stay), or creates it with the path as its uid (201).',
         params: EndpointParams,
         body: EndpointUpdate,
         response: withErrors({ 200: EndpointOut, 201: EndpointOut }),
@@ -72,12 +82,22 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
       const replacement = toReplacement(request.body, config.allowedNetworks);
       const existing = await store.endpoints.get(application.id, ref);
       if (existing !== null) {
-        const input = { ...replacement, uid: request.body.uid === undefined ? existing.uid : replacement.uid, headers: existing.headers };
-        return reply.code(200).send(endpointOut(await store.endpoints.update(application.id, existing.id, input, now())));
+        const input = {
+          ...replacement,
+          uid: request.body.uid === undefined ? existing.uid : replacement.uid,
+          headers: existing.headers,
+        };
+        return reply
+          .code(200)
+          .send(endpointOut(await store.endpoints.update(application.id, existing.id, input, now())));
       }
       if (isEndpointId(ref)) throw new NotFoundError('endpoint'); // an id cannot be chosen
       try {
-        const created = await store.endpoints.create(application.id, { ...replacement, uid: ref, headers: {}, secret: generateSecret() }, now());
+        const created = await store.endpoints.create(
+          application.id,
+          { ...replacement, uid: ref, headers: {}, secret: generateSecret() },
+          now(),
+        );
         return reply.code(201).send(endpointOut(created));
       } catch (err) {
         // A concurrent PUT created it first: this one updates it.
@@ -91,9 +111,21 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
 
   app.patch(
     '/api/v1/app/:app_id/endpoint/:endpoint_id',
-    { schema: { tags, summary: 'Partially update an endpoint', params: EndpointParams, body: EndpointPatch, response: withErrors({ 200: EndpointOut }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Partially update an endpoint',
+        params: EndpointParams,
+        body: EndpointPatch,
+        response: withErrors({ 200: EndpointOut }),
+      },
+    },
     async (request) => {
-      const { application, endpoint: existing } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
+      const { application, endpoint: existing } = await requireAppEndpoint(
+        store,
+        request.params.app_id,
+        request.params.endpoint_id,
+      );
       const input = toPatched(existing, request.body, config.allowedNetworks);
       return endpointOut(await store.endpoints.update(application.id, existing.id, input, now()));
     },
@@ -101,9 +133,15 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
 
   app.delete(
     '/api/v1/app/:app_id/endpoint/:endpoint_id',
-    { schema: { tags, summary: 'Delete an endpoint', params: EndpointParams, response: withErrors({ 204: NoContent }) } },
+    {
+      schema: { tags, summary: 'Delete an endpoint', params: EndpointParams, response: withErrors({ 204: NoContent }) },
+    },
     async (request, reply) => {
-      const { application, endpoint: existing } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
+      const { application, endpoint: existing } = await requireAppEndpoint(
+        store,
+        request.params.app_id,
+        request.params.endpoint_id,
+      );
       await store.endpoints.delete(application.id, existing.id);
       return reply.code(204).send();
     },

@@ -82,7 +82,10 @@ export const EndpointSecretRotateIn = Type.Object(
   { title: 'EndpointSecretRotateIn' },
 );
 
-export const RecoverIn = Type.Object({ since: DateTime, until: Type.Optional(Nullable(DateTime)) }, { title: 'RecoverIn' });
+export const RecoverIn = Type.Object(
+  { since: DateTime, until: Type.Optional(Nullable(DateTime)) },
+  { title: 'RecoverIn' },
+);
 
 export const RecoverOut = Type.Object(
   {
@@ -100,7 +103,13 @@ export const EventExampleIn = Type.Object(
 );
 
 export const EndpointStats = Type.Object(
-  { success: Type.Integer(), pending: Type.Integer(), sending: Type.Integer(), fail: Type.Integer(), canceled: Type.Integer() },
+  {
+    success: Type.Integer(),
+    pending: Type.Integer(),
+    sending: Type.Integer(),
+    fail: Type.Integer(),
+    canceled: Type.Integer(),
+  },
   { title: 'EndpointStats' },
 );
 

@@ -14,7 +14,14 @@ export function registerEndpointSecretRoutes(app: TypedApp, deps: OutboundDeps):
 
   app.get(
     '/api/v1/app/:app_id/endpoint/:endpoint_id/secret',
-    { schema: { tags, summary: "Get the endpoint's signing secret", params: EndpointParams, response: withErrors({ 200: EndpointSecretOut }) } },
+    {
+      schema: {
+        tags,
+        summary: "Get the endpoint's signing secret",
+        params: EndpointParams,
+        response: withErrors({ 200: EndpointSecretOut }),
+      },
+    },
     async (request) => {
       const { endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
       return { key: currentSecret(endpoint.secrets) ?? '' };
@@ -27,7 +34,8 @@ export function registerEndpointSecretRoutes(app: TypedApp, deps: OutboundDeps):
       schema: {
         tags,
         summary: "Rotate the endpoint's signing secret",
-        description: 'The new key (given, or generated) signs from now on; the previous key keeps signing for `gracePeriodSeconds` (default 86400, 0 to 604800).',
+        description:
+          'The new key (given, or generated) signs from now on; the previous key keeps signing for `gracePeriodSeconds` (default 86400, 0 to 604800).',
         params: EndpointParams,
         body: EndpointSecretRotateIn,
         response: withErrors({ 204: NoContent }),
@@ -36,11 +44,20 @@ export function registerEndpointSecretRoutes(app: TypedApp, deps: OutboundDeps):
       preValidation: emptyBodyAsObject,
     },
     async (request, reply) => {
-      const { application, endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
+      const { application, endpoint } = await requireAppEndpoint(
+        store,
+        request.params.app_id,
+        request.params.endpoint_id,
+      );
       const key = secretOrGenerated(request.body.key, 'key');
       const grace = request.body.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
       const at = now();
-      await store.endpoints.setSecrets(application.id, endpoint.id, rotateSecrets(endpoint.secrets, key, grace, at), at);
+      await store.endpoints.setSecrets(
+        application.id,
+        endpoint.id,
+        rotateSecrets(endpoint.secrets, key, grace, at),
+        at,
+      );
       return reply.code(204).send();
     },
   );

@@ -43,7 +43,8 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
       schema: {
         tags,
         summary: 'Create an event type',
-        description: 'Creating an archived event type unarchives it and replaces its description and schemas (as in Svix).',
+        description:
+          'Creating an archived event type unarchives it and replaces its description and schemas (as in Svix).',
         body: EventTypeIn,
         response: withErrors({ 201: EventTypeOut }),
       },
@@ -66,7 +67,14 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
 
   app.get(
     '/api/v1/event-type/:event_type_name',
-    { schema: { tags, summary: 'Get an event type', params: EventTypeParams, response: withErrors({ 200: EventTypeOut }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Get an event type',
+        params: EventTypeParams,
+        response: withErrors({ 200: EventTypeOut }),
+      },
+    },
     async (request) => eventTypeOut(await requireEventType(store, request.params.event_type_name)),
   );
 
@@ -99,7 +107,15 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
 
   app.patch(
     '/api/v1/event-type/:event_type_name',
-    { schema: { tags, summary: 'Partially update an event type', params: EventTypeParams, body: EventTypePatch, response: withErrors({ 200: EventTypeOut }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Partially update an event type',
+        params: EventTypeParams,
+        body: EventTypePatch,
+        response: withErrors({ 200: EventTypeOut }),
+      },
+    },
     async (request) => {
       const existing = await requireEventType(store, request.params.event_type_name);
       const input = {

@@ -2,7 +2,13 @@ import { Type } from 'typebox';
 import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import { toApplicationInput } from './application-routes.js';
-import { getOrCreateApplication, requireApplication, requireMessage, type OutboundDeps, type TypedApp } from './context.js';
+import {
+  getOrCreateApplication,
+  requireApplication,
+  requireMessage,
+  type OutboundDeps,
+  type TypedApp,
+} from './context.js';
 import { EventTypesQuery, MessageIn, MessageOut, TimeFilterQuery, WithContentQuery } from './message-schemas.js';
 import { AppParams, MessageParams } from './params.js';
 import { parseEventTypes, parseTimeFilter } from './query-filters.js';
@@ -34,7 +40,9 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
       const { body } = request;
       const ref = request.params.app_id;
       // Without `application`, the store resolves the ref in its batch (404 if unknown): no lookup here.
-      const appRef = body.application ? (await getOrCreateApplication(deps, ref, toApplicationInput(body.application))).id : ref;
+      const appRef = body.application
+        ? (await getOrCreateApplication(deps, ref, toApplicationInput(body.application))).id
+        : ref;
       // Serialized once: these exact bytes are stored, signed and sent.
       const payload = JSON.stringify(body.payload);
       const { message, created } = await store.messages.create(
@@ -96,7 +104,14 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
 
   app.delete(
     '/api/v1/app/:app_id/msg/:msg_id/content',
-    { schema: { tags, summary: "Delete a message's payload", params: MessageParams, response: withErrors({ 204: NoContent }) } },
+    {
+      schema: {
+        tags,
+        summary: "Delete a message's payload",
+        params: MessageParams,
+        response: withErrors({ 204: NoContent }),
+      },
+    },
     async (request, reply) => {
       const application = await requireApplication(store, request.params.app_id);
       const message = await requireMessage(store, application.id, request.params.msg_id);

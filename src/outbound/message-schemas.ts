@@ -47,7 +47,10 @@ const deliveryState = {
 
 export const EndpointMessageOut = Type.Object({ ...messageFields, ...deliveryState }, { title: 'EndpointMessageOut' });
 
-export const MessageEndpointOut = Type.Object({ ...endpointOutFields, ...deliveryState }, { title: 'MessageEndpointOut' });
+export const MessageEndpointOut = Type.Object(
+  { ...endpointOutFields, ...deliveryState },
+  { title: 'MessageEndpointOut' },
+);
 
 export const MessageAttemptOut = Type.Object(
   {
@@ -72,7 +75,9 @@ export const MessageAttemptOut = Type.Object(
  * `event_types` as the svix SDKs send it (one comma-separated value) or as repeated parameters;
  * the route splits on commas, so commas are allowed here and names are checked after the split.
  */
-export const EventTypesQuery = Type.Array(Type.String({ pattern: '^[a-zA-Z0-9\\-_.,]+$', maxLength: 4096 }), { maxItems: 100 });
+export const EventTypesQuery = Type.Array(Type.String({ pattern: '^[a-zA-Z0-9\\-_.,]+$', maxLength: 4096 }), {
+  maxItems: 100,
+});
 
 /** Filters shared by the message and attempt lists. */
 export const TimeFilterQuery = {
@@ -81,4 +86,8 @@ export const TimeFilterQuery = {
 };
 
 export const WithContentQuery = Type.Boolean({ default: true, description: 'Include payloads / response bodies' });
-export const StatusQuery = Type.Integer({ minimum: 0, maximum: 4, description: 'MessageStatus: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled' });
+export const StatusQuery = Type.Integer({
+  minimum: 0,
+  maximum: 4,
+  description: 'MessageStatus: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled',
+});

@@ -22,7 +22,8 @@ export function outboundFace(deps: OutboundDeps): Face {
   return {
     name: 'outbound',
     async plugin(app) {
-      const adminTokenHash = config.adminToken !== null ? hashToken(config.adminToken) : await store.auth.getSetting(ADMIN_TOKEN_SETTING);
+      const adminTokenHash =
+        config.adminToken !== null ? hashToken(config.adminToken) : await store.auth.getSetting(ADMIN_TOKEN_SETTING);
       installJsonBodyParser(app);
       installBearerAuth(app, {
         adminTokenHash,

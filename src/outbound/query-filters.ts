@@ -10,13 +10,17 @@ export function parseEventTypes(values: readonly string[] | undefined): string[]
   if (values === undefined) return undefined;
   const names = values.flatMap((value) => value.split(',')).filter((name) => name !== '');
   for (const name of names) {
-    if (!EVENT_TYPE_NAME.test(name)) throw new ValidationError(`event_types: ${JSON.stringify(name)} is not an event type name`, 'query.event_types');
+    if (!EVENT_TYPE_NAME.test(name))
+      throw new ValidationError(`event_types: ${JSON.stringify(name)} is not an event type name`, 'query.event_types');
   }
   return names.length > 0 ? [...new Set(names)] : undefined;
 }
 
 /** The `before` and `after` filters of a list query (TimeFilterQuery) as epoch ms. */
-export function parseTimeFilter(query: { before?: string; after?: string }): { before: number | undefined; after: number | undefined } {
+export function parseTimeFilter(query: { before?: string; after?: string }): {
+  before: number | undefined;
+  after: number | undefined;
+} {
   return { before: parseTime(query.before, 'query.before'), after: parseTime(query.after, 'query.after') };
 }
 

@@ -12,13 +12,20 @@ import { JsonObject, Nullable, StringMap } from '../http/schema-types.js';
 export const ID_PATTERN = '^[a-zA-Z0-9\\-_.]+$';
 
 export const Uid = Type.String({ minLength: 1, maxLength: 256, pattern: ID_PATTERN });
-export const EventTypeName = Type.String({ minLength: 1, maxLength: 256, pattern: ID_PATTERN, examples: ['user.signup'] });
+export const EventTypeName = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  pattern: ID_PATTERN,
+  examples: ['user.signup'],
+});
 export const ChannelName = Type.String({ minLength: 1, maxLength: 128, pattern: ID_PATTERN });
 export const DateTime = Type.String({ format: 'date-time' });
 export const Metadata = StringMap();
 const FeatureFlag = Type.String({ maxLength: 256, pattern: ID_PATTERN });
 /** Svix's `format: uint16` with its own lower bound. */
-const ThrottleRateIn = Nullable(Type.Integer({ minimum: 1, maximum: 65535, description: 'Maximum messages per second to send' }));
+const ThrottleRateIn = Nullable(
+  Type.Integer({ minimum: 1, maximum: 65535, description: 'Maximum messages per second to send' }),
+);
 
 // --- applications -----------------------------------------------------------------------------
 
@@ -32,7 +39,10 @@ const applicationFields = {
 };
 
 export const ApplicationIn = Type.Object({ name: ApplicationName, ...applicationFields }, { title: 'ApplicationIn' });
-export const ApplicationPatch = Type.Object({ name: Type.Optional(ApplicationName), ...applicationFields }, { title: 'ApplicationPatch' });
+export const ApplicationPatch = Type.Object(
+  { name: Type.Optional(ApplicationName), ...applicationFields },
+  { title: 'ApplicationPatch' },
+);
 
 export const ApplicationOut = Type.Object(
   {
@@ -51,7 +61,10 @@ export const ApplicationOut = Type.Object(
 
 /** JSON schemas by version (`{"1": {...}}`). */
 const EventTypeSchemas = Nullable(
-  Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: { type: 'object', additionalProperties: true } }),
+  Type.Unsafe<Record<string, unknown>>({
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: true },
+  }),
 );
 
 const eventTypeFields = {
@@ -63,8 +76,14 @@ const eventTypeFields = {
   schemas: Type.Optional(EventTypeSchemas),
 };
 
-export const EventTypeIn = Type.Object({ name: EventTypeName, description: Type.String(), ...eventTypeFields }, { title: 'EventTypeIn' });
-export const EventTypeUpdate = Type.Object({ description: Type.String(), ...eventTypeFields }, { title: 'EventTypeUpdate' });
+export const EventTypeIn = Type.Object(
+  { name: EventTypeName, description: Type.String(), ...eventTypeFields },
+  { title: 'EventTypeIn' },
+);
+export const EventTypeUpdate = Type.Object(
+  { description: Type.String(), ...eventTypeFields },
+  { title: 'EventTypeUpdate' },
+);
 export const EventTypePatch = Type.Object(
   { description: Type.Optional(Type.String()), ...eventTypeFields },
   { title: 'EventTypePatch' },
@@ -99,7 +118,10 @@ export const AppPortalAccessIn = Type.Object(
   { title: 'AppPortalAccessIn' },
 );
 
-export const AppPortalAccessOut = Type.Object({ token: Type.String(), url: Type.String() }, { title: 'AppPortalAccessOut' });
+export const AppPortalAccessOut = Type.Object(
+  { token: Type.String(), url: Type.String() },
+  { title: 'AppPortalAccessOut' },
+);
 
 /** A free-form JSON object (message payloads). */
 export const Payload = JsonObject({ description: 'The message payload, a JSON object' });

@@ -8,11 +8,19 @@ export const MAX_ENDPOINT_KEYS = 10;
  * (`expiresAt: null`); the old current key keeps signing for `graceSeconds` (0 drops it at once);
  * keys whose grace period has ended are dropped, the others kept as they were.
  */
-export function rotateSecrets(current: readonly EndpointSecret[], newKey: string, graceSeconds: number, now: number): EndpointSecret[] {
-  const retired = graceSeconds > 0
-    ? current.filter((s) => s.expiresAt === null).map((s) => ({ key: s.key, expiresAt: now + graceSeconds * 1000 }))
-    : [];
-  const stillValid = current.filter((s): s is { key: string; expiresAt: number } => s.expiresAt !== null && s.expiresAt > now);
+export function rotateSecrets(
+  current: readonly EndpointSecret[],
+  newKey: string,
+  graceSeconds: number,
+  now: number,
+): EndpointSecret[] {
+  const retired =
+    graceSeconds > 0
+      ? current.filter((s) => s.expiresAt === null).map((s) => ({ key: s.key, expiresAt: now + graceSeconds * 1000 }))
+      : [];
+  const stillValid = current.filter(
+    (s): s is { key: string; expiresAt: number } => s.expiresAt !== null && s.expiresAt > now,
+  );
   const byNewestExpiry = [...retired, ...stillValid].sort((a, b) => b.expiresAt - a.expiresAt);
   return [{ key: newKey, expiresAt: null }, ...byNewestExpiry].slice(0, MAX_ENDPOINT_KEYS);
 }

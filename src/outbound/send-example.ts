@@ -10,7 +10,8 @@ export function exampleBody(eventType: EventType, index: number): Record<string,
   const latest = Object.keys(schemas).sort((a, b) => versionOf(b) - versionOf(a))[0];
   const examples = latest === undefined ? undefined : (schemas[latest] as { examples?: unknown } | null)?.examples;
   const example = Array.isArray(examples) ? examples[index] : undefined;
-  if (typeof example === 'object' && example !== null && !Array.isArray(example)) return example as Record<string, unknown>;
+  if (typeof example === 'object' && example !== null && !Array.isArray(example))
+    return example as Record<string, unknown>;
   return { example: true, eventType: eventType.name };
 }
 

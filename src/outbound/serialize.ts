@@ -14,7 +14,13 @@ import type { EndpointMessage, MessageDestination } from '../store/store.js';
 export const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
-const STATUS_NUMBER: Record<DeliveryStatus, 0 | 1 | 2 | 3 | 4> = { success: 0, pending: 1, fail: 2, sending: 3, canceled: 4 };
+const STATUS_NUMBER: Record<DeliveryStatus, 0 | 1 | 2 | 3 | 4> = {
+  success: 0,
+  pending: 1,
+  fail: 2,
+  sending: 3,
+  canceled: 4,
+};
 
 /** `{status, statusText}` of a delivery state, canceled folded into fail unless `expanded`. */
 export function statusOf(status: DeliveryStatus, expanded: boolean) {

@@ -29,7 +29,9 @@ export function installErrorHandler(app: FastifyInstance, maxPayloadBytes: numbe
       return reply.code(422).send(validationBody(toValidationItems(error.validation, error.validationContext)));
     }
     if (error instanceof ValidationError) {
-      return reply.code(422).send(validationBody([{ loc: locationOf(error.field), msg: error.message, type: 'value_error' }]));
+      return reply
+        .code(422)
+        .send(validationBody([{ loc: locationOf(error.field), msg: error.message, type: 'value_error' }]));
     }
     if (error instanceof HookdError) {
       return reply.code(STATUS_BY_CODE[error.code]).send({ code: error.code, detail: error.message });
@@ -78,7 +80,8 @@ function mapFrameworkError(error: FastifyError, maxPayloadBytes: number): Mapped
       return { status: 400, code: 'bad_request', detail: 'Content-Length does not match the body' };
   }
   // secure-json-parse refuses __proto__ / constructor keys with a SyntaxError-like 400.
-  if (error instanceof SyntaxError) return { status: 400, code: 'invalid_json', detail: 'request body is not valid JSON' };
+  if (error instanceof SyntaxError)
+    return { status: 400, code: 'invalid_json', detail: 'request body is not valid JSON' };
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return { status, code: 'bad_request', detail: error.message };
   return null;

@@ -30,7 +30,8 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
   const logger = createLogger(config.logLevel);
   const store = await openStore(config, { logger });
   // A worker serves no API: the first API (or all-in-one) process generates the admin token.
-  const generatedAdminToken = config.adminToken === null && config.role !== 'worker' ? await ensureAdminToken(store) : null;
+  const generatedAdminToken =
+    config.adminToken === null && config.role !== 'worker' ? await ensureAdminToken(store) : null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {

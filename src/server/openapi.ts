@@ -12,7 +12,8 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'hookd API',
         version: '1.0.0',
-        description: 'Webhooks server with a Svix-compatible API: the official svix SDKs work against it by setting serverUrl.',
+        description:
+          'Webhooks server with a Svix-compatible API: the official svix SDKs work against it by setting serverUrl.',
       },
       components: { securitySchemes: { HTTPBearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ HTTPBearer: [] }],

@@ -9,18 +9,25 @@ import { levels } from 'pino';
  */
 export class RequestLogController extends LogController {
   override incomingRequest(request: FastifyRequest): void {
-    if (enabled(request.log, 'trace')) request.log.trace({ method: request.method, path: pathOf(request) }, 'incoming request');
+    if (enabled(request.log, 'trace'))
+      request.log.trace({ method: request.method, path: pathOf(request) }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (!error && !enabled(reply.log, 'debug')) return; // the hot path at info: not even the line's object
-    const line = { method: request.method, path: pathOf(request), statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime) };
+    const line = {
+      method: request.method,
+      path: pathOf(request),
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime),
+    };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else reply.log.debug(line, 'request completed');
   }
 
   override routeNotFound(request: FastifyRequest): void {
-    if (enabled(request.log, 'debug')) request.log.debug({ method: request.method, path: pathOf(request) }, 'route not found');
+    if (enabled(request.log, 'debug'))
+      request.log.debug({ method: request.method, path: pathOf(request) }, 'route not found');
   }
 }
 

@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifySchema, FastifySchemaCompiler } from 'fast
 // ajv-formats is CommonJS: where its plugin function ends up depends on the loader.
 type AddFormats = (ajv: Ajv) => Ajv;
 const formatsModule = ajvFormats as unknown as { default: AddFormats | { default: AddFormats } };
-const addFormats: AddFormats = typeof formatsModule.default === 'function' ? formatsModule.default : formatsModule.default.default;
+const addFormats: AddFormats =
+  typeof formatsModule.default === 'function' ? formatsModule.default : formatsModule.default.default;
 
 /**
  * Installs the request validators: bodies are checked as sent (a string where a number is
@@ -14,7 +15,8 @@ const addFormats: AddFormats = typeof formatsModule.default === 'function' ? for
  * pass (Svix ignores them); handlers copy only the fields they know, so none is ever stored.
  */
 export function installValidators(app: FastifyInstance): void {
-  const compiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => compiledValidator(httpPart === 'body' ? 'body' : 'text', schema as object);
+  const compiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
+    compiledValidator(httpPart === 'body' ? 'body' : 'text', schema as object);
   app.setValidatorCompiler(compiler);
 }
 
@@ -60,21 +62,26 @@ export interface ValidationErrorItem {
 const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
 /** Turns Ajv errors of one request part into Svix's `detail` items, e.g. `loc: ["body", "url"]`. */
-export function toValidationItems(errors: readonly Partial<ErrorObject>[], part: string | undefined): ValidationErrorItem[] {
+export function toValidationItems(
+  errors: readonly Partial<ErrorObject>[],
+  part: string | undefined,
+): ValidationErrorItem[] {
   const head = PART_NAMES[part ?? 'body'] ?? part ?? 'body';
   return errors.map((error) => {
     const path = (error.instancePath ?? '')
       .split('/')
       .filter((segment) => segment !== '')
       .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const missing = error.keyword === 'required' ? (error.params as { missingProperty?: string }).missingProperty : undefined;
+    const missing =
+      error.keyword === 'required' ? (error.params as { missingProperty?: string }).missingProperty : undefined;
     if (missing !== undefined) path.push(missing);
     const loc = [head, ...path];
     const where = path.length > 0 ? path.join('.') : head;
     return {
       loc,
       msg: missing !== undefined ? 'field required' : `${where} ${error.message ?? 'is invalid'}`,
-      type: error.keyword === 'required' ? 'value_error.missing' : error.keyword === 'type' ? 'type_error' : 'value_error',
+      type:
+        error.keyword === 'required' ? 'value_error.missing' : error.keyword === 'type' ? 'type_error' : 'value_error',
     };
   });
 }

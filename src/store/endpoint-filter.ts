@@ -12,15 +12,12 @@ type EndpointFilter = Pick<Endpoint, 'disabled' | 'eventTypes' | 'channels'>;
  * still reaches endpoints that list none. Shared by every Store backend so fan-out and
  * replay-missing agree.
  */
-export function endpointAccepts(
-  endpoint: EndpointFilter,
-  message: Pick<Message, 'eventType' | 'channels'>,
-): boolean {
+export function endpointAccepts(endpoint: EndpointFilter, message: Pick<Message, 'eventType' | 'channels'>): boolean {
   if (endpoint.disabled) return false;
   if (endpoint.eventTypes !== null && !endpoint.eventTypes.includes(message.eventType)) return false;
   if (endpoint.channels === null) return true;
   const channels = message.channels;
-  return channels !== null && channels.some((c) => endpoint.channels!.includes(c));
+  return channels?.some((c) => endpoint.channels!.includes(c)) ?? false;
 }
 
 /** An application, found by id or uid, and its whole endpoints: what a message writer plans a batch with. */

@@ -1,4 +1,11 @@
-import type { Destination, EventAttempt, EventDelivery, HeaderList, InboundRequest, TriggerType } from '../core/types.js';
+import type {
+  Destination,
+  EventAttempt,
+  EventDelivery,
+  HeaderList,
+  InboundRequest,
+  TriggerType,
+} from '../core/types.js';
 import { newId } from '../core/ids.js';
 import type { DeliveryStatus } from '../core/types.js';
 
@@ -42,7 +49,15 @@ export interface EventDeliveryRow {
 
 export function toInboundRequest(r: RequestRow): InboundRequest {
   const headers = typeof r.headers === 'string' ? (JSON.parse(r.headers) as [string, string][]) : r.headers;
-  return { id: r.id, sourceId: r.source_id, method: r.method, path: r.path, headers, body: r.body, receivedAt: r.received_at };
+  return {
+    id: r.id,
+    sourceId: r.source_id,
+    method: r.method,
+    path: r.path,
+    headers,
+    body: r.body,
+    receivedAt: r.received_at,
+  };
 }
 
 export function toDestination(r: DestinationRow): Destination {
@@ -114,7 +129,10 @@ export function toEventAttempt(r: EventAttemptRow): EventAttempt {
     responseStatusCode: r.response_status_code,
     response: r.response,
     responseDurationMs: r.response_duration_ms,
-    requestHeaders: typeof r.request_headers === 'string' ? (JSON.parse(r.request_headers) as Record<string, string>) : r.request_headers,
+    requestHeaders:
+      typeof r.request_headers === 'string'
+        ? (JSON.parse(r.request_headers) as Record<string, string>)
+        : r.request_headers,
     trigger: r.trigger as TriggerType,
     createdAt: r.created_at,
   };

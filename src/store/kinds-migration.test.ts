@@ -30,7 +30,10 @@ const SEED: [string, unknown[]][] = [
   [`INSERT INTO messages VALUES ('msg_1', 'app_1', 'invoice.paid', NULL, NULL, '{"a":1}', ${T})`, []],
   [`INSERT INTO messages VALUES ('msg_2', 'app_1', 'invoice.paid', NULL, NULL, '{"a":2}', ${T})`, []],
   [`INSERT INTO deliveries VALUES ('dlv_1', 'app_1', 'msg_1', 'ep_1', 'fail', 0, 1, NULL, NULL, NULL, ${T}, ${T})`, []],
-  [`INSERT INTO deliveries VALUES ('dlv_2', 'app_1', 'msg_2', 'ep_1', 'pending', 0, 0, ${T}, NULL, NULL, ${T}, ${T})`, []],
+  [
+    `INSERT INTO deliveries VALUES ('dlv_2', 'app_1', 'msg_2', 'ep_1', 'pending', 0, 0, ${T}, NULL, NULL, ${T}, ${T})`,
+    [],
+  ],
   [
     `INSERT INTO attempts VALUES ('atmpt_1', 'dlv_1', 'app_1', 'msg_1', 'ep_1', 'https://example.com/hook', 'fail', 500, 'boom', 12,
       '{"webhook-id":"msg_1"}', 0, ${T})`,
@@ -78,7 +81,9 @@ describe('migration 2 (delivery kinds) on SQLite', () => {
     const path = join(dir, 'v1.db');
     const db = new Database(path);
     db.exec(SQLITE_MIGRATIONS.find((m) => m.version === 1)!.sql);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
     db.exec(`INSERT INTO schema_migrations VALUES (1, 'initial schema', ${T})`);
     for (const [sql] of SEED) db.exec(sql.replaceAll('FALSE', '0'));
     db.close();
@@ -86,8 +91,12 @@ describe('migration 2 (delivery kinds) on SQLite', () => {
     const store = SqliteStore.open(path);
     await store.migrate();
     const raw = new Database(path, { readonly: true });
-    expect(raw.prepare('SELECT kind, count(*) AS n FROM deliveries GROUP BY kind').all()).toEqual([{ kind: 'message', n: 2 }]);
-    expect(raw.prepare('SELECT kind, count(*) AS n FROM attempts GROUP BY kind').all()).toEqual([{ kind: 'message', n: 1 }]);
+    expect(raw.prepare('SELECT kind, count(*) AS n FROM deliveries GROUP BY kind').all()).toEqual([
+      { kind: 'message', n: 2 },
+    ]);
+    expect(raw.prepare('SELECT kind, count(*) AS n FROM attempts GROUP BY kind').all()).toEqual([
+      { kind: 'message', n: 1 },
+    ]);
     expect(raw.pragma('foreign_key_check')).toEqual([]);
     raw.close();
     await expectMigratedData(store);
@@ -111,13 +120,16 @@ describe.skipIf(!pgUrl)('migration 2 (delivery kinds) on PostgreSQL', () => {
     await client.connect();
     await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
     await client.query(PG_MIGRATIONS.find((m) => m.version === 1)!.sql);
-    await client.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
+    await client.query(
+      'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)',
+    );
     await client.query(`INSERT INTO schema_migrations VALUES (1, 'initial schema', ${T})`);
     for (const [sql, params] of SEED) await client.query(sql, params);
 
     const store = await PostgresStore.open(pgUrl!, { schema, poolSize: 2 });
     await store.migrate();
-    const kinds = async (table: string) => (await client.query(`SELECT kind, count(*)::int AS n FROM ${table} GROUP BY kind`)).rows;
+    const kinds = async (table: string) =>
+      (await client.query(`SELECT kind, count(*)::int AS n FROM ${table} GROUP BY kind`)).rows;
     expect(await kinds('deliveries')).toEqual([{ kind: 'message', n: 2 }]);
     expect(await kinds('attempts')).toEqual([{ kind: 'message', n: 1 }]);
     await client.end();

@@ -26,7 +26,7 @@ export interface PagePlan {
 export function planPage(query: PageQuery, defaultOrder: SortOrder): PagePlan {
   const ascending = (query.order ?? defaultOrder) === 'ascending';
   const iterator = query.iterator ?? null;
-  const backwards = iterator !== null && iterator.startsWith('-');
+  const backwards = iterator?.startsWith('-') ?? false;
   const cursor = iterator === null ? null : backwards ? iterator.slice(1) : iterator;
   // Forward in the list's order, or backward against it.
   const forwardSql = ascending !== backwards;

@@ -221,7 +221,13 @@ export function toToken(r: TokenRow): ApiToken {
 }
 
 /** A new delivery row, due now. */
-export function newPendingDeliveryRow(appId: string, msgId: string, endpointId: string, trigger: TriggerType, now: number): DeliveryRow {
+export function newPendingDeliveryRow(
+  appId: string,
+  msgId: string,
+  endpointId: string,
+  trigger: TriggerType,
+  now: number,
+): DeliveryRow {
   return {
     id: newId('dlv', now),
     app_id: appId,

@@ -13,7 +13,9 @@ describe('/api/v1/app', () => {
   afterAll(() => server?.close());
 
   it('creates (201) an application in the ApplicationOut shape, ignoring unknown fields', async () => {
-    const res = await api.post('/api/v1/app', { body: { name: 'Acme', uid: 'acme', metadata: { plan: 'pro' }, throttleRate: 10, unknownField: 1 } });
+    const res = await api.post('/api/v1/app', {
+      body: { name: 'Acme', uid: 'acme', metadata: { plan: 'pro' }, throttleRate: 10, unknownField: 1 },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.stringMatching(/^app_/),
@@ -57,10 +59,18 @@ describe('/api/v1/app', () => {
   });
 
   it('PATCH changes only the given fields; null clears throttleRate', async () => {
-    const app = (await api.post('/api/v1/app', { body: { name: 'Patch', uid: 'patch-me', throttleRate: 5, metadata: { k: 'v' } } })).body;
+    const app = (
+      await api.post('/api/v1/app', { body: { name: 'Patch', uid: 'patch-me', throttleRate: 5, metadata: { k: 'v' } } })
+    ).body;
     const res = await api.patch('/api/v1/app/patch-me', { body: { name: 'Patched' } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: app.id, name: 'Patched', uid: 'patch-me', throttleRate: 5, metadata: { k: 'v' } });
+    expect(res.body).toMatchObject({
+      id: app.id,
+      name: 'Patched',
+      uid: 'patch-me',
+      throttleRate: 5,
+      metadata: { k: 'v' },
+    });
     const cleared = await api.patch(`/api/v1/app/${app.id}`, { body: { throttleRate: null, uid: null } });
     expect(cleared.body).toMatchObject({ throttleRate: null, uid: null, name: 'Patched' });
     expect((await api.patch('/api/v1/app/nope', { body: { name: 'x' } })).status).toBe(404);

@@ -22,12 +22,17 @@ describe('attempts, attempted messages and destinations, resend', () => {
     msgId = (await api.post(`${base}/msg`, { body: { eventType: 'a.b', payload: { n: 1 } } })).body.id;
     // First try fails on both endpoints and is retried later; the second try succeeds.
     nextAttemptAt = Date.now() - 1;
-    [failedAttempt] = await recordAttempts(server.store, { status: 'fail', deliveryStatus: 'pending', nextAttemptAt, response: 'upstream down' });
+    [failedAttempt] = await recordAttempts(server.store, {
+      status: 'fail',
+      deliveryStatus: 'pending',
+      nextAttemptAt,
+      response: 'upstream down',
+    });
     await recordAttempts(server.store, { status: 'success', response: '{"ok":true}' });
   });
   afterAll(() => server?.close());
 
-  it('lists an endpoint\'s attempts (MessageAttemptOut), newest first, by endpoint id or uid', async () => {
+  it("lists an endpoint's attempts (MessageAttemptOut), newest first, by endpoint id or uid", async () => {
     const res = await api.get(`${base}/attempt/endpoint/${ep1}`);
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(2);
@@ -54,7 +59,12 @@ describe('attempts, attempted messages and destinations, resend', () => {
     expect(ok.body.data.map((a: { status: number }) => a.status)).toEqual([0]);
     const failed = await api.get(`${base}/attempt/endpoint/${ep1}?status=2`);
     expect(failed.body.data.map((a: { status: number }) => a.status)).toEqual([2]);
-    expect((await api.get(`${base}/attempt/endpoint/${ep1}?status=1`)).body).toEqual({ data: [], iterator: null, prevIterator: null, done: true });
+    expect((await api.get(`${base}/attempt/endpoint/${ep1}?status=1`)).body).toEqual({
+      data: [],
+      iterator: null,
+      prevIterator: null,
+      done: true,
+    });
   });
 
   it('with_content=false blanks attempt responses', async () => {
@@ -76,14 +86,26 @@ describe('attempts, attempted messages and destinations, resend', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: failedAttempt, response: 'upstream down', status: 2 });
     expect((await api.delete(`${base}/msg/${msgId}/attempt/${failedAttempt}/content`)).status).toBe(204);
-    expect((await api.get(`${base}/msg/${msgId}/attempt/${failedAttempt}`)).body.response).not.toContain('upstream down');
+    expect((await api.get(`${base}/msg/${msgId}/attempt/${failedAttempt}`)).body.response).not.toContain(
+      'upstream down',
+    );
   });
 
   it('lists the messages attempted to an endpoint, with delivery state (EndpointMessageOut)', async () => {
     const res = await api.get(`${base}/endpoint/${ep1}/msg`);
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([
-      { id: msgId, eventType: 'a.b', eventId: null, channels: null, payload: { n: 1 }, timestamp: expect.any(String), status: 0, statusText: 'success', nextAttempt: null },
+      {
+        id: msgId,
+        eventType: 'a.b',
+        eventId: null,
+        channels: null,
+        payload: { n: 1 },
+        timestamp: expect.any(String),
+        status: 0,
+        statusText: 'success',
+        nextAttempt: null,
+      },
     ]);
     expect((await api.get(`${base}/endpoint/${ep1}/msg?status=2`)).body.data).toEqual([]);
     expect((await api.get(`${base}/endpoint/${ep1}/msg?with_content=false`)).body.data[0].payload).toEqual({});
@@ -94,7 +116,13 @@ describe('attempts, attempted messages and destinations, resend', () => {
     const res = await api.get(`${base}/msg/${msgId}/endpoint`);
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(2);
-    expect(res.body.data[0]).toMatchObject({ id: expect.stringMatching(/^ep_/), url: expect.any(String), status: 0, statusText: 'success', nextAttempt: null });
+    expect(res.body.data[0]).toMatchObject({
+      id: expect.stringMatching(/^ep_/),
+      url: expect.any(String),
+      status: 0,
+      statusText: 'success',
+      nextAttempt: null,
+    });
   });
 
   it('resends a message to an endpoint (202), as a manual attempt', async () => {
@@ -111,12 +139,22 @@ describe('attempts, attempted messages and destinations, resend', () => {
     const retryAt = Date.now() + 60_000;
     await recordAttempts(server.store, { status: 'fail', deliveryStatus: 'pending', nextAttemptAt: retryAt });
     const dest = await api.get(`${base}/msg/${msg2}/endpoint`);
-    expect(dest.body.data[0]).toMatchObject({ status: 1, statusText: 'pending', nextAttempt: new Date(retryAt).toISOString() });
+    expect(dest.body.data[0]).toMatchObject({
+      status: 1,
+      statusText: 'pending',
+      nextAttempt: new Date(retryAt).toISOString(),
+    });
 
     const msg3 = (await api.post(`${base}/msg`, { body: { eventType: 'cancel', payload: {} } })).body.id;
     await recordAttempts(server.store, { status: 'fail', deliveryStatus: 'canceled' });
-    expect((await api.get(`${base}/msg/${msg3}/endpoint`)).body.data[0]).toMatchObject({ status: 2, statusText: 'fail' });
-    expect((await api.get(`${base}/msg/${msg3}/endpoint?expanded_statuses=true`)).body.data[0]).toMatchObject({ status: 4, statusText: 'canceled' });
+    expect((await api.get(`${base}/msg/${msg3}/endpoint`)).body.data[0]).toMatchObject({
+      status: 2,
+      statusText: 'fail',
+    });
+    expect((await api.get(`${base}/msg/${msg3}/endpoint?expanded_statuses=true`)).body.data[0]).toMatchObject({
+      status: 4,
+      statusText: 'canceled',
+    });
   });
 
   it('answers 404 for unknown apps, endpoints, messages and attempts', async () => {
@@ -136,7 +174,14 @@ describe('attempts, attempted messages and destinations, resend', () => {
   });
 
   it('refuses bad queries with 422', async () => {
-    for (const query of ['status=7', 'status=ok', 'limit=251', 'before=soon', 'with_content=maybe', 'expanded_statuses=2']) {
+    for (const query of [
+      'status=7',
+      'status=ok',
+      'limit=251',
+      'before=soon',
+      'with_content=maybe',
+      'expanded_statuses=2',
+    ]) {
       const res = await api.get(`${base}/attempt/endpoint/${ep1}?${query}`);
       expect(res.status, query).toBe(422);
       expect(res.body.detail[0].loc[0]).toBe('query');

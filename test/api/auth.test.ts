@@ -17,8 +17,10 @@ describe('auth: generated admin token and app-scoped tokens', () => {
     admin = createApiClient(server.url, server.token);
     appA = (await admin.post('/api/v1/app', { body: { name: 'A', uid: 'tenant-a' } })).body;
     appB = (await admin.post('/api/v1/app', { body: { name: 'B', uid: 'tenant-b' } })).body;
-    endpointB = (await admin.post('/api/v1/app/tenant-b/endpoint', { body: { url: 'https://b.example.com/hook' } })).body.id;
-    messageB = (await admin.post('/api/v1/app/tenant-b/msg', { body: { eventType: 'x.y', payload: { secret: 'b' } } })).body.id;
+    endpointB = (await admin.post('/api/v1/app/tenant-b/endpoint', { body: { url: 'https://b.example.com/hook' } }))
+      .body.id;
+    messageB = (await admin.post('/api/v1/app/tenant-b/msg', { body: { eventType: 'x.y', payload: { secret: 'b' } } }))
+      .body.id;
     tokenA = (await admin.post('/api/v1/auth/app-portal-access/tenant-a', { body: {} })).body.token;
   });
   afterAll(() => server?.close());
@@ -30,7 +32,12 @@ describe('auth: generated admin token and app-scoped tokens', () => {
   });
 
   it('answers 401 authentication_failed without a token, with a wrong token, or a malformed header', async () => {
-    const variants: Record<string, string>[] = [{}, { authorization: 'Bearer sk_wrong' }, { authorization: server.token }, { authorization: 'Basic abc' }];
+    const variants: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer sk_wrong' },
+      { authorization: server.token },
+      { authorization: 'Basic abc' },
+    ];
     for (const headers of variants) {
       const res = await admin.get('/api/v1/app', { token: null, headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);

@@ -33,8 +33,30 @@ describe('bad input on every route never gets a 5xx', () => {
   });
   afterAll(() => server?.close());
 
-  const bodies = ['{}', '[]', 'null', '"text"', '42', 'true', '{"a":', '{"url":5,"name":[],"payload":"x","eventType":{},"since":"x","headers":[]}', '{"key":null,"gracePeriodSeconds":1e30}', `{"name":"${'x'.repeat(3000)}"}`];
-  const queries = ['', '?limit=-1', '?limit=1e9', '?iterator=%00%FF', '?before=x&after=y', '?status=abc', '?event_types=,,,', '?with_content=x&expunge=x&get_if_exists=x', '?since=x&until=y', '?endpoint_id=%20'];
+  const bodies = [
+    '{}',
+    '[]',
+    'null',
+    '"text"',
+    '42',
+    'true',
+    '{"a":',
+    '{"url":5,"name":[],"payload":"x","eventType":{},"since":"x","headers":[]}',
+    '{"key":null,"gracePeriodSeconds":1e30}',
+    `{"name":"${'x'.repeat(3000)}"}`,
+  ];
+  const queries = [
+    '',
+    '?limit=-1',
+    '?limit=1e9',
+    '?iterator=%00%FF',
+    '?before=x&after=y',
+    '?status=abc',
+    '?event_types=,,,',
+    '?with_content=x&expunge=x&get_if_exists=x',
+    '?since=x&until=y',
+    '?endpoint_id=%20',
+  ];
 
   const fill = (path: string, pick: number) =>
     path.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -53,10 +75,18 @@ describe('bad input on every route never gets a 5xx', () => {
         const path = fill(route.path, pick);
         for (const [i, body] of bodies.entries()) {
           const query = queries[(i + pick) % queries.length];
-          const res = await api.call(route.method, path + query, route.method === 'GET' || route.method === 'HEAD' ? {} : { body });
+          const res = await api.call(
+            route.method,
+            path + query,
+            route.method === 'GET' || route.method === 'HEAD' ? {} : { body },
+          );
           const label = `${route.method} ${path}${query} ${body.slice(0, 40)} → ${res.status}`;
           if (res.status >= 500) failures.push(label);
-          if (res.status >= 400 && route.method !== 'HEAD' && (typeof res.body !== 'object' || res.body === null || !('detail' in res.body))) {
+          if (
+            res.status >= 400 &&
+            route.method !== 'HEAD' &&
+            (typeof res.body !== 'object' || res.body === null || !('detail' in res.body))
+          ) {
             failures.push(`${label} (body ${res.text.slice(0, 80)})`);
           }
         }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../helpers/api-client.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
-const SECRET = 'whsec_' + Buffer.alloc(24, 7).toString('base64');
+const SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
 
 describe('/api/v1/app/{app_id}/endpoint', () => {
   let server: TestServer;
@@ -87,14 +87,22 @@ describe('/api/v1/app/{app_id}/endpoint', () => {
   });
 
   it('PUT creates (201, path as uid) then replaces (200), keeping secret and headers', async () => {
-    const created = await api.put(`${base}/endpoint/put-ep`, { body: { url: 'https://example.com/a', description: 'd', channels: ['c'] } });
+    const created = await api.put(`${base}/endpoint/put-ep`, {
+      body: { url: 'https://example.com/a', description: 'd', channels: ['c'] },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ uid: 'put-ep', url: 'https://example.com/a', channels: ['c'] });
     const secret = (await api.get(`${base}/endpoint/put-ep/secret`)).body.key;
     await api.put(`${base}/endpoint/put-ep/headers`, { body: { headers: { 'X-Team': 'a' } } });
     const replaced = await api.put(`${base}/endpoint/put-ep`, { body: { url: 'https://example.com/b' } });
     expect(replaced.status).toBe(200);
-    expect(replaced.body).toMatchObject({ id: created.body.id, uid: 'put-ep', url: 'https://example.com/b', description: '', channels: null });
+    expect(replaced.body).toMatchObject({
+      id: created.body.id,
+      uid: 'put-ep',
+      url: 'https://example.com/b',
+      description: '',
+      channels: null,
+    });
     expect((await api.get(`${base}/endpoint/put-ep/secret`)).body.key).toBe(secret);
     expect((await api.get(`${base}/endpoint/put-ep/headers`)).body.headers).toEqual({ 'X-Team': 'a' });
     expect((await api.put(`${base}/endpoint/ep_unknown`, { body: { url: 'https://example.com' } })).status).toBe(404);
@@ -104,8 +112,16 @@ describe('/api/v1/app/{app_id}/endpoint', () => {
     const ep = await create({ eventTypes: ['a'], channels: ['c'], description: 'keep' });
     const res = await api.patch(`${base}/endpoint/${ep.id}`, { body: { disabled: true, eventTypes: null } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ disabled: true, eventTypes: null, channels: ['c'], description: 'keep', url: ep.url });
-    expect((await api.patch(`${base}/endpoint/${ep.id}`, { body: { url: 'http://169.254.169.254/' } })).status).toBe(422);
+    expect(res.body).toMatchObject({
+      disabled: true,
+      eventTypes: null,
+      channels: ['c'],
+      description: 'keep',
+      url: ep.url,
+    });
+    expect((await api.patch(`${base}/endpoint/${ep.id}`, { body: { url: 'http://169.254.169.254/' } })).status).toBe(
+      422,
+    );
     expect((await api.patch(`${base}/endpoint/ep_nope`, { body: {} })).status).toBe(404);
   });
 
@@ -144,8 +160,8 @@ describe('/api/v1/app/{app_id}/endpoint', () => {
   it('refuses bad secrets and other bad fields with 422', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ secret: 'whsec_short' }, 'secret'],
-      [{ secret: 'whsec_' + 'A'.repeat(31) }, 'secret'],
-      [{ secret: 'whsec_!!!!' + 'A'.repeat(40) }, 'secret'],
+      [{ secret: `whsec_${'A'.repeat(31)}` }, 'secret'],
+      [{ secret: `whsec_!!!!${'A'.repeat(40)}` }, 'secret'],
       [{ secret: 12345 }, 'secret'],
       [{ eventTypes: [] }, 'eventTypes'],
       [{ eventTypes: ['a', 'a'] }, 'eventTypes'],
@@ -167,7 +183,9 @@ describe('/api/v1/app/{app_id}/endpoint', () => {
 
   it('answers 409 for a taken uid', async () => {
     await create({ uid: 'taken' });
-    expect((await api.post(`${base}/endpoint`, { body: { url: 'https://example.com', uid: 'taken' } })).status).toBe(409);
+    expect((await api.post(`${base}/endpoint`, { body: { url: 'https://example.com', uid: 'taken' } })).status).toBe(
+      409,
+    );
   });
 });
 

@@ -74,7 +74,10 @@ describe('HTTP edge: errors, body parsing, health, OpenAPI', () => {
   it('answers a missing body with a 422 in the HTTPValidationError shape', async () => {
     const res = await api.post('/api/v1/app');
     expect(res.status).toBe(422);
-    expect(res.body).toEqual({ code: 'validation', detail: [{ loc: ['body'], msg: expect.any(String), type: expect.any(String) }] });
+    expect(res.body).toEqual({
+      code: 'validation',
+      detail: [{ loc: ['body'], msg: expect.any(String), type: expect.any(String) }],
+    });
   });
 
   it('answers a too-long path parameter with a 4xx, not a 5xx', async () => {

@@ -17,7 +17,14 @@ describe('/api/v1/event-type', () => {
   it('creates (201) and gets an event type', async () => {
     const res = await api.post('/api/v1/event-type', { body: { name: 'invoice.paid', description: 'Paid', schemas } });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: 'invoice.paid', description: 'Paid', archived: false, deprecated: false, featureFlag: null, schemas });
+    expect(res.body).toMatchObject({
+      name: 'invoice.paid',
+      description: 'Paid',
+      archived: false,
+      deprecated: false,
+      featureFlag: null,
+      schemas,
+    });
     expect((await api.get('/api/v1/event-type/invoice.paid')).body).toEqual(res.body);
   });
 

@@ -33,7 +33,12 @@ describe('faces: a raw-bytes face beside the sending face', () => {
   });
   afterAll(() => server?.close());
 
-  async function send(method: string, path: string, body: Buffer | string | undefined, headers: Record<string, string> = {}) {
+  async function send(
+    method: string,
+    path: string,
+    body: Buffer | string | undefined,
+    headers: Record<string, string> = {},
+  ) {
     const res = await request(server.url + path, { method: method as 'POST', headers, body });
     return { status: res.statusCode, headers: res.headers, bytes: Buffer.from(await res.body.arrayBuffer()) };
   }
@@ -59,9 +64,14 @@ describe('faces: a raw-bytes face beside the sending face', () => {
   });
 
   it('answers a bad body on /in/* with a 4xx, never a 500', async () => {
-    const tooLarge = await send('POST', '/in/x', Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0xff), { 'content-type': 'application/octet-stream' });
+    const tooLarge = await send('POST', '/in/x', Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0xff), {
+      'content-type': 'application/octet-stream',
+    });
     expect(tooLarge.status).toBe(413);
-    expect(JSON.parse(tooLarge.bytes.toString())).toEqual({ code: 'payload_too_large', detail: `payload exceeds ${MAX_PAYLOAD_BYTES} bytes` });
+    expect(JSON.parse(tooLarge.bytes.toString())).toEqual({
+      code: 'payload_too_large',
+      detail: `payload exceeds ${MAX_PAYLOAD_BYTES} bytes`,
+    });
     const empty = await send('POST', '/in/x', Buffer.alloc(0), { 'content-type': 'application/json' });
     expect(empty.status).toBe(200);
     expect(empty.bytes.length).toBe(0);
@@ -69,15 +79,25 @@ describe('faces: a raw-bytes face beside the sending face', () => {
 
   it('keeps the sending face as it was: 401 without a token, 415 and 400 for bodies that are not JSON', async () => {
     const noToken = await api.get('/api/v1/app', { token: null });
-    expect([noToken.status, noToken.body]).toEqual([401, { code: 'authentication_failed', detail: 'missing or invalid bearer token' }]);
+    expect([noToken.status, noToken.body]).toEqual([
+      401,
+      { code: 'authentication_failed', detail: 'missing or invalid bearer token' },
+    ]);
     const unsupported = { code: 'unsupported_media_type', detail: 'request body must be application/json' };
-    for (const headers of [{ 'content-type': 'application/octet-stream' }, { 'content-type': 'text/plain' }, {} as Record<string, string>]) {
+    for (const headers of [
+      { 'content-type': 'application/octet-stream' },
+      { 'content-type': 'text/plain' },
+      {} as Record<string, string>,
+    ]) {
       const res = await send('POST', '/api/v1/app', binary, { ...headers, authorization: `Bearer ${server.token}` });
       expect(res.status, JSON.stringify(headers)).toBe(415);
       expect(JSON.parse(res.bytes.toString())).toEqual(unsupported);
     }
     const badJson = await api.post('/api/v1/app', { body: '{"name":' });
-    expect([badJson.status, badJson.body]).toEqual([400, { code: 'invalid_json', detail: 'request body is not valid JSON' }]);
+    expect([badJson.status, badJson.body]).toEqual([
+      400,
+      { code: 'invalid_json', detail: 'request body is not valid JSON' },
+    ]);
     // Its auth runs before its body parser: no token and a body it would refuse is still a 401.
     const both = await send('POST', '/api/v1/app', binary, { 'content-type': 'application/octet-stream' });
     expect(both.status).toBe(401);

@@ -10,7 +10,10 @@ describe('idempotency-key', () => {
   let appId: string;
 
   const send = (key: string, payload: unknown = { n: 1 }, client = api) =>
-    client.post(`/api/v1/app/${appId}/msg`, { body: { eventType: 'order.created', payload }, headers: { 'idempotency-key': key } });
+    client.post(`/api/v1/app/${appId}/msg`, {
+      body: { eventType: 'order.created', payload },
+      headers: { 'idempotency-key': key },
+    });
   const countMessages = async () => (await api.get(`/api/v1/app/${appId}/msg?limit=250`)).body.data.length;
 
   beforeAll(async () => {
@@ -48,29 +51,47 @@ describe('idempotency-key', () => {
   });
 
   it('does not store an error response: a retry with the same key runs again', async () => {
-    const first = await api.post('/api/v1/app/no-such-app/msg', { body: { eventType: 'a', payload: {} }, headers: { 'idempotency-key': 'k404' } });
+    const first = await api.post('/api/v1/app/no-such-app/msg', {
+      body: { eventType: 'a', payload: {} },
+      headers: { 'idempotency-key': 'k404' },
+    });
     expect(first.status).toBe(404);
     await api.post('/api/v1/app', { body: { name: 'late', uid: 'no-such-app' } });
-    const again = await api.post('/api/v1/app/no-such-app/msg', { body: { eventType: 'a', payload: {} }, headers: { 'idempotency-key': 'k404' } });
+    const again = await api.post('/api/v1/app/no-such-app/msg', {
+      body: { eventType: 'a', payload: {} },
+      headers: { 'idempotency-key': 'k404' },
+    });
     expect(again.status).toBe(202);
-    const replay = await api.post('/api/v1/app/no-such-app/msg', { body: { eventType: 'a', payload: {} }, headers: { 'idempotency-key': 'k404' } });
+    const replay = await api.post('/api/v1/app/no-such-app/msg', {
+      body: { eventType: 'a', payload: {} },
+      headers: { 'idempotency-key': 'k404' },
+    });
     expect(replay.body.id).toBe(again.body.id);
   });
 
   it('does not claim a key for a request that fails validation', async () => {
-    const bad = await api.post(`/api/v1/app/${appId}/msg`, { body: { eventType: 'a', payload: 'not an object' }, headers: { 'idempotency-key': 'k-val' } });
+    const bad = await api.post(`/api/v1/app/${appId}/msg`, {
+      body: { eventType: 'a', payload: 'not an object' },
+      headers: { 'idempotency-key': 'k-val' },
+    });
     expect(bad.status).toBe(422);
     const good = await send('k-val');
     expect(good.status).toBe(202);
   });
 
   it('scopes keys by token and by path', async () => {
-    const other = createApiClient(server.url, (await api.post(`/api/v1/auth/app-portal-access/${appId}`, { body: {} })).body.token);
+    const other = createApiClient(
+      server.url,
+      (await api.post(`/api/v1/auth/app-portal-access/${appId}`, { body: {} })).body.token,
+    );
     const mine = await send('shared-key');
     const theirs = await send('shared-key', { n: 1 }, other);
     expect(theirs.status).toBe(202);
     expect(theirs.body.id).not.toBe(mine.body.id);
-    const app = await api.post('/api/v1/app', { body: { name: 'other path' }, headers: { 'idempotency-key': 'shared-key' } });
+    const app = await api.post('/api/v1/app', {
+      body: { name: 'other path' },
+      headers: { 'idempotency-key': 'shared-key' },
+    });
     expect(app.status).toBe(201);
     expect(app.body.id).toMatch(/^app_/);
   });
@@ -96,9 +117,16 @@ describe('idempotency-key held by a request that does not finish', () => {
       const appId = (await api.post('/api/v1/app', { body: { name: 'Stuck' } })).body.id;
       const path = `/api/v1/app/${appId}/msg`;
       const now = Date.now();
-      await server.store.auth.beginIdempotency(scopedIdempotencyKey(hashToken(server.token), 'POST', path, 'stuck'), now, now + 60_000);
+      await server.store.auth.beginIdempotency(
+        scopedIdempotencyKey(hashToken(server.token), 'POST', path, 'stuck'),
+        now,
+        now + 60_000,
+      );
       const started = Date.now();
-      const res = await api.post(path, { body: { eventType: 'a', payload: {} }, headers: { 'idempotency-key': 'stuck' } });
+      const res = await api.post(path, {
+        body: { eventType: 'a', payload: {} },
+        headers: { 'idempotency-key': 'stuck' },
+      });
       expect(res.status).toBe(409);
       expect(res.body).toEqual({ code: 'conflict', detail: 'a request with this idempotency-key is in progress' });
       expect(Date.now() - started).toBeGreaterThanOrEqual(4_500);

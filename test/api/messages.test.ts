@@ -8,7 +8,8 @@ describe('/api/v1/app/{app_id}/msg', () => {
   let appId: string;
   const base = '/api/v1/app/msgs';
 
-  const send = (body: Record<string, unknown>, query = '') => api.post(`${base}/msg${query}`, { body: { eventType: 'order.created', payload: { n: 1 }, ...body } });
+  const send = (body: Record<string, unknown>, query = '') =>
+    api.post(`${base}/msg${query}`, { body: { eventType: 'order.created', payload: { n: 1 }, ...body } });
 
   beforeAll(async () => {
     server = await startTestServer({ maxPayloadBytes: 8192 });
@@ -50,11 +51,15 @@ describe('/api/v1/app/{app_id}/msg', () => {
   });
 
   it('creates the application inline when the path names an unknown uid', async () => {
-    const res = await api.post('/api/v1/app/inline-app/msg', { body: { eventType: 'a.b', payload: {}, application: { name: 'Inline' } } });
+    const res = await api.post('/api/v1/app/inline-app/msg', {
+      body: { eventType: 'a.b', payload: {}, application: { name: 'Inline' } },
+    });
     expect(res.status).toBe(202);
     expect((await api.get('/api/v1/app/inline-app')).body).toMatchObject({ name: 'Inline', uid: 'inline-app' });
     // Existing app: `application` is ignored.
-    const again = await api.post('/api/v1/app/inline-app/msg', { body: { eventType: 'a.b', payload: {}, application: { name: 'Renamed' } } });
+    const again = await api.post('/api/v1/app/inline-app/msg', {
+      body: { eventType: 'a.b', payload: {}, application: { name: 'Renamed' } },
+    });
     expect(again.status).toBe(202);
     expect((await api.get('/api/v1/app/inline-app')).body.name).toBe('Inline');
   });
@@ -63,7 +68,13 @@ describe('/api/v1/app/{app_id}/msg', () => {
     const res = await api.post('/api/v1/app/nobody/msg', { body: { eventType: 'a', payload: {} } });
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ code: 'not_found', detail: 'application not found' });
-    expect((await api.post('/api/v1/app/app_unknown/msg', { body: { eventType: 'a', payload: {}, application: { name: 'x' } } })).status).toBe(404);
+    expect(
+      (
+        await api.post('/api/v1/app/app_unknown/msg', {
+          body: { eventType: 'a', payload: {}, application: { name: 'x' } },
+        })
+      ).status,
+    ).toBe(404);
     expect((await api.get('/api/v1/app/nobody/msg')).status).toBe(404);
   });
 
@@ -104,7 +115,8 @@ describe('/api/v1/app/{app_id}/msg', () => {
     let middle: string;
 
     beforeAll(async () => {
-      const fresh = (body: Record<string, unknown>) => api.post('/api/v1/app/list-app/msg', { body: { payload: { k: 1 }, ...body } });
+      const fresh = (body: Record<string, unknown>) =>
+        api.post('/api/v1/app/list-app/msg', { body: { payload: { k: 1 }, ...body } });
       await api.post('/api/v1/app', { body: { name: 'List', uid: 'list-app' } });
       ids = [];
       ids.push((await fresh({ eventType: 'a.one', channels: ['red'] })).body.id);
@@ -147,7 +159,16 @@ describe('/api/v1/app/{app_id}/msg', () => {
     });
 
     it('refuses bad list queries with 422', async () => {
-      for (const query of ['limit=251', 'before=yesterday', 'after=2024-02-30T00:00:00', 'event_types=bad%20name', 'channel=bad%20channel', 'with_content=2', 'order=sideways', 'before=2016-12-31T23:59:60Z']) {
+      for (const query of [
+        'limit=251',
+        'before=yesterday',
+        'after=2024-02-30T00:00:00',
+        'event_types=bad%20name',
+        'channel=bad%20channel',
+        'with_content=2',
+        'order=sideways',
+        'before=2016-12-31T23:59:60Z',
+      ]) {
         const res = await api.get(`/api/v1/app/list-app/msg?${query}`);
         expect(res.status, query).toBe(422);
         expect(res.body.detail[0].loc[0]).toBe('query');
@@ -155,7 +176,11 @@ describe('/api/v1/app/{app_id}/msg', () => {
     });
 
     it('gets a message by id and by eventId; 404 for unknown ids', async () => {
-      const msg = (await api.post('/api/v1/app/list-app/msg', { body: { eventType: 'g', eventId: 'get-by-event-id', payload: { a: 1 } } })).body;
+      const msg = (
+        await api.post('/api/v1/app/list-app/msg', {
+          body: { eventType: 'g', eventId: 'get-by-event-id', payload: { a: 1 } },
+        })
+      ).body;
       expect((await api.get(`/api/v1/app/list-app/msg/${msg.id}`)).body).toEqual(msg);
       expect((await api.get('/api/v1/app/list-app/msg/get-by-event-id')).body.id).toBe(msg.id);
       expect((await api.get(`/api/v1/app/list-app/msg/${msg.id}?with_content=false`)).body.payload).toEqual({});
@@ -167,7 +192,8 @@ describe('/api/v1/app/{app_id}/msg', () => {
     });
 
     it('expunges content (204): the payload then reads as {}', async () => {
-      const msg = (await api.post('/api/v1/app/list-app/msg', { body: { eventType: 'x', payload: { secret: 'pii' } } })).body;
+      const msg = (await api.post('/api/v1/app/list-app/msg', { body: { eventType: 'x', payload: { secret: 'pii' } } }))
+        .body;
       expect((await api.delete(`/api/v1/app/list-app/msg/${msg.id}/content`)).status).toBe(204);
       expect((await api.get(`/api/v1/app/list-app/msg/${msg.id}`)).body.payload).toEqual({});
       expect((await api.delete('/api/v1/app/list-app/msg/msg_nope/content')).status).toBe(404);

@@ -55,7 +55,10 @@ it('kill -9 with 1,000 messages in flight, then a restart: every message is deli
   });
   database = await freshTestDatabase();
   Object.assign(env, database.env);
-  const first = await spawnHookd({ ...env, ...FIRST_LEASE, HOOKD_WORKER_CONCURRENCY: String(FIRST_CONCURRENCY) }, START_TIMEOUT_MS);
+  const first = await spawnHookd(
+    { ...env, ...FIRST_LEASE, HOOKD_WORKER_CONCURRENCY: String(FIRST_CONCURRENCY) },
+    START_TIMEOUT_MS,
+  );
   processes.push(first);
   const app = await api(first.url, '/app', { name: 'crash' });
   const endpoint = await api(first.url, `/app/${app.id}/endpoint`, { url: receiver.url });
@@ -103,7 +106,9 @@ it('kill -9 with 1,000 messages in flight, then a restart: every message is deli
   // At most the dead process's concurrency: a delivery holds its place until its outcome is
   // committed, so no more than that many were leased (and perhaps already sent) at the kill.
   expect(duplicates).toBeLessThanOrEqual(FIRST_CONCURRENCY);
-  console.log(`crash test: ${deliveredBeforeKill} delivered before kill -9, ${duplicates} duplicate deliveries after restart`);
+  console.log(
+    `crash test: ${deliveredBeforeKill} delivered before kill -9, ${duplicates} duplicate deliveries after restart`,
+  );
   second.child.kill('SIGTERM');
   await exited(second.child);
   await receiver.close();

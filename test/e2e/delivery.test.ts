@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Svix, MessageStatus } from 'svix';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { startReceiver } from '../helpers/receiver.js';
 import { startTestHookd, TEST_ADMIN_TOKEN } from '../helpers/hookd.js';
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { generateSigningKeyPair } from '../../src/core/signing.js';
@@ -13,7 +13,10 @@ afterEach(async () => {
 async function setup(respond: Parameters<typeof startReceiver>[0], ...args: Parameters<typeof startTestHookd>) {
   const hookd = await startTestHookd(...args);
   const receiver = await startReceiver(respond);
-  cleanups.push(() => hookd.stop(), () => receiver.close());
+  cleanups.push(
+    () => hookd.stop(),
+    () => receiver.close(),
+  );
   const svix = new Svix(TEST_ADMIN_TOKEN, { serverUrl: hookd.url });
   const app = await svix.application.create({ name: 'delivery' });
   return { hookd, receiver, svix, app };
@@ -21,7 +24,9 @@ async function setup(respond: Parameters<typeof startReceiver>[0], ...args: Para
 
 /** The delivery state of a message to its one endpoint, once its first attempt is recorded. */
 async function destinationAfterAttempts(svix: Svix, appId: string, msgId: string, attempts = 1) {
-  await expect.poll(async () => (await svix.messageAttempt.listByMsg(appId, msgId)).data.length, { timeout: 10_000 }).toBe(attempts);
+  await expect
+    .poll(async () => (await svix.messageAttempt.listByMsg(appId, msgId)).data.length, { timeout: 10_000 })
+    .toBe(attempts);
   const [destination] = (await svix.messageAttempt.listAttemptedDestinations(appId, msgId)).data;
   const [attempt] = (await svix.messageAttempt.listByMsg(appId, msgId)).data;
   return { destination, attempt };
@@ -53,7 +58,9 @@ describe('delivery outcomes', () => {
   });
 
   it('honours Retry-After on a 429', async () => {
-    const { svix, app, receiver } = await setup((_req, _n, res) => void res.writeHead(429, { 'retry-after': '600' }).end());
+    const { svix, app, receiver } = await setup(
+      (_req, _n, res) => void res.writeHead(429, { 'retry-after': '600' }).end(),
+    );
     await svix.endpoint.create(app.id, { url: receiver.url });
     const before = Date.now();
     const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: {} });
@@ -65,7 +72,9 @@ describe('delivery outcomes', () => {
   it('does not follow redirects: a 302 is a failed attempt', async () => {
     const target = await startReceiver();
     cleanups.push(() => target.close());
-    const { svix, app, receiver } = await setup((_req, _n, res) => void res.writeHead(302, { location: target.url }).end());
+    const { svix, app, receiver } = await setup(
+      (_req, _n, res) => void res.writeHead(302, { location: target.url }).end(),
+    );
     await svix.endpoint.create(app.id, { url: receiver.url });
     const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: {} });
     const { attempt } = await destinationAfterAttempts(svix, app.id, msg.id);
@@ -76,12 +85,16 @@ describe('delivery outcomes', () => {
 
   it('refuses at send time a host name that resolves to a loopback address, without connecting', async () => {
     const lookups: string[] = [];
-    const { svix, app, receiver } = await setup(() => 200, { allowedNetworks: [] }, {
-      resolve: async (hostname) => {
-        lookups.push(hostname);
-        return [{ address: '127.0.0.1', family: 4 }];
+    const { svix, app, receiver } = await setup(
+      () => 200,
+      { allowedNetworks: [] },
+      {
+        resolve: async (hostname) => {
+          lookups.push(hostname);
+          return [{ address: '127.0.0.1', family: 4 }];
+        },
       },
-    });
+    );
     const port = new URL(receiver.url).port;
     await svix.endpoint.create(app.id, { url: `http://hooks.customer.test:${port}/in` });
     const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: {} });
@@ -95,7 +108,9 @@ describe('delivery outcomes', () => {
   it('sends the endpoint headers and records them with credentials redacted', async () => {
     const { svix, app, receiver } = await setup(() => 200);
     const endpoint = await svix.endpoint.create(app.id, { url: receiver.url });
-    await svix.endpoint.setHeaders(app.id, endpoint.id, { headers: { 'X-Team': 'billing', Authorization: 'Bearer s3cret' } });
+    await svix.endpoint.setHeaders(app.id, endpoint.id, {
+      headers: { 'X-Team': 'billing', Authorization: 'Bearer s3cret' },
+    });
     const msg = await svix.message.create(app.id, { eventType: 'a.b', payload: { x: 1 } });
     await receiver.waitFor((reqs) => reqs.length === 1);
     expect(receiver.requests[0].headers['x-team']).toBe('billing');
@@ -106,7 +121,9 @@ describe('delivery outcomes', () => {
   });
 
   it('a graceful stop finishes the requests in flight and records them', async () => {
-    const { hookd, svix, app, receiver } = await setup((_req, _n, res) => void setTimeout(() => res.writeHead(200).end(), 300));
+    const { hookd, svix, app, receiver } = await setup(
+      (_req, _n, res) => void setTimeout(() => res.writeHead(200).end(), 300),
+    );
     await svix.endpoint.create(app.id, { url: receiver.url });
     await Promise.all(Array.from({ length: 20 }, () => svix.message.create(app.id, { eventType: 'a.b', payload: {} })));
     await receiver.waitFor((reqs) => reqs.length === 20);
@@ -220,7 +237,9 @@ describe('concurrency', () => {
     const svix = new Svix(TEST_ADMIN_TOKEN, { serverUrl: hookd.url });
     const app = await svix.application.create({ name: 'slow' });
     const endpoint = await svix.endpoint.create(app.id, { url: receiver.url });
-    await Promise.all(Array.from({ length: 200 }, () => svix.message.create(app.id, { eventType: 'a.b', payload: {} })));
+    await Promise.all(
+      Array.from({ length: 200 }, () => svix.message.create(app.id, { eventType: 'a.b', payload: {} })),
+    );
     await receiver.waitFor((reqs) => reqs.length === 200);
     expect(peak.value).toBeGreaterThan(128); // more than undici's default pool for one origin
     await expect

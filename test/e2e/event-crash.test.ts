@@ -72,7 +72,10 @@ it('kill -9 while forwarding stored requests, then a restart: every request arri
   }
   await store.close();
 
-  const first = await spawnHookd({ ...env, ...FIRST_LEASE, HOOKD_WORKER_CONCURRENCY: String(FIRST_CONCURRENCY) }, START_TIMEOUT_MS);
+  const first = await spawnHookd(
+    { ...env, ...FIRST_LEASE, HOOKD_WORKER_CONCURRENCY: String(FIRST_CONCURRENCY) },
+    START_TIMEOUT_MS,
+  );
   processes.push(first);
   await receiver.waitFor((reqs) => reqs.length >= 2 * FIRST_CONCURRENCY, 120_000);
   first.child.kill('SIGKILL');
@@ -95,16 +98,23 @@ it('kill -9 while forwarding stored requests, then a restart: every request arri
     expect(got.rawBody.equals(bodyOf(i))).toBe(true);
     const pairs: string[][] = [];
     for (let h = 0; h < got.rawHeaders.length; h += 2) pairs.push([got.rawHeaders[h], got.rawHeaders[h + 1]]);
-    expect(pairs.filter(([name]) => !['host', 'content-length', 'connection'].includes(name.toLowerCase()))).toEqual(headersOf(i));
+    expect(pairs.filter(([name]) => !['host', 'content-length', 'connection'].includes(name.toLowerCase()))).toEqual(
+      headersOf(i),
+    );
   }
-  expect(new Set(receiver.requests.map((r) => Number(r.headers['x-seq'])))).toEqual(new Set(requestIds.map((_, i) => i)));
+  expect(new Set(receiver.requests.map((r) => Number(r.headers['x-seq'])))).toEqual(
+    new Set(requestIds.map((_, i) => i)),
+  );
   // Every request has a successful attempt on record.
-  for (const id of requestIds) expect((await check.inbound.listRequestAttempts(id)).some((a) => a.status === 'success')).toBe(true);
+  for (const id of requestIds)
+    expect((await check.inbound.listRequestAttempts(id)).some((a) => a.status === 'success')).toBe(true);
   await check.close();
   const duplicates = receiver.requests.length - REQUESTS;
   // At most the dead process's concurrency: a delivery holds its place until its outcome is committed.
   expect(duplicates).toBeLessThanOrEqual(FIRST_CONCURRENCY);
-  console.log(`event crash test: ${deliveredBeforeKill} forwarded before kill -9, ${duplicates} duplicates after restart`);
+  console.log(
+    `event crash test: ${deliveredBeforeKill} forwarded before kill -9, ${duplicates} duplicates after restart`,
+  );
   second.child.kill('SIGTERM');
   await exited(second.child);
   await receiver.close();

@@ -74,7 +74,11 @@ it('logs JSON lines with request ids at trace level, and no secret, token or pay
     }),
   );
   expect(endpoint.status).toBe(201);
-  const sent = count(await api.post(`/api/v1/app/${app.body.id}/msg`, { body: { eventType: 'log.check', payload: { marker: secrets.payload } } }));
+  const sent = count(
+    await api.post(`/api/v1/app/${app.body.id}/msg`, {
+      body: { eventType: 'log.check', payload: { marker: secrets.payload } },
+    }),
+  );
   expect(sent.status).toBe(202);
   await receiver.waitFor((received) => received.length === 1, 15_000);
   const delivered = receiver.requests[0];
@@ -83,7 +87,9 @@ it('logs JSON lines with request ids at trace level, and no secret, token or pay
   secrets.signature = String(delivered.headers['webhook-signature']);
 
   // A wrong token, with a request id of the caller's that the log must carry.
-  const wrong = count(await api.get('/api/v1/app', { token: secrets.wrongToken, headers: { 'x-request-id': 'e2e-wrong-token' } }));
+  const wrong = count(
+    await api.get('/api/v1/app', { token: secrets.wrongToken, headers: { 'x-request-id': 'e2e-wrong-token' } }),
+  );
   expect(wrong.status).toBe(401);
   // A body that is not JSON: refused, and not logged.
   const badJson = count(await api.post('/api/v1/app', { body: `{"name": "${secrets.badJsonBody}"` }));
@@ -103,7 +109,9 @@ it('logs JSON lines with request ids at trace level, and no secret, token or pay
   const { port } = new URL(hookd.url);
   await new Promise<void>((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1', () => {
-      socket.end(`GET /api/v1/app HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${secrets.rawPacketToken}\r\nBad Header\r\n\r\n`);
+      socket.end(
+        `GET /api/v1/app HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${secrets.rawPacketToken}\r\nBad Header\r\n\r\n`,
+      );
     });
     socket.on('data', () => undefined);
     socket.on('close', () => resolve());
@@ -142,7 +150,8 @@ it('logs JSON lines with request ids at trace level, and no secret, token or pay
 function buffersAsText(value: unknown): string {
   if (typeof value !== 'object' || value === null) return '';
   const record = value as Record<string, unknown>;
-  if (record.type === 'Buffer' && Array.isArray(record.data)) return Buffer.from(record.data as number[]).toString('utf8');
+  if (record.type === 'Buffer' && Array.isArray(record.data))
+    return Buffer.from(record.data as number[]).toString('utf8');
   return Object.values(record).map(buffersAsText).join('\n');
 }
 
@@ -161,7 +170,10 @@ it('keeps stdout to JSON log lines: the generated admin token and the start line
     rmSync(ownDir, { recursive: true, force: true });
   }
   const token = /admin token \(shown once, stored hashed\): (\S+)/.exec(own.output())![1];
-  const stdoutLines = own.stdout().split('\n').filter((line) => line.trim() !== '');
+  const stdoutLines = own
+    .stdout()
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   // At debug, the request above was logged: stdout is not empty, and every line of it is JSON.
   expect(stdoutLines.length).toBeGreaterThan(0);
   for (const line of stdoutLines) expect(() => JSON.parse(line), line).not.toThrow();

@@ -30,15 +30,17 @@ it('retries on schedule 0,1,1: delivered on the third attempt after two failures
   expect(third - second).toBeGreaterThanOrEqual(750);
   expect(receiver.requests.every((r) => r.headers['webhook-id'] === msg.id)).toBe(true);
 
-  await expect.poll(async () => {
-    const attempts = await svix.messageAttempt.listByMsg(app.id, msg.id);
-    // Newest first.
-    return attempts.data.map((a) => [a.status, a.responseStatusCode]);
-  }).toEqual([
-    [MessageStatus.Success, 200],
-    [MessageStatus.Fail, 503],
-    [MessageStatus.Fail, 503],
-  ]);
+  await expect
+    .poll(async () => {
+      const attempts = await svix.messageAttempt.listByMsg(app.id, msg.id);
+      // Newest first.
+      return attempts.data.map((a) => [a.status, a.responseStatusCode]);
+    })
+    .toEqual([
+      [MessageStatus.Success, 200],
+      [MessageStatus.Fail, 503],
+      [MessageStatus.Fail, 503],
+    ]);
   const destinations = await svix.messageAttempt.listAttemptedDestinations(app.id, msg.id);
   expect(destinations.data.map((d) => [d.id, d.status])).toEqual([[endpoint.id, MessageStatus.Success]]);
 });

@@ -39,7 +39,9 @@ describe('the official svix SDK against hookd', () => {
 
   it('delivers 100 messages, each verifying with standardwebhooks, and lists 100 successful attempts', async () => {
     const sent = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => svix.message.create(appId, { eventType: 'invoice.paid', payload: { n: i } })),
+      Array.from({ length: 100 }, (_, i) =>
+        svix.message.create(appId, { eventType: 'invoice.paid', payload: { n: i } }),
+      ),
     );
     const ids = new Set(sent.map((m) => m.id));
     await receiver.waitFor((reqs) => reqs.filter((r) => ids.has(String(r.headers['webhook-id']))).length >= 100);
@@ -48,10 +50,15 @@ describe('the official svix SDK against hookd', () => {
     expect(arrived.every((r) => verifiesWith(secret, r))).toBe(true);
     expect(new Set(arrived.map((r) => JSON.parse(r.body).n)).size).toBe(100);
 
-    await expect.poll(async () => {
-      const attempts = await svix.messageAttempt.listByEndpoint(appId, endpointId, { limit: 250, status: MessageStatus.Success });
-      return attempts.data.filter((a) => ids.has(a.msgId)).length;
-    }).toBe(100);
+    await expect
+      .poll(async () => {
+        const attempts = await svix.messageAttempt.listByEndpoint(appId, endpointId, {
+          limit: 250,
+          status: MessageStatus.Success,
+        });
+        return attempts.data.filter((a) => ids.has(a.msgId)).length;
+      })
+      .toBe(100);
   });
 
   it('signs with both the old and the new secret during the grace period after rotation', async () => {
@@ -71,10 +78,12 @@ describe('the official svix SDK against hookd', () => {
     await receiver.waitFor((reqs) => reqs.some((r) => r.headers['webhook-id'] === msg.id));
     await svix.messageAttempt.resend(appId, msg.id, endpointId);
     await receiver.waitFor((reqs) => reqs.filter((r) => r.headers['webhook-id'] === msg.id).length === 2);
-    await expect.poll(async () => {
-      const attempts = await svix.messageAttempt.listByMsg(appId, msg.id);
-      return attempts.data.map((a) => a.triggerType).sort();
-    }).toEqual([MessageAttemptTriggerType.Scheduled, MessageAttemptTriggerType.Manual]);
+    await expect
+      .poll(async () => {
+        const attempts = await svix.messageAttempt.listByMsg(appId, msg.id);
+        return attempts.data.map((a) => a.triggerType).sort();
+      })
+      .toEqual([MessageAttemptTriggerType.Scheduled, MessageAttemptTriggerType.Manual]);
   });
 
   it('pages through 300 messages, returning each exactly once', async () => {
@@ -82,7 +91,9 @@ describe('the official svix SDK against hookd', () => {
     const created = new Set<string>();
     for (let i = 0; i < 300; i += 50) {
       const batch = await Promise.all(
-        Array.from({ length: 50 }, (_, j) => svix.message.create(app.id, { eventType: 'invoice.paid', payload: { i: i + j } })),
+        Array.from({ length: 50 }, (_, j) =>
+          svix.message.create(app.id, { eventType: 'invoice.paid', payload: { i: i + j } }),
+        ),
       );
       for (const m of batch) created.add(m.id);
     }

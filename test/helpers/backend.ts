@@ -8,7 +8,8 @@ import { reusableTestSchema } from './test-schemas.js';
  * backend and sets HOOKD_TEST_BACKEND; the PostgreSQL run exists only when
  * HOOKD_TEST_DATABASE_URL names a server (CI sets it).
  */
-export const TEST_BACKEND: 'sqlite' | 'postgres' = process.env.HOOKD_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_BACKEND: 'sqlite' | 'postgres' =
+  process.env.HOOKD_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 
 export interface TestDatabase {
   /** Config overrides that point hookd at this database (none for SQLite: the data dir holds it). */
@@ -32,7 +33,9 @@ export async function freshTestDatabase(): Promise<TestDatabase> {
   const base = postgresBaseUrl();
   const schema = `hookd_test_${randomBytes(6).toString('hex')}`;
   await withClient(base, (c) => c.query(`CREATE SCHEMA ${schema}`));
-  return onSchema(base, schema, () => withClient(base, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => {}));
+  return onSchema(base, schema, () =>
+    withClient(base, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => {}),
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ export interface ReceivedRequest {
  * How the receiver answers the n-th request (0-based): return a status to answer with it at
  * once, or return nothing and answer through `res` yourself (e.g. later, to be slow).
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a responder that answers by itself returns nothing
 export type Responder = (req: ReceivedRequest, n: number, res: ServerResponse) => number | void;
 
 export interface Receiver {

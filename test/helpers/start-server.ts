@@ -35,14 +35,28 @@ export interface TestServerOptions {
  * listening on a free loopback port. Without `adminToken` in `overrides`, the admin token is
  * generated and stored hashed, as at a first start.
  */
-export async function startTestServer(overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookd-api-test-'));
   const database = await migratedTestDatabase();
-  const config: Config = { ...loadConfig({ argv: [], env: {}, cwd: dataDir }), dataDir, port: 0, ...database.overrides, ...overrides };
+  const config: Config = {
+    ...loadConfig({ argv: [], env: {}, cwd: dataDir }),
+    dataDir,
+    port: 0,
+    ...database.overrides,
+    ...overrides,
+  };
   const store = await openStore(config);
   const token = config.adminToken ?? (await ensureAdminToken(store))!;
   const now = options.now ?? Date.now;
-  const app = await buildApp({ config, store, now, faces: [outboundFace({ config, store, now }), ...(options.extraFaces ?? [])] });
+  const app = await buildApp({
+    config,
+    store,
+    now,
+    faces: [outboundFace({ config, store, now }), ...(options.extraFaces ?? [])],
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -40,7 +40,10 @@ async function shape(schema: string) {
        FROM pg_constraint WHERE connamespace = $1::regnamespace ORDER BY conname`,
     [schema],
   );
-  const indexes = await query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname`, [schema]);
+  const indexes = await query(
+    `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname`,
+    [schema],
+  );
   const tables = await query(
     `SELECT relname, relkind, reloptions FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind IN ('r', 'S', 'v', 'm') ORDER BY relname`,
     [schema],
@@ -80,7 +83,11 @@ describeOnPostgres('a reusable test schema', () => {
     await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a.b', payload: {} } });
     // ... and a received request forwarded to a destination (delivery kind event).
     const destination = await hookd.store.inbound.createDestination({ url: receiver.url }, Date.now());
-    await hookd.store.inbound.receive({ method: 'POST', path: '', headers: [], body: Buffer.from('x') }, [destination.id], Date.now());
+    await hookd.store.inbound.receive(
+      { method: 'POST', path: '', headers: [], body: Buffer.from('x') },
+      [destination.id],
+      Date.now(),
+    );
     await expect.poll(async () => (await contents(used.name)).attempts).toBe(2);
     const written = await contents(used.name);
     await hookd.stop(); // releases its test database, a schema of its own

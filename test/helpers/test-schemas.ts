@@ -43,7 +43,8 @@ export async function reusableTestSchema(baseUrl: string): Promise<TestSchema> {
     async release() {
       if (released) return;
       released = true;
-      const tables = await (emptyingTables ??= tablesToEmpty(adminPool(baseUrl), name));
+      emptyingTables ??= tablesToEmpty(adminPool(baseUrl), name);
+      const tables = await emptyingTables;
       await adminPool(baseUrl).query(tables.map((table) => `DELETE FROM ${name}.${table}`).join(';\n'));
       idle.push(name);
     },
@@ -82,7 +83,12 @@ async function tablesToEmpty(db: pg.Pool, schema: string): Promise<string[]> {
   const left = new Set(tables.map((t) => t.name));
   const ordered: string[] = [];
   while (left.size > 0) {
-    const next = [...left].filter((table) => !references.some((r) => unqualified(r.parent) === table && unqualified(r.child) !== table && left.has(unqualified(r.child))));
+    const next = [...left].filter(
+      (table) =>
+        !references.some(
+          (r) => unqualified(r.parent) === table && unqualified(r.child) !== table && left.has(unqualified(r.child)),
+        ),
+    );
     if (next.length === 0) throw new Error(`test schemas: foreign keys form a cycle among ${[...left].join(', ')}`);
     for (const table of next.sort()) {
       ordered.push(table);

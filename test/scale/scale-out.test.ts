@@ -51,7 +51,12 @@ class HttpStatusError extends Error {}
 const HEADERS = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
 async function post(pool: Pool, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await pool.request({ path: `/api/v1${path}`, method: 'POST', headers: { ...HEADERS, ...headers }, body: JSON.stringify(body) });
+  const res = await pool.request({
+    path: `/api/v1${path}`,
+    method: 'POST',
+    headers: { ...HEADERS, ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.body.text();
   if (res.statusCode >= 300) throw new HttpStatusError(`${path}: ${res.statusCode} ${text}`);
   return JSON.parse(text) as { id: string };
@@ -174,7 +179,9 @@ describeOnPostgres('scale-out on PostgreSQL', { timeout: 150_000 }, () => {
     const keys = Array.from({ length: 50 }, (_, i) => `key-${i}`);
     const results = await Promise.all(
       keys.flatMap((key) =>
-        [poolA, poolB].map((pool) => post(pool, `/app/${appId}/msg`, { eventType: 'scale.test', payload: { key } }, { 'idempotency-key': key })),
+        [poolA, poolB].map((pool) =>
+          post(pool, `/app/${appId}/msg`, { eventType: 'scale.test', payload: { key } }, { 'idempotency-key': key }),
+        ),
       ),
     );
     for (let i = 0; i < keys.length; i++) expect(results[2 * i].id).toBe(results[2 * i + 1].id);
@@ -188,7 +195,10 @@ async function countLeases(workerId: string): Promise<number> {
   const client = new pg.Client({ connectionString: database.env.HOOKD_DATABASE_URL });
   await client.connect();
   try {
-    const { rows } = await client.query("SELECT count(*)::int AS n FROM deliveries WHERE lease_owner = $1 AND status = 'sending'", [workerId]);
+    const { rows } = await client.query(
+      "SELECT count(*)::int AS n FROM deliveries WHERE lease_owner = $1 AND status = 'sending'",
+      [workerId],
+    );
     return rows[0].n as number;
   } finally {
     await client.end();

@@ -201,7 +201,15 @@ describe('isPublicAddress', () => {
   });
 
   it('throws on a malformed allowed network', () => {
-    for (const bad of ['127.0.0.0/33', '::1/129', '127.1/8', '0177.0.0.1', 'example.com/8', '10.0.0.0/', '10.0.0.0/8/8']) {
+    for (const bad of [
+      '127.0.0.0/33',
+      '::1/129',
+      '127.1/8',
+      '0177.0.0.1',
+      'example.com/8',
+      '10.0.0.0/',
+      '10.0.0.0/8/8',
+    ]) {
       expect(() => createAddressPolicy([bad]), bad).toThrow(TypeError);
       expect(isValidNetwork(bad)).toBe(false);
     }

@@ -41,9 +41,7 @@ export class SqlApplications implements ApplicationStore {
 
   async list(query: PageQuery): Promise<Page<Application>> {
     const plan = planPage(query, 'ascending');
-    const rows = await this.db.all<ApplicationRow>(
-      sql`SELECT * FROM applications WHERE true${pageTail(plan, 'id')}`,
-    );
+    const rows = await this.db.all<ApplicationRow>(sql`SELECT * FROM applications WHERE true${pageTail(plan, 'id')}`);
     return toPage(rows.map(toApplication), plan, (a) => a.id);
   }
 

@@ -22,7 +22,9 @@ interface DeliveryState {
 
 // "Latest delivery of this message to this endpoint": a resend adds a second delivery, and the
 // lists show the newest one. Checked per row through deliveries_msg (msg_id, endpoint_id).
-const IS_LATEST = raw('d.id = (SELECT max(l.id) FROM deliveries l WHERE l.msg_id = d.msg_id AND l.endpoint_id = d.endpoint_id)');
+const IS_LATEST = raw(
+  'd.id = (SELECT max(l.id) FROM deliveries l WHERE l.msg_id = d.msg_id AND l.endpoint_id = d.endpoint_id)',
+);
 
 /** ` AND column = value` when the value is given, else nothing. */
 const equalsIfGiven = (column: string, value: string | null | undefined): Sql =>
@@ -62,7 +64,11 @@ export class SqlAttempts implements AttemptStore {
   }
 
   /** Messages that have a delivery to the endpoint, newest first, with that delivery's state. */
-  async endpointMessages(appId: string, endpointId: string, query: EndpointMessageQuery): Promise<Page<EndpointMessage>> {
+  async endpointMessages(
+    appId: string,
+    endpointId: string,
+    query: EndpointMessageQuery,
+  ): Promise<Page<EndpointMessage>> {
     const plan = planPage(query, 'descending');
     const filters = [
       equalsIfGiven('d.status', query.status),

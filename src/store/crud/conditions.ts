@@ -28,7 +28,8 @@ export function messageFilterCondition(
   alias: string,
   filter: { channel?: string; eventTypes?: string[] },
 ): Sql {
-  const channel = filter.channel == null ? NOTHING : sql` AND ${dialect.jsonArrayHas(`${alias}.channels`, filter.channel)}`;
+  const channel =
+    filter.channel == null ? NOTHING : sql` AND ${dialect.jsonArrayHas(`${alias}.channels`, filter.channel)}`;
   const eventTypes =
     filter.eventTypes == null || filter.eventTypes.length === 0
       ? NOTHING

@@ -32,7 +32,10 @@ export class SqlMessages implements MessageStore {
 
   async list(appId: string, query: MessageQuery): Promise<Page<Message>> {
     const plan = planPage(query, 'descending');
-    const filters = join([messageFilterCondition(this.db.dialect, 'm', query), beforeAfterCondition('m.created_at', query)], '');
+    const filters = join(
+      [messageFilterCondition(this.db.dialect, 'm', query), beforeAfterCondition('m.created_at', query)],
+      '',
+    );
     const rows = await this.db.all<MessageRow>(
       sql`SELECT * FROM messages m WHERE m.app_id = ${appId}${filters}${pageTail(plan, 'm.id')}`,
     );
@@ -41,7 +44,9 @@ export class SqlMessages implements MessageStore {
 
   /** Clears the payload; the message, deliveries and attempts stay. */
   async expungeContent(appId: string, msgId: string): Promise<void> {
-    const changed = await this.db.run(sql`UPDATE messages SET payload = NULL WHERE app_id = ${appId} AND id = ${msgId}`);
+    const changed = await this.db.run(
+      sql`UPDATE messages SET payload = NULL WHERE app_id = ${appId} AND id = ${msgId}`,
+    );
     if (changed === 0) throw new NotFoundError('message');
   }
 }

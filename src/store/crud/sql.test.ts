@@ -27,7 +27,9 @@ describe('sql templates', () => {
 
   it('joins fragments with a separator, and nothing into an empty fragment', () => {
     const sets = join([sql`a = ${1}`, sql`b = ${2}`, raw('c = NULL')], ', ');
-    expect(sql`UPDATE t SET ${sets} WHERE id = ${3}`.text(dollar)).toBe('UPDATE t SET a = $1, b = $2, c = NULL WHERE id = $3');
+    expect(sql`UPDATE t SET ${sets} WHERE id = ${3}`.text(dollar)).toBe(
+      'UPDATE t SET a = $1, b = $2, c = NULL WHERE id = $3',
+    );
     expect(join([], ', ').text(dollar)).toBe('');
     expect(sql`x${join([], ' AND ')}y`.values).toEqual([]);
   });

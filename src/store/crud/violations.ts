@@ -10,12 +10,17 @@ export interface ViolationMeaning {
 }
 
 /** Runs `write`, turning the constraint violations `meaning` names into hookd's errors. */
-export async function mapViolations<T>(db: SqlExecutor, meaning: ViolationMeaning, write: () => Promise<T>): Promise<T> {
+export async function mapViolations<T>(
+  db: SqlExecutor,
+  meaning: ViolationMeaning,
+  write: () => Promise<T>,
+): Promise<T> {
   try {
     return await write();
   } catch (error) {
     if (meaning.unique !== undefined && db.dialect.isUniqueViolation(error)) throw new ConflictError(meaning.unique);
-    if (meaning.foreignKey !== undefined && db.dialect.isForeignKeyViolation(error)) throw new NotFoundError(meaning.foreignKey);
+    if (meaning.foreignKey !== undefined && db.dialect.isForeignKeyViolation(error))
+      throw new NotFoundError(meaning.foreignKey);
     throw error;
   }
 }

@@ -28,7 +28,11 @@ export interface InboundStore {
    * worker reserves room for are inserted leased to it and handed to it after the commit (see
    * `DeliveryQueue.attachLocalWorker`). `NotFoundError` when a destination does not exist.
    */
-  receive(input: RequestInput, destinationIds: readonly string[], now: number): Promise<{ request: InboundRequest; deliveries: EventDelivery[] }>;
+  receive(
+    input: RequestInput,
+    destinationIds: readonly string[],
+    now: number,
+  ): Promise<{ request: InboundRequest; deliveries: EventDelivery[] }>;
   getRequest(id: string): Promise<InboundRequest | null>;
   /** The attempts of the request's deliveries, oldest first. */
   listRequestAttempts(requestId: string): Promise<EventAttempt[]>;

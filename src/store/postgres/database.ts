@@ -18,7 +18,9 @@ export interface PgConnectionOptions {
  */
 const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** The connection settings shared by the pool and the LISTEN client. */
@@ -30,7 +32,9 @@ export function connectionConfig(url: string, options: PgConnectionOptions): pg.
   // node-postgres lets the URL's parameters override the config's: the URL's `options` would
   // silently replace the search_path set below.
   if (schema !== undefined && urlHasOptions(url)) {
-    throw new Error('PostgreSQL: give the schema either in the URL (options=-c search_path=...) or as an option, not both');
+    throw new Error(
+      'PostgreSQL: give the schema either in the URL (options=-c search_path=...) or as an option, not both',
+    );
   }
   return {
     connectionString: url,

@@ -3,7 +3,13 @@ import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } fro
 import type { WorkDue, WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
 import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
-import { type DestinationRow, type EventDeliveryRow, toDestination, toEventDelivery, toInboundRequest } from '../inbound-rows.js';
+import {
+  type DestinationRow,
+  type EventDeliveryRow,
+  toDestination,
+  toEventDelivery,
+  toInboundRequest,
+} from '../inbound-rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
@@ -150,6 +156,7 @@ SELECT (SELECT count(*) FROM released) AS released, ${notifyIfAny('released', '$
 const MAX_RECORD_TRIES = 3;
 
 /** PostgreSQL text cannot hold U+0000, which a response body may contain. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this is the character to find
 const NUL = /\u0000/g;
 
 /** The queue side of deliveries: claim with a lease, record outcomes, give leases back. */
@@ -252,7 +259,7 @@ function outcomeColumns(outcomes: DeliveryOutcome[]): unknown[][] {
       event?.requestId ?? null,
       event?.destinationId ?? null,
     ];
-    values.forEach((value, i) => columns[i].push(value));
+    for (const [i, value] of values.entries()) columns[i].push(value);
   }
   return columns;
 }
@@ -261,7 +268,11 @@ function outcomeColumns(outcomes: DeliveryOutcome[]): unknown[][] {
  * The claimed delivery of a row, by its kind. Endpoints and destinations are always found:
  * deleting one deletes its deliveries, and the claim leased them in the same statement.
  */
-function toClaimed(row: ClaimedRow, endpoints: Map<string, Endpoint>, destinations: Map<string, Destination>): ClaimedDelivery {
+function toClaimed(
+  row: ClaimedRow,
+  endpoints: Map<string, Endpoint>,
+  destinations: Map<string, Destination>,
+): ClaimedDelivery {
   if (row.kind === 'event') {
     return {
       kind: 'event',
@@ -287,5 +298,10 @@ function toClaimed(row: ClaimedRow, endpoints: Map<string, Endpoint>, destinatio
     payload: row.m_payload,
     created_at: row.m_created_at!,
   });
-  return { kind: 'message', delivery: toDelivery(row as DeliveryRow), message, endpoint: endpoints.get(row.endpoint_id!)! };
+  return {
+    kind: 'message',
+    delivery: toDelivery(row as DeliveryRow),
+    message,
+    endpoint: endpoints.get(row.endpoint_id!)!,
+  };
 }

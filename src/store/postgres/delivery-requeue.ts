@@ -86,10 +86,20 @@ export class PgDeliveryRequeue {
        ORDER BY m.id`,
       params.values,
     );
-    const msgIds = candidates.filter((m) => endpointAccepts(endpoint, { eventType: m.event_type, channels: m.channels })).map((m) => m.id);
+    const msgIds = candidates
+      .filter((m) => endpointAccepts(endpoint, { eventType: m.event_type, channels: m.channels }))
+      .map((m) => m.id);
     if (msgIds.length === 0) return 0;
     const ids = msgIds.map(() => newId('dlv', now));
-    return this.insertPending(tx, ids, endpoint.appId, msgIds, msgIds.map(() => endpoint.id), TriggerType.Scheduled, now);
+    return this.insertPending(
+      tx,
+      ids,
+      endpoint.appId,
+      msgIds,
+      msgIds.map(() => endpoint.id),
+      TriggerType.Scheduled,
+      now,
+    );
   }
 
   private async insertPending(
@@ -102,7 +112,15 @@ export class PgDeliveryRequeue {
     now: number,
   ): Promise<number> {
     const appIds = ids.map(() => appId);
-    const row = await db.get<{ inserted: number }>(INSERT_PENDING, [ids, appIds, msgIds, endpointIds, trigger, now, this.notifyPayload.now]);
+    const row = await db.get<{ inserted: number }>(INSERT_PENDING, [
+      ids,
+      appIds,
+      msgIds,
+      endpointIds,
+      trigger,
+      now,
+      this.notifyPayload.now,
+    ]);
     return row!.inserted;
   }
 

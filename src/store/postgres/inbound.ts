@@ -66,7 +66,11 @@ export class PgInbound implements InboundStore {
 
   async createDestination(input: DestinationInput, now: number): Promise<Destination> {
     const row: DestinationRow = { id: newId('dst', now), url: input.url, created_at: now };
-    await this.db.run('INSERT INTO destinations (id, url, created_at) VALUES ($1, $2, $3)', [row.id, row.url, row.created_at]);
+    await this.db.run('INSERT INTO destinations (id, url, created_at) VALUES ($1, $2, $3)', [
+      row.id,
+      row.url,
+      row.created_at,
+    ]);
     return toDestination(row);
   }
 
@@ -84,7 +88,11 @@ export class PgInbound implements InboundStore {
     return (await this.db.all<EventAttemptRow>(SELECT_REQUEST_ATTEMPTS, [requestId])).map(toEventAttempt);
   }
 
-  receive(input: RequestInput, destinationIds: readonly string[], now: number): Promise<{ request: InboundRequest; deliveries: EventDelivery[] }> {
+  receive(
+    input: RequestInput,
+    destinationIds: readonly string[],
+    now: number,
+  ): Promise<{ request: InboundRequest; deliveries: EventDelivery[] }> {
     const written = this.write(input, destinationIds, now);
     this.running.add(written);
     void written.finally(() => this.running.delete(written)).catch(() => {});
@@ -96,7 +104,9 @@ export class PgInbound implements InboundStore {
     destinationIds: readonly string[],
     now: number,
   ): Promise<{ request: InboundRequest; deliveries: EventDelivery[] }> {
-    const found = await this.db.all<DestinationRow>('SELECT * FROM destinations WHERE id = ANY($1::text[])', [[...destinationIds]]);
+    const found = await this.db.all<DestinationRow>('SELECT * FROM destinations WHERE id = ANY($1::text[])', [
+      [...destinationIds],
+    ]);
     const destinations = new Map(found.map((r) => [r.id, toDestination(r)]));
     if (destinationIds.some((id) => !destinations.has(id))) throw new NotFoundError('destination');
     const request: InboundRequest = {
@@ -137,7 +147,14 @@ export class PgInbound implements InboundStore {
     }
     // Committed: hand over what was leased, wake a claim for the rest.
     if (worker !== null && handed > 0) {
-      worker.take(rows.slice(0, handed).map((row) => ({ kind: 'event', delivery: toEventDelivery(row), request, destination: destinations.get(row.destination_id)! })));
+      worker.take(
+        rows.slice(0, handed).map((row) => ({
+          kind: 'event',
+          delivery: toEventDelivery(row),
+          request,
+          destination: destinations.get(row.destination_id)!,
+        })),
+      );
     }
     if (rows.length > handed) this.work.emit('now');
     return { request, deliveries: rows.map(toEventDelivery) };

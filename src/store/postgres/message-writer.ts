@@ -181,7 +181,10 @@ export class PgMessageWriter {
   private async writeAndSettle(batch: Queued[]): Promise<void> {
     const { results, pending } = await this.writeOrRetry(batch);
     if (pending > 0) this.work.emit('now');
-    results.forEach((r, i) => ('ok' in r ? batch[i].resolve(r.ok) : batch[i].reject(r.error)));
+    for (const [i, r] of results.entries()) {
+      if ('ok' in r) batch[i].resolve(r.ok);
+      else batch[i].reject(r.error);
+    }
   }
 
   private async writeOrRetry(batch: Queued[]): Promise<Written> {
@@ -226,7 +229,11 @@ export class PgMessageWriter {
     if (rows.size === 0) return this.settle(batch, plan, 0);
     const handed = worker === null ? 0 : worker.reserve(fanout.length);
     for (const { row, msg } of fanout.slice(0, handed)) {
-      Object.assign(row, { status: 'sending', lease_owner: worker!.workerId, lease_until: msg.created_at + worker!.leaseMs });
+      Object.assign(row, {
+        status: 'sending',
+        lease_owner: worker!.workerId,
+        lease_until: msg.created_at + worker!.leaseMs,
+      });
     }
     let written: { inserted: string[]; pending: number };
     try {
@@ -247,7 +254,15 @@ export class PgMessageWriter {
     if (worker !== null) {
       const taken = fanout.slice(0, handed).filter((d) => inserted.has(d.msg.id));
       worker.unreserve(handed - taken.length);
-      if (taken.length > 0) worker.take(taken.map((d) => ({ kind: 'message' as const, delivery: toDelivery(d.row), message: toMessage(d.msg), endpoint: d.endpoint })));
+      if (taken.length > 0)
+        worker.take(
+          taken.map((d) => ({
+            kind: 'message' as const,
+            delivery: toDelivery(d.row),
+            message: toMessage(d.msg),
+            endpoint: d.endpoint,
+          })),
+        );
     }
     return this.settle(batch, plan, written.pending);
   }
@@ -258,7 +273,9 @@ export class PgMessageWriter {
       let existing = new Map<string, Message>();
       let failure: unknown = null;
       try {
-        existing = await this.findByEventIds([...lookups].map(([i, appId]) => ({ appId, eventId: batch[i].input.eventId! })));
+        existing = await this.findByEventIds(
+          [...lookups].map(([i, appId]) => ({ appId, eventId: batch[i].input.eventId! })),
+        );
       } catch (error) {
         failure = error;
       }
@@ -266,7 +283,10 @@ export class PgMessageWriter {
         const message = existing.get(eventKey(appId, batch[i].input)!);
         if (message) results[i] = { ok: { message, created: false } };
         // Taken at insert time, gone now (deleted meanwhile): the caller may try again.
-        else results[i] ??= { error: failure ?? new ConflictError('a message with this eventId was being written; retry') };
+        else
+          results[i] ??= {
+            error: failure ?? new ConflictError('a message with this eventId was being written; retry'),
+          };
       }
     }
     for (const [i, first] of copies) {
@@ -278,21 +298,33 @@ export class PgMessageWriter {
 
   /** Reads nothing more: decides each input from its application's endpoints. */
   private plan(batch: Queued[], apps: Map<string, AppEndpoints>): BatchPlan {
-    const plan: BatchPlan = { results: new Array(batch.length), rows: new Map(), fanout: [], lookups: new Map(), copies: new Map() };
+    const plan: BatchPlan = {
+      results: new Array(batch.length),
+      rows: new Map(),
+      fanout: [],
+      lookups: new Map(),
+      copies: new Map(),
+    };
     /** The input that writes each (app, eventId) of this batch. */
     const writerOf = new Map<string, number>();
-    batch.forEach(({ input, now }, i) => {
+    for (const [i, { input, now }] of batch.entries()) {
       const app = apps.get(input.appRef);
-      if (app === undefined) return void (plan.results[i] = { error: new NotFoundError('application') });
+      if (app === undefined) {
+        plan.results[i] = { error: new NotFoundError('application') };
+        continue;
+      }
       const key = eventKey(app.appId, input);
-      if (key !== null && writerOf.has(key)) return void plan.copies.set(i, writerOf.get(key)!);
+      if (key !== null && writerOf.has(key)) {
+        plan.copies.set(i, writerOf.get(key)!);
+        continue;
+      }
       let targets: Endpoint[];
       try {
         targets = fanoutTargets(input, app.endpoints);
       } catch (error) {
         plan.results[i] = { error };
         if (key !== null) plan.lookups.set(i, app.appId); // as on SQLite, an earlier message with this eventId wins
-        return;
+        continue;
       }
       if (key !== null) writerOf.set(key, i);
       const msg: MessageRow = {
@@ -306,26 +338,38 @@ export class PgMessageWriter {
       };
       plan.rows.set(i, msg);
       for (const endpoint of targets) {
-        plan.fanout.push({ row: newPendingDeliveryRow(msg.app_id, msg.id, endpoint.id, TriggerType.Scheduled, now), msg, endpoint });
+        plan.fanout.push({
+          row: newPendingDeliveryRow(msg.app_id, msg.id, endpoint.id, TriggerType.Scheduled, now),
+          msg,
+          endpoint,
+        });
       }
-    });
+    }
     return plan;
   }
 
   /** Each application ref that exists, with its id and endpoints. */
   private async loadEndpoints(appRefs: string[]): Promise<Map<string, AppEndpoints>> {
-    const rows = await this.db.all<{ ref: string; app_id: string; endpoint: EndpointRow | null }>(LOAD_ENDPOINTS, [appRefs]);
+    const rows = await this.db.all<{ ref: string; app_id: string; endpoint: EndpointRow | null }>(LOAD_ENDPOINTS, [
+      appRefs,
+    ]);
     const byRef = new Map<string, AppEndpoints>();
     for (const r of rows) {
       let app = byRef.get(r.ref);
-      if (!app) byRef.set(r.ref, (app = { appId: r.app_id, endpoints: [] }));
+      if (!app) {
+        app = { appId: r.app_id, endpoints: [] };
+        byRef.set(r.ref, app);
+      }
       if (r.endpoint !== null) app.endpoints.push(toEndpoint(r.endpoint));
     }
     return byRef;
   }
 
   private async findByEventIds(keys: { appId: string; eventId: string }[]): Promise<Map<string, Message>> {
-    const rows = await this.db.all<MessageRow>(SELECT_BY_EVENT_IDS, [keys.map((k) => k.appId), keys.map((k) => k.eventId)]);
+    const rows = await this.db.all<MessageRow>(SELECT_BY_EVENT_IDS, [
+      keys.map((k) => k.appId),
+      keys.map((k) => k.eventId),
+    ]);
     return new Map(rows.map((r) => [eventKey(r.app_id, { eventId: r.event_id })!, toMessage(r)]));
   }
 }

@@ -1,7 +1,6 @@
 import { type Migration, migrationsToApply } from '../migration.js';
 import type { PgDb } from './database.js';
 
-
 /**
  * Conventions:
  * - Times are `bigint` epoch ms (parsed to numbers per connection), booleans `boolean`.
@@ -211,9 +210,16 @@ export async function migrate(db: PgDb): Promise<void> {
       )`);
     }
     const rows = await tx.all<{ version: number }>('SELECT version FROM schema_migrations');
-    for (const m of migrationsToApply(rows.map((r) => r.version), MIGRATIONS)) {
+    for (const m of migrationsToApply(
+      rows.map((r) => r.version),
+      MIGRATIONS,
+    )) {
       await tx.run(m.sql);
-      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
     }
   });
 }

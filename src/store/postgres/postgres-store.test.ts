@@ -127,13 +127,21 @@ function describePostgres(url: string): void {
       await expectWoken('createMessage', 'now', () => a.messages.create(messageInput(app.id), T0));
       const claimed = await claimMessages(a, 'w', 10, LEASE_MS, T0);
       await expectWoken('recordOutcomes (rescheduled)', 'later', () =>
-        a.queue.record('w', claimed.map((c) => outcomeFor(c, T0, { status: 'pending', nextAttemptAt: T0 + 1 })), T0),
+        a.queue.record(
+          'w',
+          claimed.map((c) => outcomeFor(c, T0, { status: 'pending', nextAttemptAt: T0 + 1 })),
+          T0,
+        ),
       );
       await claimMessages(a, 'w', 10, LEASE_MS, T0 + 1);
       await expectWoken('releaseLeases', 'now', () => a.queue.release('w', T0 + 2));
       await expectWoken('enqueueResend', 'now', () => a.requeue.resend(app.id, message.id, endpoint.id, T0 + 3));
       const failed = await claimMessages(a, 'w', 10, LEASE_MS, T0 + 3);
-      await a.queue.record('w', failed.map((c) => outcomeFor(c, T0 + 3, { status: 'fail', nextAttemptAt: null })), T0 + 3);
+      await a.queue.record(
+        'w',
+        failed.map((c) => outcomeFor(c, T0 + 3, { status: 'fail', nextAttemptAt: null })),
+        T0 + 3,
+      );
       await expectWoken('recoverFailed', 'now', () => a.requeue.recoverFailed(endpoint.id, {}, T0 + 4));
       const late = await a.endpoints.create(app.id, { url: 'https://y.test', secret: 'whsec_y' }, T0 + 5);
       await expectWoken('replayMissing', 'now', () => a.requeue.replayMissing(late.id, {}, T0 + 6));
@@ -221,7 +229,11 @@ function describePostgres(url: string): void {
       await store.migrate();
       const app = await store.applications.create({ name: 'a', metadata: { z: '1', a: '2' } }, T0);
       expect(Object.keys((await store.applications.get(app.id))!.metadata)).toEqual(['z', 'a']); // key order kept
-      await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x', headers: { 'x-b': '1', 'x-a': '2' } }, T0);
+      await store.endpoints.create(
+        app.id,
+        { url: 'https://x.test', secret: 'whsec_x', headers: { 'x-b': '1', 'x-a': '2' } },
+        T0,
+      );
       const payload = '{ "b" :1,"a":"é\\u00e9 😀\\n",  "n":1.50e3 }\n';
       const { message } = await store.messages.create(messageInput(app.id, { payload, channels: ['eu', 'x"y'] }), T0);
       expect((await store.messages.get(app.id, message.id))!.payload).toBe(payload);

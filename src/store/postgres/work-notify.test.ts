@@ -5,7 +5,11 @@ describe('NOTIFY payloads', () => {
   it('round-trips the sender and when the work is due, whatever the schema name holds', () => {
     for (const schema of ['public', 'hookd_test_1a2b', 'my schema', '']) {
       for (const due of ['now', 'later'] as const) {
-        expect(parseWorkPayload(workPayload({ instance: 'i-1', schema }, due))).toEqual({ instance: 'i-1', schema, due });
+        expect(parseWorkPayload(workPayload({ instance: 'i-1', schema }, due))).toEqual({
+          instance: 'i-1',
+          schema,
+          due,
+        });
       }
     }
   });

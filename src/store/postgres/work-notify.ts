@@ -27,7 +27,9 @@ export function workPayload(sender: WorkSender, due: WorkDue): string {
 
 export function parseWorkPayload(payload: string | undefined): (WorkSender & { due: WorkDue }) | null {
   const match = /^(?:(now|later):)?([^@]+)@(.*)$/s.exec(payload ?? '');
-  return match === null ? null : { due: (match[1] as WorkDue | undefined) ?? 'later', instance: match[2], schema: match[3] };
+  return match === null
+    ? null
+    : { due: (match[1] as WorkDue | undefined) ?? 'later', instance: match[2], schema: match[3] };
 }
 
 /**

@@ -111,7 +111,10 @@ export class SqliteDb {
       for (const item of batch) item.reject(error); // the commit itself failed: nothing was written
       return;
     }
-    results.forEach((r, i) => ('ok' in r ? batch[i].resolve(r.ok) : batch[i].reject(r.error)));
+    for (const [i, r] of results.entries()) {
+      if ('ok' in r) batch[i].resolve(r.ok);
+      else batch[i].reject(r.error);
+    }
   }
 
   close(): void {

@@ -2,7 +2,7 @@ import type { Destination, DeliveryKind, Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
 import type { SqliteDb } from './database.js';
-import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
+import { type DeliveryRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
 import { type EventDeliveryRow, toDestination, toEventDelivery, toInboundRequest } from '../inbound-rows.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
@@ -202,14 +202,25 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 }
 
 /** Every kind's pointer columns, null: an attempt sets its own kind's (a message's may leave `kind` out). */
-const ATTEMPT_TARGET_NONE = { kind: 'message', appId: null, msgId: null, endpointId: null, requestId: null, destinationId: null };
+const ATTEMPT_TARGET_NONE = {
+  kind: 'message',
+  appId: null,
+  msgId: null,
+  endpointId: null,
+  requestId: null,
+  destinationId: null,
+};
 
 /**
  * The claimed delivery of a row, by its kind; `null` for a message delivery whose endpoint is
  * disabled (it is canceled). Endpoints and destinations are always found: deleting one deletes its
  * deliveries (in the same transaction as this read).
  */
-function toClaimed(row: DueRow, endpoints: Map<string, Endpoint>, destinations: Map<string, Destination>): ClaimedDelivery | null {
+function toClaimed(
+  row: DueRow,
+  endpoints: Map<string, Endpoint>,
+  destinations: Map<string, Destination>,
+): ClaimedDelivery | null {
   if (row.kind === 'event') {
     return {
       kind: 'event',

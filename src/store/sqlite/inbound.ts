@@ -40,7 +40,12 @@ interface Received {
  */
 export class SqliteInbound implements InboundStore {
   private worker: LocalWorker | null = null;
-  private readonly receiveTx: (input: RequestInput, destinationIds: readonly string[], now: number, room: number) => Received;
+  private readonly receiveTx: (
+    input: RequestInput,
+    destinationIds: readonly string[],
+    now: number,
+    room: number,
+  ) => Received;
 
   constructor(
     private readonly db: SqliteDb,
@@ -96,7 +101,12 @@ export class SqliteInbound implements InboundStore {
     return { request: received.request, deliveries: received.rows.map(toEventDelivery) };
   }
 
-  private receiveInTransaction(input: RequestInput, destinationIds: readonly string[], now: number, room: number): Received {
+  private receiveInTransaction(
+    input: RequestInput,
+    destinationIds: readonly string[],
+    now: number,
+    room: number,
+  ): Received {
     const requestRow: RequestRow = {
       id: newId('req', now),
       source_id: input.sourceId ?? null,
@@ -115,8 +125,17 @@ export class SqliteInbound implements InboundStore {
       if (!destination) throw new NotFoundError('destination');
       const row = newEventDeliveryRow(request.id, destinationId, now);
       if (handed.length < room) {
-        Object.assign(row, { status: 'sending', lease_owner: this.worker!.workerId, lease_until: now + this.worker!.leaseMs });
-        handed.push({ kind: 'event', delivery: toEventDelivery(row), request, destination: toDestination(destination) });
+        Object.assign(row, {
+          status: 'sending',
+          lease_owner: this.worker!.workerId,
+          lease_until: now + this.worker!.leaseMs,
+        });
+        handed.push({
+          kind: 'event',
+          delivery: toEventDelivery(row),
+          request,
+          destination: toDestination(destination),
+        });
       }
       this.db.run(INSERT_EVENT_DELIVERY, row);
       rows.push(row);

@@ -5,7 +5,15 @@ import { type AppEndpoints, fanoutTargets } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isConstraintError, type SqliteDb } from './database.js';
-import { type EndpointRow, type MessageRow, newPendingDeliveryRow, toDelivery, toEndpoint, toJsonOrNull, toMessage } from '../rows.js';
+import {
+  type EndpointRow,
+  type MessageRow,
+  newPendingDeliveryRow,
+  toDelivery,
+  toEndpoint,
+  toJsonOrNull,
+  toMessage,
+} from '../rows.js';
 
 // The application that a message's ref names: the id wins over a uid that happens to equal another
 // application's id (as in `crud/applications.ts`).
@@ -184,13 +192,21 @@ export class SqliteMessageWriter {
     const { appId, endpoints } = app;
     if (input.eventId != null) {
       // Also sees a message written earlier in this same batch.
-      const existing = this.db.get<MessageRow>('SELECT * FROM messages WHERE app_id = ? AND event_id = ?', appId, input.eventId);
+      const existing = this.db.get<MessageRow>(
+        'SELECT * FROM messages WHERE app_id = ? AND event_id = ?',
+        appId,
+        input.eventId,
+      );
       if (existing) return { existing: toMessage(existing) };
     }
     return { appId, targets: fanoutTargets(input, endpoints) };
   }
 
-  private write({ input, now }: Queued, { appId, targets }: { appId: string; targets: Endpoint[] }, handOff: HandOff | null): Written {
+  private write(
+    { input, now }: Queued,
+    { appId, targets }: { appId: string; targets: Endpoint[] },
+    handOff: HandOff | null,
+  ): Written {
     const row: MessageRow = {
       id: newId('msg', now),
       app_id: appId,
@@ -207,7 +223,11 @@ export class SqliteMessageWriter {
       const delivery = newPendingDeliveryRow(row.app_id, row.id, endpoint.id, TriggerType.Scheduled, now);
       if (handOff !== null && handOff.room > 0) {
         handOff.room--;
-        Object.assign(delivery, { status: 'sending', lease_owner: handOff.worker.workerId, lease_until: handOff.leaseUntil });
+        Object.assign(delivery, {
+          status: 'sending',
+          lease_owner: handOff.worker.workerId,
+          lease_until: handOff.leaseUntil,
+        });
         handed.push({ kind: 'message', delivery: toDelivery(delivery), message, endpoint });
       }
       this.db.stmt(INSERT_DELIVERY).run(delivery);
@@ -220,7 +240,12 @@ export class SqliteMessageWriter {
     let app = cache.get(appRef);
     if (app !== undefined) return app;
     const found = this.db.get<{ id: string }>(SELECT_BY_REF, { ref: appRef });
-    app = found ? { appId: found.id, endpoints: this.db.all<EndpointRow>('SELECT * FROM endpoints WHERE app_id = ?', found.id).map(toEndpoint) } : null;
+    app = found
+      ? {
+          appId: found.id,
+          endpoints: this.db.all<EndpointRow>('SELECT * FROM endpoints WHERE app_id = ?', found.id).map(toEndpoint),
+        }
+      : null;
     cache.set(appRef, app);
     return app;
   }

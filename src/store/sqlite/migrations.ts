@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type Migration, migrationsToApply } from '../migration.js';
 
-
 /**
  * Conventions: times are INTEGER epoch ms, booleans 0/1, lists and maps TEXT JSON.
  * Foreign keys cascade along one chain (application → endpoints and messages → deliveries →
@@ -234,7 +233,10 @@ export function migrate(db: Database.Database): void {
   const applyMissing = db.transaction(() => {
     const rows = db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-    for (const m of migrationsToApply(rows.map((r) => r.version), MIGRATIONS)) {
+    for (const m of migrationsToApply(
+      rows.map((r) => r.version),
+      MIGRATIONS,
+    )) {
       db.exec(m.sql);
       record.run(m.version, m.name, Date.now());
     }

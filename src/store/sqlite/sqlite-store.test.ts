@@ -65,7 +65,9 @@ describe('SqliteStore specifics', () => {
     const input = (eventType: string | null) => ({ appRef: app.id, eventType: eventType as string, payload: '{}' });
     // A null event type passes the plan (reads only) and breaks NOT NULL on insert: the batch
     // rolls back and is retried input by input.
-    const results = await Promise.allSettled([input('a'), input(null), input('c')].map((i) => store.messages.create(i, 2)));
+    const results = await Promise.allSettled(
+      [input('a'), input(null), input('c')].map((i) => store.messages.create(i, 2)),
+    );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await store.messages.list(app.id, { limit: 10 })).data.map((m) => m.eventType)).toEqual(['c', 'a']);
     await store.close();
@@ -76,7 +78,9 @@ describe('SqliteStore specifics', () => {
     await store.migrate();
     const app = await store.applications.create({ name: 'a' }, 1);
     await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, 1);
-    const burst = Array.from({ length: 2_500 }, () => store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, 2));
+    const burst = Array.from({ length: 2_500 }, () =>
+      store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, 2),
+    );
     expect(new Set((await Promise.all(burst)).map((r) => r.message.id)).size).toBe(2_500);
     expect(await store.queue.claim('w', 5_000, 1_000, 2)).toHaveLength(2_500);
     await store.close();

@@ -38,7 +38,10 @@ export class SqliteStore implements Store {
   readonly inbound: SqliteInbound;
   private readonly writer: SqliteMessageWriter;
 
-  private constructor(private readonly db: SqliteDb, logger?: Logger) {
+  private constructor(
+    private readonly db: SqliteDb,
+    logger?: Logger,
+  ) {
     const work = new WorkSignal(logger);
     this.writer = new SqliteMessageWriter(db, work);
     const crud = sqliteExecutor(db);

@@ -43,10 +43,16 @@ export function describeAttempts(ctx: SuiteContext): void {
   describe('attempts', () => {
     it('lists attempts newest first, filtered by message, endpoint, status and time', async () => {
       const { app, a, m1 } = await seedAttempts();
-      const list = async (q: Partial<AttemptQuery>) => (await ctx.store.attempts.list(app.id, { limit: 50, ...q })).data;
+      const list = async (q: Partial<AttemptQuery>) =>
+        (await ctx.store.attempts.list(app.id, { limit: 50, ...q })).data;
       const all = await list({});
       expect(all).toHaveLength(8);
-      expect(all.map((x) => x.id)).toEqual(all.map((x) => x.id).sort().reverse());
+      expect(all.map((x) => x.id)).toEqual(
+        all
+          .map((x) => x.id)
+          .sort()
+          .reverse(),
+      );
       expect(await list({ msgId: m1.id })).toHaveLength(4);
       expect((await list({ msgId: m1.id, endpointId: a.id })).map((x) => x.status)).toEqual(['success', 'fail']);
       expect(await list({ endpointId: a.id, status: 'success' })).toHaveLength(2);
@@ -69,7 +75,11 @@ export function describeAttempts(ctx: SuiteContext): void {
       expect(attempt.requestHeaders).toEqual({ 'webhook-id': m1.id });
 
       await ctx.store.attempts.expungeContent(app.id, m1.id, attempt.id);
-      expect(await ctx.store.attempts.get(app.id, m1.id, attempt.id)).toEqual({ ...attempt, response: '', requestHeaders: {} });
+      expect(await ctx.store.attempts.get(app.id, m1.id, attempt.id)).toEqual({
+        ...attempt,
+        response: '',
+        requestHeaders: {},
+      });
       await expect(ctx.store.attempts.expungeContent(app.id, m2.id, attempt.id)).rejects.toBeInstanceOf(NotFoundError);
     });
   });
@@ -77,8 +87,9 @@ export function describeAttempts(ctx: SuiteContext): void {
   describe('endpoint messages and message destinations', () => {
     it("lists an endpoint's messages newest first with the latest delivery's state", async () => {
       const { app, a, b, m1, m2 } = await seedAttempts();
-      const m3 = (await ctx.store.messages.create(messageInput(app.id, { eventType: 'other', channels: ['eu'] }), T0 + 30))
-        .message;
+      const m3 = (
+        await ctx.store.messages.create(messageInput(app.id, { eventType: 'other', channels: ['eu'] }), T0 + 30)
+      ).message;
       const list = async (endpointId: string, q: object = {}) =>
         (await ctx.store.attempts.endpointMessages(app.id, endpointId, { limit: 50, ...q })).data;
 
@@ -96,11 +107,15 @@ export function describeAttempts(ctx: SuiteContext): void {
       ]);
       expect((await list(b.id, { status: 'fail' })).map((x) => x.message.id)).toEqual([m2.id]);
       expect((await list(b.id, { channel: 'eu' })).map((x) => x.message.id)).toEqual([m3.id]);
-      expect((await list(b.id, { eventTypes: ['invoice.paid'] })).map((x) => x.message.id)).toEqual([m1.id, m2.id].reverse());
+      expect((await list(b.id, { eventTypes: ['invoice.paid'] })).map((x) => x.message.id)).toEqual(
+        [m1.id, m2.id].reverse(),
+      );
       expect((await list(b.id, { before: T0 + 1 })).map((x) => x.message.id)).toEqual([m1.id]);
       expect((await list(b.id, { after: T0 })).map((x) => x.message.id)).toEqual([m3.id, m2.id]);
 
-      const pages = await collectPages((iterator) => ctx.store.attempts.endpointMessages(app.id, b.id, { limit: 2, iterator }));
+      const pages = await collectPages((iterator) =>
+        ctx.store.attempts.endpointMessages(app.id, b.id, { limit: 2, iterator }),
+      );
       expect(pages.map((p) => p.map((x) => x.message.id))).toEqual([[m3.id, m2.id], [m1.id]]);
       // Nothing for an endpoint of another application.
       expect(await list((await createEndpoint(ctx.store, (await createApp(ctx.store)).id)).id)).toEqual([]);
@@ -118,12 +133,15 @@ export function describeAttempts(ctx: SuiteContext): void {
       expect(page.data.some((d) => d.endpoint.id === c.id)).toBe(false);
       const first = await ctx.store.attempts.messageDestinations(app.id, m1.id, { limit: 1 });
       expect(first).toMatchObject({ iterator: a.id, done: false });
-      const second = await ctx.store.attempts.messageDestinations(app.id, m1.id, { limit: 1, iterator: first.iterator });
+      const second = await ctx.store.attempts.messageDestinations(app.id, m1.id, {
+        limit: 1,
+        iterator: first.iterator,
+      });
       expect(second.data.map((d) => d.endpoint.id)).toEqual([b.id]);
       expect(second.done).toBe(true);
-      expect((await ctx.store.attempts.messageDestinations((await createApp(ctx.store)).id, m1.id, { limit: 10 })).data).toEqual(
-        [],
-      );
+      expect(
+        (await ctx.store.attempts.messageDestinations((await createApp(ctx.store)).id, m1.id, { limit: 10 })).data,
+      ).toEqual([]);
     });
   });
 }

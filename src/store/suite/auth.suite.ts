@@ -24,7 +24,9 @@ export function describeAuth(ctx: SuiteContext): void {
 
     it('initializes a setting once: the first value stays, also between concurrent callers', async () => {
       expect(await ctx.store.auth.getSetting('admin_token_hash')).toBeNull();
-      const results = await Promise.all(['one', 'two', 'three'].map((v) => ctx.store.auth.initSetting('admin_token_hash', v)));
+      const results = await Promise.all(
+        ['one', 'two', 'three'].map((v) => ctx.store.auth.initSetting('admin_token_hash', v)),
+      );
       const winner = results[0];
       expect(['one', 'two', 'three']).toContain(winner);
       expect(results).toEqual([winner, winner, winner]);
@@ -53,10 +55,16 @@ export function describeAuth(ctx: SuiteContext): void {
       await ctx.store.auth.completeIdempotency('k', { statusCode: 200, body: '{}' }, expiresAt + MINUTE_MS);
       // The response outlives the running lease, until its own expiry.
       expect((await ctx.store.auth.beginIdempotency('k', expiresAt, expiresAt + MINUTE_MS)).state).toBe('done');
-      expect(await ctx.store.auth.beginIdempotency('k', expiresAt + MINUTE_MS, expiresAt + 2 * MINUTE_MS)).toEqual({ state: 'new' });
+      expect(await ctx.store.auth.beginIdempotency('k', expiresAt + MINUTE_MS, expiresAt + 2 * MINUTE_MS)).toEqual({
+        state: 'new',
+      });
       // A running key whose lease ran out (its process died) is free again.
-      expect(await ctx.store.auth.beginIdempotency('k', expiresAt + 2 * MINUTE_MS, expiresAt + 3 * MINUTE_MS)).toEqual({ state: 'new' });
-      expect(await ctx.store.auth.beginIdempotency('k', expiresAt + 2 * MINUTE_MS + 1, expiresAt + 3 * MINUTE_MS)).toEqual({ state: 'running' });
+      expect(await ctx.store.auth.beginIdempotency('k', expiresAt + 2 * MINUTE_MS, expiresAt + 3 * MINUTE_MS)).toEqual({
+        state: 'new',
+      });
+      expect(
+        await ctx.store.auth.beginIdempotency('k', expiresAt + 2 * MINUTE_MS + 1, expiresAt + 3 * MINUTE_MS),
+      ).toEqual({ state: 'running' });
 
       await ctx.store.auth.beginIdempotency('j', T0, expiresAt);
       await ctx.store.auth.abandonIdempotency('j');

@@ -67,7 +67,7 @@ export function describeEndpoints(ctx: SuiteContext): void {
       });
     });
 
-    it("is invisible from another application, and a uid is unique per application only", async () => {
+    it('is invisible from another application, and a uid is unique per application only', async () => {
       const a = await createApp(ctx.store);
       const b = await createApp(ctx.store);
       const endpoint = await createEndpoint(ctx.store, a.id, { uid: 'same' });
@@ -76,9 +76,9 @@ export function describeEndpoints(ctx: SuiteContext): void {
       await createEndpoint(ctx.store, b.id, { uid: 'same' });
       await expect(createEndpoint(ctx.store, a.id, { uid: 'same' })).rejects.toBeInstanceOf(ConflictError);
       const second = await createEndpoint(ctx.store, a.id, { uid: 'second' });
-      await expect(ctx.store.endpoints.update(a.id, second.id, { url: second.url, uid: 'same' }, T0)).rejects.toBeInstanceOf(
-        ConflictError,
-      );
+      await expect(
+        ctx.store.endpoints.update(a.id, second.id, { url: second.url, uid: 'same' }, T0),
+      ).rejects.toBeInstanceOf(ConflictError);
       await expect(ctx.store.endpoints.delete(b.id, endpoint.id)).rejects.toBeInstanceOf(NotFoundError);
     });
 

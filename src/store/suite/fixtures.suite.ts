@@ -49,7 +49,13 @@ export function messageInput(appRef: string, overrides: Partial<MessageInput> = 
 }
 
 /** `queue.claim`, for a store that holds message deliveries only: throws on another kind. */
-export async function claimMessages(store: Store, workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedMessage[]> {
+export async function claimMessages(
+  store: Store,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+  now: number,
+): Promise<ClaimedMessage[]> {
   const claimed = await store.queue.claim(workerId, limit, leaseMs, now);
   if (claimed.some((c) => c.kind !== 'message')) throw new Error('claimed a delivery that is not of kind message');
   return claimed as ClaimedMessage[];

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { ClaimedDelivery, ClaimedEvent, LocalWorker, RequestInput } from '../store.js';
-import { claimMessages, countWork, createApp, createEndpoint, LEASE_MS, messageInput, type SuiteContext, T0 } from './fixtures.suite.js';
+import {
+  claimMessages,
+  countWork,
+  createApp,
+  createEndpoint,
+  LEASE_MS,
+  messageInput,
+  type SuiteContext,
+  T0,
+} from './fixtures.suite.js';
 
 /** Not valid UTF-8, with a NUL: any text round trip would change these bytes. */
 const BINARY = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80, 0x0a, 0xe2, 0x82]);
@@ -34,7 +43,13 @@ export function describeInbound(ctx: SuiteContext): void {
       expect(stored!.body.equals(BINARY)).toBe(true);
       expect(stored!.headers).toEqual(requestInput().headers);
       expect(deliveries).toEqual([
-        expect.objectContaining({ requestId: request.id, destinationId: destination.id, status: 'pending', attemptCount: 0, nextAttemptAt: T0 }),
+        expect.objectContaining({
+          requestId: request.id,
+          destinationId: destination.id,
+          status: 'pending',
+          attemptCount: 0,
+          nextAttemptAt: T0,
+        }),
       ]);
       expect(await ctx.store.inbound.getRequest('req_missing')).toBeNull();
       expect(await ctx.store.inbound.getDestination('dst_missing')).toBeNull();
@@ -42,7 +57,9 @@ export function describeInbound(ctx: SuiteContext): void {
 
     it('refuses an unknown destination and writes nothing', async () => {
       const destination = await ctx.store.inbound.createDestination({ url: 'https://svc.example/in' }, T0);
-      await expect(ctx.store.inbound.receive(requestInput(), [destination.id, 'dst_missing'], T0)).rejects.toThrow(NotFoundError);
+      await expect(ctx.store.inbound.receive(requestInput(), [destination.id, 'dst_missing'], T0)).rejects.toThrow(
+        NotFoundError,
+      );
       expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0)).toEqual([]);
     });
 
@@ -61,7 +78,9 @@ export function describeInbound(ctx: SuiteContext): void {
       expect(claimed.map((c) => c.kind)).toEqual(['message', 'event', 'event']);
       const [first, ...events] = claimed as [ClaimedDelivery, ClaimedEvent, ClaimedEvent];
       expect(first).toMatchObject({ kind: 'message', message: { id: message.id }, endpoint: { id: endpoint.id } });
-      expect(events.map((e) => e.destination).sort((a, b) => a.id.localeCompare(b.id))).toEqual([d1, d2].sort((a, b) => a.id.localeCompare(b.id)));
+      expect(events.map((e) => e.destination).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+        [d1, d2].sort((a, b) => a.id.localeCompare(b.id)),
+      );
       for (const e of events) {
         expect(e.delivery).toMatchObject({ requestId: request.id, status: 'sending', attemptCount: 0 });
         expect(e.request).toEqual(request);
@@ -92,12 +111,26 @@ export function describeInbound(ctx: SuiteContext): void {
         createdAt: T0,
       };
       // disableEndpoint means nothing to an event: it is recorded all the same.
-      await ctx.store.queue.record('w', [{ attempt, status: 'pending', nextAttemptAt: T0 + 5_000, disableEndpoint: true }], T0 + 1);
+      await ctx.store.queue.record(
+        'w',
+        [{ attempt, status: 'pending', nextAttemptAt: T0 + 5_000, disableEndpoint: true }],
+        T0 + 1,
+      );
       expect(await ctx.store.queue.nextDueAt()).toBe(T0 + 5_000);
       expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 4_999)).toEqual([]);
       const [retry] = (await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 5_000)) as ClaimedEvent[];
       expect(retry.delivery).toMatchObject({ id: c.delivery.id, attemptCount: 1 });
-      await ctx.store.queue.record('w', [{ attempt: { ...attempt, id: newId('atmpt', T0 + 5_000), status: 'success' }, status: 'success', nextAttemptAt: null }], T0 + 5_001);
+      await ctx.store.queue.record(
+        'w',
+        [
+          {
+            attempt: { ...attempt, id: newId('atmpt', T0 + 5_000), status: 'success' },
+            status: 'success',
+            nextAttemptAt: null,
+          },
+        ],
+        T0 + 5_001,
+      );
       expect(await ctx.store.queue.nextDueAt()).toBeNull();
       expect(await ctx.store.inbound.listRequestAttempts(c.request.id)).toEqual([
         attempt,
@@ -110,7 +143,8 @@ export function describeInbound(ctx: SuiteContext): void {
 
     it('hands new event deliveries to the local worker, leased, up to its room', async () => {
       const destinations = [];
-      for (const n of [1, 2, 3]) destinations.push(await ctx.store.inbound.createDestination({ url: `https://d${n}.example/` }, T0));
+      for (const n of [1, 2, 3])
+        destinations.push(await ctx.store.inbound.createDestination({ url: `https://d${n}.example/` }, T0));
       const taken: ClaimedDelivery[] = [];
       const held = { reserved: 0 };
       const worker: LocalWorker = {
@@ -121,7 +155,9 @@ export function describeInbound(ctx: SuiteContext): void {
           held.reserved += granted;
           return granted;
         },
-        unreserve: (count) => void (held.reserved -= count),
+        unreserve: (count) => {
+          held.reserved -= count;
+        },
         take: (claimed) => {
           held.reserved -= claimed.length;
           taken.push(...claimed);
@@ -129,7 +165,11 @@ export function describeInbound(ctx: SuiteContext): void {
       };
       await ctx.store.queue.attachLocalWorker(worker);
       const work = countWork(ctx.store);
-      const { request } = await ctx.store.inbound.receive(requestInput(), destinations.map((d) => d.id), T0);
+      const { request } = await ctx.store.inbound.receive(
+        requestInput(),
+        destinations.map((d) => d.id),
+        T0,
+      );
       expect(taken.map((c) => [c.kind, c.delivery.status])).toEqual([
         ['event', 'sending'],
         ['event', 'sending'],

@@ -75,7 +75,10 @@ export function describeMessages(ctx: SuiteContext): void {
       expect(other.message.appId).toBe(impostor.id);
       expect(other.created).toBe(true);
       // And in a later batch, by uid, the earlier message is found.
-      expect(await ctx.store.messages.create(messageInput('acme', { eventId: 'e1' }), T0 + 1)).toEqual({ message: byUid.message, created: false });
+      expect(await ctx.store.messages.create(messageInput('acme', { eventId: 'e1' }), T0 + 1)).toEqual({
+        message: byUid.message,
+        created: false,
+      });
       expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 1)).toHaveLength(1);
     });
 
@@ -91,7 +94,9 @@ export function describeMessages(ctx: SuiteContext): void {
       const sorted = (...ids: string[]) => ids.sort();
 
       const inEu = await ctx.store.messages.create(messageInput(app.id, { channels: ['eu', 'de'] }), T0);
-      expect(await destinationsOf(ctx.store, app.id, inEu.message.id)).toEqual(sorted(all.id, paid.id, eu.id, euPaid.id));
+      expect(await destinationsOf(ctx.store, app.id, inEu.message.id)).toEqual(
+        sorted(all.id, paid.id, eu.id, euPaid.id),
+      );
 
       const noChannel = await ctx.store.messages.create(messageInput(app.id), T0);
       expect(await destinationsOf(ctx.store, app.id, noChannel.message.id)).toEqual(sorted(all.id, paid.id));
@@ -125,7 +130,9 @@ export function describeMessages(ctx: SuiteContext): void {
       // Scoped per application; and two at once with the same new eventId make one message.
       const other = await createApp(ctx.store);
       expect((await ctx.store.messages.create(messageInput(other.id, { eventId: 'e1' }), T0)).created).toBe(true);
-      const twins = await Promise.all([1, 2].map(() => ctx.store.messages.create(messageInput(app.id, { eventId: 'e2' }), T0)));
+      const twins = await Promise.all(
+        [1, 2].map(() => ctx.store.messages.create(messageInput(app.id, { eventId: 'e2' }), T0)),
+      );
       expect(twins.map((t) => t.created).sort()).toEqual([false, true]);
       expect(twins[0].message.id).toBe(twins[1].message.id);
     });
@@ -148,7 +155,10 @@ export function describeMessages(ctx: SuiteContext): void {
       const created = await Promise.all(
         Array.from({ length: 300 }, (_, i) => ctx.store.messages.create(messageInput(app.id), T0 + i)),
       );
-      const newestFirst = created.map((c) => c.message.id).sort().reverse();
+      const newestFirst = created
+        .map((c) => c.message.id)
+        .sort()
+        .reverse();
       const pages = await collectPages((iterator) => ctx.store.messages.list(app.id, { limit: 50, iterator }));
       expect(pages).toHaveLength(6);
       expect(pages.flat().map((m) => m.id)).toEqual(newestFirst);
@@ -161,7 +171,12 @@ export function describeMessages(ctx: SuiteContext): void {
         true,
       );
       expect(back).toHaveLength(5);
-      expect(back.reverse().flat().map((m) => m.id)).toEqual(newestFirst.slice(0, 250));
+      expect(
+        back
+          .reverse()
+          .flat()
+          .map((m) => m.id),
+      ).toEqual(newestFirst.slice(0, 250));
       for (const page of back) expect(page).toHaveLength(50);
 
       const ascending = await ctx.store.messages.list(app.id, { limit: 3, order: 'ascending' });
@@ -175,7 +190,8 @@ export function describeMessages(ctx: SuiteContext): void {
       const a = await make(T0, 'a', ['eu']);
       const b = await make(T0 + 10, 'b', ['us', 'eu']);
       const c = await make(T0 + 20, 'c', null);
-      const ids = async (q: object) => (await ctx.store.messages.list(app.id, { limit: 10, ...q })).data.map((m) => m.id);
+      const ids = async (q: object) =>
+        (await ctx.store.messages.list(app.id, { limit: 10, ...q })).data.map((m) => m.id);
       expect(await ids({ channel: 'eu' })).toEqual([b, a]);
       expect(await ids({ eventTypes: ['a', 'c'] })).toEqual([c, a]);
       expect(await ids({ before: T0 + 20 })).toEqual([b, a]);
@@ -206,7 +222,7 @@ export function describeMessages(ctx: SuiteContext): void {
       const messages = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.message] : []));
       expect(messages).toHaveLength(199);
       expect(new Set(messages.map((m) => m.id)).size).toBe(199);
-      messages.forEach((m) => expect(m.payload).toBe(`{"i":${m.eventId!.slice(4)}}`));
+      for (const m of messages) expect(m.payload).toBe(`{"i":${m.eventId!.slice(4)}}`);
 
       const claimed = await claimMessages(ctx.store, 'w', 1_000, LEASE_MS, T0);
       expect(claimed).toHaveLength(199 * 2);

@@ -59,7 +59,10 @@ export function describeQueue(ctx: SuiteContext): void {
       const claimed = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 10);
       expect(claimed.map((c) => c.endpoint.id)).toEqual([live.id]);
       expect(claimed[0].message.id).toBe(message.id);
-      expect(await statusOf(app.id, endpoint.id, messages[0].id)).toMatchObject({ status: 'canceled', nextAttemptAt: null });
+      expect(await statusOf(app.id, endpoint.id, messages[0].id)).toMatchObject({
+        status: 'canceled',
+        nextAttemptAt: null,
+      });
       expect((await ctx.store.endpoints.stats(endpoint.id, {})).canceled).toBe(2);
       expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 11)).toEqual([]);
       // Re-enabled, the endpoint gets its canceled deliveries back through recover.
@@ -98,7 +101,10 @@ export function describeQueue(ctx: SuiteContext): void {
       const [c] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 10);
       const outcome = outcomeFor(c, T0 + 20, { status: 'success', nextAttemptAt: null });
       await ctx.store.queue.record('w', [outcome], T0 + 20);
-      expect(await statusOf(app.id, endpoint.id, messages[0].id)).toMatchObject({ status: 'success', nextAttemptAt: null });
+      expect(await statusOf(app.id, endpoint.id, messages[0].id)).toMatchObject({
+        status: 'success',
+        nextAttemptAt: null,
+      });
       expect(await ctx.store.attempts.get(app.id, messages[0].id, outcome.attempt.id)).toEqual(outcome.attempt);
       // Recording the same batch again (a retry after an unclear failure) changes nothing.
       await ctx.store.queue.record('w', [outcome], T0 + 30);
@@ -111,7 +117,11 @@ export function describeQueue(ctx: SuiteContext): void {
       await seed(1);
       const [c] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0);
       const work = countWork(ctx.store);
-      await ctx.store.queue.record('w', [outcomeFor(c, T0 + 1, { status: 'pending', nextAttemptAt: T0 + 5_000 })], T0 + 1);
+      await ctx.store.queue.record(
+        'w',
+        [outcomeFor(c, T0 + 1, { status: 'pending', nextAttemptAt: T0 + 5_000 })],
+        T0 + 1,
+      );
       expect(work.count).toBe(1);
       expect(await ctx.store.queue.nextDueAt()).toBe(T0 + 5_000);
       expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 4_999)).toEqual([]);
@@ -178,7 +188,9 @@ export function describeQueue(ctx: SuiteContext): void {
           held.reserved += granted;
           return granted;
         },
-        unreserve: (count) => void (held.reserved -= count),
+        unreserve: (count) => {
+          held.reserved -= count;
+        },
         take: (claimed) => {
           held.reserved -= claimed.length;
           taken.push(...(claimed as ClaimedMessage[]));
@@ -215,7 +227,8 @@ export function describeQueue(ctx: SuiteContext): void {
     it('never hands more than its room across a burst, and nothing for a repeated eventId', async () => {
       const app = await createApp(ctx.store);
       await createEndpoint(ctx.store, app.id);
-      const burst = () => Promise.all(Array.from({ length: 100 }, () => ctx.store.messages.create(messageInput(app.id), T0)));
+      const burst = () =>
+        Promise.all(Array.from({ length: 100 }, () => ctx.store.messages.create(messageInput(app.id), T0)));
       await burst(); // warms up what a backend pools, so that the measured burst's batches overlap
       expect(await claimMessages(ctx.store, 'wrk_other', 200, LEASE_MS, T0)).toHaveLength(100);
       const { taken, held } = localWorker(10);
@@ -271,7 +284,9 @@ export function describeQueue(ctx: SuiteContext): void {
       });
       await expect(resend(app.id, messages[0].id, 'ep_nope')).rejects.toMatchObject({ message: 'endpoint not found' });
       await expect(resend(app.id, messages[0].id, foreign.id)).rejects.toMatchObject({ message: 'endpoint not found' });
-      await expect(resend(other.id, messages[0].id, foreign.id)).rejects.toMatchObject({ message: 'message not found' });
+      await expect(resend(other.id, messages[0].id, foreign.id)).rejects.toMatchObject({
+        message: 'message not found',
+      });
     });
 
     it('recovers failed deliveries created in the range', async () => {
@@ -300,7 +315,7 @@ export function describeQueue(ctx: SuiteContext): void {
       const m1 = await make(T0, 'a');
       const m2 = await make(T0 + 10, 'b');
       const m3 = await make(T0 + 20, 'a');
-      const m4 = await make(T0 + 30, 'a');
+      await make(T0 + 30, 'a');
       const late = await createEndpoint(ctx.store, app.id, { eventTypes: ['a'] });
       await ctx.store.requeue.resend(app.id, m3.id, late.id, T0 + 40); // already has a delivery
 
