@@ -1,7 +1,7 @@
 /**
  * Claim cost against backlog (PostgreSQL): how long a worker's batch takes when `backlog`
  * deliveries are pending, measured in this process on the store itself (no HTTP, no hookd child):
- * `claimDeliveries(worker, 100, lease, now)`, then `recordOutcomes` of those 100 as successes, as
+ * `queue.claim(worker, 100, lease, now)`, then `queue.record` of those 100 as successes, as
  * the delivery engine does for a batch that went well. Both are timed; the claim alone too.
  *
  * The backlog is seeded with SQL (generate_series) into a fresh schema migrated by the store:

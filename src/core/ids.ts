@@ -8,7 +8,7 @@ let sequence = 0;
 
 /**
  * Random bytes drawn 4 KiB at a time: one `randomBytes(12)` call per id cost more than the rest
- * of `createMessage` in profiles of the hot path.
+ * of `messages.create` in profiles of the hot path.
  */
 const RANDOM_POOL_BYTES = 4096;
 let randomPool = Buffer.alloc(0);

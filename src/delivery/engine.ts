@@ -106,7 +106,7 @@ export class DeliveryEngine {
     this.stopped = false;
     const { queue } = this.options;
     this.unsubscribe = queue.onWork((due) => this.wake(due === 'later'));
-    // New deliveries come straight from createMessage, leased to us, without a claim.
+    // New deliveries come straight from the writers (messages.create, inbound.receive), leased to us, without a claim.
     void queue.attachLocalWorker({
       workerId: this.workerId,
       leaseMs: this.leaseMs,

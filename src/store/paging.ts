@@ -4,7 +4,7 @@ type SortOrder = 'ascending' | 'descending';
 
 /**
  * Keyset paging shared by the backends: planning a page and assembling it from rows involve no
- * SQL; each backend only writes its cursor condition (its placeholder syntax).
+ * SQL; the cursor condition is written once too (`crud/paging.ts`, `pageTail`).
  *
  * How to fetch one page by keyset on a unique, sortable key column (an id, or an event type's
  * name). Build the query as `... WHERE <filters> [AND key <op> ?cursor] ORDER BY key <sql> LIMIT ?fetch`,

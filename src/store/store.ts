@@ -21,11 +21,12 @@ export type * from './ports/requeue.js';
 export type { TriggerType } from '../core/types.js';
 
 /**
- * hookd's database, as a set of small ports (`ports/`), one per concern. Each consumer takes the
- * ports it uses: the delivery engine the `queue`, each route set its resource's port. Each backend
- * folder implements every port with one class per area (`sqlite/`, `postgres/`), and its store
- * class only opens the database and builds them; `store.suite.ts` is the conformance suite both
- * backends pass, one part per port.
+ * hookd's database, as a set of small ports (`ports/`), one per concern. A consumer takes the
+ * ports it uses (the delivery engine only the `queue`). The CRUD ports are written once for both
+ * backends (`crud/`, over each backend's executor); the hot path (writers, queue, requeue, inbound,
+ * idempotency) is written per backend (`sqlite/`, `postgres/`); each backend's store class only
+ * opens the database and builds the ports. `store.suite.ts` is the conformance suite both backends
+ * pass, one part per port.
  *
  * Conventions of every port:
  * - Every method is async, even on SQLite, so that both backends share callers.

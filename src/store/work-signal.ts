@@ -9,7 +9,7 @@ import { createLogger } from '../log/create-logger.js';
 export type WorkDue = 'now' | 'later';
 
 /**
- * The in-process "new work may be due" signal behind `Store.onWork`. Stores call `emit()` after
+ * The in-process "new work may be due" signal behind `DeliveryQueue.onWork`. Stores call `emit()` after
  * a commit, never inside a transaction: a listener that reads the queue at once must see the rows.
  */
 export class WorkSignal {

@@ -67,7 +67,7 @@ const MIN_SPLIT = 32;
 /*
  * Each application ref (id or uid) that exists, and its whole endpoints (a delivery handed to the
  * local worker needs the URL, headers and secrets); an application without endpoints is one row
- * with a null endpoint. The id wins over another application's equal uid, as in getApplication.
+ * with a null endpoint. The id wins over another application's equal uid, as in applications.get.
  */
 const LOAD_ENDPOINTS = `SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint
   FROM unnest($1::text[]) AS r(ref)

@@ -124,9 +124,9 @@ function describePostgres(url: string): void {
       // This commit's NOTIFY too must have arrived before the next one is counted: a late one
       // would be counted twice.
       await waitFor(() => remote.length === 1, 5_000);
-      await expectWoken('createMessage', 'now', () => a.messages.create(messageInput(app.id), T0));
+      await expectWoken('messages.create', 'now', () => a.messages.create(messageInput(app.id), T0));
       const claimed = await claimMessages(a, 'w', 10, LEASE_MS, T0);
-      await expectWoken('recordOutcomes (rescheduled)', 'later', () =>
+      await expectWoken('queue.record (rescheduled)', 'later', () =>
         a.queue.record(
           'w',
           claimed.map((c) => outcomeFor(c, T0, { status: 'pending', nextAttemptAt: T0 + 1 })),
@@ -134,17 +134,17 @@ function describePostgres(url: string): void {
         ),
       );
       await claimMessages(a, 'w', 10, LEASE_MS, T0 + 1);
-      await expectWoken('releaseLeases', 'now', () => a.queue.release('w', T0 + 2));
-      await expectWoken('enqueueResend', 'now', () => a.requeue.resend(app.id, message.id, endpoint.id, T0 + 3));
+      await expectWoken('queue.release', 'now', () => a.queue.release('w', T0 + 2));
+      await expectWoken('requeue.resend', 'now', () => a.requeue.resend(app.id, message.id, endpoint.id, T0 + 3));
       const failed = await claimMessages(a, 'w', 10, LEASE_MS, T0 + 3);
       await a.queue.record(
         'w',
         failed.map((c) => outcomeFor(c, T0 + 3, { status: 'fail', nextAttemptAt: null })),
         T0 + 3,
       );
-      await expectWoken('recoverFailed', 'now', () => a.requeue.recoverFailed(endpoint.id, {}, T0 + 4));
+      await expectWoken('requeue.recoverFailed', 'now', () => a.requeue.recoverFailed(endpoint.id, {}, T0 + 4));
       const late = await a.endpoints.create(app.id, { url: 'https://y.test', secret: 'whsec_y' }, T0 + 5);
-      await expectWoken('replayMissing', 'now', () => a.requeue.replayMissing(late.id, {}, T0 + 6));
+      await expectWoken('requeue.replayMissing', 'now', () => a.requeue.replayMissing(late.id, {}, T0 + 6));
       await close();
     });
 

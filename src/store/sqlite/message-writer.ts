@@ -159,7 +159,7 @@ export class SqliteMessageWriter {
     // Before anything else reads the worker's room: the handed deliveries now count against it.
     if (handed.length > 0) this.worker?.take(handed);
     // Deliveries the worker had no room for wait for a claim: signal it now (the contract is
-    // that onWork has fired by the time createMessage resolves).
+    // that onWork has fired by the time messages.create resolves).
     if (results.some((r) => 'ok' in r && r.ok.pending > 0)) this.work.emit('now');
     results.forEach((r, i) => {
       if ('ok' in r) batch[i].resolve({ message: r.ok.message, created: r.ok.created });

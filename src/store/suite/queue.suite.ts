@@ -71,7 +71,7 @@ export function describeQueue(ctx: SuiteContext): void {
       expect(await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 13)).toHaveLength(2);
     });
 
-    it('gives leases back on releaseLeases, only the worker’s own, and signals work', async () => {
+    it('gives leases back on queue.release, only the worker’s own, and signals work', async () => {
       await seed(3);
       const mine = await claimMessages(ctx.store, 'a', 2, LEASE_MS, T0 + 10);
       const theirs = await claimMessages(ctx.store, 'b', 1, LEASE_MS, T0 + 10);
