@@ -16,7 +16,7 @@ export interface TestHookd extends Hookd {
 
 /**
  * A whole hookd (API and delivery engine) in this process on an empty, migrated database of the backend
- * under test, on a free loopback port, with loopback endpoints allowed.
+ * under test, on a free loopback port, with loopback endpoints allowed, logging at `warn`.
  */
 export async function startTestHookd(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestHookd> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookd-test-'));
@@ -27,6 +27,8 @@ export async function startTestHookd(overrides: Partial<Config> = {}, options: S
     dataDir,
     adminToken: TEST_ADMIN_TOKEN,
     allowedNetworks: ['127.0.0.0/8'],
+    // Its start-up lines at info would fill the test output; warnings and errors still show.
+    logLevel: 'warn',
     ...database.overrides,
     ...overrides,
   };

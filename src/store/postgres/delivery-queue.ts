@@ -1,16 +1,11 @@
-import type { DeliveryKind, Destination, Endpoint } from '../../core/types.js';
+import type { Destination, Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
-import { type DeliveryRow, type EndpointRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
-import {
-  type DestinationRow,
-  type EventDeliveryRow,
-  toDestination,
-  toEventDelivery,
-  toInboundRequest,
-} from '../inbound-rows.js';
+import { type EndpointRow, toEndpoint } from '../rows.js';
+import { type DestinationRow, toDestination } from '../inbound-rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
+import { type DueRow, toClaimed } from '../claimed-row.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
 export interface HandOffWriter {
@@ -23,24 +18,7 @@ export interface HandOffWriter {
  * or its request's (kind `event`), and on one row per endpoint (destination) that endpoint
  * (destination).
  */
-interface ClaimedRow extends Omit<DeliveryRow, 'app_id' | 'msg_id' | 'endpoint_id'> {
-  kind: DeliveryKind;
-  app_id: string | null;
-  msg_id: string | null;
-  endpoint_id: string | null;
-  request_id: string | null;
-  destination_id: string | null;
-  m_event_type: string | null;
-  m_event_id: string | null;
-  m_channels: string[] | null;
-  m_payload: string | null;
-  m_created_at: number | null;
-  r_source_id: string | null;
-  r_method: string | null;
-  r_path: string | null;
-  r_headers: [string, string][] | null;
-  r_body: Buffer | null;
-  r_received_at: number | null;
+interface ClaimedRow extends DueRow {
   endpoint: EndpointRow | null;
   destination: DestinationRow | null;
 }
@@ -262,46 +240,4 @@ function outcomeColumns(outcomes: DeliveryOutcome[]): unknown[][] {
     for (const [i, value] of values.entries()) columns[i].push(value);
   }
   return columns;
-}
-
-/**
- * The claimed delivery of a row, by its kind. Endpoints and destinations are always found:
- * deleting one deletes its deliveries, and the claim leased them in the same statement.
- */
-function toClaimed(
-  row: ClaimedRow,
-  endpoints: Map<string, Endpoint>,
-  destinations: Map<string, Destination>,
-): ClaimedDelivery {
-  if (row.kind === 'event') {
-    return {
-      kind: 'event',
-      delivery: toEventDelivery(row as EventDeliveryRow),
-      request: toInboundRequest({
-        id: row.request_id!,
-        source_id: row.r_source_id,
-        method: row.r_method!,
-        path: row.r_path!,
-        headers: row.r_headers!,
-        body: row.r_body!,
-        received_at: row.r_received_at!,
-      }),
-      destination: destinations.get(row.destination_id!)!,
-    };
-  }
-  const message = toMessage({
-    id: row.msg_id!,
-    app_id: row.app_id!,
-    event_type: row.m_event_type!,
-    event_id: row.m_event_id,
-    channels: row.m_channels,
-    payload: row.m_payload,
-    created_at: row.m_created_at!,
-  });
-  return {
-    kind: 'message',
-    delivery: toDelivery(row as DeliveryRow),
-    message,
-    endpoint: endpoints.get(row.endpoint_id!)!,
-  };
 }

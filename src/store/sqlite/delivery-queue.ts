@@ -1,37 +1,13 @@
-import type { Destination, DeliveryKind, Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
+import { type DueRow, toClaimed } from '../claimed-row.js';
 import type { SqliteDb } from './database.js';
-import { type DeliveryRow, toDelivery, toEndpoint, toMessage } from '../rows.js';
-import { type EventDeliveryRow, toDestination, toEventDelivery, toInboundRequest } from '../inbound-rows.js';
+import { toEndpoint } from '../rows.js';
+import { toDestination } from '../inbound-rows.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
 export interface HandOffWriter {
   attach(worker: LocalWorker | null): void;
-}
-
-/**
- * A due delivery of any kind, joined with what it points at: its message's columns (kind
- * `message`; the message's id and app_id are the delivery's) or its request's (kind `event`).
- */
-interface DueRow extends Omit<DeliveryRow, 'app_id' | 'msg_id' | 'endpoint_id'> {
-  kind: DeliveryKind;
-  app_id: string | null;
-  msg_id: string | null;
-  endpoint_id: string | null;
-  request_id: string | null;
-  destination_id: string | null;
-  m_event_type: string | null;
-  m_event_id: string | null;
-  m_channels: string | null;
-  m_payload: string | null;
-  m_created_at: number | null;
-  r_source_id: string | null;
-  r_method: string | null;
-  r_path: string | null;
-  r_headers: string | null;
-  r_body: Buffer | null;
-  r_received_at: number | null;
 }
 
 /*
@@ -150,7 +126,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     for (const row of rows) {
       const item = toClaimed(row, endpoints, destinations);
       // Disabled since the message fanned out: the delivery ends here instead of being sent.
-      if (item === null) {
+      if (item.kind === 'message' && item.endpoint.disabled) {
         canceled.push(row.id);
         continue;
       }
@@ -210,43 +186,3 @@ const ATTEMPT_TARGET_NONE = {
   requestId: null,
   destinationId: null,
 };
-
-/**
- * The claimed delivery of a row, by its kind; `null` for a message delivery whose endpoint is
- * disabled (it is canceled). Endpoints and destinations are always found: deleting one deletes its
- * deliveries (in the same transaction as this read).
- */
-function toClaimed(
-  row: DueRow,
-  endpoints: Map<string, Endpoint>,
-  destinations: Map<string, Destination>,
-): ClaimedDelivery | null {
-  if (row.kind === 'event') {
-    return {
-      kind: 'event',
-      delivery: toEventDelivery(row as EventDeliveryRow),
-      request: toInboundRequest({
-        id: row.request_id!,
-        source_id: row.r_source_id,
-        method: row.r_method!,
-        path: row.r_path!,
-        headers: row.r_headers!,
-        body: row.r_body!,
-        received_at: row.r_received_at!,
-      }),
-      destination: destinations.get(row.destination_id!)!,
-    };
-  }
-  const endpoint = endpoints.get(row.endpoint_id!)!;
-  if (endpoint.disabled) return null;
-  const message = toMessage({
-    id: row.msg_id!,
-    app_id: row.app_id!,
-    event_type: row.m_event_type!,
-    event_id: row.m_event_id,
-    channels: row.m_channels,
-    payload: row.m_payload,
-    created_at: row.m_created_at!,
-  });
-  return { kind: 'message', delivery: toDelivery(row as DeliveryRow), message, endpoint };
-}
