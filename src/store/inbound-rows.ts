@@ -7,7 +7,7 @@ import type {
   TriggerType,
 } from '../core/types.js';
 import { newId } from '../core/ids.js';
-import type { DeliveryStatus } from '../core/types.js';
+import type { DeliveryStateRow } from './rows.js';
 
 /*
  * Rows of the inbound tables and of event deliveries, as both drivers return them (see rows.ts):
@@ -32,19 +32,10 @@ export interface DestinationRow {
 }
 
 /** A delivery row of kind `event`, by the columns a writer inserts. */
-export interface EventDeliveryRow {
-  id: string;
+export interface EventDeliveryRow extends DeliveryStateRow {
   kind: 'event';
   request_id: string;
   destination_id: string;
-  status: DeliveryStatus;
-  trigger: number;
-  attempt_count: number;
-  next_attempt_at: number | null;
-  lease_owner: string | null;
-  lease_until: number | null;
-  created_at: number;
-  updated_at: number;
 }
 
 export function toInboundRequest(r: RequestRow): InboundRequest {

@@ -80,11 +80,9 @@ export interface MessageRow {
   created_at: number;
 }
 
-export interface DeliveryRow {
+/** The queue columns of a delivery row, the same for every kind. */
+export interface DeliveryStateRow {
   id: string;
-  app_id: string;
-  msg_id: string;
-  endpoint_id: string;
   status: DeliveryStatus;
   trigger: number;
   attempt_count: number;
@@ -93,6 +91,13 @@ export interface DeliveryRow {
   lease_until: number | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A delivery row of kind `message`. */
+export interface DeliveryRow extends DeliveryStateRow {
+  app_id: string;
+  msg_id: string;
+  endpoint_id: string;
 }
 
 export interface AttemptRow {
