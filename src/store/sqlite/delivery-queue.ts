@@ -1,3 +1,4 @@
+import type { AttemptRecord } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
 import { type DueRow, toClaimed } from '../claimed-row.js';
@@ -165,7 +166,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     let rescheduled = false;
     for (const outcome of outcomes) {
       const a = outcome.attempt;
-      insertAttempt.run({ ...ATTEMPT_TARGET_NONE, ...a, requestHeaders: JSON.stringify(a.requestHeaders) });
+      insertAttempt.run(attemptParams(a));
       const { changes } = settle.run(outcome.status, outcome.nextAttemptAt, now, a.deliveryId, workerId);
       if (changes === 0) continue; // the lease moved to another worker: the attempt is history only
       if (outcome.disableEndpoint && a.kind !== 'event') {
@@ -177,12 +178,30 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   }
 }
 
-/** Every kind's pointer columns, null: an attempt sets its own kind's (a message's may leave `kind` out). */
-const ATTEMPT_TARGET_NONE = {
-  kind: 'message',
-  appId: null,
-  msgId: null,
-  endpointId: null,
-  requestId: null,
-  destinationId: null,
-};
+/**
+ * The INSERT_ATTEMPT parameters of an attempt of any kind: its own kind's pointer columns, null for
+ * the other kind's. Built field by field: the same object built by spreading the attempt over a
+ * constant of nulls raised hookd's peak RSS on the SQLite bench from 153 to 177–200 MiB (measured).
+ */
+function attemptParams(a: AttemptRecord) {
+  const message = a.kind === 'event' ? null : a;
+  const event = a.kind === 'event' ? a : null;
+  return {
+    id: a.id,
+    deliveryId: a.deliveryId,
+    kind: a.kind ?? 'message',
+    appId: message?.appId ?? null,
+    msgId: message?.msgId ?? null,
+    endpointId: message?.endpointId ?? null,
+    requestId: event?.requestId ?? null,
+    destinationId: event?.destinationId ?? null,
+    url: a.url,
+    status: a.status,
+    responseStatusCode: a.responseStatusCode,
+    response: a.response,
+    responseDurationMs: a.responseDurationMs,
+    requestHeaders: JSON.stringify(a.requestHeaders),
+    trigger: a.trigger,
+    createdAt: a.createdAt,
+  };
+}
