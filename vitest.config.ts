@@ -16,6 +16,9 @@ export default defineConfig({
     // Limits against a hang, not a measure: a test that starts child processes can take a minute
     // where the two cores are shared with other busy processes.
     testTimeout: 120_000,
+    // expect.poll waits for work another process or the engine commits: 1 s (vitest's default) is
+    // short where the cores are shared.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 120_000,
     pool: 'forks',
     // Most of a test's time is spent waiting (on hookd's answers, a receiver's held response,

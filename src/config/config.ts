@@ -26,7 +26,7 @@ export interface Config {
   headerStyle: 'webhook' | 'svix' | 'both';
   /** How many requests one worker process keeps in flight. */
   workerConcurrency: number;
-  /** The least severe log lines written (JSON lines on stdout). */
+  /** The least severe log lines written (JSON lines: stdout for `serve`, stderr for `token` and `migrate`). */
   logLevel: LogLevel;
   /** A lease lasts the request timeout plus this (ms): time to record an outcome, and clock skew tolerated between workers. */
   leaseMarginMs: number;

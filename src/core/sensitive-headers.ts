@@ -14,13 +14,12 @@ export function isSensitiveHeader(name: string): boolean {
 const REDACTED = '<redacted>';
 
 /**
- * A copy of `headers` with the values of sensitive headers replaced, for logs and attempt rows.
+ * A copy of `headers` (a request's, in order) with the values of sensitive headers replaced, for logs and attempt rows.
  * From a list, a repeated name becomes one entry with the values joined by `, ` (HTTP's list form).
  */
-export function redactHeaders(headers: Record<string, string> | HeaderList): Record<string, string> {
+export function redactHeaders(headers: HeaderList): Record<string, string> {
   const out: Record<string, string> = {};
-  const entries = Array.isArray(headers) ? (headers as HeaderList) : Object.entries(headers);
-  for (const [name, value] of entries) {
+  for (const [name, value] of headers) {
     const shown = isSensitiveHeader(name) ? REDACTED : value;
     out[name] = Object.hasOwn(out, name) && shown !== REDACTED ? `${out[name]}, ${shown}` : shown;
   }

@@ -92,6 +92,7 @@ const config = {
   headerStyle: 'webhook' as const,
   workerConcurrency: 10,
   requestTimeoutMs: 1_000,
+  leaseMarginMs: 10_000,
 };
 
 describe.each(backends)('DeliveryEngine on %s', (_name, open) => {

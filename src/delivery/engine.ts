@@ -14,14 +14,15 @@ import { createLogger } from '../log/create-logger.js';
 const IDLE_POLL_MS = 30_000;
 /** The most deliveries claimed in one query. */
 const CLAIM_BATCH = 256;
-/** By default a lease outlives the request timeout by this much, so a live worker never loses its lease. */
-export const DEFAULT_LEASE_MARGIN_MS = 10_000;
 
 export interface EngineOptions {
   /** The queue port of the store: the engine needs nothing else of it. */
   queue: DeliveryQueue;
   sender: HttpSender;
-  config: Pick<Config, 'retryScheduleSeconds' | 'headerStyle' | 'workerConcurrency' | 'requestTimeoutMs'>;
+  config: Pick<
+    Config,
+    'retryScheduleSeconds' | 'headerStyle' | 'workerConcurrency' | 'requestTimeoutMs' | 'leaseMarginMs'
+  >;
   /** Where the engine reports store failures. Default: `createLogger()` (info, stdout). */
   logger?: Logger;
   /** The request builder of each delivery kind. Default: `createRequestBuilders(config.headerStyle)`. */
@@ -29,7 +30,7 @@ export interface EngineOptions {
   /** Wall clock in epoch ms: due times, leases and attempt times. Default `Date.now`. */
   now?: () => number;
   /**
-   * How long a lease outlives the request timeout, in ms (default DEFAULT_LEASE_MARGIN_MS): the
+   * How long a lease outlives the request timeout, in ms (default `config.leaseMarginMs`): the
    * time a worker has to record an outcome after its request ended, and the clock skew tolerated
    * between workers. Tests shorten it so that a dead process's leases come back sooner.
    */
@@ -96,7 +97,7 @@ export class DeliveryEngine {
 
   constructor(private readonly options: EngineOptions) {
     this.log = options.logger ?? createLogger();
-    this.leaseMs = options.config.requestTimeoutMs + (options.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS);
+    this.leaseMs = options.config.requestTimeoutMs + (options.leaseMarginMs ?? options.config.leaseMarginMs);
     this.now = options.now ?? Date.now;
     this.builders = options.builders ?? createRequestBuilders(options.config.headerStyle);
   }

@@ -10,8 +10,6 @@ import {
   type Resolver,
 } from './ssrf-guard.js';
 
-export type { HeaderList };
-
 /**
  * One outbound request. The caller sets every header, content-type included; `host` and
  * `content-length` come from the URL and the body, and must not be in `headers`.

@@ -5,12 +5,12 @@ import type { SendRequest } from './http-sender.js';
 import { buildMessageRequest } from './message-request.js';
 
 /** What an attempt row points at, per kind (the fields `AttemptRecord` adds to an attempt's own). */
-export type AttemptTarget =
+type AttemptTarget =
   | { kind: 'message'; appId: string; msgId: string; endpointId: string }
   | { kind: 'event'; requestId: string; destinationId: string };
 
 /** One attempt, ready to send: the request, or why it can never be sent, and what the attempt row records. */
-export type BuiltAttempt = { target: AttemptTarget; url: string } & (
+type BuiltAttempt = { target: AttemptTarget; url: string } & (
   | { request: SendRequest }
   /** The delivery fails at once, without a request (e.g. the message's content was expunged). */
   | { request: null; refusal: string }

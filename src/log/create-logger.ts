@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import type { LogLevel } from '../config/config.js';
 
 /** Where log lines go: 1 (stdout, the server's default) or 2 (stderr, for commands whose stdout is their answer). */
-export type LogDestination = 1 | 2;
+type LogDestination = 1 | 2;
 
 /**
  * Where credentials could appear in a log object: request headers (Fastify's serializers leave

@@ -47,7 +47,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       connectionsPerOrigin: config.workerConcurrency,
       resolve: options.resolve,
     });
-    engine = new DeliveryEngine({ queue: store.queue, sender, config, logger, leaseMarginMs: config.leaseMarginMs });
+    engine = new DeliveryEngine({ queue: store.queue, sender, config, logger });
     engine.start();
   }
   return {

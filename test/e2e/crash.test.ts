@@ -23,7 +23,7 @@ const env = {
  * let it claim the delivery again while its first request is still under way.
  */
 const FIRST_LEASE = { HOOKD_REQUEST_TIMEOUT_MS: '20000', HOOKD_LEASE_MARGIN_MS: '2000' };
-/** Starting hookd from the sources (tsx) takes long on a loaded machine. */
+/** Starting a hookd process takes long on a loaded machine. */
 const START_TIMEOUT_MS = 120_000;
 const processes: HookdProcess[] = [];
 let database: TestDatabase | undefined;

@@ -243,7 +243,7 @@ describe('concurrency', () => {
     await receiver.waitFor((reqs) => reqs.length === 200);
     expect(peak.value).toBeGreaterThan(128); // more than undici's default pool for one origin
     await expect
-      .poll(async () => (await hookd.store.endpoints.stats(endpoint.id, {})).success, { timeout: 10_000 })
+      .poll(async () => (await hookd.store.endpoints.stats(endpoint.id, {})).success, { timeout: 30_000 })
       .toBe(200);
   });
 });

@@ -22,7 +22,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'hookd-event-crash-'));
 const env = { HOOKD_DATA_DIR: dataDir, HOOKD_ADMIN_TOKEN: TEST_ADMIN_TOKEN, HOOKD_ALLOWED_NETWORKS: '127.0.0.0/8' };
 /** As in crash.test.ts: no timeout on a loaded machine, and leases that end soon after the kill. */
 const FIRST_LEASE = { HOOKD_REQUEST_TIMEOUT_MS: '20000', HOOKD_LEASE_MARGIN_MS: '2000' };
-/** Starting hookd from the sources (tsx) takes long on a loaded machine. */
+/** Starting a hookd process takes long on a loaded machine. */
 const START_TIMEOUT_MS = 120_000;
 const processes: HookdProcess[] = [];
 let database: TestDatabase | undefined;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ConflictError, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 
 const INT8_OID = 20;
 /** Identifiers we splice into SQL and into the connection's startup options. */
@@ -142,14 +142,4 @@ export function isInputError(error: unknown): boolean {
 export function isTransient(error: unknown): boolean {
   const state = sqlState(error);
   return state === '40P01' || state === '40001';
-}
-
-/** Runs `fn`, turning a unique violation into `ConflictError(detail)`. */
-export async function withConflict<T>(detail: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(detail);
-    throw error;
-  }
 }

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ConflictError } from '../../core/errors.js';
 
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -142,14 +141,4 @@ export function isConstraintError(error: unknown): boolean {
 /** True for a FOREIGN KEY violation (the referenced row does not exist). */
 export function isForeignKeyViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}
-
-/** Runs `fn`, turning a UNIQUE violation into `ConflictError(detail)`. */
-export function withConflict<T>(detail: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(detail);
-    throw error;
-  }
 }

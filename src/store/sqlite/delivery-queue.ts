@@ -125,12 +125,12 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const claimed: ClaimedDelivery[] = [];
     const canceled: string[] = [];
     for (const row of rows) {
-      const item = toClaimed(row, endpoints, destinations);
       // Disabled since the message fanned out: the delivery ends here instead of being sent.
-      if (item.kind === 'message' && item.endpoint.disabled) {
+      if (row.kind === 'message' && endpoints.get(row.endpoint_id!)!.disabled) {
         canceled.push(row.id);
         continue;
       }
+      const item = toClaimed(row, endpoints, destinations);
       item.delivery.status = 'sending';
       item.delivery.updatedAt = now;
       claimed.push(item);
