@@ -1,0 +1,23 @@
+import type { VerifiableRequest, Verification, VerifyContext, VerifyResult } from './types.js';
+
+/**
+ * One verification type (a provider's scheme, or a generic one): how its setting is checked at
+ * creation and how a request is verified against it. The table of every type is in providers.ts.
+ */
+export interface ProviderSpec {
+  /**
+   * Checks the type-specific fields of a setting at creation and returns it normalized (defaults
+   * filled in). Throws `ValidationError` naming the field and what is wrong.
+   */
+  parse(setting: Verification): Verification;
+  /**
+   * Verifies one request over its raw body bytes, comparing in constant time, accepting any of
+   * `setting.secrets`, checking a signed timestamp both ways (too old, too far in the future).
+   * Never throws for anything the sender controls: a bad request is `{ok: false, cause, detail}`.
+   */
+  verify(
+    request: VerifiableRequest,
+    setting: Verification,
+    context: VerifyContext,
+  ): VerifyResult | Promise<VerifyResult>;
+}
