@@ -1,3 +1,5 @@
+import type { Verification } from './verify/types.js';
+
 /**
  * Domain types of hookd.
  *
@@ -8,9 +10,13 @@
  * - message: one event sent to an application; it fans out to every endpoint that matches it.
  * - delivery: the queue row for one message to one endpoint: status, attempts so far, next due time, lease.
  * - attempt: one HTTP try of a delivery, with the request sent and the response received.
- * - request: one HTTP request received (inbound): its method, path, headers and body bytes, as they came.
- * - destination: a URL that received requests are forwarded to (inbound).
- * - (later issues) source: a URL that receives provider webhooks and routes its requests to destinations.
+ * - source: a URL (`/in/{source}`) that receives webhooks from a provider, with a verification setting
+ *   and a configured response. With no verification and no connection it is a capture URL.
+ * - request: one HTTP request received on a source: its method, path, headers and body bytes, as they
+ *   came, accepted or rejected with a named cause.
+ * - destination: where received requests are forwarded (an HTTP URL).
+ * - connection: source → destination, with an optional filter and transform.
+ * - event: one request on one connection; the queue row (delivery kind `event`) that forwards it.
  * - delivery kind: what a queue row delivers. `message`: an outbound message to an endpoint, signed
  *   per Standard Webhooks. `event`: a received request forwarded byte for byte to a destination.
  *
@@ -87,25 +93,119 @@ export interface Message {
  */
 export type HeaderList = readonly (readonly [name: string, value: string])[];
 
+/** Whether a received request goes on: see `RequestCause` for why it does not. */
+export type RequestStatus = 'accepted' | 'rejected' | 'handshake';
+
+/**
+ * Why a request was rejected (kept and shown, never forwarded). The verifier's causes, and
+ * `payload_too_large` (over the size limit: the body is not kept), `duplicate` (seen within the
+ * source's dedup window; answered 2xx), `filtered` (no connection's filter matched; answered 2xx),
+ * `source_disabled`.
+ */
+export type RequestCause =
+  | 'signature_missing'
+  | 'signature_invalid'
+  | 'timestamp_out_of_window'
+  | 'certificate_invalid'
+  | 'payload_too_large'
+  | 'duplicate'
+  | 'filtered'
+  | 'source_disabled';
+
 /** One received request, stored raw so that it can be forwarded byte for byte. */
 export interface InboundRequest {
   id: string;
-  /** The source it arrived on; `null` until sources exist (a later issue). */
+  /** The source it arrived on (`null` only for requests stored by the restructure's tests). */
   sourceId: string | null;
   method: string;
   /** What follows the source's own path, query included: `/orders?id=1`, or `` for none. */
   path: string;
   headers: HeaderList;
+  /** Empty when the body was not kept (`payload_too_large`). */
   body: Buffer;
+  /** The body's size in bytes as received (the declared size when it was not read). */
+  bodySize: number;
+  status: RequestStatus;
+  cause: RequestCause | null;
+  /** For a person: why it was rejected (e.g. which header was missing). */
+  detail: string | null;
   receivedAt: number;
+}
+
+/** What a source answers to every request that is not a handshake. Default: 200 `{"ok":true}`. */
+export interface SourceResponse {
+  status: number;
+  body: string;
+  contentType: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * How a source recognizes a request it has already seen, within `windowSeconds`:
+ * - `delivery-id`: the provider's delivery id, as its verifier reports it (`X-GitHub-Delivery`,
+ *   Stripe's event id, `webhook-id`...);
+ * - `header`: the value of `header`;
+ * - `json-path`: the value at a dotted `path` of the JSON body (`data.id`);
+ * - `body-hash`: the SHA-256 of the body.
+ */
+export interface DedupSetting {
+  by: 'delivery-id' | 'header' | 'json-path' | 'body-hash';
+  header?: string;
+  path?: string;
+  windowSeconds: number;
+}
+
+/** A URL that receives webhooks: `{PUBLIC_URL}/in/{id or uid}[/sub/path]`, any method. */
+export interface Source {
+  id: string;
+  uid: string | null;
+  name: string;
+  /** `{type, secrets?, ...}`: see core/verify. `{type: 'none'}` accepts every request. */
+  verification: Verification;
+  /** `null`: the default answer. */
+  response: SourceResponse | null;
+  dedup: DedupSetting | null;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
 }
 
 /** Where received requests are forwarded. */
 export interface Destination {
   id: string;
+  uid: string | null;
+  name: string;
   /** The request's `path` is appended to this URL's path. */
   url: string;
+  /** Added to every forwarded request (replacing a received header of the same name). */
+  headers: Record<string, string>;
+  basicAuth: { username: string; password: string } | null;
+  /** Requests per second at most; `null`: no limit. */
+  throttleRate: number | null;
+  /** Delays in seconds between attempts; `null`: the server's schedule. */
+  retrySchedule: number[] | null;
+  /** Per-attempt timeout; `null`: the server's. */
+  timeoutMs: number | null;
+  /** A Standard Webhooks secret (`whsec_…`): forwarded requests are re-signed with it. */
+  secret: string | null;
+  disabled: boolean;
   createdAt: number;
+  updatedAt: number;
+}
+
+/** Source → destination: which requests go (filter) and how they are rewritten (transform). */
+export interface Connection {
+  id: string;
+  name: string;
+  sourceId: string;
+  destinationId: string;
+  /** A filter in hookd's filter language (core/filter); `null`: every request. */
+  filter: Record<string, unknown> | null;
+  /** JavaScript source of `function transform(request)`, run in a sandbox; `null`: none. */
+  transform: string | null;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
 }
 
 export type DeliveryStatus = 'pending' | 'sending' | 'success' | 'fail' | 'canceled';
@@ -139,6 +239,8 @@ export interface Delivery extends DeliveryState {
 /** A received request to one destination (kind `event`). */
 export interface EventDelivery extends DeliveryState {
   requestId: string;
+  /** `null` for a forward made without a connection (a replay to a URL, the restructure's tests). */
+  connectionId: string | null;
   destinationId: string;
 }
 

@@ -1,17 +1,24 @@
 import type {
+  Connection,
+  DedupSetting,
   Destination,
   EventAttempt,
   EventDelivery,
   HeaderList,
   InboundRequest,
+  RequestCause,
+  RequestStatus,
+  Source,
+  SourceResponse,
   TriggerType,
 } from '../core/types.js';
 import { newId } from '../core/ids.js';
-import type { DeliveryStateRow } from './rows.js';
+import type { Verification } from '../core/verify/types.js';
+import { type DeliveryStateRow, type Flag, fromFlag, fromJson, type Json } from './rows.js';
 
 /*
  * Rows of the inbound tables and of event deliveries, as both drivers return them (see rows.ts):
- * `headers` is JSON text on SQLite and already parsed on PostgreSQL; `body` is a Buffer on both
+ * JSON columns are text on SQLite and already parsed on PostgreSQL; `body` is a Buffer on both
  * (BLOB, bytea).
  */
 
@@ -20,45 +27,130 @@ export interface RequestRow {
   source_id: string | null;
   method: string;
   path: string;
-  headers: string | [string, string][];
+  headers: Json<[string, string][]>;
   body: Buffer;
+  body_size: number;
+  status: RequestStatus;
+  cause: RequestCause | null;
+  detail: string | null;
   received_at: number;
+}
+
+export interface SourceRow {
+  id: string;
+  uid: string | null;
+  name: string;
+  verification: Json<Verification>;
+  response: Json<SourceResponse> | null;
+  dedup: Json<DedupSetting> | null;
+  disabled: Flag;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface DestinationRow {
   id: string;
+  uid: string | null;
+  name: string;
   url: string;
+  headers: Json<Record<string, string>>;
+  basic_auth: Json<{ username: string; password: string }> | null;
+  throttle_rate: number | null;
+  retry_schedule: Json<number[]> | null;
+  timeout_ms: number | null;
+  secret: string | null;
+  disabled: Flag;
   created_at: number;
+  updated_at: number;
+}
+
+export interface ConnectionRow {
+  id: string;
+  name: string;
+  source_id: string;
+  destination_id: string;
+  filter: Json<Record<string, unknown>> | null;
+  transform: string | null;
+  disabled: Flag;
+  created_at: number;
+  updated_at: number;
 }
 
 /** A delivery row of kind `event`, by the columns a writer inserts. */
 export interface EventDeliveryRow extends DeliveryStateRow {
   kind: 'event';
   request_id: string;
+  connection_id: string | null;
   destination_id: string;
 }
 
 export function toInboundRequest(r: RequestRow): InboundRequest {
-  const headers = typeof r.headers === 'string' ? (JSON.parse(r.headers) as [string, string][]) : r.headers;
   return {
     id: r.id,
     sourceId: r.source_id,
     method: r.method,
     path: r.path,
-    headers,
+    headers: fromJson(r.headers),
     body: r.body,
+    bodySize: r.body_size,
+    status: r.status,
+    cause: r.cause,
+    detail: r.detail,
     receivedAt: r.received_at,
   };
 }
 
+export function toSource(r: SourceRow): Source {
+  return {
+    id: r.id,
+    uid: r.uid,
+    name: r.name,
+    verification: fromJson(r.verification),
+    response: fromJson(r.response),
+    dedup: fromJson(r.dedup),
+    disabled: fromFlag(r.disabled),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
 export function toDestination(r: DestinationRow): Destination {
-  return { id: r.id, url: r.url, createdAt: r.created_at };
+  return {
+    id: r.id,
+    uid: r.uid,
+    name: r.name,
+    url: r.url,
+    headers: fromJson(r.headers),
+    basicAuth: fromJson(r.basic_auth),
+    throttleRate: r.throttle_rate,
+    retrySchedule: fromJson(r.retry_schedule),
+    timeoutMs: r.timeout_ms,
+    secret: r.secret,
+    disabled: fromFlag(r.disabled),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function toConnection(r: ConnectionRow): Connection {
+  return {
+    id: r.id,
+    name: r.name,
+    sourceId: r.source_id,
+    destinationId: r.destination_id,
+    filter: fromJson(r.filter),
+    transform: r.transform,
+    disabled: fromFlag(r.disabled),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 export function toEventDelivery(r: EventDeliveryRow): EventDelivery {
   return {
     id: r.id,
     requestId: r.request_id,
+    connectionId: r.connection_id,
     destinationId: r.destination_id,
     status: r.status,
     trigger: r.trigger as TriggerType,
@@ -69,13 +161,18 @@ export function toEventDelivery(r: EventDeliveryRow): EventDelivery {
   };
 }
 
-/** A new event delivery row, due now (the trigger is Scheduled: 0). */
-export function newEventDeliveryRow(requestId: string, destinationId: string, now: number): EventDeliveryRow {
+/** A new event (delivery row of kind `event`), due now (the trigger is Scheduled: 0). */
+export function newEventDeliveryRow(
+  requestId: string,
+  route: { connectionId: string | null; destinationId: string },
+  now: number,
+): EventDeliveryRow {
   return {
-    id: newId('dlv', now),
+    id: newId('evt', now),
     kind: 'event',
     request_id: requestId,
-    destination_id: destinationId,
+    connection_id: route.connectionId,
+    destination_id: route.destinationId,
     status: 'pending',
     trigger: 0,
     attempt_count: 0,

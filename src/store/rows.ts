@@ -20,17 +20,17 @@ import { newId } from '../core/ids.js';
  */
 
 /** A JSON column: TEXT on SQLite, already parsed on PostgreSQL. */
-type Json<T> = T | string;
+export type Json<T> = T | string;
 /** A boolean column: 0/1 on SQLite, a boolean on PostgreSQL. */
-type Flag = boolean | number;
+export type Flag = boolean | number;
 
-function fromJson<T>(value: Json<T>): T;
-function fromJson<T>(value: Json<T> | null): T | null;
-function fromJson<T>(value: Json<T> | null): T | null {
+export function fromJson<T>(value: Json<T>): T;
+export function fromJson<T>(value: Json<T> | null): T | null;
+export function fromJson<T>(value: Json<T> | null): T | null {
   return typeof value === 'string' ? (JSON.parse(value) as T) : value;
 }
 
-const fromFlag = (value: Flag): boolean => value === true || value === 1;
+export const fromFlag = (value: Flag): boolean => value === true || value === 1;
 
 export interface ApplicationRow {
   id: string;

@@ -3,10 +3,11 @@ import type { AttemptStore } from './ports/attempts.js';
 import type { AuthStore } from './ports/auth.js';
 import type { EndpointStore } from './ports/endpoints.js';
 import type { EventTypeStore } from './ports/event-types.js';
-import type { InboundStore } from './ports/inbound.js';
+import type { InboundStore, RequestStore } from './ports/inbound.js';
 import type { MessageStore } from './ports/messages.js';
 import type { DeliveryQueue } from './ports/queue.js';
 import type { DeliveryRequeue } from './ports/requeue.js';
+import type { ConnectionStore, DestinationStore, SourceStore } from './ports/sources.js';
 
 export type * from './ports/applications.js';
 export type * from './ports/attempts.js';
@@ -18,6 +19,7 @@ export type * from './ports/inbound.js';
 export type * from './ports/messages.js';
 export type * from './ports/queue.js';
 export type * from './ports/requeue.js';
+export type * from './ports/sources.js';
 export type { TriggerType } from '../core/types.js';
 
 /**
@@ -44,7 +46,11 @@ export interface Store {
   readonly requeue: DeliveryRequeue;
   readonly attempts: AttemptStore;
   readonly auth: AuthStore;
+  readonly sources: SourceStore;
+  readonly destinations: DestinationStore;
+  readonly connections: ConnectionStore;
   readonly inbound: InboundStore;
+  readonly requests: RequestStore;
   /** Runs forward-only migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes what is queued for a group commit, then closes the database. */

@@ -1,39 +1,95 @@
-import type { Destination, EventAttempt, EventDelivery, HeaderList, InboundRequest } from '../../core/types.js';
+import type {
+  EventAttempt,
+  EventDelivery,
+  HeaderList,
+  InboundRequest,
+  RequestCause,
+  RequestStatus,
+} from '../../core/types.js';
+import type { Page, PageQuery, TimeRange } from './common.js';
 
-export interface DestinationInput {
-  url: string;
-}
-
-/** A received request as it came, before it is stored. */
+/** A received request as it came, with the ingest's verdict, before it is stored. */
 export interface RequestInput {
-  sourceId?: string | null;
+  sourceId: string | null;
   method: string;
   /** What followed the source's own path, query included (`/orders?id=1`, or `` for none). */
   path: string;
   headers: HeaderList;
   body: Buffer;
+  /** Default: `body.length`. */
+  bodySize?: number;
+  /** Default `accepted`. A `duplicate` found by `receive` overrides it. */
+  status?: RequestStatus;
+  cause?: RequestCause | null;
+  detail?: string | null;
+}
+
+/** Where one accepted request goes: one event per route. */
+export interface EventRoute {
+  connectionId: string | null;
+  destinationId: string;
+}
+
+/** A source's dedup key for this request, and until when it holds. */
+export interface DedupKey {
+  key: string;
+  expiresAt: number;
+}
+
+export interface Received {
+  request: InboundRequest;
+  events: EventDelivery[];
+  /** Set when the request was a duplicate (then it has no events): the first request's id. */
+  duplicateOf?: string;
+}
+
+export interface EventQuery {
+  sourceId?: string;
+  requestId?: string;
+  connectionId?: string;
+  destinationId?: string;
+  status?: EventDelivery['status'];
 }
 
 /**
- * The inbound side as far as the queue needs it: destinations, and received requests stored raw
- * with their deliveries (kind `event`). The receive issue builds sources, routing and the `/in`
- * face on it.
+ * Received requests and their events (deliveries of kind `event`; an event's id is its delivery's
+ * id, `evt_…`): the writes. Per backend: they hand events to the local worker, as messages do.
  */
 export interface InboundStore {
-  createDestination(input: DestinationInput, now: number): Promise<Destination>;
-  getDestination(id: string): Promise<Destination | null>;
   /**
-   * Stores the request and one pending delivery (kind `event`, due `now`) to each destination, in
-   * one transaction, then signals `onWork`; like a new message's deliveries, as many as the local
-   * worker reserves room for are inserted leased to it and handed to it after the commit (see
-   * `DeliveryQueue.attachLocalWorker`). `NotFoundError` when a destination does not exist.
+   * Stores the request and, when it is accepted, one pending event per route (due `now`), in one
+   * transaction, then signals `onWork`. With a `dedup` key that the source has already seen and
+   * whose window has not ended, the request is stored `rejected`/`duplicate` with no events
+   * (`duplicateOf` names the first); otherwise the key is recorded until `dedup.expiresAt`. Events
+   * are handed to the local worker as a message's deliveries are (see
+   * `DeliveryQueue.attachLocalWorker`). `NotFoundError('destination')` when a route's destination
+   * does not exist.
    */
-  receive(
-    input: RequestInput,
-    destinationIds: readonly string[],
-    now: number,
-  ): Promise<{ request: InboundRequest; deliveries: EventDelivery[] }>;
+  receive(input: RequestInput, routes: readonly EventRoute[], dedup: DedupKey | null, now: number): Promise<Received>;
+  /** New events for a stored request (a replay), as `receive` creates them. `NotFoundError('request')`. */
+  replay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]>;
+  /**
+   * Makes an event due now with trigger Manual (a retry), whatever its state unless it is being
+   * sent (then it is left alone). `NotFoundError('event')`.
+   */
+  retryEvent(eventId: string, now: number): Promise<EventDelivery>;
+  /** Retries every ended event (`fail` or `canceled`, or `status`) that matches; returns how many. */
+  retryEvents(query: EventQuery & TimeRange, now: number): Promise<number>;
+}
+
+/** Received requests, their events and the events' attempts: the reads. Written once (crud/). */
+export interface RequestStore {
   getRequest(id: string): Promise<InboundRequest | null>;
-  /** The attempts of the request's deliveries, oldest first. */
+  /** Newest first by default. */
+  listRequests(
+    query: { sourceId?: string; status?: InboundRequest['status'] } & TimeRange,
+    page: PageQuery,
+  ): Promise<Page<InboundRequest>>;
+  getEvent(id: string): Promise<EventDelivery | null>;
+  /** Newest first by default. */
+  listEvents(query: EventQuery & TimeRange, page: PageQuery): Promise<Page<EventDelivery>>;
+  /** An event's attempts, newest first by default. */
+  listEventAttempts(eventId: string, page: PageQuery): Promise<Page<EventAttempt>>;
+  /** The attempts of the request's events, oldest first. */
   listRequestAttempts(requestId: string): Promise<EventAttempt[]>;
 }

@@ -188,6 +188,73 @@ ALTER TABLE attempts
   ADD COLUMN destination_id text COLLATE "C";
 `,
   },
+  {
+    version: 3,
+    name: 'receive: sources, connections, destination settings, request outcomes, dedup keys, events',
+    // Event deliveries (kind `event`) get ids `evt_`: the API calls them events. connection_id has
+    // no foreign key: an event outlives its connection (the history stays).
+    sql: `
+CREATE TABLE sources (
+  id text COLLATE "C" PRIMARY KEY,
+  uid text COLLATE "C" UNIQUE,
+  name text NOT NULL,
+  verification json NOT NULL,
+  response json,
+  dedup json,
+  disabled boolean NOT NULL DEFAULT false,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+ALTER TABLE destinations
+  ADD COLUMN uid text COLLATE "C",
+  ADD COLUMN name text NOT NULL DEFAULT '',
+  ADD COLUMN headers json NOT NULL DEFAULT '{}',
+  ADD COLUMN basic_auth json,
+  ADD COLUMN throttle_rate integer,
+  ADD COLUMN retry_schedule json,
+  ADD COLUMN timeout_ms integer,
+  ADD COLUMN secret text,
+  ADD COLUMN disabled boolean NOT NULL DEFAULT false,
+  ADD COLUMN updated_at bigint NOT NULL DEFAULT 0;
+UPDATE destinations SET updated_at = created_at;
+CREATE UNIQUE INDEX destinations_uid ON destinations (uid) WHERE uid IS NOT NULL;
+
+CREATE TABLE connections (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  source_id text COLLATE "C" NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+  destination_id text COLLATE "C" NOT NULL REFERENCES destinations (id) ON DELETE CASCADE,
+  filter json,
+  transform text,
+  disabled boolean NOT NULL DEFAULT false,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX connections_source ON connections (source_id);
+CREATE INDEX connections_destination ON connections (destination_id);
+
+ALTER TABLE requests
+  ADD COLUMN status text NOT NULL DEFAULT 'accepted',
+  ADD COLUMN cause text,
+  ADD COLUMN detail text,
+  ADD COLUMN body_size integer NOT NULL DEFAULT 0;
+UPDATE requests SET body_size = length(body);
+CREATE INDEX requests_source_status ON requests (source_id, status, id) WHERE source_id IS NOT NULL;
+
+-- What a source has seen, for its dedup window: one row per (source, key), the first request's id.
+CREATE TABLE request_keys (
+  source_id text COLLATE "C" NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  request_id text COLLATE "C" NOT NULL,
+  expires_at bigint NOT NULL,
+  PRIMARY KEY (source_id, key)
+);
+
+ALTER TABLE deliveries ADD COLUMN connection_id text COLLATE "C";
+CREATE INDEX deliveries_connection ON deliveries (connection_id) WHERE connection_id IS NOT NULL;
+`,
+  },
 ];
 
 /**

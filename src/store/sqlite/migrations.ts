@@ -218,6 +218,71 @@ CREATE INDEX attempts_msg ON attempts (msg_id, id);
 CREATE INDEX attempts_endpoint ON attempts (endpoint_id, id);
 `,
   },
+  {
+    version: 3,
+    name: 'receive: sources, connections, destination settings, request outcomes, dedup keys, events',
+    // Event deliveries (kind `event`) get ids `evt_`: the API calls them events. connection_id has
+    // no foreign key: an event outlives its connection (the history stays).
+    sql: `
+CREATE TABLE sources (
+  id TEXT PRIMARY KEY,
+  uid TEXT UNIQUE,
+  name TEXT NOT NULL,
+  verification TEXT NOT NULL,
+  response TEXT,
+  dedup TEXT,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+ALTER TABLE destinations ADD COLUMN uid TEXT;
+ALTER TABLE destinations ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE destinations ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE destinations ADD COLUMN basic_auth TEXT;
+ALTER TABLE destinations ADD COLUMN throttle_rate INTEGER;
+ALTER TABLE destinations ADD COLUMN retry_schedule TEXT;
+ALTER TABLE destinations ADD COLUMN timeout_ms INTEGER;
+ALTER TABLE destinations ADD COLUMN secret TEXT;
+ALTER TABLE destinations ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE destinations ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+UPDATE destinations SET updated_at = created_at;
+CREATE UNIQUE INDEX destinations_uid ON destinations (uid) WHERE uid IS NOT NULL;
+
+CREATE TABLE connections (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  destination_id TEXT NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
+  filter TEXT,
+  transform TEXT,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX connections_source ON connections (source_id);
+CREATE INDEX connections_destination ON connections (destination_id);
+
+ALTER TABLE requests ADD COLUMN status TEXT NOT NULL DEFAULT 'accepted';
+ALTER TABLE requests ADD COLUMN cause TEXT;
+ALTER TABLE requests ADD COLUMN detail TEXT;
+ALTER TABLE requests ADD COLUMN body_size INTEGER NOT NULL DEFAULT 0;
+UPDATE requests SET body_size = length(body);
+CREATE INDEX requests_source_status ON requests (source_id, status, id) WHERE source_id IS NOT NULL;
+
+-- What a source has seen, for its dedup window: one row per (source, key), the first request's id.
+CREATE TABLE request_keys (
+  source_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (source_id, key)
+) WITHOUT ROWID;
+
+ALTER TABLE deliveries ADD COLUMN connection_id TEXT;
+CREATE INDEX deliveries_connection ON deliveries (connection_id) WHERE connection_id IS NOT NULL;
+`,
+  },
 ];
 
 /**
