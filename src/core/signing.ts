@@ -82,11 +82,20 @@ export function isValidSecret(s: string): boolean {
 
 /**
  * The `webhook-signature` header value: one signature per secret, space-separated, in the
- * order given (`v1,` for symmetric secrets, `v1a,` for `whsk_` keys). Throws on a key that
+ * order given (`v1,` for symmetric secrets, `v1a,` for `whsk_` keys). The payload is text (a
+ * message, signed as its UTF-8 bytes) or bytes (a forwarded request's body, whatever it holds). Throws on a key that
  * `isValidSecret` rejects: keys are validated when stored, so that is a bug, not input.
  */
-export function sign(secrets: readonly string[], msgId: string, timestampSeconds: number, payload: string): string {
-  const content = signedContent(msgId, timestampSeconds, payload);
+export function sign(
+  secrets: readonly string[],
+  msgId: string,
+  timestampSeconds: number,
+  payload: string | Uint8Array,
+): string {
+  const content =
+    typeof payload === 'string'
+      ? signedContent(msgId, timestampSeconds, payload)
+      : Buffer.concat([Buffer.from(`${msgId}.${timestampSeconds}.`), payload]);
   let header = '';
   for (const secret of secrets) {
     if (header !== '') header += ' ';

@@ -1,6 +1,7 @@
 import { classifyOutcome, type Outcome } from '../core/outcome.js';
 import { nextRetryDelayMs } from '../core/retry.js';
 import { newId } from '../core/ids.js';
+import { SendSpacer } from '../core/throttle.js';
 import { TriggerType, type AttemptRecord } from '../core/types.js';
 import type { Config } from '../config/config.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue } from '../store/store.js';
@@ -81,6 +82,9 @@ export class DeliveryEngine {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private outcomes: DeliveryOutcome[] = [];
+  /** Deliveries over their destination's rate, to give back due at their slot. */
+  private postponed: { id: string; dueAt: number }[] = [];
+  private readonly spacer = new SendSpacer();
   private flushScheduled = false;
   /**
    * The outcome write under way, if any. One at a time, in order; what finishes meanwhile waits
@@ -229,6 +233,16 @@ export class DeliveryEngine {
   private async deliver(claimed: ClaimedDelivery): Promise<void> {
     const { delivery } = claimed;
     const startedAt = this.now();
+    // Over its destination's rate: back to the queue, due at its own slot, without an attempt.
+    const rate = claimed.kind === 'event' ? claimed.destination.throttleRate : null;
+    const slot =
+      rate && claimed.kind === 'event' ? this.spacer.take(claimed.destination.id, rate, startedAt) : startedAt;
+    if (slot > startedAt) {
+      this.postponed.push({ id: delivery.id, dueAt: slot });
+      this.scheduleFlush();
+      this.doneSending();
+      return;
+    }
     const built = buildAttempt(this.builders, claimed, startedAt);
     let result: SendResult;
     let requestHeaders: Record<string, string> = {};
@@ -254,13 +268,17 @@ export class DeliveryEngine {
       trigger: delivery.trigger,
       createdAt: startedAt,
     } as AttemptRecord;
-    // What can never be sent (an expunged message) fails now instead of running out the schedule.
+    // What can never be sent (an expunged message, a dropped event) ends now instead of running out the schedule.
     this.outcomes.push(
       built.request === null
-        ? { attempt, status: 'fail', nextAttemptAt: null }
-        : this.decide(attempt, outcome, result, delivery.attemptCount + 1, delivery.trigger),
+        ? { attempt, status: built.status, nextAttemptAt: null }
+        : this.decide(attempt, outcome, result, delivery.attemptCount + 1, delivery.trigger, built.retrySchedule),
     );
     this.scheduleFlush();
+    this.doneSending();
+  }
+
+  private doneSending(): void {
     this.sending--;
     if (this.sending === 0 && this.idle) this.idle();
   }
@@ -272,6 +290,7 @@ export class DeliveryEngine {
     result: SendResult,
     attemptsMade: number,
     trigger: TriggerType,
+    retrySchedule: readonly number[] | null | undefined,
   ): DeliveryOutcome {
     if (outcome === 'success') return { attempt, status: 'success', nextAttemptAt: null };
     if (outcome === 'gone') return { attempt, status: 'fail', nextAttemptAt: null, disableEndpoint: true };
@@ -280,7 +299,7 @@ export class DeliveryEngine {
       trigger === TriggerType.Manual
         ? null
         : nextRetryDelayMs({
-            scheduleSeconds: this.options.config.retryScheduleSeconds,
+            scheduleSeconds: retrySchedule ?? this.options.config.retryScheduleSeconds,
             attemptsMade,
             outcome,
             retryAfterSeconds: result.kind === 'response' ? result.retryAfterSeconds : null,
@@ -297,21 +316,29 @@ export class DeliveryEngine {
     setImmediate(() => this.flushOutcomes());
   }
 
-  /** Writes every outcome gathered so far in one transaction, unless a write is under way (then after it). */
+  /**
+   * Writes every outcome (and postponement) gathered so far, outcomes in one transaction, unless a
+   * write is under way (then after it).
+   */
   private flushOutcomes(): void {
     this.flushScheduled = false;
-    if (this.recording !== null || this.outcomes.length === 0) return;
+    if (this.recording !== null || this.outcomes.length + this.postponed.length === 0) return;
     const batch = this.outcomes;
+    const postponed = this.postponed;
     this.outcomes = [];
-    this.recording = this.options.queue
-      .record(this.workerId, batch, this.now())
+    this.postponed = [];
+    const now = this.now();
+    this.recording = Promise.all([
+      this.options.queue.record(this.workerId, batch, now),
+      this.options.queue.postpone(this.workerId, postponed, now),
+    ])
       .then(
-        () => this.freePlaces(batch.length),
+        () => this.freePlaces(batch.length + postponed.length),
         (err: Error) => {
           // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
           this.log.error({ err: err.message, outcomes: batch.length }, 'recording outcomes failed');
           // Their leases are still ours until they expire: so are their places (the crash bound).
-          setTimeout(() => this.freePlaces(batch.length), this.leaseMs).unref();
+          setTimeout(() => this.freePlaces(batch.length + postponed.length), this.leaseMs).unref();
         },
       )
       .then(() => {

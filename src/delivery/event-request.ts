@@ -1,4 +1,6 @@
-import type { Destination, HeaderList, InboundRequest } from '../core/types.js';
+import { sign } from '../core/signing.js';
+import type { HeaderList, InboundRequest } from '../core/types.js';
+import type { ClaimedEvent } from '../store/store.js';
 import type { SendRequest } from './http-sender.js';
 
 /**
@@ -20,17 +22,68 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
- * The request for one attempt of a received request to a destination (delivery kind `event`):
- * its method, headers (in order, repeats kept) and body bytes as stored, to the destination's URL
- * with the request's path and query appended. Hop-by-hop headers, and any that the request's own
- * `Connection` header names, are dropped; `host` and `content-length` are recomputed by the sender.
+ * What a connection's transform made of a request: a new request, or drop it, or why it failed.
+ * The runner never throws (core/transform runs it in a sandbox with time and memory limits).
  */
-export function buildEventRequest(request: InboundRequest, destination: Destination): SendRequest {
+export type TransformResult =
+  | { kind: 'request'; method: string; path: string; headers: HeaderList; body: Buffer }
+  | { kind: 'drop' }
+  | { kind: 'error'; error: string };
+
+/** Runs a connection's transform source on a request. */
+export type TransformRunner = (source: string, request: InboundRequest) => TransformResult;
+
+/** The request of an event's attempt, or why there is none: the event then ends with `status`. */
+export type BuiltEvent = { request: SendRequest } | { request: null; refusal: string; status: 'fail' | 'canceled' };
+
+/**
+ * The request for one attempt of an event (delivery kind `event`): the received request's method,
+ * headers (in order, repeats kept) and body bytes as stored, or as the connection's transform
+ * rewrote them, to the destination's URL with the request's sub-path and query appended.
+ * - Hop-by-hop headers, and any that the request's own `Connection` header names, are dropped;
+ *   `host` and `content-length` are recomputed by the sender.
+ * - The destination's headers and basic auth replace received headers of the same name;
+ *   `x-hookd-request-id` and `x-hookd-event-id` are added.
+ * - With a destination secret, the request is signed per Standard Webhooks (`webhook-id` = the
+ *   event id, over the exact body bytes), replacing any `webhook-*` headers it came with.
+ * - The destination's timeout applies when it has one.
+ */
+export function buildEventRequest(
+  { delivery, request, destination, connection }: ClaimedEvent,
+  nowMs: number,
+  runTransform?: TransformRunner,
+): BuiltEvent {
+  let { method, path, headers, body } = request;
+  if (connection?.transform && runTransform) {
+    const result = runTransform(connection.transform, request);
+    if (result.kind === 'drop')
+      return { request: null, refusal: "dropped by the connection's transform", status: 'canceled' };
+    if (result.kind === 'error') return { request: null, refusal: `transform failed: ${result.error}`, status: 'fail' };
+    ({ method, path, headers, body } = result);
+  }
+  const added: [string, string][] = Object.entries(destination.headers);
+  if (destination.basicAuth) {
+    const { username, password } = destination.basicAuth;
+    added.push(['authorization', `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`]);
+  }
+  added.push(['x-hookd-request-id', request.id], ['x-hookd-event-id', delivery.id]);
+  if (destination.secret) {
+    const timestamp = Math.floor(nowMs / 1000);
+    added.push(
+      ['webhook-id', delivery.id],
+      ['webhook-timestamp', String(timestamp)],
+      ['webhook-signature', sign([destination.secret], delivery.id, timestamp, body)],
+    );
+  }
+  const replaced = new Set(added.map(([name]) => name.toLowerCase()));
   return {
-    method: request.method,
-    url: forwardUrl(destination.url, request.path),
-    headers: endToEndHeaders(request.headers),
-    body: request.body,
+    request: {
+      method,
+      url: forwardUrl(destination.url, path),
+      headers: [...endToEndHeaders(headers).filter(([name]) => !replaced.has(name.toLowerCase())), ...added],
+      body,
+      ...(destination.timeoutMs === null ? {} : { timeoutMs: destination.timeoutMs }),
+    },
   };
 }
 

@@ -22,7 +22,12 @@ export interface SendRequest {
   headers: HeaderList;
   /** Sent byte for byte; an empty body sends no body (`content-length: 0` where the method expects one). */
   body: Buffer;
+  /** This request's total timeout, at most `MAX_TIMEOUT_MS`; default the sender's. */
+  timeoutMs?: number;
 }
+
+/** The longest per-request timeout (a destination's setting); the agent's backstops allow for it. */
+export const MAX_TIMEOUT_MS = 60_000;
 
 /**
  * What came back: a response (any status, 3xx included, since redirects are not followed), or
@@ -89,8 +94,8 @@ export function createHttpSender(o: HttpSenderOptions): HttpSender {
     pipelining: 1,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Backstops only: the total timeout below is what callers see.
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
+    headersTimeout: Math.max(timeoutMs, MAX_TIMEOUT_MS),
+    bodyTimeout: Math.max(timeoutMs, MAX_TIMEOUT_MS),
     connect: { timeout: timeoutMs, lookup: createCheckedLookup(resolve, isAllowedAddress) },
   });
 
@@ -106,7 +111,7 @@ export function createHttpSender(o: HttpSenderOptions): HttpSender {
     if (refusedBecause !== null) return Promise.resolve(refusal(refusedBecause, startedAt, now));
 
     return new Promise<SendResult>((settle) => {
-      const collector = new ResponseCollector(maxResponseBytes, timeoutMs, startedAt, now, settle);
+      const collector = new ResponseCollector(maxResponseBytes, req.timeoutMs ?? timeoutMs, startedAt, now, settle);
       try {
         agent.dispatch(
           {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { ClaimedDelivery } from '../store/store.js';
-import { buildEventRequest } from './event-request.js';
+import { buildEventRequest, type TransformRunner } from './event-request.js';
 import type { SendRequest } from './http-sender.js';
 import { buildMessageRequest } from './message-request.js';
 
@@ -9,11 +9,17 @@ type AttemptTarget =
   | { kind: 'message'; appId: string; msgId: string; endpointId: string }
   | { kind: 'event'; requestId: string; destinationId: string };
 
-/** One attempt, ready to send: the request, or why it can never be sent, and what the attempt row records. */
-type BuiltAttempt = { target: AttemptTarget; url: string } & (
+/**
+ * One attempt, ready to send: the request, or why it can never be sent, and what the attempt row
+ * records; with the delivery's own retry schedule (seconds) when it has one.
+ */
+type BuiltAttempt = { target: AttemptTarget; url: string; retrySchedule?: readonly number[] | null } & (
   | { request: SendRequest }
-  /** The delivery fails at once, without a request (e.g. the message's content was expunged). */
-  | { request: null; refusal: string }
+  /**
+   * The delivery ends at once with `status`, without a request (e.g. the message's content was
+   * expunged: `fail`; a transform dropped the event: `canceled`).
+   */
+  | { request: null; refusal: string; status: 'fail' | 'canceled' }
 );
 
 /** One request builder per delivery kind: the engine looks the claimed delivery's kind up here. */
@@ -21,8 +27,14 @@ export type RequestBuilders = {
   [K in ClaimedDelivery['kind']]: (claimed: Extract<ClaimedDelivery, { kind: K }>, nowMs: number) => BuiltAttempt;
 };
 
-/** hookd's builders: Standard Webhooks signing for messages, a byte-exact forward for events. */
-export function createRequestBuilders(headerStyle: Config['headerStyle']): RequestBuilders {
+/**
+ * hookd's builders: Standard Webhooks signing for messages, a byte-exact forward for events
+ * (through the connection's transform when it has one and `runTransform` is given).
+ */
+export function createRequestBuilders(
+  headerStyle: Config['headerStyle'],
+  runTransform?: TransformRunner,
+): RequestBuilders {
   return {
     message({ delivery, message, endpoint }, nowMs) {
       const target = {
@@ -32,17 +44,25 @@ export function createRequestBuilders(headerStyle: Config['headerStyle']): Reque
         endpointId: delivery.endpointId,
       } as const;
       if (message.payload === null)
-        return { target, url: endpoint.url, request: null, refusal: 'the message content was expunged' };
+        return {
+          target,
+          url: endpoint.url,
+          request: null,
+          refusal: 'the message content was expunged',
+          status: 'fail',
+        };
       return {
         target,
         url: endpoint.url,
         request: buildMessageRequest(endpoint, message.id, message.payload, headerStyle, nowMs),
       };
     },
-    event({ delivery, request, destination }) {
+    event(claimed, nowMs) {
+      const { delivery, destination } = claimed;
       const target = { kind: 'event', requestId: delivery.requestId, destinationId: delivery.destinationId } as const;
-      const built = buildEventRequest(request, destination);
-      return { target, url: built.url, request: built };
+      const built = buildEventRequest(claimed, nowMs, runTransform);
+      const url = built.request?.url ?? destination.url;
+      return { target, url, retrySchedule: destination.retrySchedule, ...built };
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { DeliveryKind, Destination, Endpoint } from '../core/types.js';
+import type { Connection, DeliveryKind, Destination, Endpoint } from '../core/types.js';
 import { type EventDeliveryRow, type RequestRow, toEventDelivery, toInboundRequest } from './inbound-rows.js';
 import { type DeliveryRow, type MessageRow, toDelivery, toMessage } from './rows.js';
 import type { ClaimedDelivery } from './store.js';
@@ -15,6 +15,7 @@ export interface DueRow extends Omit<DeliveryRow, 'app_id' | 'msg_id' | 'endpoin
   msg_id: string | null;
   endpoint_id: string | null;
   request_id: string | null;
+  connection_id: string | null;
   destination_id: string | null;
   m_event_type: string | null;
   m_event_id: string | null;
@@ -26,19 +27,27 @@ export interface DueRow extends Omit<DeliveryRow, 'app_id' | 'msg_id' | 'endpoin
   r_path: string | null;
   r_headers: RequestRow['headers'] | null;
   r_body: Buffer | null;
+  r_body_size: number | null;
+  r_status: RequestRow['status'] | null;
+  r_cause: RequestRow['cause'];
+  r_detail: string | null;
   r_received_at: number | null;
 }
 
+/** What a claim's rows point at, each read once per batch by id. */
+export interface ClaimTargets {
+  endpoints: Map<string, Endpoint>;
+  destinations: Map<string, Destination>;
+  connections: Map<string, Connection>;
+}
+
 /**
- * The claimed delivery of a row, by its kind, with its endpoint or destination from the maps the
- * claim loaded (each read once per batch). Both are always found: deleting one deletes its
- * deliveries, in the same transaction or statement as the claim's read.
+ * The claimed delivery of a row, by its kind, with its endpoint, or destination and connection,
+ * from the maps the claim loaded (each read once per batch). An endpoint or destination is always
+ * found: deleting one deletes its deliveries, in the same transaction or statement as the claim's
+ * read. A connection may be gone (its events stay).
  */
-export function toClaimed(
-  row: DueRow,
-  endpoints: Map<string, Endpoint>,
-  destinations: Map<string, Destination>,
-): ClaimedDelivery {
+export function toClaimed(row: DueRow, targets: ClaimTargets): ClaimedDelivery {
   if (row.kind === 'event') {
     return {
       kind: 'event',
@@ -50,9 +59,14 @@ export function toClaimed(
         path: row.r_path!,
         headers: row.r_headers!,
         body: row.r_body!,
+        body_size: row.r_body_size!,
+        status: row.r_status!,
+        cause: row.r_cause,
+        detail: row.r_detail,
         received_at: row.r_received_at!,
       }),
-      destination: destinations.get(row.destination_id!)!,
+      destination: targets.destinations.get(row.destination_id!)!,
+      connection: (row.connection_id && targets.connections.get(row.connection_id)) || null,
     };
   }
   const message = toMessage({
@@ -68,6 +82,6 @@ export function toClaimed(
     kind: 'message',
     delivery: toDelivery(row as DeliveryRow),
     message,
-    endpoint: endpoints.get(row.endpoint_id!)!,
+    endpoint: targets.endpoints.get(row.endpoint_id!)!,
   };
 }

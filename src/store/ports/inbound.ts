@@ -6,6 +6,7 @@ import type {
   RequestCause,
   RequestStatus,
 } from '../../core/types.js';
+import type { StoredRequestNote } from '../request-feed.js';
 import type { Page, PageQuery, TimeRange } from './common.js';
 
 /** A received request as it came, with the ingest's verdict, before it is stored. */
@@ -75,6 +76,11 @@ export interface InboundStore {
   retryEvent(eventId: string, now: number): Promise<EventDelivery>;
   /** Retries every ended event (`fail` or `canceled`, or `status`) that matches; returns how many. */
   retryEvents(query: EventQuery & TimeRange, now: number): Promise<number>;
+  /**
+   * Calls `listener` after each request with a source is committed, by this process or (on
+   * PostgreSQL, through NOTIFY) another one using the same schema. Returns the unsubscribe function.
+   */
+  onRequest(listener: (note: StoredRequestNote) => void): () => void;
 }
 
 /** Received requests, their events and the events' attempts: the reads. Written once (crud/). */

@@ -1,5 +1,6 @@
 import type {
   AttemptRecord,
+  Connection,
   Delivery,
   DeliveryStatus,
   Destination,
@@ -27,6 +28,8 @@ export interface ClaimedEvent {
   delivery: EventDelivery;
   request: InboundRequest;
   destination: Destination;
+  /** Its connection (for the transform); `null` when it has none or it was deleted since. */
+  connection: Connection | null;
 }
 
 /**
@@ -72,6 +75,12 @@ export interface DeliveryQueue {
    * change the delivery (another worker owns it now).
    */
   record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void>;
+  /**
+   * Gives leased deliveries back without an attempt, due again at their `dueAt` (a destination's
+   * rate limit said "not now"): pending, attempt count unchanged. Only those still leased to
+   * `workerId` change.
+   */
+  postpone(workerId: string, items: readonly { id: string; dueAt: number }[], now: number): Promise<void>;
   /** Gives back every lease `workerId` holds (graceful shutdown): the deliveries become due again. */
   release(workerId: string, now: number): Promise<void>;
   /** When a delivery is due; the engine's safety-net timer sleeps until then. `null`: nothing queued. */

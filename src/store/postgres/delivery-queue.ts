@@ -1,9 +1,9 @@
-import type { Destination, Endpoint } from '../../core/types.js';
+import type { Connection, Destination, Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
 import { type EndpointRow, toEndpoint } from '../rows.js';
-import { type DestinationRow, toDestination } from '../inbound-rows.js';
+import { type ConnectionRow, type DestinationRow, toConnection, toDestination } from '../inbound-rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 import { type DueRow, toClaimed } from '../claimed-row.js';
 
@@ -21,6 +21,7 @@ export interface HandOffWriter {
 interface ClaimedRow extends DueRow {
   endpoint: EndpointRow | null;
   destination: DestinationRow | null;
+  connection: ConnectionRow | null;
 }
 
 /*
@@ -39,12 +40,12 @@ interface ClaimedRow extends DueRow {
  *   JSON), so it arrives as bytes.
  */
 export const CLAIM_SQL = `WITH pending AS MATERIALIZED (
-    SELECT id, endpoint_id, next_attempt_at AS due FROM deliveries
+    SELECT id, endpoint_id, destination_id, next_attempt_at AS due FROM deliveries
     WHERE status = 'pending' AND next_attempt_at <= $1
     ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
   ),
   expired AS MATERIALIZED (
-    SELECT id, endpoint_id, next_attempt_at AS due FROM deliveries
+    SELECT id, endpoint_id, destination_id, next_attempt_at AS due FROM deliveries
     WHERE status = 'sending' AND lease_until <= $1
     ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
   ),
@@ -52,7 +53,8 @@ export const CLAIM_SQL = `WITH pending AS MATERIALIZED (
     SELECT * FROM pending UNION ALL SELECT * FROM expired ORDER BY due, id LIMIT $2
   ),
   targets AS MATERIALIZED (
-    SELECT due.id, due.due, COALESCE(e.disabled, false) AS disabled FROM due LEFT JOIN endpoints e ON e.id = due.endpoint_id
+    SELECT due.id, due.due, COALESCE(e.disabled, dd.disabled, false) AS disabled
+    FROM due LEFT JOIN endpoints e ON e.id = due.endpoint_id LEFT JOIN destinations dd ON dd.id = due.destination_id
   ),
   canceled AS (
     UPDATE deliveries d SET status = 'canceled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
@@ -64,17 +66,21 @@ export const CLAIM_SQL = `WITH pending AS MATERIALIZED (
     FROM targets t WHERE d.id = t.id AND NOT t.disabled
     RETURNING d.*, t.due
   )
-SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.destination_id, l.status, l.trigger,
+SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.connection_id, l.destination_id, l.status,
+    l.trigger,
     l.attempt_count, l.next_attempt_at, l.lease_owner, l.lease_until, l.created_at, l.updated_at,
     m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels, m.payload AS m_payload,
     m.created_at AS m_created_at,
     r.source_id AS r_source_id, r.method AS r_method, r.path AS r_path, r.headers AS r_headers, r.body AS r_body,
+    r.body_size AS r_body_size, r.status AS r_status, r.cause AS r_cause, r.detail AS r_detail,
     r.received_at AS r_received_at,
     CASE WHEN row_number() OVER (PARTITION BY l.endpoint_id) = 1 THEN row_to_json(e) END AS endpoint,
-    CASE WHEN row_number() OVER (PARTITION BY l.destination_id) = 1 THEN row_to_json(dst) END AS destination
+    CASE WHEN row_number() OVER (PARTITION BY l.destination_id) = 1 THEN row_to_json(dst) END AS destination,
+    CASE WHEN row_number() OVER (PARTITION BY l.connection_id) = 1 THEN row_to_json(cn) END AS connection
   FROM leased l
     LEFT JOIN messages m ON m.id = l.msg_id LEFT JOIN endpoints e ON e.id = l.endpoint_id
     LEFT JOIN requests r ON r.id = l.request_id LEFT JOIN destinations dst ON dst.id = l.destination_id
+    LEFT JOIN connections cn ON cn.id = l.connection_id
   ORDER BY l.due, l.id`;
 
 /*
@@ -122,6 +128,15 @@ const RECORD = `WITH o AS MATERIALIZED (
   )
 SELECT (SELECT count(*) FROM rescheduled) AS rescheduled, ${notifyIfAny('rescheduled', '$19')} AS notified`;
 
+const POSTPONE = `WITH postponed AS (
+    UPDATE deliveries d SET status = 'pending', next_attempt_at = x.due_at, lease_owner = NULL, lease_until = NULL,
+      updated_at = $3
+    FROM unnest($1::text[], $2::bigint[]) AS x(id, due_at)
+    WHERE d.id = x.id AND d.status || '' = 'sending' AND d.lease_owner = $4
+    RETURNING 1
+  )
+SELECT ${notifyIfAny('postponed', '$5')} AS notified`;
+
 const RELEASE = `WITH released AS (
     UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_until = NULL,
       updated_at = $1
@@ -153,11 +168,25 @@ export class PgDeliveryQueue implements DeliveryQueue {
     // Deliveries to one endpoint (destination) share its (read-only) object.
     const endpoints = new Map<string, Endpoint>();
     const destinations = new Map<string, Destination>();
+    const connections = new Map<string, Connection>();
     for (const row of rows) {
       if (row.endpoint) endpoints.set(row.endpoint_id!, toEndpoint(row.endpoint));
       if (row.destination) destinations.set(row.destination_id!, toDestination(row.destination));
+      if (row.connection) connections.set(row.connection_id!, toConnection(row.connection));
     }
-    return rows.map((row) => toClaimed(row, endpoints, destinations));
+    return rows.map((row) => toClaimed(row, { endpoints, destinations, connections }));
+  }
+
+  async postpone(workerId: string, items: readonly { id: string; dueAt: number }[], now: number): Promise<void> {
+    if (items.length === 0) return;
+    await this.db.get(POSTPONE, [
+      items.map((i) => i.id),
+      items.map((i) => i.dueAt),
+      now,
+      workerId,
+      this.notifyPayload.later,
+    ]);
+    this.work.emit('later');
   }
 
   async record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {

@@ -13,6 +13,7 @@ import { PgAuth } from './auth.js';
 import { connectionConfig, isUniqueViolation, PgDb, type PgConnectionOptions } from './database.js';
 import { PgDeliveryQueue } from './delivery-queue.js';
 import { PgDeliveryRequeue } from './delivery-requeue.js';
+import { RequestFeed } from '../request-feed.js';
 import { PgInbound } from './inbound.js';
 import { PgMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
@@ -78,13 +79,14 @@ export class PostgresStore implements Store {
     this.eventTypes = new SqlEventTypes(crud);
     this.endpoints = new SqlEndpoints(crud);
     this.messages = new SqlMessages(crud, this.writer);
-    this.inbound = new PgInbound(db, work, payload);
+    const feed = new RequestFeed();
+    this.inbound = new PgInbound(db, crud, work, payload, feed, sender);
     this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound]);
     this.requeue = new PgDeliveryRequeue(db, work, payload);
     this.attempts = new SqlAttempts(crud);
     this.auth = new PgAuth(db);
     const listenConfig = { ...config, application_name: `${config.application_name ?? 'hookd'}:listen` };
-    this.listener = new PgWorkListener(listenConfig, sender, work, log);
+    this.listener = new PgWorkListener(listenConfig, sender, work, log, feed);
   }
 
   /**

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { WorkSignal } from '../work-signal.js';
+import { parseRequestPayload, REQUEST_CHANNEL, type RequestFeed } from '../request-feed.js';
 import { parseWorkPayload, WORK_CHANNEL, type WorkSender } from './work-notify.js';
 
 const RECONNECT_FIRST_MS = 100;
@@ -17,7 +18,8 @@ const HEARTBEAT_TIMEOUT_MS = 10_000;
 /**
  * The other half of `work-notify.ts`: one dedicated connection (not from the pool: a pooled
  * client goes back to the pool, and LISTEN belongs to the session) that LISTENs on `hookd_work`
- * and turns each notification from another store instance into a local `WorkSignal.emit()`.
+ * and turns each notification from another store instance into a local `WorkSignal.emit()`; and
+ * on `hookd_requests`, each request another instance stored into a local `RequestFeed.emit()`.
  *
  * If the connection drops (server restart, failover, idle kill), it reconnects with a backoff
  * (100 ms doubling to 5 s) and then emits once: notifications sent while it was away are lost,
@@ -35,6 +37,7 @@ export class PgWorkListener {
     private readonly self: WorkSender,
     private readonly work: WorkSignal,
     private readonly log: Logger,
+    private readonly feed: RequestFeed,
   ) {}
 
   /** Connects and LISTENs; resolves once notifications are being received. */
@@ -57,6 +60,12 @@ export class PgWorkListener {
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, null));
     client.on('notification', (message) => {
+      if (message.channel === REQUEST_CHANNEL) {
+        const note = parseRequestPayload(message.payload);
+        if (note === null || note.schema !== this.self.schema || note.instance === this.self.instance) return;
+        this.feed.emit({ sourceId: note.sourceId, requestId: note.requestId });
+        return;
+      }
       if (message.channel !== WORK_CHANNEL) return;
       const sender = parseWorkPayload(message.payload);
       if (sender === null || sender.schema !== this.self.schema || sender.instance === this.self.instance) return;
@@ -64,7 +73,7 @@ export class PgWorkListener {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${WORK_CHANNEL}`);
+      await client.query(`LISTEN ${WORK_CHANNEL}; LISTEN ${REQUEST_CHANNEL}`);
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);

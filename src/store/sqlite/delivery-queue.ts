@@ -4,7 +4,7 @@ import type { WorkDue, WorkSignal } from '../work-signal.js';
 import { type DueRow, toClaimed } from '../claimed-row.js';
 import type { SqliteDb } from './database.js';
 import { toEndpoint } from '../rows.js';
-import { toDestination } from '../inbound-rows.js';
+import { toConnection, toDestination } from '../inbound-rows.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
 export interface HandOffWriter {
@@ -23,6 +23,7 @@ export interface HandOffWriter {
 const SELECT_DUE = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels,
     m.payload AS m_payload, m.created_at AS m_created_at,
     r.source_id AS r_source_id, r.method AS r_method, r.path AS r_path, r.headers AS r_headers, r.body AS r_body,
+    r.body_size AS r_body_size, r.status AS r_status, r.cause AS r_cause, r.detail AS r_detail,
     r.received_at AS r_received_at
   FROM (
     SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM deliveries
@@ -38,6 +39,7 @@ const SELECT_DUE = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_ev
   ORDER BY c.due, d.id`;
 const SELECT_ENDPOINTS = 'SELECT * FROM endpoints WHERE id IN (SELECT value FROM json_each(?))';
 const SELECT_DESTINATIONS = 'SELECT * FROM destinations WHERE id IN (SELECT value FROM json_each(?))';
+const SELECT_CONNECTIONS = 'SELECT * FROM connections WHERE id IN (SELECT value FROM json_each(?))';
 
 const LEASE = `UPDATE deliveries SET status = 'sending', lease_owner = ?, lease_until = ?, updated_at = ?
   WHERE id IN (SELECT value FROM json_each(?))`;
@@ -60,10 +62,15 @@ const SETTLE = `UPDATE deliveries SET status = ?, next_attempt_at = ?, attempt_c
     lease_owner = NULL, lease_until = NULL, updated_at = ?
   WHERE id = ? AND status = 'sending' AND lease_owner = ?`;
 
+const POSTPONE = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
+    updated_at = ?
+  WHERE id = ? AND status = 'sending' AND lease_owner = ?`;
+
 /** The queue side of deliveries: claim with a lease, record outcomes, give leases back. */
 export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly claimTx: (workerId: string, limit: number, leaseMs: number, now: number) => ClaimedDelivery[];
   private readonly recordTx: (workerId: string, outcomes: DeliveryOutcome[], now: number) => boolean;
+  private readonly postponeTx: (workerId: string, items: readonly { id: string; dueAt: number }[], now: number) => void;
 
   constructor(
     private readonly db: SqliteDb,
@@ -73,6 +80,12 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   ) {
     this.claimTx = db.transaction(this.claimInTransaction.bind(this));
     this.recordTx = db.transaction(this.recordInTransaction.bind(this));
+    this.postponeTx = db.transaction(
+      (workerId: string, items: readonly { id: string; dueAt: number }[], now: number) => {
+        const postpone = this.db.stmt(POSTPONE);
+        for (const item of items) postpone.run(item.dueAt, now, item.id, workerId);
+      },
+    );
   }
 
   async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
@@ -83,6 +96,12 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   async record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
     if (outcomes.length === 0) return;
     if (this.recordTx(workerId, outcomes, now)) this.work.emit('later');
+  }
+
+  async postpone(workerId: string, items: readonly { id: string; dueAt: number }[], now: number): Promise<void> {
+    if (items.length === 0) return;
+    this.postponeTx(workerId, items, now);
+    this.work.emit('later');
   }
 
   async release(workerId: string, now: number): Promise<void> {
@@ -122,15 +141,17 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     if (rows.length === 0) return [];
     const endpoints = this.loadTargets(rows, 'endpoint_id', SELECT_ENDPOINTS, toEndpoint);
     const destinations = this.loadTargets(rows, 'destination_id', SELECT_DESTINATIONS, toDestination);
+    const connections = this.loadTargets(rows, 'connection_id', SELECT_CONNECTIONS, toConnection);
     const claimed: ClaimedDelivery[] = [];
     const canceled: string[] = [];
     for (const row of rows) {
-      // Disabled since the message fanned out: the delivery ends here instead of being sent.
-      if (row.kind === 'message' && endpoints.get(row.endpoint_id!)!.disabled) {
+      // Disabled since the delivery was created: it ends here instead of being sent.
+      const target = row.kind === 'message' ? endpoints.get(row.endpoint_id!)! : destinations.get(row.destination_id!)!;
+      if (target.disabled) {
         canceled.push(row.id);
         continue;
       }
-      const item = toClaimed(row, endpoints, destinations);
+      const item = toClaimed(row, { endpoints, destinations, connections });
       item.delivery.status = 'sending';
       item.delivery.updatedAt = now;
       claimed.push(item);
@@ -148,7 +169,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
    */
   private loadTargets<R extends { id: string }, T extends { id: string }>(
     rows: DueRow[],
-    column: 'endpoint_id' | 'destination_id',
+    column: 'endpoint_id' | 'destination_id' | 'connection_id',
     sql: string,
     convert: (row: R) => T,
   ): Map<string, T> {

@@ -1,145 +1,218 @@
 import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Destination, EventAttempt, EventDelivery, InboundRequest } from '../../core/types.js';
-import type { ClaimedEvent, DestinationInput, InboundStore, LocalWorker, RequestInput } from '../store.js';
-import type { WorkSignal } from '../work-signal.js';
-import type { SqliteDb } from './database.js';
+import type { EventDelivery, InboundRequest } from '../../core/types.js';
 import {
+  type ConnectionRow,
   type DestinationRow,
-  type EventAttemptRow,
   type EventDeliveryRow,
   type RequestRow,
   headersJson,
   newEventDeliveryRow,
+  toConnection,
   toDestination,
-  toEventAttempt,
   toEventDelivery,
   toInboundRequest,
 } from '../inbound-rows.js';
+import type {
+  ClaimedEvent,
+  DedupKey,
+  EventQuery,
+  EventRoute,
+  InboundStore,
+  LocalWorker,
+  Received,
+  RequestInput,
+  TimeRange,
+} from '../store.js';
+import type { WorkSignal } from '../work-signal.js';
+import { RequestFeed, type StoredRequestNote } from '../request-feed.js';
+import { retryEventSql, retryEventsSql } from '../crud/event-retries.js';
+import type { SqlExecutor } from '../crud/sql.js';
+import type { SqliteDb } from './database.js';
 
-// By the deliveries of the request (its index), then their attempts (theirs).
-const SELECT_REQUEST_ATTEMPTS = `SELECT a.* FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
-  WHERE d.request_id = ? ORDER BY a.created_at, a.id`;
-const INSERT_REQUEST = `INSERT INTO requests (id, source_id, method, path, headers, body, received_at)
-  VALUES (@id, @source_id, @method, @path, @headers, @body, @received_at)`;
-const INSERT_EVENT_DELIVERY = `INSERT INTO deliveries (id, kind, request_id, destination_id, status, trigger, attempt_count,
-    next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-  VALUES (@id, @kind, @request_id, @destination_id, @status, @trigger, @attempt_count, @next_attempt_at, @lease_owner,
-    @lease_until, @created_at, @updated_at)`;
+const INSERT_REQUEST = `INSERT INTO requests (id, source_id, method, path, headers, body, body_size, status, cause,
+    detail, received_at)
+  VALUES (@id, @source_id, @method, @path, @headers, @body, @body_size, @status, @cause, @detail, @received_at)`;
+const INSERT_EVENT = `INSERT INTO deliveries (id, kind, request_id, connection_id, destination_id, status, trigger,
+    attempt_count, next_attempt_at, lease_owner, lease_until, created_at, updated_at)
+  VALUES (@id, @kind, @request_id, @connection_id, @destination_id, @status, @trigger, @attempt_count,
+    @next_attempt_at, @lease_owner, @lease_until, @created_at, @updated_at)`;
+const SELECT_KEY = 'SELECT request_id, expires_at FROM request_keys WHERE source_id = ? AND key = ?';
+const UPSERT_KEY = `INSERT INTO request_keys (source_id, key, request_id, expires_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (source_id, key) DO UPDATE SET request_id = excluded.request_id, expires_at = excluded.expires_at`;
 
-interface Received {
-  request: InboundRequest;
+/** What one transaction wrote: the events, and those of them leased to the local worker. */
+interface Written {
   rows: EventDeliveryRow[];
   handed: ClaimedEvent[];
 }
 
+/** What `receive` wrote. */
+type ReceivedRows = Omit<Received, 'events'> & Written;
+
 /**
- * Destinations, and received requests with their event deliveries. A request is written in its
- * own transaction (the receive issue may group-commit them as messages are); its deliveries are
- * handed to the local worker as a message's are (see `SqliteMessageWriter`).
+ * Received requests and their events. A request is written in its own transaction; its events are
+ * handed to the local worker as a message's deliveries are (see `SqliteMessageWriter`).
  */
 export class SqliteInbound implements InboundStore {
   private worker: LocalWorker | null = null;
   private readonly receiveTx: (
     input: RequestInput,
-    destinationIds: readonly string[],
+    routes: readonly EventRoute[],
+    dedup: DedupKey | null,
     now: number,
     room: number,
-  ) => Received;
+  ) => ReceivedRows;
+  private readonly replayTx: (requestId: string, routes: readonly EventRoute[], now: number, room: number) => Written;
 
   constructor(
     private readonly db: SqliteDb,
+    private readonly executor: SqlExecutor,
     private readonly work: WorkSignal,
+    private readonly feed = new RequestFeed(),
   ) {
     this.receiveTx = db.transaction(this.receiveInTransaction.bind(this));
+    this.replayTx = db.transaction((requestId: string, routes: readonly EventRoute[], now: number, room: number) => {
+      const row = this.db.get<RequestRow>('SELECT * FROM requests WHERE id = ?', requestId);
+      if (!row) throw new NotFoundError('request');
+      return this.insertEvents(toInboundRequest(row), routes, now, room, 1);
+    });
   }
 
   attach(worker: LocalWorker | null): void {
     this.worker = worker;
   }
 
-  async createDestination(input: DestinationInput, now: number): Promise<Destination> {
-    const row: DestinationRow = { id: newId('dst', now), url: input.url, created_at: now };
-    this.db.run('INSERT INTO destinations (id, url, created_at) VALUES (@id, @url, @created_at)', row);
-    return toDestination(row);
-  }
-
-  async getDestination(id: string): Promise<Destination | null> {
-    const row = this.db.get<DestinationRow>('SELECT * FROM destinations WHERE id = ?', id);
-    return row ? toDestination(row) : null;
-  }
-
-  async getRequest(id: string): Promise<InboundRequest | null> {
-    const row = this.db.get<RequestRow>('SELECT * FROM requests WHERE id = ?', id);
-    return row ? toInboundRequest(row) : null;
-  }
-
-  async listRequestAttempts(requestId: string): Promise<EventAttempt[]> {
-    return this.db.all<EventAttemptRow>(SELECT_REQUEST_ATTEMPTS, requestId).map(toEventAttempt);
-  }
-
   async receive(
     input: RequestInput,
-    destinationIds: readonly string[],
+    routes: readonly EventRoute[],
+    dedup: DedupKey | null,
     now: number,
-  ): Promise<{ request: InboundRequest; deliveries: EventDelivery[] }> {
+  ): Promise<Received> {
+    const { request, rows, duplicateOf } = this.handOff(routes.length, (room) =>
+      this.receiveTx(input, routes, dedup, now, room),
+    );
+    if (request.sourceId !== null) this.feed.emit({ sourceId: request.sourceId, requestId: request.id });
+    return { request, events: rows.map(toEventDelivery), ...(duplicateOf ? { duplicateOf } : {}) };
+  }
+
+  async replay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]> {
+    return this.handOff(routes.length, (room) => this.replayTx(requestId, routes, now, room)).rows.map(toEventDelivery);
+  }
+
+  onRequest(listener: (note: StoredRequestNote) => void): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  async retryEvent(eventId: string, now: number): Promise<EventDelivery> {
+    const event = await retryEventSql(this.executor, eventId, now);
+    this.work.emit('now');
+    return event;
+  }
+
+  async retryEvents(query: EventQuery & TimeRange, now: number): Promise<number> {
+    const count = await retryEventsSql(this.executor, query, now);
+    if (count > 0) this.work.emit('now');
+    return count;
+  }
+
+  /**
+   * Runs a write of up to `wanted` events with room reserved at the local worker; after the
+   * commit hands over what was leased, gives back the rest of the room, and wakes a claim for the
+   * events left pending.
+   */
+  private handOff<T extends Written>(wanted: number, write: (room: number) => T): T {
     const worker = this.worker;
-    const room = worker === null ? 0 : worker.reserve(destinationIds.length);
-    let received: Received;
+    const room = worker === null ? 0 : worker.reserve(wanted);
+    let written: T;
     try {
-      received = this.receiveTx(input, destinationIds, now, room);
+      written = write(room);
     } catch (error) {
       worker?.unreserve(room);
       throw error;
     }
-    // Committed: hand over what was leased, give back the rest of the room, wake a claim for the rest.
     if (worker !== null) {
-      worker.unreserve(room - received.handed.length);
-      if (received.handed.length > 0) worker.take(received.handed);
+      worker.unreserve(room - written.handed.length);
+      if (written.handed.length > 0) worker.take(written.handed);
     }
-    if (received.rows.length > received.handed.length) this.work.emit('now');
-    return { request: received.request, deliveries: received.rows.map(toEventDelivery) };
+    if (written.rows.length > written.handed.length) this.work.emit('now');
+    return written;
   }
 
   private receiveInTransaction(
     input: RequestInput,
-    destinationIds: readonly string[],
+    routes: readonly EventRoute[],
+    dedup: DedupKey | null,
     now: number,
     room: number,
-  ): Received {
-    const requestRow: RequestRow = {
-      id: newId('req', now),
-      source_id: input.sourceId ?? null,
-      method: input.method,
-      path: input.path,
-      headers: headersJson(input.headers),
-      body: input.body,
-      received_at: now,
-    };
-    this.db.run(INSERT_REQUEST, requestRow);
-    const request = toInboundRequest({ ...requestRow, headers: input.headers.map(([n, v]) => [n, v]) });
+  ): ReceivedRows {
+    const row = newRequestRow(input, now);
+    let duplicateOf: string | undefined;
+    if (dedup !== null && input.sourceId != null && row.status === 'accepted') {
+      const seen = this.db.get<{ request_id: string; expires_at: number }>(SELECT_KEY, input.sourceId, dedup.key);
+      if (seen && seen.expires_at > now) {
+        duplicateOf = seen.request_id;
+        Object.assign(row, { status: 'rejected', cause: 'duplicate', detail: `a duplicate of ${seen.request_id}` });
+      } else {
+        this.db.run(UPSERT_KEY, input.sourceId, dedup.key, row.id, dedup.expiresAt);
+      }
+    }
+    this.db.run(INSERT_REQUEST, row);
+    const request = toInboundRequest({ ...row, headers: input.headers.map(([n, v]) => [n, v]) });
+    const written =
+      row.status === 'accepted' ? this.insertEvents(request, routes, now, room, 0) : { rows: [], handed: [] };
+    return { request, ...written, ...(duplicateOf ? { duplicateOf } : {}) };
+  }
+
+  /** One event per route, the first `room` of them leased to the local worker; a replay's trigger is Manual (1). */
+  private insertEvents(
+    request: InboundRequest,
+    routes: readonly EventRoute[],
+    now: number,
+    room: number,
+    trigger: 0 | 1,
+  ): Written {
     const rows: EventDeliveryRow[] = [];
     const handed: ClaimedEvent[] = [];
-    for (const destinationId of destinationIds) {
-      const destination = this.db.get<DestinationRow>('SELECT * FROM destinations WHERE id = ?', destinationId);
+    for (const route of routes) {
+      const destination = this.db.get<DestinationRow>('SELECT * FROM destinations WHERE id = ?', route.destinationId);
       if (!destination) throw new NotFoundError('destination');
-      const row = newEventDeliveryRow(request.id, destinationId, now);
+      const row = { ...newEventDeliveryRow(request.id, route, now), trigger };
       if (handed.length < room) {
-        Object.assign(row, {
-          status: 'sending',
-          lease_owner: this.worker!.workerId,
-          lease_until: now + this.worker!.leaseMs,
-        });
+        const worker = this.worker!;
+        Object.assign(row, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
+        const connection =
+          route.connectionId === null
+            ? undefined
+            : this.db.get<ConnectionRow>('SELECT * FROM connections WHERE id = ?', route.connectionId);
         handed.push({
           kind: 'event',
           delivery: toEventDelivery(row),
           request,
           destination: toDestination(destination),
+          connection: connection ? toConnection(connection) : null,
         });
       }
-      this.db.run(INSERT_EVENT_DELIVERY, row);
+      this.db.run(INSERT_EVENT, row);
       rows.push(row);
     }
-    return { request, rows, handed };
+    return { rows, handed };
   }
+}
+
+/** The row of a new request, with its verdict (accepted unless the input says otherwise). */
+export function newRequestRow(input: RequestInput, now: number): Omit<RequestRow, 'headers'> & { headers: string } {
+  return {
+    id: newId('req', now),
+    source_id: input.sourceId,
+    method: input.method,
+    path: input.path,
+    headers: headersJson(input.headers),
+    body: input.body,
+    body_size: input.bodySize ?? input.body.length,
+    status: input.status ?? 'accepted',
+    cause: input.cause ?? null,
+    detail: input.detail ?? null,
+    received_at: now,
+  };
 }

@@ -49,7 +49,7 @@ export class SqliteStore implements Store {
     this.eventTypes = new SqlEventTypes(crud);
     this.endpoints = new SqlEndpoints(crud);
     this.messages = new SqlMessages(crud, this.writer);
-    this.inbound = new SqliteInbound(db, work);
+    this.inbound = new SqliteInbound(db, crud, work);
     this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
     this.requeue = new SqliteDeliveryRequeue(db, work);
     this.attempts = new SqlAttempts(crud);

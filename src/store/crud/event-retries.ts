@@ -1,0 +1,49 @@
+import { NotFoundError } from '../../core/errors.js';
+import type { EventDelivery } from '../../core/types.js';
+import { type EventDeliveryRow, toEventDelivery } from '../inbound-rows.js';
+import type { EventQuery, TimeRange } from '../store.js';
+import { rangeCondition } from './conditions.js';
+import { raw, type Sql, sql, type SqlExecutor } from './sql.js';
+
+const NOTHING = raw('');
+
+/**
+ * The terms of an event query over `deliveries d` (kind `event`), ` AND ...` each; a source is
+ * matched through the event's request.
+ */
+export function eventConditions(query: EventQuery & TimeRange): Sql {
+  const term = (value: string | undefined, column: string): Sql =>
+    value === undefined ? NOTHING : sql` AND ${raw(column)} = ${value}`;
+  const source =
+    query.sourceId === undefined
+      ? NOTHING
+      : sql` AND d.request_id IN (SELECT id FROM requests WHERE source_id = ${query.sourceId})`;
+  return sql`${term(query.requestId, 'd.request_id')}${term(query.connectionId, 'd.connection_id')}${term(
+    query.destinationId,
+    'd.destination_id',
+  )}${term(query.status, 'd.status')}${source}${rangeCondition('d.created_at', query)}`;
+}
+
+/**
+ * Makes the event due now with trigger Manual unless it is being sent. Written once: the caller
+ * signals the queue's work (the backends differ there).
+ */
+export async function retryEventSql(db: SqlExecutor, eventId: string, now: number): Promise<EventDelivery> {
+  await db.run(
+    sql`UPDATE deliveries SET status = 'pending', next_attempt_at = ${now}, trigger = 1, updated_at = ${now}
+      WHERE id = ${eventId} AND kind = 'event' AND status <> 'sending'`,
+  );
+  const row = await db.get<EventDeliveryRow>(sql`SELECT * FROM deliveries WHERE id = ${eventId} AND kind = 'event'`);
+  if (!row) throw new NotFoundError('event');
+  return toEventDelivery(row);
+}
+
+/** Retries the ended events (`fail` and `canceled`, or only `query.status`) that match; returns how many. */
+export function retryEventsSql(db: SqlExecutor, query: EventQuery & TimeRange, now: number): Promise<number> {
+  const ended =
+    query.status === undefined ? sql` AND d.status IN ('fail', 'canceled')` : sql` AND d.status <> 'sending'`;
+  return db.run(
+    sql`UPDATE deliveries SET status = 'pending', next_attempt_at = ${now}, trigger = 1, updated_at = ${now}
+      WHERE id IN (SELECT d.id FROM deliveries d WHERE d.kind = 'event'${ended}${eventConditions(query)})`,
+  );
+}
