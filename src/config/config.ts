@@ -22,6 +22,8 @@ export interface Config {
   role: 'all' | 'api' | 'worker';
   requestTimeoutMs: number;
   maxPayloadBytes: number;
+  /** The largest request body a source accepts (`/in/*`); larger ones are rejected (413) and kept without their body. */
+  maxInboundBodyBytes: number;
   /** Which signature headers outbound requests carry: `webhook-*`, `svix-*` or both. */
   headerStyle: 'webhook' | 'svix' | 'both';
   /** How many requests one worker process keeps in flight. */
@@ -160,6 +162,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
     expect: 'bytes, 1024-67108864',
   },
   {
+    key: 'maxInboundBodyBytes',
+    env: 'HOOKD_MAX_INBOUND_BODY_BYTES',
+    flag: '--max-inbound-body-bytes',
+    parse: int(1024, 256 * 1024 * 1024),
+    expect: 'bytes, 1024-268435456',
+  },
+  {
     key: 'headerStyle',
     env: 'HOOKD_HEADER_STYLE',
     flag: '--header-style',
@@ -261,6 +270,8 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     role,
     requestTimeoutMs: (resolved.requestTimeoutMs as number | undefined) ?? 15_000,
     maxPayloadBytes: (resolved.maxPayloadBytes as number | undefined) ?? 1024 * 1024,
+    // GitHub's cap on a webhook payload.
+    maxInboundBodyBytes: (resolved.maxInboundBodyBytes as number | undefined) ?? 25 * 1024 * 1024,
     headerStyle: (resolved.headerStyle as Config['headerStyle'] | undefined) ?? 'webhook',
     workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
     logLevel: (resolved.logLevel as LogLevel | undefined) ?? 'info',

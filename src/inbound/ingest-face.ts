@@ -1,0 +1,80 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/config.js';
+import type { HeaderList } from '../core/types.js';
+import type { Face } from '../http/face.js';
+import { type ArrivedRequest, type IngestDeps, ingest } from './ingest.js';
+
+export interface IngestFaceDeps extends IngestDeps {
+  config: Pick<Config, 'publicUrl' | 'maxInboundBodyBytes'>;
+}
+
+/**
+ * The receive face: `/in/{source id or uid}[/any/sub/path]`, any method, any content type taken as
+ * raw bytes up to `maxInboundBodyBytes`, no token (a source verifies its sender its own way). Every
+ * request is stored before it is answered (see `ingest`). A body over the limit is answered 413
+ * and stored rejected without its body.
+ */
+export function ingestFace(deps: IngestFaceDeps): Face {
+  const base = deps.config.publicUrl.replace(/\/+$/, '');
+
+  function arrived(req: FastifyRequest, body: Buffer, tooLargeBytes?: number): ArrivedRequest {
+    const rawUrl = req.raw.url ?? '/';
+    const { sourceRef, path } = splitUrl(rawUrl);
+    return {
+      sourceRef,
+      method: req.method,
+      path,
+      url: base + rawUrl,
+      headers: headerPairs(req.raw.rawHeaders),
+      body,
+      ...(tooLargeBytes === undefined ? {} : { tooLargeBytes }),
+    };
+  }
+
+  async function answer(reply: FastifyReply, request: ArrivedRequest): Promise<FastifyReply> {
+    const result = await ingest(deps, request);
+    return reply.code(result.status).headers(result.headers).send(result.body);
+  }
+
+  return {
+    name: 'ingest',
+    prefix: '/in',
+    async plugin(app) {
+      app.removeAllContentTypeParsers();
+      app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.config.maxInboundBodyBytes }, (_r, body, done) =>
+        done(null, body),
+      );
+      app.setErrorHandler(async (error: Error & { code?: string }, req, reply) => {
+        if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error;
+        const declared = Number(req.headers['content-length']);
+        const size = Number.isFinite(declared) ? declared : deps.config.maxInboundBodyBytes + 1;
+        return answer(reply, arrived(req, Buffer.alloc(0), size));
+      });
+      const handler = (req: FastifyRequest, reply: FastifyReply) =>
+        answer(reply, arrived(req, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
+      app.all('/:source', handler);
+      app.all('/:source/*', handler);
+    },
+  };
+}
+
+/** `/in/src_1/orders/7?x=1` → source `src_1`, path `/orders/7?x=1` (the ref percent-decoded). */
+export function splitUrl(rawUrl: string): { sourceRef: string; path: string } {
+  const rest = rawUrl.slice('/in/'.length);
+  const end = rest.search(/[/?]/);
+  const ref = end === -1 ? rest : rest.slice(0, end);
+  let sourceRef = ref;
+  try {
+    sourceRef = decodeURIComponent(ref);
+  } catch {
+    // Not valid percent-encoding: no source has such a name; the lookup finds none.
+  }
+  return { sourceRef, path: end === -1 ? '' : rest.slice(end) };
+}
+
+/** Node's `rawHeaders` ([name, value, name, value...], as received) as ordered pairs. */
+function headerPairs(raw: string[]): HeaderList {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
+  return pairs;
+}
