@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Destination, EventAttempt, EventDelivery, InboundRequest } from '../../core/types.js';
-import type { DestinationInput, InboundStore, LocalWorker, RequestInput } from '../store.js';
+import type { EventAttempt, EventDelivery, InboundRequest } from '../../core/types.js';
+import type { InboundStore, LocalWorker, RequestInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, type PgDb } from './database.js';
 import {
@@ -62,21 +62,6 @@ export class PgInbound implements InboundStore {
   async attach(worker: LocalWorker | null): Promise<void> {
     this.worker = worker;
     await Promise.allSettled([...this.running]);
-  }
-
-  async createDestination(input: DestinationInput, now: number): Promise<Destination> {
-    const row: DestinationRow = { id: newId('dst', now), url: input.url, created_at: now };
-    await this.db.run('INSERT INTO destinations (id, url, created_at) VALUES ($1, $2, $3)', [
-      row.id,
-      row.url,
-      row.created_at,
-    ]);
-    return toDestination(row);
-  }
-
-  async getDestination(id: string): Promise<Destination | null> {
-    const row = await this.db.get<DestinationRow>('SELECT * FROM destinations WHERE id = $1', [id]);
-    return row ? toDestination(row) : null;
   }
 
   async getRequest(id: string): Promise<InboundRequest | null> {

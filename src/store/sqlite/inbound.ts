@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Destination, EventAttempt, EventDelivery, InboundRequest } from '../../core/types.js';
-import type { ClaimedEvent, DestinationInput, InboundStore, LocalWorker, RequestInput } from '../store.js';
+import type { EventAttempt, EventDelivery, InboundRequest } from '../../core/types.js';
+import type { ClaimedEvent, InboundStore, LocalWorker, RequestInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import type { SqliteDb } from './database.js';
 import {
@@ -56,17 +56,6 @@ export class SqliteInbound implements InboundStore {
 
   attach(worker: LocalWorker | null): void {
     this.worker = worker;
-  }
-
-  async createDestination(input: DestinationInput, now: number): Promise<Destination> {
-    const row: DestinationRow = { id: newId('dst', now), url: input.url, created_at: now };
-    this.db.run('INSERT INTO destinations (id, url, created_at) VALUES (@id, @url, @created_at)', row);
-    return toDestination(row);
-  }
-
-  async getDestination(id: string): Promise<Destination | null> {
-    const row = this.db.get<DestinationRow>('SELECT * FROM destinations WHERE id = ?', id);
-    return row ? toDestination(row) : null;
   }
 
   async getRequest(id: string): Promise<InboundRequest | null> {
