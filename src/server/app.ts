@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Face } from '../http/face.js';
+import { receiveApiFace } from '../inbound/receive-api-face.js';
 import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
 import { installErrorHandler } from './error-handler.js';
@@ -18,7 +19,7 @@ export interface AppDeps {
   now?: () => number;
   /** Default: a new logger at `warn`. */
   logger?: Logger;
-  /** The faces to serve, in order. Default: the sending face (the Svix API) alone. */
+  /** The faces to serve, in order. Default: the sending face (the Svix API) and the receive API. */
   faces?: Face[];
 }
 
@@ -45,7 +46,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app, config.maxPayloadBytes);
   installRequestIdHeader(app);
   await installOpenApi(app);
-  for (const face of deps.faces ?? [outboundFace({ config, store, now })]) {
+  const faces = deps.faces ?? [outboundFace({ config, store, now }), receiveApiFace({ config, store, now })];
+  for (const face of faces) {
     await app.register(face.plugin, { prefix: face.prefix });
     app.log.debug({ face: face.name, prefix: face.prefix ?? '' }, 'face registered');
   }

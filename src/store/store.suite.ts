@@ -8,6 +8,8 @@ import { setUpStore } from './suite/fixtures.suite.js';
 import { describeInbound } from './suite/inbound.suite.js';
 import { describeMessages } from './suite/messages.suite.js';
 import { describeQueue } from './suite/queue.suite.js';
+import { describeReceive } from './suite/receive.suite.js';
+import { describeSources } from './suite/sources.suite.js';
 
 /**
  * The conformance suite of the `Store` interface: every backend's test file calls it with a
@@ -26,5 +28,7 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
     describeAttempts(ctx);
     describeAuth(ctx);
     describeInbound(ctx);
+    describeSources(ctx);
+    describeReceive(ctx);
   });
 }

@@ -21,6 +21,7 @@ export type * from './ports/queue.js';
 export type * from './ports/requeue.js';
 export type * from './ports/sources.js';
 export type { TriggerType } from '../core/types.js';
+export type { StoredRequestNote } from './request-feed.js';
 
 /**
  * hookd's database, as a set of small ports (`ports/`), one per concern. A consumer takes the

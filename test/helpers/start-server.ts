@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildApp } from '../../src/server/app.js';
 import type { Face } from '../../src/http/face.js';
 import { outboundFace } from '../../src/outbound/outbound-face.js';
+import { receiveApiFace } from '../../src/inbound/receive-api-face.js';
 import { ensureAdminToken } from '../../src/http/api-tokens.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -26,7 +27,7 @@ export interface TestServer {
 export interface TestServerOptions {
   /** The clock the API uses (default `Date.now`). */
   now?: () => number;
-  /** Faces served after the sending face (e.g. a test-only one). */
+  /** Faces served after the sending face and the receive API (e.g. a test-only one). */
   extraFaces?: Face[];
 }
 
@@ -55,7 +56,11 @@ export async function startTestServer(
     config,
     store,
     now,
-    faces: [outboundFace({ config, store, now }), ...(options.extraFaces ?? [])],
+    faces: [
+      outboundFace({ config, store, now }),
+      receiveApiFace({ config, store, now }),
+      ...(options.extraFaces ?? []),
+    ],
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

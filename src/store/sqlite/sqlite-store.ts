@@ -3,9 +3,13 @@ import type { Logger } from 'pino';
 import { WorkSignal } from '../work-signal.js';
 import { SqlApplications } from '../crud/applications.js';
 import { SqlAttempts } from '../crud/attempts.js';
+import { SqlConnections } from '../crud/connections.js';
+import { SqlDestinations } from '../crud/destinations.js';
 import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
+import { SqlRequests } from '../crud/requests.js';
+import { SqlSources } from '../crud/sources.js';
 import { SqliteAuth } from './auth.js';
 import { SqliteDb } from './database.js';
 import { SqliteDeliveryQueue } from './delivery-queue.js';
@@ -35,7 +39,11 @@ export class SqliteStore implements Store {
   readonly requeue: SqliteDeliveryRequeue;
   readonly attempts: SqlAttempts;
   readonly auth: SqliteAuth;
+  readonly sources: SqlSources;
+  readonly destinations: SqlDestinations;
+  readonly connections: SqlConnections;
   readonly inbound: SqliteInbound;
+  readonly requests: SqlRequests;
   private readonly writer: SqliteMessageWriter;
 
   private constructor(
@@ -49,7 +57,11 @@ export class SqliteStore implements Store {
     this.eventTypes = new SqlEventTypes(crud);
     this.endpoints = new SqlEndpoints(crud);
     this.messages = new SqlMessages(crud, this.writer);
+    this.sources = new SqlSources(crud);
+    this.destinations = new SqlDestinations(crud);
+    this.connections = new SqlConnections(crud);
     this.inbound = new SqliteInbound(db, crud, work);
+    this.requests = new SqlRequests(crud);
     this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
     this.requeue = new SqliteDeliveryRequeue(db, work);
     this.attempts = new SqlAttempts(crud);

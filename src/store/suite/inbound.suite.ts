@@ -18,6 +18,7 @@ const BINARY = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80, 0x0a, 0xe2, 0x82
 
 function requestInput(overrides: Partial<RequestInput> = {}): RequestInput {
   return {
+    sourceId: null,
     method: 'PUT',
     path: '/orders?id=7&id=8',
     headers: [
@@ -31,35 +32,52 @@ function requestInput(overrides: Partial<RequestInput> = {}): RequestInput {
   };
 }
 
+function createDestination(ctx: SuiteContext, input: { url: string }, now: number) {
+  return ctx.store.destinations.create(input, now);
+}
+
+/** Routes without a connection, one per destination. */
+function routesTo(...destinationIds: string[]) {
+  return destinationIds.map((destinationId) => ({ connectionId: null, destinationId }));
+}
+
 /** The conformance suite of the inbound port, and of the queue with deliveries of kind `event`. */
 export function describeInbound(ctx: SuiteContext): void {
   describe('inbound: received requests and their event deliveries', () => {
     it('stores a request raw: method, path, ordered and repeated headers, body bytes', async () => {
-      const destination = await ctx.store.inbound.createDestination({ url: 'https://svc.example/in' }, T0);
-      expect(await ctx.store.inbound.getDestination(destination.id)).toEqual(destination);
-      const { request, deliveries } = await ctx.store.inbound.receive(requestInput(), [destination.id], T0);
-      const stored = await ctx.store.inbound.getRequest(request.id);
-      expect(stored).toEqual({ ...request, sourceId: null, receivedAt: T0 });
+      const destination = await createDestination(ctx, { url: 'https://svc.example/in' }, T0);
+      const { request, events } = await ctx.store.inbound.receive(requestInput(), routesTo(destination.id), null, T0);
+      const stored = await ctx.store.requests.getRequest(request.id);
+      expect(stored).toEqual({
+        ...request,
+        sourceId: null,
+        status: 'accepted',
+        cause: null,
+        detail: null,
+        bodySize: BINARY.length,
+        receivedAt: T0,
+      });
       expect(stored!.body.equals(BINARY)).toBe(true);
       expect(stored!.headers).toEqual(requestInput().headers);
-      expect(deliveries).toEqual([
+      expect(events).toEqual([
         expect.objectContaining({
+          id: expect.stringMatching(/^evt_/),
           requestId: request.id,
+          connectionId: null,
           destinationId: destination.id,
           status: 'pending',
           attemptCount: 0,
           nextAttemptAt: T0,
         }),
       ]);
-      expect(await ctx.store.inbound.getRequest('req_missing')).toBeNull();
-      expect(await ctx.store.inbound.getDestination('dst_missing')).toBeNull();
+      expect(await ctx.store.requests.getRequest('req_missing')).toBeNull();
     });
 
     it('refuses an unknown destination and writes nothing', async () => {
-      const destination = await ctx.store.inbound.createDestination({ url: 'https://svc.example/in' }, T0);
-      await expect(ctx.store.inbound.receive(requestInput(), [destination.id, 'dst_missing'], T0)).rejects.toThrow(
-        NotFoundError,
-      );
+      const destination = await createDestination(ctx, { url: 'https://svc.example/in' }, T0);
+      await expect(
+        ctx.store.inbound.receive(requestInput(), routesTo(destination.id, 'dst_missing'), null, T0),
+      ).rejects.toThrow(NotFoundError);
       expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0)).toEqual([]);
     });
 
@@ -68,11 +86,11 @@ export function describeInbound(ctx: SuiteContext): void {
       const endpoint = await createEndpoint(ctx.store, app.id);
       const work = countWork(ctx.store);
       const [d1, d2] = [
-        await ctx.store.inbound.createDestination({ url: 'https://one.example/' }, T0),
-        await ctx.store.inbound.createDestination({ url: 'https://two.example/' }, T0),
+        await createDestination(ctx, { url: 'https://one.example/' }, T0),
+        await createDestination(ctx, { url: 'https://two.example/' }, T0),
       ];
       const { message } = await ctx.store.messages.create(messageInput(app.id), T0);
-      const { request } = await ctx.store.inbound.receive(requestInput(), [d1.id, d2.id], T0 + 1);
+      const { request } = await ctx.store.inbound.receive(requestInput(), routesTo(d1.id, d2.id), null, T0 + 1);
       expect(work.count).toBe(2);
       const claimed = await ctx.store.queue.claim('w', 10, LEASE_MS, T0 + 1);
       expect(claimed.map((c) => c.kind)).toEqual(['message', 'event', 'event']);
@@ -92,8 +110,8 @@ export function describeInbound(ctx: SuiteContext): void {
     });
 
     it('records an event attempt and reschedules, as for a message', async () => {
-      const destination = await ctx.store.inbound.createDestination({ url: 'https://svc.example/in' }, T0);
-      await ctx.store.inbound.receive(requestInput(), [destination.id], T0);
+      const destination = await createDestination(ctx, { url: 'https://svc.example/in' }, T0);
+      await ctx.store.inbound.receive(requestInput(), routesTo(destination.id), null, T0);
       const [c] = (await ctx.store.queue.claim('w', 10, LEASE_MS, T0)) as ClaimedEvent[];
       const attempt = {
         kind: 'event' as const,
@@ -132,7 +150,7 @@ export function describeInbound(ctx: SuiteContext): void {
         T0 + 5_001,
       );
       expect(await ctx.store.queue.nextDueAt()).toBeNull();
-      expect(await ctx.store.inbound.listRequestAttempts(c.request.id)).toEqual([
+      expect(await ctx.store.requests.listRequestAttempts(c.request.id)).toEqual([
         attempt,
         { ...attempt, id: expect.stringMatching(/^atmpt_/), status: 'success' },
       ]);
@@ -143,8 +161,7 @@ export function describeInbound(ctx: SuiteContext): void {
 
     it('hands new event deliveries to the local worker, leased, up to its room', async () => {
       const destinations = [];
-      for (const n of [1, 2, 3])
-        destinations.push(await ctx.store.inbound.createDestination({ url: `https://d${n}.example/` }, T0));
+      for (const n of [1, 2, 3]) destinations.push(await createDestination(ctx, { url: `https://d${n}.example/` }, T0));
       const taken: ClaimedDelivery[] = [];
       const held = { reserved: 0 };
       const worker: LocalWorker = {
@@ -167,7 +184,8 @@ export function describeInbound(ctx: SuiteContext): void {
       const work = countWork(ctx.store);
       const { request } = await ctx.store.inbound.receive(
         requestInput(),
-        destinations.map((d) => d.id),
+        routesTo(...destinations.map((d) => d.id)),
+        null,
         T0,
       );
       expect(taken.map((c) => [c.kind, c.delivery.status])).toEqual([

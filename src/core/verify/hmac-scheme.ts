@@ -1,0 +1,226 @@
+import { createHmac } from 'node:crypto';
+import { decodeSignature, equalBytes, type SignatureEncoding } from './constant-time.js';
+import type { ProviderSpec } from './provider-spec.js';
+import { headerValue, jsonBody, jsonField } from './request-parts.js';
+import { checkKnownFields, checkTolerance, requireSecrets } from './setting-fields.js';
+import { checkTimestampWindow, parseTimestamp, type TimestampFormat } from './timestamp-window.js';
+import type { VerifiableRequest, Verification, VerifyContext, VerifyResult } from './types.js';
+import { noMatchDetail, signatureInvalid, signatureMissing, verified } from './verify-results.js';
+
+/**
+ * One generic HMAC engine, run on data: most providers sign `HMAC(secret, some template over the
+ * timestamp, the URL and the raw body)` and put the result, encoded and maybe prefixed, in a
+ * header. A provider that fits is a `HmacScheme` value in providers.ts, not code.
+ */
+
+export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
+
+/** How the signature header is laid out. */
+export type SignatureLayout =
+  /** One signature, maybe after a fixed prefix: `sha256=<hex>` (GitHub), `<base64>` (Shopify). */
+  | { kind: 'single'; prefix?: string }
+  /** Several entries split by `separator`, the signatures being those with `prefix`: `v1=a,v1=b`. */
+  | { kind: 'list'; separator: string; prefix: string }
+  /**
+   * `key=value` pairs split by `separator`: the signatures under `signatureKey` (may repeat), the
+   * timestamp under `timestampKey` (Stripe `t=..,v1=..`, Paddle `ts=..;h1=..`).
+   */
+  | { kind: 'pairs'; separator: string; signatureKey: string; timestampKey?: string };
+
+/** Where the signed timestamp is and how it is written. */
+export interface TimestampSource {
+  /** A header (`X-Slack-Request-Timestamp`); absent means the layout's `timestampKey` or `bodyField`. */
+  header?: string;
+  /** A field of the JSON body (Linear's `webhookTimestamp`). */
+  bodyField?: string;
+  format: TimestampFormat;
+  /** Used when the setting gives no `toleranceSeconds`. */
+  defaultToleranceSeconds: number;
+}
+
+export interface HmacScheme {
+  /** The header(s) carrying the signature; the first present is read. */
+  signatureHeader: string | readonly string[];
+  layout: SignatureLayout;
+  algorithm: HmacAlgorithm;
+  encoding: SignatureEncoding;
+  /**
+   * The signed bytes: a template over `{body}` (the raw bytes, never re-encoded), `{timestamp}`
+   * (as sent), `{method}`, `{url}`; the rest is literal. `{timestamp}.{body}` for Stripe.
+   */
+  signedContent: string;
+  timestamp?: TimestampSource;
+  /** Headers giving the provider's delivery id, first present wins. */
+  deliveryIdHeaders?: readonly string[];
+  /** Or a field of the JSON body (Stripe's event `id`), dotted path. */
+  deliveryIdBodyField?: string;
+  /**
+   * The URLs to try for `{url}` (default: the request's). Square signs its configured
+   * notification URL; HubSpot decodes a few characters of it.
+   */
+  signedUrls?: (request: VerifiableRequest, setting: Verification) => string[];
+  /** Type-specific setting fields beyond secrets and toleranceSeconds. */
+  extraFields?: readonly string[];
+  /** Checks those fields (after the shared checks). */
+  parseExtra?: (setting: Verification) => void;
+}
+
+/** The ProviderSpec running `scheme` through the generic engine. */
+export function hmacProvider(scheme: HmacScheme): ProviderSpec {
+  const allowed = ['secrets', ...(scheme.timestamp ? ['toleranceSeconds'] : []), ...(scheme.extraFields ?? [])];
+  return {
+    parse(setting) {
+      checkKnownFields(setting, allowed);
+      requireSecrets(setting);
+      checkTolerance(setting);
+      scheme.parseExtra?.(setting);
+      return setting;
+    },
+    verify: (request, setting, context) => verifyHmacScheme(scheme, request, setting, context),
+  };
+}
+
+function headerLabel(names: string | readonly string[]): string {
+  return typeof names === 'string' ? names : names.join(' / ');
+}
+
+/** Verifies one request against a scheme; never throws for anything in the request. */
+export function verifyHmacScheme(
+  scheme: HmacScheme,
+  request: VerifiableRequest,
+  setting: Verification,
+  context: VerifyContext,
+): VerifyResult {
+  const where = headerLabel(scheme.signatureHeader);
+  const raw = headerValue(request, scheme.signatureHeader);
+  if (raw === undefined || raw.trim() === '') return signatureMissing(`no ${where} header`);
+  const parsed = parseLayout(scheme.layout, raw);
+  if (typeof parsed === 'string') return signatureInvalid(`the ${where} header is malformed: ${parsed}`);
+
+  const body = needsJson(scheme) ? jsonBody(request) : undefined;
+  let timestampText: string | undefined;
+  if (scheme.timestamp) {
+    const source = scheme.timestamp;
+    const label = source.header ?? (source.bodyField ? `the body's ${source.bodyField}` : `the ${where} timestamp`);
+    const value = source.header
+      ? headerValue(request, source.header)
+      : source.bodyField
+        ? jsonField(body, source.bodyField)
+        : parsed.timestamp;
+    if (value === undefined || value === '') return signatureMissing(`no timestamp (${label})`);
+    timestampText = String(value);
+    const timestampMs = parseTimestamp(value, source.format);
+    if (timestampMs === undefined) return signatureInvalid(`${label} is not a timestamp (${source.format})`);
+    const signatures = decodeAll(parsed.signatures, scheme.encoding);
+    if (signatures.length === 0) return signatureInvalid(`the ${where} header holds no ${scheme.encoding} signature`);
+    if (!matchesAny(scheme, request, setting, signatures, timestampText)) {
+      return signatureInvalid(noMatchDetail(where, setting.secrets?.length ?? 0));
+    }
+    // Checked after the signature, so that "out of window" says: authentic, but stale (a replay
+    // or a clock off), and a forgery is reported as one.
+    const tolerance = setting.toleranceSeconds ?? source.defaultToleranceSeconds;
+    const window = checkTimestampWindow(timestampMs, context.now, tolerance, `the timestamp (${label})`);
+    if (window) return window;
+  } else {
+    const signatures = decodeAll(parsed.signatures, scheme.encoding);
+    if (signatures.length === 0) return signatureInvalid(`the ${where} header holds no ${scheme.encoding} signature`);
+    if (!matchesAny(scheme, request, setting, signatures, undefined)) {
+      return signatureInvalid(noMatchDetail(where, setting.secrets?.length ?? 0));
+    }
+  }
+  return verified(deliveryIdOf(scheme, request, body));
+}
+
+function needsJson(scheme: HmacScheme): boolean {
+  return scheme.timestamp?.bodyField !== undefined || scheme.deliveryIdBodyField !== undefined;
+}
+
+function decodeAll(signatures: readonly string[], encoding: SignatureEncoding): Uint8Array[] {
+  return signatures.map((s) => decodeSignature(s, encoding)).filter((s): s is Uint8Array => s !== undefined);
+}
+
+function matchesAny(
+  scheme: HmacScheme,
+  request: VerifiableRequest,
+  setting: Verification,
+  signatures: readonly Uint8Array[],
+  timestamp: string | undefined,
+): boolean {
+  const urls = scheme.signedContent.includes('{url}')
+    ? (scheme.signedUrls?.(request, setting) ?? [request.url])
+    : [request.url];
+  for (const url of urls) {
+    const content = buildSignedContent(scheme.signedContent, { request, timestamp, url });
+    for (const secret of setting.secrets ?? []) {
+      const expected = createHmac(scheme.algorithm, secret).update(content).digest();
+      // No early exit on a match inside the loops would hide nothing: which secret matched is
+      // not secret, only the expected bytes are, and those are compared in constant time.
+      if (signatures.some((signature) => equalBytes(signature, expected))) return true;
+    }
+  }
+  return false;
+}
+
+const PLACEHOLDER = /\{(body|timestamp|method|url)\}/g;
+
+/** The signed bytes for a template; `{body}` is spliced in as raw bytes. */
+export function buildSignedContent(
+  template: string,
+  values: { request: VerifiableRequest; timestamp: string | undefined; url: string },
+): Buffer {
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    parts.push(Buffer.from(template.slice(last, match.index), 'utf8'));
+    const name = match[1];
+    if (name === 'body') parts.push(Buffer.from(values.request.body));
+    else if (name === 'timestamp') parts.push(Buffer.from(values.timestamp ?? '', 'utf8'));
+    else if (name === 'method') parts.push(Buffer.from(values.request.method, 'utf8'));
+    else parts.push(Buffer.from(values.url, 'utf8'));
+    last = match.index + match[0].length;
+  }
+  parts.push(Buffer.from(template.slice(last), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** The signatures (still encoded) and timestamp of a header, or why it cannot be read. */
+function parseLayout(layout: SignatureLayout, raw: string): { signatures: string[]; timestamp?: string } | string {
+  if (layout.kind === 'single') {
+    const value = raw.trim();
+    if (layout.prefix && !value.startsWith(layout.prefix)) return `it does not start with ${layout.prefix}`;
+    return { signatures: [value.slice(layout.prefix?.length ?? 0)] };
+  }
+  const entries = raw
+    .split(layout.separator)
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (layout.kind === 'list') {
+    const signatures = entries.filter((e) => e.startsWith(layout.prefix)).map((e) => e.slice(layout.prefix.length));
+    return signatures.length > 0 ? { signatures } : `no entry starts with ${layout.prefix}`;
+  }
+  const signatures: string[] = [];
+  let timestamp: string | undefined;
+  for (const entry of entries) {
+    const equals = entry.indexOf('=');
+    if (equals <= 0) continue;
+    const key = entry.slice(0, equals).trim();
+    const value = entry.slice(equals + 1).trim();
+    if (key === layout.signatureKey) signatures.push(value);
+    else if (key === layout.timestampKey && timestamp === undefined) timestamp = value;
+  }
+  if (signatures.length === 0) return `no ${layout.signatureKey}= signature`;
+  return { signatures, timestamp };
+}
+
+function deliveryIdOf(scheme: HmacScheme, request: VerifiableRequest, body: unknown): string | undefined {
+  if (scheme.deliveryIdHeaders) {
+    const id = headerValue(request, scheme.deliveryIdHeaders);
+    if (id) return id;
+  }
+  if (scheme.deliveryIdBodyField) {
+    const id = jsonField(body, scheme.deliveryIdBodyField);
+    if (typeof id === 'string' && id !== '') return id;
+    if (typeof id === 'number') return String(id);
+  }
+  return undefined;
+}

@@ -1,0 +1,49 @@
+import type { Static } from 'typebox';
+import type { Connection } from '../core/types.js';
+import type { ConnectionInput, Store } from '../store/store.js';
+import { requireDestination, requireSource } from './context.js';
+import type { ConnectionIn, ConnectionPatch } from './schemas.js';
+import { checkFilter, checkTransform } from './setting-checks.js';
+
+/**
+ * POST body → the store's ConnectionInput: source and destination refs resolved to ids (404 when
+ * unknown), the filter compiled and the transform checked in the sandbox (422 naming the problem).
+ */
+export async function toNewConnection(store: Store, body: Static<typeof ConnectionIn>): Promise<ConnectionInput> {
+  const filter = body.filter == null ? null : checkFilter(body.filter);
+  const transform = body.transform == null ? null : await checkTransform(body.transform);
+  const source = await requireSource(store, body.source);
+  const destination = await requireDestination(store, body.destination);
+  return {
+    name: body.name ?? '',
+    sourceId: source.id,
+    destinationId: destination.id,
+    filter,
+    transform,
+    disabled: body.disabled ?? false,
+  };
+}
+
+/** PATCH: the fields present replace the connection's (checked as on creation), the rest stay. */
+export async function toPatchedConnection(
+  store: Store,
+  existing: Connection,
+  body: Static<typeof ConnectionPatch>,
+): Promise<ConnectionInput> {
+  const filter = body.filter === undefined ? existing.filter : body.filter === null ? null : checkFilter(body.filter);
+  const transform =
+    body.transform === undefined
+      ? existing.transform
+      : body.transform === null
+        ? null
+        : await checkTransform(body.transform);
+  return {
+    name: body.name ?? existing.name,
+    sourceId: body.source === undefined ? existing.sourceId : (await requireSource(store, body.source)).id,
+    destinationId:
+      body.destination === undefined ? existing.destinationId : (await requireDestination(store, body.destination)).id,
+    filter,
+    transform,
+    disabled: body.disabled ?? existing.disabled,
+  };
+}

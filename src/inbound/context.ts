@@ -1,0 +1,44 @@
+import type { Config } from '../config/config.js';
+import { NotFoundError } from '../core/errors.js';
+import type { Connection, Destination, EventDelivery, InboundRequest, Source } from '../core/types.js';
+import type { Store } from '../store/store.js';
+
+/** What every route module of the receive API is given. */
+export interface ReceiveApiDeps {
+  config: Config;
+  store: Store;
+  /** Epoch ms; injectable so that tests control time. */
+  now: () => number;
+}
+
+/** The source with this id or uid, or 404. */
+export async function requireSource(store: Store, ref: string): Promise<Source> {
+  const source = await store.sources.get(ref);
+  if (source === null) throw new NotFoundError('source');
+  return source;
+}
+
+/** The destination with this id or uid, or 404. */
+export async function requireDestination(store: Store, ref: string): Promise<Destination> {
+  const destination = await store.destinations.get(ref);
+  if (destination === null) throw new NotFoundError('destination');
+  return destination;
+}
+
+export async function requireConnection(store: Store, id: string): Promise<Connection> {
+  const connection = await store.connections.get(id);
+  if (connection === null) throw new NotFoundError('connection');
+  return connection;
+}
+
+export async function requireRequest(store: Store, id: string): Promise<InboundRequest> {
+  const request = await store.requests.getRequest(id);
+  if (request === null) throw new NotFoundError('request');
+  return request;
+}
+
+export async function requireEvent(store: Store, id: string): Promise<EventDelivery> {
+  const event = await store.requests.getEvent(id);
+  if (event === null) throw new NotFoundError('event');
+  return event;
+}

@@ -1,0 +1,61 @@
+import { HookdError, ValidationError } from '../core/errors.js';
+import { compileFilter } from '../core/filter/index.js';
+import { check } from '../core/transform/index.js';
+import { parseVerification } from '../core/verify/verification.js';
+import type { Verification } from '../core/verify/types.js';
+
+/**
+ * The three settings of the receive side that core/ checks, as the routes use them at creation:
+ * each problem becomes a 422 whose `loc` starts with the body field (`verification.secrets`,
+ * `filter`, `transform`). Whatever the checker throws is about the input it was given, so any
+ * error it raises is the caller's 422, never a 500.
+ */
+
+/** A source's verification setting, normalized (defaults filled in) by its type's spec. */
+export function checkVerification(input: unknown): Verification {
+  return asFieldError('verification', () => parseVerification(input));
+}
+
+/** A connection's filter, compiled once to prove it is well formed. */
+export function checkFilter(filter: Record<string, unknown>): Record<string, unknown> {
+  asFieldError('filter', () => compileFilter(filter));
+  return filter;
+}
+
+/** A connection's transform, compiled in the sandbox to prove it is a valid function. */
+export async function checkTransform(source: string): Promise<string> {
+  await asFieldErrorAsync('transform', () => check(source));
+  return source;
+}
+
+function asFieldError<T>(field: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw toFieldError(field, error);
+  }
+}
+
+async function asFieldErrorAsync<T>(field: string, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toFieldError(field, error);
+  }
+}
+
+/** The checker's error as a 422 on `field` (its own sub-field kept: `verification.secrets`). */
+function toFieldError(field: string, error: unknown): ValidationError {
+  if (error instanceof ValidationError) {
+    const inner = error.field;
+    const located = !inner ? field : inner === field || inner.startsWith(`${field}.`) ? inner : `${field}.${inner}`;
+    return new ValidationError(error.message, located);
+  }
+  if (error instanceof HookdError || error instanceof Error) return new ValidationError(error.message, field);
+  return new ValidationError(`${field} is invalid`, field);
+}
+
+/** Whether a stored (hence valid) filter matches what it sees of a request. */
+export function matchesFilter(filter: Record<string, unknown>, subject: unknown): boolean {
+  return compileFilter(filter)(subject);
+}
