@@ -8,6 +8,7 @@ import { setUpStore } from './suite/fixtures.suite.js';
 import { describeInbound } from './suite/inbound.suite.js';
 import { describeMessages } from './suite/messages.suite.js';
 import { describeQueue } from './suite/queue.suite.js';
+import { describeRequests } from './suite/requests.suite.js';
 import { describeSources } from './suite/sources.suite.js';
 
 /**
@@ -28,5 +29,6 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
     describeAuth(ctx);
     describeInbound(ctx);
     describeSources(ctx);
+    describeRequests(ctx);
   });
 }
