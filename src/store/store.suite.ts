@@ -9,6 +9,7 @@ import { describeInbound } from './suite/inbound.suite.js';
 import { describeMessages } from './suite/messages.suite.js';
 import { describeQueue } from './suite/queue.suite.js';
 import { describeReceive } from './suite/receive.suite.js';
+import { describeRequests } from './suite/requests.suite.js';
 import { describeSources } from './suite/sources.suite.js';
 
 /**
@@ -30,5 +31,6 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
     describeInbound(ctx);
     describeSources(ctx);
     describeReceive(ctx);
+    describeRequests(ctx);
   });
 }
