@@ -149,6 +149,7 @@ describe.each(backends)('DeliveryEngine on %s: the crash bound', (_name, open) =
         return store.queue.record(...args);
       },
       release: (...args) => store.queue.release(...args),
+      postpone: (...args) => store.queue.postpone(...args),
       nextDueAt: () => store.queue.nextDueAt(),
       onWork: (listener) => store.queue.onWork(listener),
       attachLocalWorker: (worker) => store.queue.attachLocalWorker(worker),
@@ -216,8 +217,8 @@ describe.each(backends)('DeliveryEngine on %s, with deliveries of kind event', (
 
     const store = await open();
     await store.migrate();
-    const destination = await store.inbound.createDestination({ url: `http://127.0.0.1:${port}/in` }, Date.now());
-    const failing = await store.inbound.createDestination({ url: `http://127.0.0.1:${port}/fail` }, Date.now());
+    const destination = await store.destinations.create({ url: `http://127.0.0.1:${port}/in` }, Date.now());
+    const failing = await store.destinations.create({ url: `http://127.0.0.1:${port}/fail` }, Date.now());
     // Two attempts: one retry, 200 ms after the first fails.
     const engine = new DeliveryEngine({
       queue: store.queue,
@@ -233,13 +234,14 @@ describe.each(backends)('DeliveryEngine on %s, with deliveries of kind event', (
       ['x-b', '3'],
     ] as const;
     const { request } = await store.inbound.receive(
-      { method: 'PUT', path: '/orders?id=7', headers, body },
-      [destination.id, failing.id],
+      { sourceId: null, method: 'PUT', path: '/orders?id=7', headers, body },
+      [destination.id, failing.id].map((destinationId) => ({ connectionId: null, destinationId })),
+      null,
       Date.now(),
     );
 
     await expect
-      .poll(async () => (await store.inbound.listRequestAttempts(request.id)).length, { timeout: 10_000 })
+      .poll(async () => (await store.requests.listRequestAttempts(request.id)).length, { timeout: 10_000 })
       .toBe(4);
     await engine.stop(); // nothing left in flight: no further attempt can be under way
     expect(arrived).toHaveLength(4);
@@ -253,11 +255,13 @@ describe.each(backends)('DeliveryEngine on %s, with deliveries of kind event', (
         ['X-B', '2'],
         ['content-type', 'application/octet-stream'],
         ['x-b', '3'],
+        ['x-hookd-request-id', request.id],
+        ['x-hookd-event-id', expect.stringMatching(/^evt_/)],
       ]);
       expect(pairs).toContainEqual(['host', `127.0.0.1:${port}`]);
       expect(pairs).toContainEqual(['content-length', String(body.length)]);
     }
-    const attempts = await store.inbound.listRequestAttempts(request.id);
+    const attempts = await store.requests.listRequestAttempts(request.id);
     const to = (id: string) =>
       attempts.filter((a) => a.destinationId === id).map((a) => [a.status, a.responseStatusCode, a.response, a.url]);
     expect(to(destination.id)).toEqual([

@@ -60,12 +60,13 @@ it('kill -9 while forwarding stored requests, then a restart: every request arri
   Object.assign(env, database.env);
 
   const store = await openTestStore();
-  const destination = await store.inbound.createDestination({ url: `${receiver.url}/fwd` }, Date.now());
+  const destination = await store.destinations.create({ url: `${receiver.url}/fwd` }, Date.now());
   const requestIds: string[] = [];
   for (let i = 0; i < REQUESTS; i++) {
     const { request } = await store.inbound.receive(
-      { method: 'PUT', path: `/item?n=${i}`, headers: headersOf(i), body: bodyOf(i) },
-      [destination.id],
+      { sourceId: null, method: 'PUT', path: `/item?n=${i}`, headers: headersOf(i), body: bodyOf(i) },
+      [{ connectionId: null, destinationId: destination.id }],
+      null,
       Date.now(),
     );
     requestIds.push(request.id);
@@ -98,16 +99,18 @@ it('kill -9 while forwarding stored requests, then a restart: every request arri
     expect(got.rawBody.equals(bodyOf(i))).toBe(true);
     const pairs: string[][] = [];
     for (let h = 0; h < got.rawHeaders.length; h += 2) pairs.push([got.rawHeaders[h], got.rawHeaders[h + 1]]);
-    expect(pairs.filter(([name]) => !['host', 'content-length', 'connection'].includes(name.toLowerCase()))).toEqual(
-      headersOf(i),
-    );
+    expect(pairs.filter(([name]) => !['host', 'content-length', 'connection'].includes(name.toLowerCase()))).toEqual([
+      ...headersOf(i),
+      ['x-hookd-request-id', requestIds[i]],
+      ['x-hookd-event-id', expect.stringMatching(/^evt_/)],
+    ]);
   }
   expect(new Set(receiver.requests.map((r) => Number(r.headers['x-seq'])))).toEqual(
     new Set(requestIds.map((_, i) => i)),
   );
   // Every request has a successful attempt on record.
   for (const id of requestIds)
-    expect((await check.inbound.listRequestAttempts(id)).some((a) => a.status === 'success')).toBe(true);
+    expect((await check.requests.listRequestAttempts(id)).some((a) => a.status === 'success')).toBe(true);
   await check.close();
   const duplicates = receiver.requests.length - REQUESTS;
   // At most the dead process's concurrency: a delivery holds its place until its outcome is committed.

@@ -81,11 +81,17 @@ describeOnPostgres('a reusable test schema', () => {
     await api.post(`/api/v1/auth/app-portal-access/${app.id}`, { body: {} });
     await api.post(`/api/v1/app/${app.id}/endpoint`, { body: { url: receiver.url } });
     await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a.b', payload: {} } });
-    // ... and a received request forwarded to a destination (delivery kind event).
-    const destination = await hookd.store.inbound.createDestination({ url: receiver.url }, Date.now());
+    // ... and a request received on a source, with a dedup key, forwarded through a connection (an event).
+    const source = await hookd.store.sources.create({ name: 's', verification: { type: 'none' } }, Date.now());
+    const destination = await hookd.store.destinations.create({ url: receiver.url }, Date.now());
+    const connection = await hookd.store.connections.create(
+      { sourceId: source.id, destinationId: destination.id },
+      Date.now(),
+    );
     await hookd.store.inbound.receive(
-      { method: 'POST', path: '', headers: [], body: Buffer.from('x') },
-      [destination.id],
+      { sourceId: source.id, method: 'POST', path: '', headers: [], body: Buffer.from('x') },
+      [{ connectionId: connection.id, destinationId: destination.id }],
+      { key: 'k', expiresAt: Date.now() + 60_000 },
       Date.now(),
     );
     await expect.poll(async () => (await contents(used.name)).attempts).toBe(2);
