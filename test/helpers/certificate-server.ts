@@ -28,6 +28,8 @@ export async function generateCertificate(
 export interface CertificateServer {
   /** `https://127.0.0.1:<port>` */
   origin: string;
+  /** The server's own TLS certificate (PEM), for a client to trust. */
+  ca: string;
   /** Paths requested, in order (query included). */
   requested: string[];
   /** A fetch that trusts this server's TLS certificate; `calls` counts its uses. */
@@ -64,6 +66,7 @@ export async function startCertificateServer(routes: Record<string, Handler>): P
   trustingFetch.calls = calls;
   return {
     origin,
+    ca: tls.cert,
     requested,
     fetch: trustingFetch,
     close: async () => {
