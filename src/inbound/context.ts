@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Connection, Destination, EventDelivery, InboundRequest, Source } from '../core/types.js';
 import type { Store } from '../store/store.js';
+import type { RouteFilter } from './route-filter.js';
 
 /** What every route module of the receive API is given. */
 export interface ReceiveApiDeps {
@@ -9,6 +10,8 @@ export interface ReceiveApiDeps {
   store: Store;
   /** Epoch ms; injectable so that tests control time. */
   now: () => number;
+  /** Which connections a request goes through (shared with the ingest: compiled filters are cached). */
+  routes: RouteFilter;
 }
 
 /** The source with this id or uid, or 404. */

@@ -10,6 +10,7 @@ import type { ReceiveApiDeps } from './context.js';
 import { registerDestinationRoutes } from './destination-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerRequestRoutes } from './request-routes.js';
+import { registerRequestStreamRoute } from './request-stream-route.js';
 import { registerSourceRoutes } from './source-routes.js';
 
 /**
@@ -45,6 +46,7 @@ export function receiveApiFace(deps: ReceiveApiDeps): Face {
       registerDestinationRoutes(typed, deps);
       registerConnectionRoutes(typed, deps);
       registerRequestRoutes(typed, deps);
+      registerRequestStreamRoute(typed, deps);
       registerEventRoutes(typed, deps);
     },
   };

@@ -6,7 +6,6 @@ import { emptyBodyAsObject, type TypedApp } from '../outbound/context.js';
 import { parseTime } from '../outbound/query-filters.js';
 import { type ReceiveApiDeps, requireRequest, requireSource } from './context.js';
 import { RequestParams, SourceParams } from './params.js';
-import { routesFor } from './route-request.js';
 import { EventOut, RequestOut, RequestStatusSchema, TimeRangeQuery } from './schemas.js';
 import { eventOut, requestOut } from './serialize.js';
 
@@ -87,7 +86,7 @@ export function registerRequestRoutes(app: TypedApp, deps: ReceiveApiDeps): void
       if (received.status !== 'accepted' && received.cause !== 'filtered')
         throw new ConflictError(`a ${received.status} request is never forwarded`);
       const connections = received.sourceId === null ? [] : await store.connections.listRoutes(received.sourceId);
-      const events = await store.inbound.replay(received.id, routesFor(connections, received), now());
+      const events = await store.inbound.replay(received.id, deps.routes.routes(connections, received), now());
       return reply.code(202).send({ data: events.map(eventOut) });
     },
   );

@@ -1,6 +1,7 @@
 import { compileFilter, type FilterPredicate } from '../core/filter/index.js';
 import { type RequestSubject, toRequestSubject } from '../core/filter/subject.js';
 import type { Connection, HeaderList } from '../core/types.js';
+import type { EventRoute } from '../store/store.js';
 
 /** How many compiled filters are kept; a connection's is compiled again after it leaves. */
 const MAX_COMPILED = 1_000;
@@ -14,6 +15,14 @@ const MAX_COMPILED = 1_000;
  */
 export class RouteFilter {
   private readonly compiled = new Map<string, FilterPredicate>();
+
+  /** One route per matching connection, in the connections' order. */
+  routes(
+    connections: readonly Connection[],
+    request: { method: string; path: string; headers: HeaderList; body: Buffer },
+  ): EventRoute[] {
+    return this.matching(connections, request).map((c) => ({ connectionId: c.id, destinationId: c.destinationId }));
+  }
 
   matching(
     connections: readonly Connection[],

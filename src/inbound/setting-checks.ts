@@ -54,8 +54,3 @@ function toFieldError(field: string, error: unknown): ValidationError {
   if (error instanceof HookdError || error instanceof Error) return new ValidationError(error.message, field);
   return new ValidationError(`${field} is invalid`, field);
 }
-
-/** Whether a stored (hence valid) filter matches what it sees of a request. */
-export function matchesFilter(filter: Record<string, unknown>, subject: unknown): boolean {
-  return compileFilter(filter)(subject);
-}

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Face } from '../http/face.js';
-import { receiveApiFace } from '../inbound/receive-api-face.js';
+import { receiveFaces } from '../inbound/receive-faces.js';
 import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
 import { installErrorHandler } from './error-handler.js';
@@ -46,7 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app, config.maxPayloadBytes);
   installRequestIdHeader(app);
   await installOpenApi(app);
-  const faces = deps.faces ?? [outboundFace({ config, store, now }), receiveApiFace({ config, store, now })];
+  const faces = deps.faces ?? [outboundFace({ config, store, now }), ...receiveFaces({ config, store, now })];
   for (const face of faces) {
     await app.register(face.plugin, { prefix: face.prefix });
     app.log.debug({ face: face.name, prefix: face.prefix ?? '' }, 'face registered');

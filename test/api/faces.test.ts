@@ -6,11 +6,11 @@ import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
 /**
  * A face the sending face knows nothing about, as the inbound gateway will be: every method under
- * `/in/`, any content type taken as raw bytes, no token, its own answer (the bytes it got back).
+ * `/echo/` (as the ingest at `/in/`), any content type taken as raw bytes, no token, its own answer (the bytes it got back).
  */
 const echoFace: Face = {
   name: 'test-echo',
-  prefix: '/in',
+  prefix: '/echo',
   async plugin(app) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -46,7 +46,7 @@ describe('faces: a raw-bytes face beside the sending face', () => {
   // Bytes that are not UTF-8 (a lone continuation byte, an overlong form, 0xff) and a NUL.
   const binary = Buffer.from([0x80, 0xc0, 0xaf, 0xff, 0xfe, 0x00, 0x7b, 0x22]);
 
-  it('takes any content type on /in/* byte-exact, with no token', async () => {
+  it('takes any content type on /echo/* byte-exact, with no token', async () => {
     const cases: [string, Buffer, Record<string, string>][] = [
       ['POST', binary, { 'content-type': 'application/octet-stream' }],
       ['PUT', Buffer.from('plain text, not JSON {'), { 'content-type': 'text/plain; charset=utf-8' }],
@@ -56,15 +56,15 @@ describe('faces: a raw-bytes face beside the sending face', () => {
       ['POST', binary, { 'content-type': 'image/png' }],
     ];
     for (const [method, body, headers] of cases) {
-      const res = await send(method, '/in/src_1/anything', body, headers);
+      const res = await send(method, '/echo/src_1/anything', body, headers);
       expect(res.status, `${method} ${headers['content-type']}`).toBe(200);
       expect(res.headers['x-echo-method']).toBe(method);
       expect(res.bytes.equals(body), `${method} ${headers['content-type']}`).toBe(true);
     }
   });
 
-  it('answers a bad body on /in/* with a 4xx, never a 500', async () => {
-    const tooLarge = await send('POST', '/in/x', Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0xff), {
+  it('answers a bad body on /echo/* with a 4xx, never a 500', async () => {
+    const tooLarge = await send('POST', '/echo/x', Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0xff), {
       'content-type': 'application/octet-stream',
     });
     expect(tooLarge.status).toBe(413);
@@ -72,7 +72,7 @@ describe('faces: a raw-bytes face beside the sending face', () => {
       code: 'payload_too_large',
       detail: `payload exceeds ${MAX_PAYLOAD_BYTES} bytes`,
     });
-    const empty = await send('POST', '/in/x', Buffer.alloc(0), { 'content-type': 'application/json' });
+    const empty = await send('POST', '/echo/x', Buffer.alloc(0), { 'content-type': 'application/json' });
     expect(empty.status).toBe(200);
     expect(empty.bytes.length).toBe(0);
   });
@@ -105,7 +105,7 @@ describe('faces: a raw-bytes face beside the sending face', () => {
   });
 
   it('gives every response an x-request-id, keeping a safe incoming one', async () => {
-    const generated = await send('POST', '/in/x', 'a');
+    const generated = await send('POST', '/echo/x', 'a');
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const kept = await api.get('/api/v1/health', { token: null, headers: { 'x-request-id': 'trace-42.abc_X' } });
     expect(kept.headers['x-request-id']).toBe('trace-42.abc_X');

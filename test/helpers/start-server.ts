@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildApp } from '../../src/server/app.js';
 import type { Face } from '../../src/http/face.js';
 import { outboundFace } from '../../src/outbound/outbound-face.js';
-import { receiveApiFace } from '../../src/inbound/receive-api-face.js';
+import { receiveFaces } from '../../src/inbound/receive-faces.js';
 import { ensureAdminToken } from '../../src/http/api-tokens.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -58,7 +58,7 @@ export async function startTestServer(
     now,
     faces: [
       outboundFace({ config, store, now }),
-      receiveApiFace({ config, store, now }),
+      ...receiveFaces({ config, store, now }),
       ...(options.extraFaces ?? []),
     ],
   });
