@@ -26,13 +26,20 @@ const SIGNATURE_HEADERS = ['webhook-signature', 'svix-signature'] as const;
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/** Base64 decoded strictly: Buffer.from ignores trailing junk, so a mistyped secret would pass. */
+function decodeBase64(text: string): Buffer | undefined {
+  if (!BASE64.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64').replace(/=+$/, '') === text.replace(/=+$/, '') ? bytes : undefined;
+}
+
 type Key = { kind: 'hmac'; key: Buffer } | { kind: 'ed25519'; key: KeyObject };
 
 /** The key a secret stands for, or a reason it is not one. */
 function keyOf(secret: string): Key | string {
   if (secret.startsWith('whpk_')) {
     const raw = secret.slice(5);
-    const bytes = BASE64.test(raw) ? Buffer.from(raw, 'base64') : undefined;
+    const bytes = decodeBase64(raw);
     if (bytes?.length !== 32) return 'a whpk_ key is the base64 of a 32-byte ed25519 public key';
     return {
       kind: 'ed25519',
@@ -40,9 +47,8 @@ function keyOf(secret: string): Key | string {
     };
   }
   const raw = secret.startsWith('whsec_') ? secret.slice(6) : secret;
-  if (!BASE64.test(raw)) return 'a secret is whsec_ followed by base64 (or a whpk_ public key)';
-  const key = Buffer.from(raw, 'base64');
-  if (key.length === 0) return 'the secret decodes to no bytes';
+  const key = decodeBase64(raw);
+  if (!key) return 'a secret is whsec_ followed by base64 (or a whpk_ public key)';
   return { kind: 'hmac', key };
 }
 
