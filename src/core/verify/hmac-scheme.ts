@@ -98,7 +98,7 @@ export function verifyHmacScheme(
   if (typeof parsed === 'string') return signatureInvalid(`the ${where} header is malformed: ${parsed}`);
 
   const body = needsJson(scheme) ? jsonBody(request) : undefined;
-  let timestampText: string | undefined;
+  let timestamp: { text: string; ms: number; label: string } | undefined;
   if (scheme.timestamp) {
     const source = scheme.timestamp;
     const label = source.header ?? (source.bodyField ? `the body's ${source.bodyField}` : `the ${where} timestamp`);
@@ -108,25 +108,21 @@ export function verifyHmacScheme(
         ? jsonField(body, source.bodyField)
         : parsed.timestamp;
     if (value === undefined || value === '') return signatureMissing(`no timestamp (${label})`);
-    timestampText = String(value);
-    const timestampMs = parseTimestamp(value, source.format);
-    if (timestampMs === undefined) return signatureInvalid(`${label} is not a timestamp (${source.format})`);
-    const signatures = decodeAll(parsed.signatures, scheme.encoding);
-    if (signatures.length === 0) return signatureInvalid(`the ${where} header holds no ${scheme.encoding} signature`);
-    if (!matchesAny(scheme, request, setting, signatures, timestampText)) {
-      return signatureInvalid(noMatchDetail(where, setting.secrets?.length ?? 0));
-    }
+    const ms = parseTimestamp(value, source.format);
+    if (ms === undefined) return signatureInvalid(`${label} is not a timestamp (${source.format})`);
+    timestamp = { text: String(value), ms, label };
+  }
+  const signatures = decodeAll(parsed.signatures, scheme.encoding);
+  if (signatures.length === 0) return signatureInvalid(`the ${where} header holds no ${scheme.encoding} signature`);
+  if (!matchesAny(scheme, request, setting, signatures, timestamp?.text)) {
+    return signatureInvalid(noMatchDetail(where, setting.secrets?.length ?? 0));
+  }
+  if (scheme.timestamp && timestamp) {
     // Checked after the signature, so that "out of window" says: authentic, but stale (a replay
     // or a clock off), and a forgery is reported as one.
-    const tolerance = setting.toleranceSeconds ?? source.defaultToleranceSeconds;
-    const window = checkTimestampWindow(timestampMs, context.now, tolerance, `the timestamp (${label})`);
+    const tolerance = setting.toleranceSeconds ?? scheme.timestamp.defaultToleranceSeconds;
+    const window = checkTimestampWindow(timestamp.ms, context.now, tolerance, `the timestamp (${timestamp.label})`);
     if (window) return window;
-  } else {
-    const signatures = decodeAll(parsed.signatures, scheme.encoding);
-    if (signatures.length === 0) return signatureInvalid(`the ${where} header holds no ${scheme.encoding} signature`);
-    if (!matchesAny(scheme, request, setting, signatures, undefined)) {
-      return signatureInvalid(noMatchDetail(where, setting.secrets?.length ?? 0));
-    }
   }
   return verified(deliveryIdOf(scheme, request, body));
 }
