@@ -1,5 +1,5 @@
 /**
- * `hookd/verify`: verify webhooks from 30 providers in your own receiver, with the same code
+ * `hookd/verify`: verify webhooks from 35 providers in your own receiver, with the same code
  * hookd's `/in/*` face runs. Pure: node:crypto and src/core/verify only, no server, no native
  * module. See docs/verify.md.
  *
@@ -8,11 +8,14 @@
  * `ValidationError` for a bad secret or option (your configuration).
  */
 import { verify, parseVerification } from '../core/verify/verification.js';
-import type { VerifiableRequest, Verification, VerifyResult } from '../core/verify/types.js';
+import type { CertificateFetcher, VerifiableRequest, Verification, VerifyResult } from '../core/verify/types.js';
+import { createCertificateFetcher } from '../core/verify/certificate-fetcher.js';
 
 export { verify, parseVerification } from '../core/verify/verification.js';
 export { providers } from '../core/verify/providers.js';
 export { fromNodeRequest, fromWebRequest } from './request-adapters.js';
+export { answerHandshake, type HandshakeContext } from '../core/verify/handshakes.js';
+export { createCertificateFetcher } from '../core/verify/certificate-fetcher.js';
 export { ValidationError } from '../core/errors.js';
 export type {
   HeaderPairs,
@@ -107,6 +110,33 @@ export const verifyVercel = verifierFor('vercel');
  * timestampHeader?, timestampFormat?, toleranceSeconds?, deliveryIdHeader?}`.
  */
 export const verifyHmac = verifierFor('hmac');
+
+/** SendGrid Event Webhook: `X-Twilio-Email-Event-Webhook-Signature`, the account's base64 public key. */
+export const verifySendgrid = verifierFor('sendgrid');
+/** Discord interactions: `X-Signature-Ed25519`, the application's hex public key. */
+export const verifyDiscord = verifierFor('discord');
+
+/**
+ * PayPal: RSA over `transmissionId|time|webhookId|crc32(body)` with the certificate at
+ * `PAYPAL-CERT-URL`, fetched from PayPal's own hosts only (pass a `fetchCertificate` made with
+ * `createCertificateFetcher` to reuse its cache across calls).
+ */
+export async function verifyPaypal(
+  request: VerifiableRequest,
+  options: { webhookId: string; now?: number; toleranceSeconds?: number; fetchCertificate?: CertificateFetcher },
+): Promise<VerifyResult> {
+  const { now = Date.now(), fetchCertificate = createCertificateFetcher(), ...fields } = options;
+  return verify(parseVerification({ ...fields, type: 'paypal' }), request, { now, fetchCertificate });
+}
+
+/** AWS SNS: the message's own signature, with the certificate from `SigningCertURL` on SNS's hosts only. */
+export async function verifyAwsSns(
+  request: VerifiableRequest,
+  options: { topicArns?: string[]; now?: number; fetchCertificate?: CertificateFetcher } = {},
+): Promise<VerifyResult> {
+  const { now = Date.now(), fetchCertificate = createCertificateFetcher(), ...fields } = options;
+  return verify(parseVerification({ ...fields, type: 'aws-sns' }), request, { now, fetchCertificate });
+}
 
 /** HTTP Basic authentication against one username and password. */
 export async function verifyBasicAuth(

@@ -1,3 +1,4 @@
+import { asymmetricProviders } from './asymmetric/index.js';
 import { hmacProvider } from './hmac-scheme.js';
 import type { ProviderSpec } from './provider-spec.js';
 import { apiKey, basicAuth, gitlab, none } from './schemes/credentials.js';
@@ -353,7 +354,6 @@ export const providers: Record<string, ProviderSpec> = {
   'basic-auth': basicAuth,
   'api-key': apiKey,
 
-  // ── asymmetric schemes (PayPal, SendGrid, AWS SNS, Discord) ──────────────────────────────
-  // MERGE: spread `asymmetricProviders` from './asymmetric/index.js' here:
-  //   ...asymmetricProviders,
+  // ── asymmetric schemes (PayPal, SendGrid, AWS SNS, Discord) and Microsoft Graph ───────────
+  ...asymmetricProviders,
 };
