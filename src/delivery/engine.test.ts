@@ -274,7 +274,13 @@ describe.each(backends)('DeliveryEngine on %s, with deliveries of kind event', (
       ['fail', 500, 'boom', `http://127.0.0.1:${port}/fail/orders?id=7`],
     ]);
     expect(attempts[0]).toMatchObject({ kind: 'event', requestId: request.id });
-    expect(attempts[0].requestHeaders).toEqual({ 'X-B': '2', 'content-type': 'application/octet-stream', 'x-b': '3' });
+    expect(attempts[0].requestHeaders).toEqual({
+      'X-B': '2',
+      'content-type': 'application/octet-stream',
+      'x-b': '3',
+      'x-hookd-request-id': request.id,
+      'x-hookd-event-id': attempts[0].deliveryId,
+    });
     expect(await store.queue.nextDueAt()).toBeNull();
     await store.close();
   });

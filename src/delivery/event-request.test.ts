@@ -61,7 +61,7 @@ function claimed(
 
 /** The request built, asserting there is one. */
 function built(c: ClaimedEvent, runTransform?: TransformRunner): SendRequest {
-  const result = buildEventRequest(c, 1_700_000_000_000, runTransform);
+  const result = buildEventRequest(c, Date.now(), runTransform);
   if (result.request === null) throw new Error(`no request: ${result.refusal}`);
   return result.request;
 }

@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
 import type { Connection } from '../core/types.js';
-import type { ConnectionInput, Store } from '../store/store.js';
-import { requireDestination, requireSource } from './context.js';
+import type { ConnectionInput } from '../store/store.js';
+import { type ReceiveApiDeps, requireDestination, requireSource } from './context.js';
 import type { ConnectionIn, ConnectionPatch } from './schemas.js';
 import { checkFilter, checkTransform } from './setting-checks.js';
 
@@ -9,9 +9,12 @@ import { checkFilter, checkTransform } from './setting-checks.js';
  * POST body → the store's ConnectionInput: source and destination refs resolved to ids (404 when
  * unknown), the filter compiled and the transform checked in the sandbox (422 naming the problem).
  */
-export async function toNewConnection(store: Store, body: Static<typeof ConnectionIn>): Promise<ConnectionInput> {
+export async function toNewConnection(
+  { store, sandbox }: ReceiveApiDeps,
+  body: Static<typeof ConnectionIn>,
+): Promise<ConnectionInput> {
   const filter = body.filter == null ? null : checkFilter(body.filter);
-  const transform = body.transform == null ? null : await checkTransform(body.transform);
+  const transform = body.transform == null ? null : checkTransform(sandbox, body.transform);
   const source = await requireSource(store, body.source);
   const destination = await requireDestination(store, body.destination);
   return {
@@ -26,7 +29,7 @@ export async function toNewConnection(store: Store, body: Static<typeof Connecti
 
 /** PATCH: the fields present replace the connection's (checked as on creation), the rest stay. */
 export async function toPatchedConnection(
-  store: Store,
+  { store, sandbox }: ReceiveApiDeps,
   existing: Connection,
   body: Static<typeof ConnectionPatch>,
 ): Promise<ConnectionInput> {
@@ -36,7 +39,7 @@ export async function toPatchedConnection(
       ? existing.transform
       : body.transform === null
         ? null
-        : await checkTransform(body.transform);
+        : checkTransform(sandbox, body.transform);
   return {
     name: body.name ?? existing.name,
     sourceId: body.source === undefined ? existing.sourceId : (await requireSource(store, body.source)).id,

@@ -51,7 +51,7 @@ export function registerConnectionRoutes(app: TypedApp, deps: ReceiveApiDeps): v
       },
     },
     async (request, reply) => {
-      const input = await toNewConnection(store, request.body);
+      const input = await toNewConnection(deps, request.body);
       return reply.code(201).send(connectionOut(await store.connections.create(input, now())));
     },
   );
@@ -82,7 +82,7 @@ export function registerConnectionRoutes(app: TypedApp, deps: ReceiveApiDeps): v
     },
     async (request) => {
       const existing = await requireConnection(store, request.params.connection_id);
-      const input = await toPatchedConnection(store, existing, request.body);
+      const input = await toPatchedConnection(deps, existing, request.body);
       return connectionOut(await store.connections.update(existing.id, input, now()));
     },
   );

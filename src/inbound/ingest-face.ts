@@ -41,8 +41,10 @@ export function ingestFace(deps: IngestFaceDeps): Face {
     prefix: '/in',
     async plugin(app) {
       app.removeAllContentTypeParsers();
-      app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.config.maxInboundBodyBytes }, (_r, body, done) =>
-        done(null, body),
+      app.addContentTypeParser(
+        '*',
+        { parseAs: 'buffer', bodyLimit: deps.config.maxInboundBodyBytes },
+        (_r, body, done) => done(null, body),
       );
       app.setErrorHandler(async (error: Error & { code?: string }, req, reply) => {
         if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error;

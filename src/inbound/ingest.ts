@@ -1,5 +1,11 @@
 import type { HandshakeContext } from '../core/verify/handshakes.js';
-import type { HandshakeReply, VerifiableRequest, Verification, VerifyContext, VerifyResult } from '../core/verify/types.js';
+import type {
+  HandshakeReply,
+  VerifiableRequest,
+  Verification,
+  VerifyContext,
+  VerifyResult,
+} from '../core/verify/types.js';
 import type { HeaderList, InboundRequest, RequestCause, Source, SourceResponse } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { dedupKeyOf } from './dedup-key.js';
@@ -75,7 +81,13 @@ export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise
   };
   const reject = async (status: number, cause: RequestCause, detail: string, bodySize?: number) => {
     const { request } = await deps.store.inbound.receive(
-      { ...base, ...(bodySize === undefined ? {} : { body: Buffer.alloc(0), bodySize }), status: 'rejected', cause, detail },
+      {
+        ...base,
+        ...(bodySize === undefined ? {} : { body: Buffer.alloc(0), bodySize }),
+        status: 'rejected',
+        cause,
+        detail,
+      },
       [],
       null,
       now,
@@ -84,11 +96,21 @@ export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise
   };
 
   if (arrived.tooLargeBytes !== undefined) {
-    return reject(413, 'payload_too_large', `the body is over this source's limit (${arrived.tooLargeBytes} bytes received or declared)`, arrived.tooLargeBytes);
+    return reject(
+      413,
+      'payload_too_large',
+      `the body is over this source's limit (${arrived.tooLargeBytes} bytes received or declared)`,
+      arrived.tooLargeBytes,
+    );
   }
   if (source.disabled) return reject(403, 'source_disabled', 'this source is disabled');
 
-  const verifiable: VerifiableRequest = { method: arrived.method, url: arrived.url, headers: arrived.headers, body: arrived.body };
+  const verifiable: VerifiableRequest = {
+    method: arrived.method,
+    url: arrived.url,
+    headers: arrived.headers,
+    body: arrived.body,
+  };
   const context: HandshakeContext = {
     ...deps.context,
     now,
@@ -107,9 +129,7 @@ export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise
   const filtered = connections.length > 0 && matched.length === 0;
   const key = source.dedup === null ? null : dedupKeyOf(source.dedup, arrived, verdict.deliveryId);
   const { request } = await deps.store.inbound.receive(
-    filtered
-      ? { ...base, status: 'rejected', cause: 'filtered', detail: "no connection's filter matched" }
-      : base,
+    filtered ? { ...base, status: 'rejected', cause: 'filtered', detail: "no connection's filter matched" } : base,
     matched.map((c) => ({ connectionId: c.id, destinationId: c.destinationId })),
     key === null ? null : { key, expiresAt: now + source.dedup!.windowSeconds * 1000 },
     now,

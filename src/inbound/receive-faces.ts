@@ -4,6 +4,7 @@ import { answerHandshake } from '../core/verify/handshakes.js';
 import { createSubscriptionConfirmer } from '../core/verify/subscription-confirmer.js';
 import type { CertificateHostRules } from '../core/verify/certificate-hosts.js';
 import { verify } from '../core/verify/verification.js';
+import type { TransformSandbox } from '../core/transform/index.js';
 import type { Face } from '../http/face.js';
 import type { Store } from '../store/store.js';
 import { ingestFace } from './ingest-face.js';
@@ -14,6 +15,8 @@ export interface ReceiveFacesDeps {
   config: Config;
   store: Store;
   now: () => number;
+  /** Checks transforms when connections are saved (the engine runs them with its own or the same). */
+  sandbox: TransformSandbox;
   /**
    * Where certificates (PayPal, AWS SNS) and SNS confirmations may be fetched from, and how:
    * default the providers' own hosts over the global fetch. Tests point both at a loopback server.
@@ -29,7 +32,7 @@ export function receiveFaces(deps: ReceiveFacesDeps): Face[] {
   const routes = new RouteFilter();
   const fetchOptions = deps.certificates ?? {};
   return [
-    receiveApiFace({ config: deps.config, store: deps.store, now: deps.now, routes }),
+    receiveApiFace({ config: deps.config, store: deps.store, now: deps.now, routes, sandbox: deps.sandbox }),
     ingestFace({
       config: deps.config,
       store: deps.store,

@@ -1,6 +1,6 @@
 import { HookdError, ValidationError } from '../core/errors.js';
 import { compileFilter } from '../core/filter/index.js';
-import { check } from '../core/transform/index.js';
+import type { TransformSandbox } from '../core/transform/index.js';
 import { parseVerification } from '../core/verify/verification.js';
 import type { Verification } from '../core/verify/types.js';
 
@@ -23,22 +23,14 @@ export function checkFilter(filter: Record<string, unknown>): Record<string, unk
 }
 
 /** A connection's transform, compiled in the sandbox to prove it is a valid function. */
-export async function checkTransform(source: string): Promise<string> {
-  await asFieldErrorAsync('transform', () => check(source));
+export function checkTransform(sandbox: TransformSandbox, source: string): string {
+  asFieldError('transform', () => sandbox.check(source));
   return source;
 }
 
 function asFieldError<T>(field: string, run: () => T): T {
   try {
     return run();
-  } catch (error) {
-    throw toFieldError(field, error);
-  }
-}
-
-async function asFieldErrorAsync<T>(field: string, run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
   } catch (error) {
     throw toFieldError(field, error);
   }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Face } from '../http/face.js';
 import { receiveFaces } from '../inbound/receive-faces.js';
+import { createTransformSandbox, type TransformSandbox } from '../core/transform/index.js';
 import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
 import { installErrorHandler } from './error-handler.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   now?: () => number;
   /** Default: a new logger at `warn`. */
   logger?: Logger;
+  /** Checks connections' transforms (default: a new sandbox). */
+  sandbox?: TransformSandbox;
   /** The faces to serve, in order. Default: the sending face (the Svix API) and the receive API. */
   faces?: Face[];
 }
@@ -46,7 +49,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app, config.maxPayloadBytes);
   installRequestIdHeader(app);
   await installOpenApi(app);
-  const faces = deps.faces ?? [outboundFace({ config, store, now }), ...receiveFaces({ config, store, now })];
+  const faces = deps.faces ?? [
+    outboundFace({ config, store, now }),
+    ...receiveFaces({ config, store, now, sandbox: deps.sandbox ?? (await createTransformSandbox()) }),
+  ];
   for (const face of faces) {
     await app.register(face.plugin, { prefix: face.prefix });
     app.log.debug({ face: face.name, prefix: face.prefix ?? '' }, 'face registered');

@@ -8,6 +8,9 @@ import type { Store } from '../store/store.js';
 import { buildApp } from './app.js';
 import { createLogger } from '../log/create-logger.js';
 import { ensureAdminToken } from '../http/api-tokens.js';
+import { createTransformSandbox } from '../core/transform/index.js';
+import { createRequestBuilders } from '../delivery/request-builders.js';
+import { sandboxRunner } from '../inbound/transform-runner.js';
 
 export interface Hookd {
   /** The API's base URL, or null for a worker-only process. */
@@ -29,13 +32,15 @@ export interface StartOptions {
 export async function startHookd(config: Config, options: StartOptions = {}): Promise<Hookd> {
   const logger = createLogger(config.logLevel);
   const store = await openStore(config, { logger });
+  // One sandbox checks transforms when connections are saved and runs them when events are sent.
+  const sandbox = await createTransformSandbox();
   // A worker serves no API: the first API (or all-in-one) process generates the admin token.
   const generatedAdminToken =
     config.adminToken === null && config.role !== 'worker' ? await ensureAdminToken(store) : null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
-    app = await buildApp({ config, store, logger });
+    app = await buildApp({ config, store, logger, sandbox });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let engine: DeliveryEngine | null = null;
@@ -47,7 +52,13 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       connectionsPerOrigin: config.workerConcurrency,
       resolve: options.resolve,
     });
-    engine = new DeliveryEngine({ queue: store.queue, sender, config, logger });
+    engine = new DeliveryEngine({
+      queue: store.queue,
+      sender,
+      config,
+      logger,
+      builders: createRequestBuilders(config.headerStyle, sandboxRunner(sandbox)),
+    });
     engine.start();
   }
   return {

@@ -19,7 +19,7 @@ describe('receive: verify, store, answer, forward', () => {
   let down = false;
 
   beforeAll(async () => {
-    hookd = await startTestHookd();
+    hookd = await startTestHookd({ maxInboundBodyBytes: 64 * 1024 });
     api = createApiClient(hookd.url, hookd.config.adminToken);
     receiver = await startReceiver(() => (down ? 503 : 200));
   });
@@ -38,7 +38,7 @@ describe('receive: verify, store, answer, forward', () => {
     ).body;
     const conn = await api.post('/api/v1/connection', { body: { source: src.id, destination: dst.id, ...connection } });
     expect(conn.status, JSON.stringify(conn.body)).toBe(201);
-    return { source: src, destination: dst, connection: conn.body };
+    return { source: { ...src, url: inUrl(src.id) }, destination: dst, connection: conn.body };
   }
 
   async function send(url: string, method: string, headers: Record<string, string>, body?: Buffer | string) {
@@ -46,6 +46,8 @@ describe('receive: verify, store, answer, forward', () => {
     return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
   }
 
+  /** The source's URL on this test's port (its `url` uses HOOKD_PUBLIC_URL, which a test on port 0 does not know). */
+  const inUrl = (id: string) => `${hookd.url}/in/${id}`;
   const arrivedAt = (path: string) => receiver.requests.filter((r) => r.url.startsWith(`/hook${path}`));
 
   it('forwards a Stripe-signed request byte for byte, with method, sub-path and query, and answers 200 {"ok":true}', async () => {
@@ -199,7 +201,7 @@ describe('receive: verify, store, answer, forward', () => {
         },
       })
     ).body;
-    const res = await send(src.url, 'POST', {}, 'x');
+    const res = await send(inUrl(src.id), 'POST', {}, 'x');
     expect([res.status, res.text, res.headers['content-type'], res.headers['x-by']]).toEqual([
       202,
       'thanks',
@@ -209,7 +211,7 @@ describe('receive: verify, store, answer, forward', () => {
     const unknown = await send(`${hookd.url}/in/src_missing`, 'POST', {}, 'x');
     expect([unknown.status, JSON.parse(unknown.text).code]).toEqual([404, 'not_found']);
     const big = await send(
-      src.url,
+      inUrl(src.id),
       'POST',
       { 'content-type': 'application/octet-stream' },
       Buffer.alloc(hookd.config.maxInboundBodyBytes + 1),

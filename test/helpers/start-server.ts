@@ -7,6 +7,7 @@ import { buildApp } from '../../src/server/app.js';
 import type { Face } from '../../src/http/face.js';
 import { outboundFace } from '../../src/outbound/outbound-face.js';
 import { receiveFaces } from '../../src/inbound/receive-faces.js';
+import { createTransformSandbox } from '../../src/core/transform/index.js';
 import { ensureAdminToken } from '../../src/http/api-tokens.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -58,7 +59,7 @@ export async function startTestServer(
     now,
     faces: [
       outboundFace({ config, store, now }),
-      ...receiveFaces({ config, store, now }),
+      ...receiveFaces({ config, store, now, sandbox: await createTransformSandbox() }),
       ...(options.extraFaces ?? []),
     ],
   });
