@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { asymmetricProviders } from './asymmetric/index.js';
 import { providers } from './providers.js';
 import { type ProviderRow, providerRows } from './test-signers.js';
 import type { VerifiableRequest } from './types.js';
@@ -45,8 +46,9 @@ const GARBAGE = [
 const covered = new Set(providerRows.map((row) => row.setting(['a', 'b']).type));
 
 describe('the table', () => {
-  it('has a row for every type but none', () => {
-    expect([...covered, 'none'].sort()).toEqual(Object.keys(providers).sort());
+  it('has a row for every type but none and the asymmetric ones (tested in asymmetric/, one file each)', () => {
+    const asymmetric = Object.keys(asymmetricProviders);
+    expect([...covered, 'none', ...asymmetric].sort()).toEqual(Object.keys(providers).sort());
   });
 
   it('none accepts any request, signed or not', async () => {
