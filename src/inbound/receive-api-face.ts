@@ -1,10 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ForbiddenError } from '../core/errors.js';
-import { ADMIN_TOKEN_SETTING, hashToken } from '../http/api-tokens.js';
-import { installBearerAuth } from '../http/bearer-auth.js';
 import type { Face } from '../http/face.js';
-import { installIdempotency } from '../http/idempotency.js';
-import { installJsonBodyParser } from '../http/json-body.js';
+import { installApiEdge } from '../http/api-edge.js';
 import { registerConnectionRoutes } from './connection-routes.js';
 import type { ReceiveApiDeps } from './context.js';
 import { registerDestinationRoutes } from './destination-routes.js';
@@ -19,28 +16,17 @@ import { registerSourceRoutes } from './source-routes.js';
  * its own encapsulated instance: JSON bodies only, bearer tokens, `Idempotency-Key` on POST.
  * Admin tokens only: an app-portal token belongs to one sending application and reaches none of
  * this (403).
- *
- * With no `config.adminToken`, call `ensureAdminToken(store)` before the server is ready: the
- * admin token's hash is read once, when the face is registered.
  */
 export function receiveApiFace(deps: ReceiveApiDeps): Face {
-  const { config, store, now } = deps;
   return {
     name: 'receive-api',
     async plugin(app) {
-      const adminTokenHash =
-        config.adminToken !== null ? hashToken(config.adminToken) : await store.auth.getSetting(ADMIN_TOKEN_SETTING);
-      installJsonBodyParser(app);
-      installBearerAuth(app, {
-        adminTokenHash,
-        findToken: (tokenHash) => store.auth.findTokenByHash(tokenHash),
-        now,
+      await installApiEdge(app, deps, {
         publicRoutes: new Set(),
         checkScope: async () => {
           throw new ForbiddenError('an application token may not access the receive API');
         },
       });
-      installIdempotency(app, { auth: store.auth, now });
       const typed = app.withTypeProvider<TypeBoxTypeProvider>();
       registerSourceRoutes(typed, deps);
       registerDestinationRoutes(typed, deps);

@@ -14,6 +14,7 @@ import type {
 } from '../core/types.js';
 import { newId } from '../core/ids.js';
 import type { Verification } from '../core/verify/types.js';
+import type { RequestInput } from './store.js';
 import { type DeliveryStateRow, type Flag, fromFlag, fromJson, type Json } from './rows.js';
 
 /*
@@ -223,5 +224,22 @@ export function toEventAttempt(r: EventAttemptRow): EventAttempt {
         : r.request_headers,
     trigger: r.trigger as TriggerType,
     createdAt: r.created_at,
+  };
+}
+
+/** The row of a new request, with its verdict (accepted unless the input says otherwise). */
+export function newRequestRow(input: RequestInput, now: number): Omit<RequestRow, 'headers'> & { headers: string } {
+  return {
+    id: newId('req', now),
+    source_id: input.sourceId,
+    method: input.method,
+    path: input.path,
+    headers: headersJson(input.headers),
+    body: input.body,
+    body_size: input.bodySize ?? input.body.length,
+    status: input.status ?? 'accepted',
+    cause: input.cause ?? null,
+    detail: input.detail ?? null,
+    received_at: now,
   };
 }

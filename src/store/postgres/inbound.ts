@@ -6,6 +6,7 @@ import {
   type EventDeliveryRow,
   type RequestRow,
   newEventDeliveryRow,
+  newRequestRow,
   toConnection,
   toDestination,
   toEventDelivery,
@@ -13,7 +14,6 @@ import {
 } from '../inbound-rows.js';
 import { retryEventSql, retryEventsSql } from '../crud/event-retries.js';
 import type { SqlExecutor } from '../crud/sql.js';
-import { newRequestRow } from '../sqlite/inbound.js';
 import type {
   DedupKey,
   EventQuery,

@@ -8,6 +8,7 @@ import {
   type RequestRow,
   headersJson,
   newEventDeliveryRow,
+  newRequestRow,
   toConnection,
   toDestination,
   toEventDelivery,
@@ -198,21 +199,4 @@ export class SqliteInbound implements InboundStore {
     }
     return { rows, handed };
   }
-}
-
-/** The row of a new request, with its verdict (accepted unless the input says otherwise). */
-export function newRequestRow(input: RequestInput, now: number): Omit<RequestRow, 'headers'> & { headers: string } {
-  return {
-    id: newId('req', now),
-    source_id: input.sourceId,
-    method: input.method,
-    path: input.path,
-    headers: headersJson(input.headers),
-    body: input.body,
-    body_size: input.bodySize ?? input.body.length,
-    status: input.status ?? 'accepted',
-    cause: input.cause ?? null,
-    detail: input.detail ?? null,
-    received_at: now,
-  };
 }
