@@ -12,6 +12,28 @@ export async function createAppWithEndpoint(hookd: HookdApi, name: string, endpo
   return app.id;
 }
 
+/** A source's verification as the API takes it (`{type: 'stripe', secrets: [...]}`); none by default. */
+export type SourceVerification = { type: string; secrets?: string[]; toleranceSeconds?: number };
+
+/**
+ * Creates a source (with `verification`, if given), a destination at `destinationUrl` and a
+ * connection between them (no filter); returns the source's id, the `{id}` of `/in/{id}`.
+ */
+export async function createSourceWithDestination(
+  hookd: HookdApi,
+  name: string,
+  destinationUrl: string,
+  verification?: SourceVerification,
+): Promise<string> {
+  const source = await post<{ id: string }>(hookd, '/api/v1/source', {
+    name,
+    ...(verification ? { verification } : {}),
+  });
+  const destination = await post<{ id: string }>(hookd, '/api/v1/destination', { name, url: destinationUrl });
+  await post(hookd, '/api/v1/connection', { source: source.id, destination: destination.id });
+  return source.id;
+}
+
 /** The load generator's request that sends one message with `payloadJson` to the application. */
 export function messageRequest(hookd: HookdApi, appId: string, payloadJson: string): () => LoadRequest {
   const req: LoadRequest = {

@@ -53,6 +53,9 @@ export async function runConcurrent(
 export interface FixedRateResult extends LoadResult {
   /** How late each request was dispatched against its schedule, in ms. */
   sendLagMs: number[];
+  /** Request i was due at `startAt + i * intervalMs` (wall-clock ms): latency measured from there counts queueing. */
+  startAt: number;
+  intervalMs: number;
 }
 
 /**
@@ -84,7 +87,7 @@ export async function runFixedRate(
     setTimeout(tick, Math.max(0, startAt - wallNowMs()));
   });
   await Promise.all(inFlight);
-  return { ...tracker.result(), sendLagMs };
+  return { ...tracker.result(), sendLagMs, startAt, intervalMs };
 }
 
 function createTracker({ pool, request, expectStatus, onResponse }: LoadOptions) {

@@ -37,6 +37,11 @@
  *                             (HOOKD_WORKER_CONCURRENCY), not the CPUs, are the limit; 0 skips them
  *   BENCH_PG_TRACE=<dir>      load bench/pg-trace.ts into hookd on PostgreSQL: statements per
  *                             message and time per statement, printed under the table
+ *   BENCH_SEND=1              0 skips the send side (raw, relay, hookd's API → delivered, claim cost)
+ *   BENCH_RECEIVE=1           0 skips the receive side (receive.ts): `/in/{source}` against a bare
+ *                             Fastify route (BENCH_MESSAGES at BENCH_CONCURRENCY, no verification and
+ *                             Stripe), then ack and forward latency at BENCH_RECEIVE_RATE for BENCH_SECONDS
+ *   BENCH_RECEIVE_RATE=1000   requests per second during the receive latency run
  */
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -62,6 +67,8 @@ import {
   type Row,
 } from './report.js';
 import { measureThroughput, type ThroughputResult } from './throughput.js';
+import { measureBareIngest, measureReceive, type ReceiveResults, type ReceiveSettings } from './receive.js';
+import { receiveNotes, receiveRows } from './receive-report.js';
 
 const TARGET_HOOKD_TO_RELAY = 0.5;
 const TARGET_P50_MS = 5;
@@ -135,6 +142,16 @@ const settings = {
   claimBatches: intSetting('BENCH_CLAIM_BATCHES', 50, 1),
   scaleOut: intSetting('BENCH_SCALE_OUT', 1, 0) > 0,
   slowMs: intSetting('BENCH_SLOW_MS', 200, 0),
+  send: intSetting('BENCH_SEND', 1, 0) > 0,
+  receive: intSetting('BENCH_RECEIVE', 1, 0) > 0,
+  receiveRate: intSetting('BENCH_RECEIVE_RATE', 1_000, 1),
+};
+const receiveSettings: ReceiveSettings = {
+  ...settings,
+  ratePerSecond: settings.receiveRate,
+  warmupSeconds: LATENCY_WARMUP_SECONDS,
+  fixedRateConnections: FIXED_RATE_CONNECTIONS,
+  payloadJson: PAYLOAD_JSON,
 };
 const cpuProfileDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
 const traceDir = pgTraceDir();
@@ -170,6 +187,9 @@ interface Results {
   relay: ThroughputResult | null;
   sqlite: HookdResults | null;
   postgres: PostgresResults | null;
+  receive: { bare: number | null; sqlite: ReceiveResults | null; postgres: ReceiveResults | null } | null;
+  /** The PostgreSQL server's version; null when it was not run (unreachable or not asked for). */
+  postgresVersion: string | null;
 }
 
 /** What went wrong (the exit code is 1 if anything did), and what the notes under the table add. */
@@ -207,13 +227,27 @@ async function main(): Promise<number> {
   }
 
   const receiver = await Receiver.start();
-  const raw = await attempt('raw', () => measureRaw(receiver));
-  const relay = await attempt('relay', () => measureRelay(receiver));
-  const results: Results = { raw, relay, sqlite: null, postgres: null };
-
-  if (settings.backends.includes('sqlite'))
-    results.sqlite = await runHookd(receiver, { label: 'sqlite', mode, paths: '/sqlite' });
-  if (postgresVersion !== null) results.postgres = await runPostgres(receiver, mode, postgresVersion);
+  const results: Results = { raw: null, relay: null, sqlite: null, postgres: null, receive: null, postgresVersion };
+  if (settings.send) {
+    results.raw = await attempt('raw', () => measureRaw(receiver));
+    results.relay = await attempt('relay', () => measureRelay(receiver));
+    if (settings.backends.includes('sqlite'))
+      results.sqlite = await runHookd(receiver, { label: 'sqlite', mode, paths: '/sqlite' });
+    if (postgresVersion !== null) results.postgres = await runPostgres(receiver, mode, postgresVersion);
+  }
+  if (settings.receive) {
+    progress(`bare Fastify route: ${settings.messages} requests at ${settings.concurrency} concurrent`);
+    const bare = await attempt('bare route', () => measureBareIngest(receiveSettings));
+    results.receive = { bare, sqlite: null, postgres: null };
+    if (settings.backends.includes('sqlite'))
+      results.receive.sqlite = await runReceive(receiver, { label: 'sqlite receive', mode, paths: '/sqlite' });
+    if (postgresVersion !== null)
+      results.receive.postgres = await attempt('postgres receive', () =>
+        withBenchSchema(settings.databaseUrl, (schema) =>
+          runReceive(receiver, { label: 'postgres receive', mode, paths: '/pg', databaseUrl: schema.url }),
+        ),
+      );
+  }
   await receiver.stop();
 
   printReport(results, { mode, loadAtStart, clock: receiver });
@@ -234,6 +268,46 @@ async function runHookd(
   },
 ): Promise<HookdResults> {
   const results: HookdResults = { throughput: null, latency: null, peakRssMiB: null };
+  await withHookd(run, async (hookd, count) => {
+    count(settings.warmup + settings.messages);
+    results.throughput = await attempt(`${run.label}: throughput`, () =>
+      measureHookdThroughput(receiver, hookd, run.label, run.paths, run.receiverDelayMs),
+    );
+    results.peakRssMiB = hookd.peakRssMiB();
+    if (!run.throughputOnly) {
+      count(settings.ratePerSecond * (settings.durationSeconds + LATENCY_WARMUP_SECONDS));
+      results.latency = await attempt(`${run.label}: latency`, () =>
+        measureHookdLatency(receiver, hookd, run.label, `${run.paths}-latency`),
+      );
+    }
+  });
+  return results;
+}
+
+/** One hookd process (role `all`) for the receive benches: ingest throughput, then latency. */
+async function runReceive(
+  receiver: Receiver,
+  run: { label: string; mode: HookdMode; paths: string; databaseUrl?: string },
+): Promise<ReceiveResults | null> {
+  return withHookd(run, (hookd, count) => {
+    count(
+      2 * (settings.warmup + settings.messages) +
+        settings.receiveRate * (settings.durationSeconds + LATENCY_WARMUP_SECONDS),
+    );
+    return measureReceive(receiver, hookd, run, receiveSettings, attempt, progress);
+  });
+}
+
+/**
+ * Starts hookd for `run` (with the profiling and tracing flags asked for), gives it to `measure`,
+ * and stops it whatever happened; null if it did not start. `count` adds to the messages (or
+ * requests) the run sent, which the PostgreSQL trace divides by. A measurement that failed adds
+ * hookd's last output to the errors.
+ */
+async function withHookd<T>(
+  run: { label: string; mode: HookdMode; databaseUrl?: string; workers?: number },
+  measure: (hookd: HookdDeployment, count: (messages: number) => void) => Promise<T>,
+): Promise<T | null> {
   progress(`${run.label}: starting hookd (${run.mode})`);
   const tracing = traceDir !== null && run.databaseUrl !== undefined;
   const nodeArgs = [
@@ -243,23 +317,15 @@ async function runHookd(
   const hookd = await attempt(`${run.label}: start`, () =>
     HookdDeployment.start({ mode: run.mode, databaseUrl: run.databaseUrl, workers: run.workers ?? 0, nodeArgs }),
   );
-  if (!hookd) return results;
+  if (!hookd) return null;
   let messages = 0;
   const errorsBefore = errors.length;
   try {
-    messages += settings.warmup + settings.messages;
-    results.throughput = await attempt(`${run.label}: throughput`, () =>
-      measureHookdThroughput(receiver, hookd, run.label, run.paths, run.receiverDelayMs),
-    );
-    results.peakRssMiB = hookd.peakRssMiB();
-    if (!run.throughputOnly) {
-      messages += settings.ratePerSecond * (settings.durationSeconds + LATENCY_WARMUP_SECONDS);
-      results.latency = await attempt(`${run.label}: latency`, () =>
-        measureHookdLatency(receiver, hookd, run.label, `${run.paths}-latency`),
-      );
-    }
-    if (errors.length > errorsBefore) errors.push(`${run.label}: hookd output (tail):\n${indent(hookd.outputTail())}`);
+    return await measure(hookd, (n) => {
+      messages += n;
+    });
   } finally {
+    if (errors.length > errorsBefore) errors.push(`${run.label}: hookd output (tail):\n${indent(hookd.outputTail())}`);
     if (cpuProfileDir) profileNotes.push(`${run.label}: ${hookd.describe()}`);
     await hookd.stop();
     if (tracing) {
@@ -271,7 +337,6 @@ async function runHookd(
       traceReports.push(`${run.label} (${hookd.describe()}):\n${indent(lines.join('\n'))}`);
     }
   }
-  return results;
 }
 
 /**
@@ -408,17 +473,18 @@ function printReport(results: Results, context: { mode: HookdMode; loadAtStart: 
   console.log(`load average (1 min) at start: ${context.loadAtStart.toFixed(2)}${busy}`);
   console.log(
     `throughput: ${settings.messages} messages at ${settings.concurrency} concurrent after ${settings.warmup} warm-up; ` +
-      `latency: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s, open loop`,
+      `latency: ${settings.ratePerSecond} messages/s for ${settings.durationSeconds} s, open loop` +
+      (settings.receive ? `; receive latency: ${settings.receiveRate} requests/s` : ''),
   );
-  if (results.postgres)
+  if (results.postgresVersion !== null)
     console.log(
-      `postgres: PostgreSQL ${results.postgres.version} at ${redactUrl(settings.databaseUrl)}, a fresh schema per run`,
+      `postgres: PostgreSQL ${results.postgresVersion} at ${redactUrl(settings.databaseUrl)}, a fresh schema per run`,
     );
   console.log('');
 
   const columns: { title: Backend; hookd: HookdResults | null }[] = [];
   if (settings.backends.includes('sqlite')) columns.push({ title: 'sqlite', hookd: results.sqlite });
-  if (results.postgres) columns.push({ title: 'postgres', hookd: results.postgres });
+  if (results.postgresVersion !== null) columns.push({ title: 'postgres', hookd: results.postgres });
   const cells = (cell: (backend: Backend, hookd: HookdResults | null) => Cell | string | undefined) =>
     columns.map(({ title, hookd }) => cell(title, hookd));
   // A target names its backend, and is shown only where that backend has a column.
@@ -427,7 +493,9 @@ function printReport(results: Results, context: { mode: HookdMode; loadAtStart: 
   const pgOnly = (cell: (pg: PostgresResults) => Cell | string) =>
     cells((backend) => (backend === 'postgres' && results.postgres ? cell(results.postgres) : '—'));
 
-  if (columns.length === 0) {
+  if (!settings.send) {
+    // The receive side alone.
+  } else if (columns.length === 0) {
     // Nothing but the baselines was run (PostgreSQL alone was asked for and is unreachable).
     printTable(['result'], baselineRows(results.raw, results.relay));
   } else {
@@ -455,6 +523,16 @@ function printReport(results: Results, context: { mode: HookdMode; loadAtStart: 
         },
       ],
     );
+  }
+  if (results.receive) {
+    const receive = results.receive;
+    const titles = columns.map((c) => c.title);
+    const receiveColumns = columns.map((c) => receive[c.title]);
+    console.log(
+      `\nreceive: hookd /in/{source} → committed → forwarded to the receiver, next to a bare Fastify route answering 200`,
+    );
+    printTable(titles.length > 0 ? titles : ['result'], receiveRows(receive.bare, receiveColumns));
+    notes.push(...receiveNotes(titles, receiveColumns));
   }
   printNotes(context.clock, results, columns);
   if (traceReports.length > 0)

@@ -80,3 +80,27 @@ async function sendAndReceive(
   const summary = await phase.wait(sending, settings.stallMs);
   return { load: await sending, lastArrivalAt: summary.lastAt ?? NaN, duplicates: summary.duplicates };
 }
+
+/**
+ * Requests per second a target answers as expected, where nothing arrives at the receiver (a
+ * baseline that only answers): `warmup` unmeasured, then `messages` at `concurrency` in flight.
+ */
+export async function measureAnswered(
+  target: Pick<ThroughputTarget, 'pool' | 'request' | 'expectStatus'>,
+  settings: ThroughputSettings,
+): Promise<number> {
+  const send = async (total: number, firstIndex: number) => {
+    const load = await runConcurrent({
+      pool: target.pool,
+      request: (index) => target.request(firstIndex + index),
+      expectStatus: target.expectStatus,
+      total,
+      concurrency: settings.concurrency,
+    });
+    if (load.failures > 0) throw new LoadFailedError(load);
+    return load;
+  };
+  if (settings.warmup > 0) await send(settings.warmup, 0);
+  const load = await send(settings.messages, settings.warmup);
+  return settings.messages / ((load.lastResponseAt - load.firstSentAt) / 1000);
+}

@@ -84,6 +84,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (!this.db.raw.open) return;
     this.writer.drain();
+    this.inbound.drain();
     this.db.close();
   }
 }

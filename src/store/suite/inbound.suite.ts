@@ -81,6 +81,22 @@ export function describeInbound(ctx: SuiteContext): void {
       expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0)).toEqual([]);
     });
 
+    it('requests received at once: one naming an unknown destination fails alone, the others are stored', async () => {
+      // On SQLite these share one group commit, which the bad one aborts: the others must be written again.
+      const destination = await createDestination(ctx, { url: 'https://svc.example/in' }, T0);
+      const results = await Promise.allSettled([
+        ctx.store.inbound.receive(requestInput(), routesTo(destination.id), null, T0),
+        ctx.store.inbound.receive(requestInput(), routesTo(destination.id, 'dst_missing'), null, T0),
+        ctx.store.inbound.receive(requestInput(), routesTo(destination.id), null, T0),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(NotFoundError);
+      const stored = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.request.id] : []));
+      for (const id of stored) expect(await ctx.store.requests.getRequest(id)).not.toBeNull();
+      const claimed = await ctx.store.queue.claim('w', 10, LEASE_MS, T0);
+      expect(claimed.map((c) => (c as ClaimedEvent).request.id).sort()).toEqual([...stored].sort());
+    });
+
     it('queues one event delivery per destination, claimed with the request and destination, beside messages', async () => {
       const app = await createApp(ctx.store);
       const endpoint = await createEndpoint(ctx.store, app.id);
