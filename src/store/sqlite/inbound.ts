@@ -1,12 +1,10 @@
 import { NotFoundError } from '../../core/errors.js';
-import { newId } from '../../core/ids.js';
 import type { EventDelivery, InboundRequest } from '../../core/types.js';
 import {
   type ConnectionRow,
   type DestinationRow,
   type EventDeliveryRow,
   type RequestRow,
-  headersJson,
   newEventDeliveryRow,
   newRequestRow,
   toConnection,
