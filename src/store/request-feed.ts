@@ -32,16 +32,44 @@ export class RequestFeed {
   }
 }
 
-/** The NOTIFY channel of stored requests, and its payload `<source> <request> <instance>@<schema>`. */
+/**
+ * The NOTIFY channel of stored requests, and its payload: `<instance>@<schema>` on the first
+ * line, then `<source> <request>` per line.
+ */
 export const REQUEST_CHANNEL = 'hookd_requests';
 
-export function requestPayload(note: StoredRequestNote, sender: { instance: string; schema: string }): string {
-  return `${note.sourceId} ${note.requestId} ${sender.instance}@${sender.schema}`;
+/** Payloads for `notes`, each at most `maxBytes` (ids are ASCII). */
+export function requestsPayload(
+  notes: readonly StoredRequestNote[],
+  sender: { instance: string; schema: string },
+  maxBytes: number,
+): string[] {
+  const head = `${sender.instance}@${sender.schema}`;
+  const payloads: string[] = [];
+  let payload = head;
+  for (const note of notes) {
+    const line = `\n${note.sourceId} ${note.requestId}`;
+    if (payload.length + line.length > maxBytes && payload !== head) {
+      payloads.push(payload);
+      payload = head;
+    }
+    payload += line;
+  }
+  if (payload !== head) payloads.push(payload);
+  return payloads;
 }
 
-export function parseRequestPayload(
+/** The sender and the notes of a payload; `null` when it is not one. */
+export function parseRequestsPayload(
   payload: string | undefined,
-): (StoredRequestNote & { instance: string; schema: string }) | null {
-  const match = /^(\S+) (\S+) ([^@]+)@(.*)$/s.exec(payload ?? '');
-  return match === null ? null : { sourceId: match[1], requestId: match[2], instance: match[3], schema: match[4] };
+): { instance: string; schema: string; notes: StoredRequestNote[] } | null {
+  const [head = '', ...lines] = (payload ?? '').split('\n');
+  const sender = /^([^@]+)@(.*)$/s.exec(head);
+  if (sender === null) return null;
+  const notes: StoredRequestNote[] = [];
+  for (const line of lines) {
+    const match = /^(\S+) (\S+)$/.exec(line);
+    if (match !== null) notes.push({ sourceId: match[1], requestId: match[2] });
+  }
+  return { instance: sender[1], schema: sender[2], notes };
 }

@@ -25,7 +25,8 @@ import type {
   TimeRange,
 } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
-import { REQUEST_CHANNEL, type RequestFeed, requestPayload, type StoredRequestNote } from '../request-feed.js';
+import type { RequestFeed, StoredRequestNote } from '../request-feed.js';
+import type { RequestFeedPublisher } from './request-feed-publisher.js';
 import { isForeignKeyViolation, type PgDb } from './database.js';
 import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
 
@@ -72,8 +73,7 @@ const RECEIVE = `WITH taken_key AS (
   ),
   new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')
 SELECT (SELECT duplicate_of FROM verdict) AS duplicate_of, (SELECT count(*) FROM new_events)::int AS events,
-  ${notifyIfAny('new_pending', '$20')} AS notified,
-  (SELECT pg_notify('${REQUEST_CHANNEL}', $21) WHERE $21::text IS NOT NULL) AS fed`;
+  ${notifyIfAny('new_pending', '$20')} AS notified`;
 
 /** New events of a stored request (a replay), as RECEIVE inserts them. */
 const REPLAY = `WITH new_events AS (
@@ -107,9 +107,10 @@ export class PgInbound implements InboundStore {
     private readonly executor: SqlExecutor,
     private readonly work: WorkSignal,
     private readonly notifyPayload: WorkPayloads,
-    /** This store's own feed (the listener adds other processes' requests to it), and its NOTIFY sender. */
+    /** This store's own feed (the listener adds other processes' requests to it). */
     private readonly feed: RequestFeed,
-    private readonly sender: { instance: string; schema: string },
+    /** Tells the other processes (NOTIFY, batched). */
+    private readonly publisher: RequestFeedPublisher,
   ) {}
 
   onRequest(listener: (note: StoredRequestNote) => void): () => void {
@@ -192,14 +193,16 @@ export class PgInbound implements InboundStore {
         events.map((e) => e.lease_owner),
         events.map((e) => e.lease_until),
         this.notifyPayload.now,
-        note === null ? null : requestPayload(note, this.sender),
       ]))!;
     } catch (error) {
       this.worker?.unreserve(handed);
       // A destination deleted since we read it.
       throw isForeignKeyViolation(error) ? new NotFoundError('destination') : error;
     }
-    if (note !== null) this.feed.emit(note);
+    if (note !== null) {
+      this.feed.emit(note);
+      this.publisher.publish(note);
+    }
     if (result.duplicate_of !== null) {
       this.worker?.unreserve(handed);
       const duplicate = {

@@ -6,6 +6,7 @@ import { claimMessages } from '../suite/fixtures.suite.js';
 import { ValidationError } from '../../core/errors.js';
 import { runStoreSuite } from '../store.suite.js';
 import type { WorkDue } from '../work-signal.js';
+import type { StoredRequestNote } from '../request-feed.js';
 import { LEASE_MS, messageInput, outcomeFor, T0 } from '../suite/fixtures.suite.js';
 import { CLAIM_SQL } from './delivery-queue.js';
 import { MIGRATIONS } from './migrations.js';
@@ -173,6 +174,25 @@ function describePostgres(url: string): void {
       }
       expect((await a.messages.list(app.id, { limit: 50 })).data).toHaveLength(10);
       expect(await claimMessages(a, 'w', 100, LEASE_MS, T0)).toHaveLength(10); // one delivery each
+      await close();
+    });
+
+    it("carries each request one store stores to the other's feed, in batches, and not back to its own", async () => {
+      const { a, b, close } = await twoStores();
+      const source = await a.sources.create({ name: 's', verification: { type: 'none' } }, T0);
+      const heardByA: StoredRequestNote[] = [];
+      const heardByB: StoredRequestNote[] = [];
+      a.inbound.onRequest((note) => heardByA.push(note));
+      b.inbound.onRequest((note) => heardByB.push(note));
+      const stored = [];
+      for (let i = 0; i < 300; i++) {
+        const input = { sourceId: source.id, method: 'POST', path: '', headers: [], body: Buffer.from(`${i}`) };
+        stored.push((await a.inbound.receive(input, [], null, T0)).request.id);
+      }
+      const expected = stored.map((requestId) => ({ sourceId: source.id, requestId }));
+      await expect.poll(() => heardByB.length).toBe(300);
+      expect(heardByB).toEqual(expected);
+      expect(heardByA).toEqual(expected); // at once, in process; its own NOTIFYs are not heard again
       await close();
     });
 

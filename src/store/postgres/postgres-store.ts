@@ -18,6 +18,7 @@ import { connectionConfig, isUniqueViolation, PgDb, type PgConnectionOptions } f
 import { PgDeliveryQueue } from './delivery-queue.js';
 import { PgDeliveryRequeue } from './delivery-requeue.js';
 import { RequestFeed } from '../request-feed.js';
+import { RequestFeedPublisher } from './request-feed-publisher.js';
 import { PgInbound } from './inbound.js';
 import { PgMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
   readonly requests: SqlRequests;
   private readonly writer: PgMessageWriter;
   private readonly listener: PgWorkListener;
+  private readonly publisher: RequestFeedPublisher;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -91,7 +93,8 @@ export class PostgresStore implements Store {
     this.destinations = new SqlDestinations(crud);
     this.connections = new SqlConnections(crud);
     const feed = new RequestFeed();
-    this.inbound = new PgInbound(db, crud, work, payload, feed, sender);
+    this.publisher = new RequestFeedPublisher(db, sender, log);
+    this.inbound = new PgInbound(db, crud, work, payload, feed, this.publisher);
     this.requests = new SqlRequests(crud);
     this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound]);
     this.requeue = new PgDeliveryRequeue(db, work, payload);
@@ -135,6 +138,7 @@ export class PostgresStore implements Store {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.writer.drain();
+      await this.publisher.flush();
       await this.listener.stop();
       await this.db.pool.end();
     })();

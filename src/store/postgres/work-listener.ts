@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { WorkSignal } from '../work-signal.js';
-import { parseRequestPayload, REQUEST_CHANNEL, type RequestFeed } from '../request-feed.js';
+import { parseRequestsPayload, REQUEST_CHANNEL, type RequestFeed } from '../request-feed.js';
 import { parseWorkPayload, WORK_CHANNEL, type WorkSender } from './work-notify.js';
 
 const RECONNECT_FIRST_MS = 100;
@@ -61,9 +61,9 @@ export class PgWorkListener {
     client.on('end', () => this.lost(client, null));
     client.on('notification', (message) => {
       if (message.channel === REQUEST_CHANNEL) {
-        const note = parseRequestPayload(message.payload);
-        if (note === null || note.schema !== this.self.schema || note.instance === this.self.instance) return;
-        this.feed.emit({ sourceId: note.sourceId, requestId: note.requestId });
+        const batch = parseRequestsPayload(message.payload);
+        if (batch === null || batch.schema !== this.self.schema || batch.instance === this.self.instance) return;
+        for (const note of batch.notes) this.feed.emit(note);
         return;
       }
       if (message.channel !== WORK_CHANNEL) return;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseRequestsPayload, requestsPayload } from '../request-feed.js';
 import { parseWorkPayload, workPayload } from './work-notify.js';
 
 describe('NOTIFY payloads', () => {
@@ -18,5 +19,25 @@ describe('NOTIFY payloads', () => {
     expect(parseWorkPayload('i-1@public')).toEqual({ instance: 'i-1', schema: 'public', due: 'later' });
     expect(parseWorkPayload('no sender')).toBeNull();
     expect(parseWorkPayload(undefined)).toBeNull();
+  });
+});
+
+describe('stored-request NOTIFY payloads', () => {
+  const sender = { instance: 'i-1', schema: 'hookd_test' };
+  const notes = Array.from({ length: 500 }, (_, i) => ({ sourceId: 'src_abc', requestId: `req_${i}` }));
+
+  it('round-trip every note, split into payloads under the size limit', () => {
+    const payloads = requestsPayload(notes, sender, 1_000);
+    expect(payloads.length).toBeGreaterThan(1);
+    for (const payload of payloads) expect(payload.length).toBeLessThanOrEqual(1_000);
+    const parsed = payloads.map((p) => parseRequestsPayload(p)!);
+    expect(parsed.every((p) => p.instance === 'i-1' && p.schema === 'hookd_test')).toBe(true);
+    expect(parsed.flatMap((p) => p.notes)).toEqual(notes);
+  });
+
+  it('gives nothing for no notes and refuses a payload without a sender', () => {
+    expect(requestsPayload([], sender, 1_000)).toEqual([]);
+    expect(parseRequestsPayload('no sender line')).toBeNull();
+    expect(parseRequestsPayload(undefined)).toBeNull();
   });
 });
