@@ -61,7 +61,13 @@ describe('receive: provider handshakes through /in/*', () => {
     return src.body.id;
   }
 
-  async function send(id: string, method: string, pathAndQuery: string, headers: Record<string, string>, body?: string) {
+  async function send(
+    id: string,
+    method: string,
+    pathAndQuery: string,
+    headers: Record<string, string>,
+    body?: string,
+  ) {
     const res = await request(`${hookd.url}/in/${id}${pathAndQuery}`, { method: method as 'POST', headers, body });
     return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
   }
@@ -195,9 +201,7 @@ describe('receive: provider handshakes through /in/*', () => {
     const body = JSON.stringify({ id: '1234567890', application_id: '42', type: 1, version: 1, token: 't' });
     const signed = discordHeaders(privateKey, body);
     // The fixture is what Discord sends: its own package accepts it.
-    expect(
-      await verifyKey(body, signed['x-signature-ed25519'], signed['x-signature-timestamp'], publicHex),
-    ).toBe(true);
+    expect(await verifyKey(body, signed['x-signature-ed25519'], signed['x-signature-timestamp'], publicHex)).toBe(true);
     const pong = await send(id, 'POST', '', signed, body);
     expect([pong.status, JSON.parse(pong.text)]).toEqual([200, { type: 1 }]);
 
