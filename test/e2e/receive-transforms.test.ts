@@ -24,10 +24,9 @@ const TRANSFORMS = {
   drop: 'function transform(request) { return null; }',
   throws: `function transform(request) { throw new TypeError('no customer on ' + request.body.id); }`,
   loop: 'function transform(request) { while (true) {} }',
-  memory: `function transform(request) {
-    const hoard = [];
-    for (;;) hoard.push(new Array(1e5).fill(request.body.id + Math.random()));
-  }`,
+  // One allocation past the 16 MiB limit. (A hoard grown step by step also ends with the memory
+  // error, but only after seconds of QuickJS collecting near its limit: reported, not fixed here.)
+  memory: 'function transform(request) { const a = new Array(4e6).fill(request.body.id); return a.length; }',
   plain: null,
 } as const;
 
@@ -86,16 +85,14 @@ describe('receive: transforms and the queue', () => {
       }[];
       return Object.fromEntries(events.map((e) => [connectionOf[e.connectionId], e.status]));
     };
-    await expect
-      .poll(settled, { timeout: 60_000 })
-      .toEqual({
-        rewrite: 'success',
-        drop: 'canceled',
-        throws: 'fail',
-        loop: 'fail',
-        memory: 'fail',
-        plain: 'success',
-      });
+    await expect.poll(settled, { timeout: 60_000 }).toEqual({
+      rewrite: 'success',
+      drop: 'canceled',
+      throws: 'fail',
+      loop: 'fail',
+      memory: 'fail',
+      plain: 'success',
+    });
 
     const events = (await api.get(`/api/v1/request/${first}/event`)).body.data as {
       id: string;
