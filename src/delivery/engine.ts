@@ -236,7 +236,9 @@ export class DeliveryEngine {
     // Over its destination's rate: back to the queue, due at its own slot, without an attempt.
     const rate = claimed.kind === 'event' ? claimed.destination.throttleRate : null;
     const slot =
-      rate && claimed.kind === 'event' ? this.spacer.take(claimed.destination.id, rate, startedAt) : startedAt;
+      rate && claimed.kind === 'event'
+        ? this.spacer.take(claimed.destination.id, rate, startedAt, delivery.id)
+        : startedAt;
     if (slot > startedAt) {
       this.postponed.push({ id: delivery.id, dueAt: slot });
       this.scheduleFlush();

@@ -1,8 +1,16 @@
+import { METHODS } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { HeaderList } from '../core/types.js';
 import type { Face } from '../http/face.js';
 import { type ArrivedRequest, type IngestDeps, ingest } from './ingest.js';
+import { readRawBody } from './raw-body.js';
+
+/**
+ * Fastify's refusals before a body parser runs, for requests `/in/*` takes as they are: a
+ * `Content-Type` that is not a media type (415), a QUERY without one (400). The body is unread.
+ */
+const UNPARSED_BODY_ERRORS = new Set(['FST_ERR_CTP_INVALID_MEDIA_TYPE', 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE']);
 
 export interface IngestFaceDeps extends IngestDeps {
   config: Pick<Config, 'publicUrl' | 'maxInboundBodyBytes'>;
@@ -31,6 +39,14 @@ export function ingestFace(deps: IngestFaceDeps): Face {
     };
   }
 
+  /** Reads the body Fastify left unread (see `readRawBody`), then answers as for any request. */
+  async function answerUnparsed(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const raw = await readRawBody(req.raw, deps.config.maxInboundBodyBytes);
+    return 'body' in raw
+      ? answer(reply, arrived(req, raw.body))
+      : answer(reply, arrived(req, Buffer.alloc(0), raw.tooLargeBytes));
+  }
+
   async function answer(reply: FastifyReply, request: ArrivedRequest): Promise<FastifyReply> {
     const result = await ingest(deps, request);
     return reply.code(result.status).headers(result.headers).send(result.body);
@@ -47,13 +63,24 @@ export function ingestFace(deps: IngestFaceDeps): Face {
         (_r, body, done) => done(null, body),
       );
       app.setErrorHandler(async (error: Error & { code?: string }, req, reply) => {
+        if (error.code !== undefined && UNPARSED_BODY_ERRORS.has(error.code))
+          return answerUnparsed(req, reply.code(200));
         if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error;
         const declared = Number(req.headers['content-length']);
         const size = Number.isFinite(declared) ? declared : deps.config.maxInboundBodyBytes + 1;
         return answer(reply, arrived(req, Buffer.alloc(0), size));
       });
+      // "Any method": Fastify routes only the common ones by default; the rest that Node's parser
+      // knows (WebDAV's PROPFIND, PURGE, NOTIFY, SUBSCRIBE...) would get a 404 that stores nothing.
+      // CONNECT is a tunnel, never a request to a path. The set is the server's, not this plugin's:
+      // the other faces register their routes by method, so only /in/* gains them.
+      for (const method of METHODS) {
+        if (method !== 'CONNECT' && !app.supportedMethods.includes(method))
+          app.addHttpMethod(method, { hasBody: true });
+      }
+      // GET, HEAD and TRACE bodies are not parsed by Fastify: read them here, so none is lost.
       const handler = (req: FastifyRequest, reply: FastifyReply) =>
-        answer(reply, arrived(req, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
+        Buffer.isBuffer(req.body) ? answer(reply, arrived(req, req.body)) : answerUnparsed(req, reply);
       app.all('/:source', handler);
       app.all('/:source/*', handler);
     },

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Face } from '../http/face.js';
-import { receiveFaces } from '../inbound/receive-faces.js';
+import { type ReceiveFacesDeps, receiveFaces } from '../inbound/receive-faces.js';
 import { createTransformSandbox, type TransformSandbox } from '../core/transform/index.js';
 import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
@@ -22,6 +22,11 @@ export interface AppDeps {
   logger?: Logger;
   /** Checks connections' transforms (default: a new sandbox). */
   sandbox?: TransformSandbox;
+  /**
+   * Where the receive face may fetch provider certificates and SNS confirmations from, and how
+   * (default: the providers' own hosts over the global fetch). Tests point it at a loopback server.
+   */
+  certificates?: ReceiveFacesDeps['certificates'];
   /** The faces to serve, in order. Default: the sending face (the Svix API) and the receive API. */
   faces?: Face[];
 }
@@ -51,7 +56,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await installOpenApi(app);
   const faces = deps.faces ?? [
     outboundFace({ config, store, now }),
-    ...receiveFaces({ config, store, now, sandbox: deps.sandbox ?? (await createTransformSandbox()) }),
+    ...receiveFaces({
+      config,
+      store,
+      now,
+      sandbox: deps.sandbox ?? (await createTransformSandbox()),
+      certificates: deps.certificates,
+    }),
   ];
   for (const face of faces) {
     await app.register(face.plugin, { prefix: face.prefix });

@@ -5,7 +5,7 @@ import { createHttpSender, type HttpSender } from '../delivery/http-sender.js';
 import type { Resolver } from '../delivery/ssrf-guard.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { buildApp } from './app.js';
+import { type AppDeps, buildApp } from './app.js';
 import { createLogger } from '../log/create-logger.js';
 import { ensureAdminToken } from '../http/api-tokens.js';
 import { createTransformSandbox } from '../core/transform/index.js';
@@ -26,6 +26,12 @@ export interface Hookd {
 export interface StartOptions {
   /** DNS for outbound requests; tests inject one to prove the SSRF guard. */
   resolve?: Resolver;
+  /**
+   * Where the receive face may fetch certificates (PayPal, AWS SNS) and SNS confirmations from,
+   * and with what fetch. Default: the providers' own hosts over the global fetch; tests pass a
+   * rule and a fetch for a loopback HTTPS server.
+   */
+  certificates?: AppDeps['certificates'];
 }
 
 /** Starts hookd in this process: the API and/or the delivery engine, as `config.role` says. */
@@ -40,7 +46,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
-    app = await buildApp({ config, store, logger, sandbox });
+    app = await buildApp({ config, store, logger, sandbox, certificates: options.certificates });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let engine: DeliveryEngine | null = null;
