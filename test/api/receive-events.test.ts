@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import type { ClaimedEvent, Store } from '../../src/store/store.js';
-import { SqliteInbound } from '../../src/store/sqlite/inbound.js';
 import { createApiClient, type ApiClient } from '../helpers/api-client.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
-
-/**
- * Until `InboundStore.receive(input, routes, dedup, now)`, `replay`, `retryEvent` and
- * `retryEvents` land (branch `receive`), there is no way to store a request to read back.
- */
-const RECEIVE_LANDED = typeof (SqliteInbound.prototype as { replay?: unknown }).replay === 'function';
 
 /** Not valid UTF-8, with a NUL: the base64 body must carry these bytes. */
 const BINARY = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28]);
 
-describe.skipIf(!RECEIVE_LANDED)('/api/v1 requests and events (skipped: InboundStore.receive has not landed)', () => {
+describe('/api/v1 requests and events', () => {
   let server: TestServer;
   let api: ApiClient;
   let store: Store;
