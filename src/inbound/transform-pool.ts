@@ -58,11 +58,16 @@ export async function createTransformPool(options: TransformPoolOptions = {}): P
   return pool;
 }
 
+/** The longest a stopped thread's slot waits for its replacement: past it, tasks wait in piscina. */
+const RESTART_WAIT_MS = 30_000;
+
 type Waiting = { task: TransformTask; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 class WorkerTransformPool implements TransformPool {
   private readonly piscina: Piscina;
   private readonly waiting: Waiting[] = [];
+  /** Slots of stopped threads, each freed when piscina reports a new thread ready ('workerCreate'). */
+  private readonly restarting: (() => void)[] = [];
   private active = 0;
   private closed = false;
 
@@ -77,6 +82,10 @@ class WorkerTransformPool implements TransformPool {
       maxThreads: threads,
       workerData: sandboxOptions,
     });
+    this.piscina.on('workerCreate', () => this.restarting.shift()?.());
+    // Emitted for a thread that fails with no task (a task's own failure rejects its run): piscina
+    // replaces the thread, and an unheard 'error' would throw in hookd's process.
+    this.piscina.on('error', () => {});
   }
 
   /**
@@ -139,12 +148,30 @@ class WorkerTransformPool implements TransformPool {
       this.piscina
         .run(task, { signal: abort.signal })
         .then(resolve, (error: unknown) => reject(abort.signal.aborted ? abort.signal.reason : error))
-        .finally(() => {
+        .finally(async () => {
           clearTimeout(timer);
+          // A stopped thread's slot stays taken until its replacement is ready, so that no task's
+          // hard limit pays for a thread's start (a second or more under tsx on a busy machine).
+          if (abort.signal.aborted) await this.threadRestarted();
           this.active--;
           this.dispatch();
         });
     }
+  }
+
+  /** Resolves when piscina reports a new thread, or at worst after a while (a thread that cannot start). */
+  private threadRestarted(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(fallback);
+        const at = this.restarting.indexOf(done);
+        if (at !== -1) this.restarting.splice(at, 1);
+        resolve();
+      };
+      const fallback = setTimeout(done, RESTART_WAIT_MS);
+      fallback.unref();
+      this.restarting.push(done);
+    });
   }
 
   private describeFailure(error: unknown): string {

@@ -7,7 +7,7 @@ import { buildApp } from '../../src/server/app.js';
 import type { Face } from '../../src/http/face.js';
 import { outboundFace } from '../../src/outbound/outbound-face.js';
 import { receiveFaces } from '../../src/inbound/receive-faces.js';
-import { createTransformSandbox } from '../../src/core/transform/index.js';
+import { createTransformPool } from '../../src/inbound/transform-pool.js';
 import { ensureAdminToken } from '../../src/http/api-tokens.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -53,13 +53,14 @@ export async function startTestServer(
   const store = await openStore(config);
   const token = config.adminToken ?? (await ensureAdminToken(store))!;
   const now = options.now ?? Date.now;
+  const transformPool = await createTransformPool();
   const app = await buildApp({
     config,
     store,
     now,
     faces: [
       outboundFace({ config, store, now }),
-      ...receiveFaces({ config, store, now, sandbox: await createTransformSandbox() }),
+      ...receiveFaces({ config, store, now, transformPool }),
       ...(options.extraFaces ?? []),
     ],
   });
@@ -74,6 +75,7 @@ export async function startTestServer(
     app,
     async close() {
       await app.close();
+      await transformPool.close();
       await store.close();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
