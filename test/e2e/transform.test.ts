@@ -41,8 +41,13 @@ async function checkTransforms(baseUrl: string, receiver: Receiver) {
 
   // Sending: one connection rewrites, one runs a bomb; the bomb's event fails with its error, the
   // other is delivered rewritten.
-  expect((await connect('/rewrite', REWRITE)).status).toBe(201);
-  expect((await connect('/bomb', `function transform(r) { ${MEMORY_BOMB} }`)).status).toBe(201);
+  for (const [path, source] of [
+    ['/rewrite', REWRITE],
+    ['/bomb', `function transform(r) { ${MEMORY_BOMB} }`],
+  ]) {
+    const saved = await connect(path, source);
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+  }
   const ingest = await request(`${baseUrl}/in/${src.id}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
