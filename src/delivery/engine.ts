@@ -245,7 +245,9 @@ export class DeliveryEngine {
       this.doneSending();
       return;
     }
-    const built = buildAttempt(this.builders, claimed, startedAt);
+    const building = buildAttempt(this.builders, claimed, startedAt);
+    // Only an event's transform answers later (off the main thread): a message costs no await.
+    const built = building instanceof Promise ? await building : building;
     let result: SendResult;
     let requestHeaders: Record<string, string> = {};
     if (built.request === null) {

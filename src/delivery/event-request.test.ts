@@ -60,8 +60,8 @@ function claimed(
 }
 
 /** The request built, asserting there is one. */
-function built(c: ClaimedEvent, runTransform?: TransformRunner): SendRequest {
-  const result = buildEventRequest(c, Date.now(), runTransform);
+async function built(c: ClaimedEvent, runTransform?: TransformRunner): Promise<SendRequest> {
+  const result = await buildEventRequest(c, Date.now(), runTransform);
   if (result.request === null) throw new Error(`no request: ${result.refusal}`);
   return result.request;
 }
@@ -70,8 +70,8 @@ function built(c: ClaimedEvent, runTransform?: TransformRunner): SendRequest {
 const received = (r: SendRequest) => r.headers.filter(([n]) => !n.startsWith('x-hookd-'));
 
 describe('buildEventRequest', () => {
-  it('forwards the method and the body bytes as stored, to the destination with the path appended', () => {
-    const out = built(claimed(request()));
+  it('forwards the method and the body bytes as stored, to the destination with the path appended', async () => {
+    const out = await built(claimed(request()));
     expect(out.method).toBe('PUT');
     expect(out.url).toBe('https://svc.example/hooks/orders?id=7');
     expect(out.body.equals(Buffer.from([0xff, 0x00, 0xfe]))).toBe(true);
@@ -82,7 +82,7 @@ describe('buildEventRequest', () => {
     expect(out.timeoutMs).toBeUndefined();
   });
 
-  it('keeps end-to-end headers in order with repeats, and drops hop-by-hop ones and those Connection names', () => {
+  it('keeps end-to-end headers in order with repeats, and drops hop-by-hop ones and those Connection names', async () => {
     const headers = [
       ['Host', 'hookd.example'],
       ['X-Trace', 'a'],
@@ -96,7 +96,7 @@ describe('buildEventRequest', () => {
       ['Upgrade', 'h2c'],
       ['Stripe-Signature', 't=1,v1=abc'],
     ] as const;
-    expect(received(built(claimed(request({ headers }))))).toEqual([
+    expect(received(await built(claimed(request({ headers }))))).toEqual([
       ['X-Trace', 'a'],
       ['Set-Cookie', 'a=1'],
       ['set-cookie', 'b=2'],
@@ -106,14 +106,14 @@ describe('buildEventRequest', () => {
 });
 
 describe('buildEventRequest: what the destination adds', () => {
-  it("replaces received headers by the destination's, adds basic auth, and takes its timeout", () => {
+  it("replaces received headers by the destination's, adds basic auth, and takes its timeout", async () => {
     const dst = {
       ...destination,
       headers: { 'X-Env': 'prod' },
       basicAuth: { username: 'u', password: 'p:w' },
       timeoutMs: 2_500,
     };
-    const out = built(
+    const out = await built(
       claimed(
         request({
           headers: [
@@ -133,10 +133,10 @@ describe('buildEventRequest: what the destination adds', () => {
     expect(out.timeoutMs).toBe(2_500);
   });
 
-  it('re-signs per Standard Webhooks over the exact bytes (not UTF-8), verified by the standardwebhooks package', () => {
+  it('re-signs per Standard Webhooks over the exact bytes (not UTF-8), verified by the standardwebhooks package', async () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     const body = Buffer.from([0x7b, 0xff, 0x00, 0x7d]);
-    const out = built(
+    const out = await built(
       claimed(request({ body, headers: [['webhook-signature', 'v1,forged']] }), { ...destination, secret }),
     );
     const headers = Object.fromEntries(out.headers);
@@ -149,7 +149,7 @@ describe('buildEventRequest: what the destination adds', () => {
     expect(headers['webhook-signature']).toBe(`v1,${createHmac('sha256', key).update(content).digest('base64')}`);
     const wh = new Webhook(secret);
     const utf8Body = Buffer.from('{"ok":true}');
-    const utf8 = built(claimed(request({ body: utf8Body }), { ...destination, secret }));
+    const utf8 = await built(claimed(request({ body: utf8Body }), { ...destination, secret }));
     const h = Object.fromEntries(utf8.headers);
     expect(() => wh.verify(utf8Body.toString(), h)).not.toThrow();
     expect(() => wh.verify('{"ok":false}', h)).toThrow();
@@ -169,27 +169,38 @@ describe("buildEventRequest: the connection's transform", () => {
     updatedAt: 0,
   };
 
-  it('sends what the transform returned', () => {
-    const run: TransformRunner = () => ({
+  it('sends what the transform returned', async () => {
+    const run: TransformRunner = async () => ({
       kind: 'request',
       method: 'POST',
       path: '/v2',
       headers: [['content-type', 'text/plain']],
       body: Buffer.from('rewritten'),
     });
-    const out = built(claimed(request(), destination, connection), run);
+    const out = await built(claimed(request(), destination, connection), run);
     expect([out.method, out.url, out.body.toString()]).toEqual(['POST', 'https://svc.example/hooks/v2', 'rewritten']);
     expect(received(out)).toEqual([['content-type', 'text/plain']]);
   });
 
-  it('ends the event: canceled when the transform drops it, failed with the error when it throws', () => {
-    expect(buildEventRequest(claimed(request(), destination, connection), 0, () => ({ kind: 'drop' }))).toEqual({
+  it('is a promise only when there is a transform to run', () => {
+    const run: TransformRunner = async () => ({ kind: 'drop' });
+    expect(buildEventRequest(claimed(request()), 0, run)).not.toBeInstanceOf(Promise);
+    expect(
+      buildEventRequest(claimed(request(), destination, { ...connection, transform: null }), 0, run),
+    ).not.toBeInstanceOf(Promise);
+    expect(buildEventRequest(claimed(request(), destination, connection), 0, run)).toBeInstanceOf(Promise);
+  });
+
+  it('ends the event: canceled when the transform drops it, failed with the error when it throws', async () => {
+    expect(
+      await buildEventRequest(claimed(request(), destination, connection), 0, async () => ({ kind: 'drop' })),
+    ).toEqual({
       request: null,
       refusal: "dropped by the connection's transform",
       status: 'canceled',
     });
     expect(
-      buildEventRequest(claimed(request(), destination, connection), 0, () => ({
+      await buildEventRequest(claimed(request(), destination, connection), 0, async () => ({
         kind: 'error',
         error: 'TypeError: x',
       })),

@@ -23,15 +23,16 @@ const HOP_BY_HOP = new Set([
 
 /**
  * What a connection's transform made of a request: a new request, or drop it, or why it failed.
- * The runner never throws (core/transform runs it in a sandbox with time and memory limits).
+ * The runner never rejects (inbound/transform-pool runs it on a worker thread, in a sandbox with
+ * time and memory limits, under a hard wall-clock limit).
  */
 export type TransformResult =
   | { kind: 'request'; method: string; path: string; headers: HeaderList; body: Buffer }
   | { kind: 'drop' }
   | { kind: 'error'; error: string };
 
-/** Runs a connection's transform source on a request. */
-export type TransformRunner = (source: string, request: InboundRequest) => TransformResult;
+/** Runs a connection's transform source on a request, off the main thread. */
+export type TransformRunner = (source: string, request: InboundRequest) => Promise<TransformResult>;
 
 /** The request of an event's attempt, or why there is none: the event then ends with `status`. */
 export type BuiltEvent = { request: SendRequest } | { request: null; refusal: string; status: 'fail' | 'canceled' };
@@ -47,20 +48,31 @@ export type BuiltEvent = { request: SendRequest } | { request: null; refusal: st
  * - With a destination secret, the request is signed per Standard Webhooks (`webhook-id` = the
  *   event id, over the exact body bytes), replacing any `webhook-*` headers it came with.
  * - The destination's timeout applies when it has one.
+ *
+ * A promise only when the connection has a transform to run: an event without one costs no
+ * microtask.
  */
 export function buildEventRequest(
-  { delivery, request, destination, connection }: ClaimedEvent,
+  claimed: ClaimedEvent,
   nowMs: number,
   runTransform?: TransformRunner,
-): BuiltEvent {
-  let { method, path, headers, body } = request;
-  if (connection?.transform && runTransform) {
-    const result = runTransform(connection.transform, request);
+): BuiltEvent | Promise<BuiltEvent> {
+  const { request, connection } = claimed;
+  if (!connection?.transform || !runTransform) return forwardEvent(claimed, request, nowMs);
+  return runTransform(connection.transform, request).then((result): BuiltEvent => {
     if (result.kind === 'drop')
       return { request: null, refusal: "dropped by the connection's transform", status: 'canceled' };
     if (result.kind === 'error') return { request: null, refusal: `transform failed: ${result.error}`, status: 'fail' };
-    ({ method, path, headers, body } = result);
-  }
+    return forwardEvent(claimed, result, nowMs);
+  });
+}
+
+/** The forward of `sent` (the received request, or what the transform made of it). */
+function forwardEvent(
+  { delivery, request, destination }: ClaimedEvent,
+  { method, path, headers, body }: Pick<InboundRequest, 'method' | 'path' | 'headers' | 'body'>,
+  nowMs: number,
+): BuiltEvent {
   const added: [string, string][] = Object.entries(destination.headers);
   if (destination.basicAuth) {
     const { username, password } = destination.basicAuth;

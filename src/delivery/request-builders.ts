@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { ClaimedDelivery } from '../store/store.js';
-import { buildEventRequest, type TransformRunner } from './event-request.js';
+import { type BuiltEvent, buildEventRequest, type TransformRunner } from './event-request.js';
 import type { SendRequest } from './http-sender.js';
 import { buildMessageRequest } from './message-request.js';
 
@@ -22,9 +22,16 @@ type BuiltAttempt = { target: AttemptTarget; url: string; retrySchedule?: readon
   | { request: null; refusal: string; status: 'fail' | 'canceled' }
 );
 
-/** One request builder per delivery kind: the engine looks the claimed delivery's kind up here. */
+/**
+ * One request builder per delivery kind: the engine looks the claimed delivery's kind up here. A
+ * builder answers at once, or with a promise when it has work off the main thread (an event's
+ * transform): the engine awaits only a promise, so a message costs no microtask.
+ */
 export type RequestBuilders = {
-  [K in ClaimedDelivery['kind']]: (claimed: Extract<ClaimedDelivery, { kind: K }>, nowMs: number) => BuiltAttempt;
+  [K in ClaimedDelivery['kind']]: (
+    claimed: Extract<ClaimedDelivery, { kind: K }>,
+    nowMs: number,
+  ) => BuiltAttempt | Promise<BuiltAttempt>;
 };
 
 /**
@@ -60,15 +67,24 @@ export function createRequestBuilders(
     event(claimed, nowMs) {
       const { delivery, destination } = claimed;
       const target = { kind: 'event', requestId: delivery.requestId, destinationId: delivery.destinationId } as const;
+      const toAttempt = (built: BuiltEvent): BuiltAttempt => ({
+        target,
+        url: built.request?.url ?? destination.url,
+        retrySchedule: destination.retrySchedule,
+        ...built,
+      });
       const built = buildEventRequest(claimed, nowMs, runTransform);
-      const url = built.request?.url ?? destination.url;
-      return { target, url, retrySchedule: destination.retrySchedule, ...built };
+      return built instanceof Promise ? built.then(toAttempt) : toAttempt(built);
     },
   };
 }
 
-/** Builds the attempt of any claimed delivery with the builder of its kind. */
-export function buildAttempt(builders: RequestBuilders, claimed: ClaimedDelivery, nowMs: number): BuiltAttempt {
-  const build = builders[claimed.kind] as (c: ClaimedDelivery, n: number) => BuiltAttempt;
+/** Builds the attempt of any claimed delivery with the builder of its kind (see RequestBuilders). */
+export function buildAttempt(
+  builders: RequestBuilders,
+  claimed: ClaimedDelivery,
+  nowMs: number,
+): BuiltAttempt | Promise<BuiltAttempt> {
+  const build = builders[claimed.kind] as (c: ClaimedDelivery, n: number) => BuiltAttempt | Promise<BuiltAttempt>;
   return build(claimed, nowMs);
 }

@@ -7,14 +7,14 @@ import { checkFilter, checkTransform } from './setting-checks.js';
 
 /**
  * POST body → the store's ConnectionInput: source and destination refs resolved to ids (404 when
- * unknown), the filter compiled and the transform checked in the sandbox (422 naming the problem).
+ * unknown), the filter compiled and the transform checked in the sandbox (on the pool's thread) (422 naming the problem).
  */
 export async function toNewConnection(
-  { store, sandbox }: ReceiveApiDeps,
+  { store, transformPool }: ReceiveApiDeps,
   body: Static<typeof ConnectionIn>,
 ): Promise<ConnectionInput> {
   const filter = body.filter == null ? null : checkFilter(body.filter);
-  const transform = body.transform == null ? null : checkTransform(sandbox, body.transform);
+  const transform = body.transform == null ? null : await checkTransform(transformPool, body.transform);
   const source = await requireSource(store, body.source);
   const destination = await requireDestination(store, body.destination);
   return {
@@ -29,7 +29,7 @@ export async function toNewConnection(
 
 /** PATCH: the fields present replace the connection's (checked as on creation), the rest stay. */
 export async function toPatchedConnection(
-  { store, sandbox }: ReceiveApiDeps,
+  { store, transformPool }: ReceiveApiDeps,
   existing: Connection,
   body: Static<typeof ConnectionPatch>,
 ): Promise<ConnectionInput> {
@@ -39,7 +39,7 @@ export async function toPatchedConnection(
       ? existing.transform
       : body.transform === null
         ? null
-        : checkTransform(sandbox, body.transform);
+        : await checkTransform(transformPool, body.transform);
   return {
     name: body.name ?? existing.name,
     sourceId: body.source === undefined ? existing.sourceId : (await requireSource(store, body.source)).id,

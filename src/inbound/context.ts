@@ -3,7 +3,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { Connection, Destination, EventDelivery, InboundRequest, Source } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import type { RouteFilter } from './route-filter.js';
-import type { TransformSandbox } from '../core/transform/index.js';
+import type { TransformPool } from './transform-pool.js';
 
 /** What every route module of the receive API is given. */
 export interface ReceiveApiDeps {
@@ -13,8 +13,8 @@ export interface ReceiveApiDeps {
   now: () => number;
   /** Which connections a request goes through (shared with the ingest: compiled filters are cached). */
   routes: RouteFilter;
-  /** Checks transforms when they are saved. */
-  sandbox: TransformSandbox;
+  /** Checks transforms when they are saved (off the main thread). */
+  transformPool: TransformPool;
 }
 
 /** The source with this id or uid, or 404. */

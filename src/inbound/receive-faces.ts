@@ -4,19 +4,19 @@ import { answerHandshake } from '../core/verify/handshakes.js';
 import { createSubscriptionConfirmer } from '../core/verify/subscription-confirmer.js';
 import type { CertificateHostRules } from '../core/verify/certificate-hosts.js';
 import { verify } from '../core/verify/verification.js';
-import type { TransformSandbox } from '../core/transform/index.js';
 import type { Face } from '../http/face.js';
 import type { Store } from '../store/store.js';
 import { ingestFace } from './ingest-face.js';
 import { receiveApiFace } from './receive-api-face.js';
 import { RouteFilter } from './route-filter.js';
+import type { TransformPool } from './transform-pool.js';
 
 export interface ReceiveFacesDeps {
   config: Config;
   store: Store;
   now: () => number;
   /** Checks transforms when connections are saved (the engine runs them with its own or the same). */
-  sandbox: TransformSandbox;
+  transformPool: TransformPool;
   /**
    * Where certificates (PayPal, AWS SNS) and SNS confirmations may be fetched from, and how:
    * default the providers' own hosts over the global fetch. Tests point both at a loopback server.
@@ -32,7 +32,13 @@ export function receiveFaces(deps: ReceiveFacesDeps): Face[] {
   const routes = new RouteFilter();
   const fetchOptions = deps.certificates ?? {};
   return [
-    receiveApiFace({ config: deps.config, store: deps.store, now: deps.now, routes, sandbox: deps.sandbox }),
+    receiveApiFace({
+      config: deps.config,
+      store: deps.store,
+      now: deps.now,
+      routes,
+      transformPool: deps.transformPool,
+    }),
     ingestFace({
       config: deps.config,
       store: deps.store,

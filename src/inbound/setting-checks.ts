@@ -1,8 +1,8 @@
 import { HookdError, ValidationError } from '../core/errors.js';
 import { compileFilter } from '../core/filter/index.js';
-import type { TransformSandbox } from '../core/transform/index.js';
 import { parseVerification } from '../core/verify/verification.js';
 import type { Verification } from '../core/verify/types.js';
+import type { TransformPool } from './transform-pool.js';
 
 /**
  * The three settings of the receive side that core/ checks, as the routes use them at creation:
@@ -22,9 +22,17 @@ export function checkFilter(filter: Record<string, unknown>): Record<string, unk
   return filter;
 }
 
-/** A connection's transform, compiled in the sandbox to prove it is a valid function. */
-export function checkTransform(sandbox: TransformSandbox, source: string): string {
-  asFieldError('transform', () => sandbox.check(source));
+/**
+ * A connection's transform, compiled in the sandbox (on a worker thread of the pool) to prove it
+ * is a valid function.
+ */
+export async function checkTransform(transformPool: TransformPool, source: string): Promise<string> {
+  try {
+    await transformPool.check(source);
+  } catch (error) {
+    // Anything else (the pool closed under a shutdown) is not about the input: no 422.
+    throw error instanceof ValidationError ? toFieldError('transform', error) : error;
+  }
   return source;
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Face } from '../http/face.js';
 import { type ReceiveFacesDeps, receiveFaces } from '../inbound/receive-faces.js';
-import { createTransformSandbox, type TransformSandbox } from '../core/transform/index.js';
+import { createTransformPool, type TransformPool } from '../inbound/transform-pool.js';
 import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
 import { installErrorHandler } from './error-handler.js';
@@ -20,8 +20,11 @@ export interface AppDeps {
   now?: () => number;
   /** Default: a new logger at `warn`. */
   logger?: Logger;
-  /** Checks connections' transforms (default: a new sandbox). */
-  sandbox?: TransformSandbox;
+  /**
+   * Checks connections' transforms (default: a new pool, which the app closes on its close; a pool
+   * given here is the caller's to close).
+   */
+  transformPool?: TransformPool;
   /**
    * Where the receive face may fetch provider certificates and SNS confirmations from, and how
    * (default: the providers' own hosts over the global fetch). Tests point it at a loopback server.
@@ -60,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       config,
       store,
       now,
-      sandbox: deps.sandbox ?? (await createTransformSandbox()),
+      transformPool: deps.transformPool ?? (await ownTransformPool(app)),
       certificates: deps.certificates,
     }),
   ];
@@ -69,4 +72,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.log.debug({ face: face.name, prefix: face.prefix ?? '' }, 'face registered');
   }
   return app;
+}
+
+/** A transform pool that lives and dies with the app. */
+async function ownTransformPool(app: FastifyInstance): Promise<TransformPool> {
+  const transformPool = await createTransformPool();
+  app.addHook('onClose', () => transformPool.close());
+  return transformPool;
 }

@@ -8,9 +8,9 @@ import type { Store } from '../store/store.js';
 import { type AppDeps, buildApp } from './app.js';
 import { createLogger } from '../log/create-logger.js';
 import { ensureAdminToken } from '../http/api-tokens.js';
-import { createTransformSandbox } from '../core/transform/index.js';
+import { createTransformPool } from '../inbound/transform-pool.js';
 import { createRequestBuilders } from '../delivery/request-builders.js';
-import { sandboxRunner } from '../inbound/transform-runner.js';
+import { poolRunner } from '../inbound/transform-runner.js';
 
 export interface Hookd {
   /** The API's base URL, or null for a worker-only process. */
@@ -38,15 +38,16 @@ export interface StartOptions {
 export async function startHookd(config: Config, options: StartOptions = {}): Promise<Hookd> {
   const logger = createLogger(config.logLevel);
   const store = await openStore(config, { logger });
-  // One sandbox checks transforms when connections are saved and runs them when events are sent.
-  const sandbox = await createTransformSandbox();
+  // One pool of worker threads checks transforms when connections are saved and runs them when
+  // events are sent, off the main thread (see inbound/transform-pool).
+  const transformPool = await createTransformPool();
   // A worker serves no API: the first API (or all-in-one) process generates the admin token.
   const generatedAdminToken =
     config.adminToken === null && config.role !== 'worker' ? await ensureAdminToken(store) : null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
-    app = await buildApp({ config, store, logger, sandbox, certificates: options.certificates });
+    app = await buildApp({ config, store, logger, transformPool, certificates: options.certificates });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let engine: DeliveryEngine | null = null;
@@ -63,7 +64,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       sender,
       config,
       logger,
-      builders: createRequestBuilders(config.headerStyle, sandboxRunner(sandbox)),
+      builders: createRequestBuilders(config.headerStyle, poolRunner(transformPool)),
     });
     engine.start();
   }
@@ -76,6 +77,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       await app?.close();
       await engine?.stop();
       await sender?.close();
+      await transformPool.close();
       await store.close();
     },
   };

@@ -7,7 +7,7 @@ import { buildApp } from '../../src/server/app.js';
 import type { Face } from '../../src/http/face.js';
 import { outboundFace } from '../../src/outbound/outbound-face.js';
 import { receiveFaces } from '../../src/inbound/receive-faces.js';
-import { createTransformSandbox } from '../../src/core/transform/index.js';
+import { createTransformPool, type TransformPool } from '../../src/inbound/transform-pool.js';
 import { ensureAdminToken } from '../../src/http/api-tokens.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -59,7 +59,7 @@ export async function startTestServer(
     now,
     faces: [
       outboundFace({ config, store, now }),
-      ...receiveFaces({ config, store, now, sandbox: await createTransformSandbox() }),
+      ...receiveFaces({ config, store, now, transformPool: sharedTransformPool }),
       ...(options.extraFaces ?? []),
     ],
   });
@@ -79,4 +79,23 @@ export async function startTestServer(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+let sharedPool: Promise<TransformPool> | undefined;
+
+/**
+ * One transform pool (one thread) for every test server of this test process, started at its first
+ * use: a pool per server would start threads that load the sources through tsx for each of the
+ * many API tests that never save a transform. Never closed: piscina's idle threads do not hold the
+ * process.
+ */
+const sharedTransformPool: TransformPool = {
+  check: async (source) => (await startSharedPool()).check(source),
+  run: async (source, subject) => (await startSharedPool()).run(source, subject),
+  close: async () => {},
+};
+
+function startSharedPool(): Promise<TransformPool> {
+  sharedPool ??= createTransformPool({ threads: 1 });
+  return sharedPool;
 }
