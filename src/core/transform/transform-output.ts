@@ -19,7 +19,7 @@ export interface TransformedRequest {
  * - `request`: forward this request;
  * - `drop`: the transform returned `null`, the event goes nowhere (not an error);
  * - `error`: it threw, broke a limit or returned something that is not a request; `error` says
- *   what for a person (`"TypeError: x is undefined (line 3)"`, `"transform exceeded 100 ms"`).
+ *   what for a person (`"TypeError: x is undefined (line 3)"`, `"transform exceeded 1000 ms"`).
  */
 export type TransformOutcome =
   | { kind: 'request'; request: TransformedRequest }

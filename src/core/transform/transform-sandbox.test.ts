@@ -116,13 +116,16 @@ describe('TransformSandbox.run: errors are outcomes', () => {
   });
 
   it('an endless loop hits the time limit, and the next run works', () => {
-    expect(error('function transform(r) { while (true) {} }')).toBe('transform exceeded 100 ms');
-    expect(error('while (true) {}')).toBe('transform exceeded 100 ms');
+    expect(error('function transform(r) { while (true) {} }')).toBe('transform exceeded 1000 ms');
+    expect(error('while (true) {}')).toBe('transform exceeded 1000 ms');
     expect(ok(identity).method).toBe('POST');
   });
 
-  it('a memory bomb hits the memory limit, and the next run works', () => {
-    expect(error('function transform(r) { let a = []; for (;;) a.push(new Array(1e6).fill(1)); }')).toBe(
+  it('an allocation past the memory limit fails, and the next run works', () => {
+    // One allocation past the limit fails at once. A bomb that grows step by step can run for
+    // seconds inside QuickJS's allocator before it fails (its interrupt is not polled there):
+    // that case is the pool's hard limit, tested in src/inbound/transform-pool.test.ts.
+    expect(error('function transform(r) { return new Array(1e8).fill(1); }')).toBe(
       'transform exceeded the 16 MiB memory limit',
     );
     expect(ok(identity).method).toBe('POST');
@@ -204,7 +207,7 @@ describe('TransformSandbox.check', () => {
     );
     expect(refused('const transform = 5;')).toBe('transform: the source must define a function transform(request)');
     expect(refused('\nthrow new Error("boom");')).toMatch(/^transform: Error: boom \(line 2, column \d+\)$/);
-    expect(refused('for (;;) {}')).toBe('transform: transform exceeded 100 ms');
+    expect(refused('for (;;) {}')).toBe('transform: transform exceeded 1000 ms');
     expect(refused('x'.repeat(64 * 1024 + 1))).toBe('transform: the source is longer than 65536 characters');
   });
 });

@@ -34,7 +34,10 @@ export interface TransformSandbox {
 }
 
 export interface TransformSandboxOptions {
-  /** Wall time for one run (top-level code and the call), in ms. Default 100. */
+  /**
+   * Wall time for one run (top-level code and the call), in ms. Default 1,000: wall time, so a
+   * loaded machine must not fail a trivial transform (100 ms did, under a full test run).
+   */
   timeoutMs?: number;
   /** QuickJS heap for one run, input included, in bytes. Default 16 MiB. */
   memoryBytes?: number;
@@ -52,7 +55,7 @@ export interface TransformSandboxOptions {
 }
 
 export const TRANSFORM_DEFAULTS = {
-  timeoutMs: 100,
+  timeoutMs: 1_000,
   memoryBytes: 16 * 1024 * 1024,
   stackBytes: 24 * 1024,
   maxSourceLength: 64 * 1024,
