@@ -3,6 +3,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { Connection, Destination, EventDelivery, InboundRequest, Source } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import type { RouteFilter } from './route-filter.js';
+import type { SourceCache } from './source-cache.js';
 import type { TransformPool } from './transform-pool.js';
 
 /** What every route module of the receive API is given. */
@@ -13,6 +14,8 @@ export interface ReceiveApiDeps {
   now: () => number;
   /** Which connections a request goes through (shared with the ingest: compiled filters are cached). */
   routes: RouteFilter;
+  /** The ingest's cache of sources and routes: cleared after every change this API makes. */
+  sources: SourceCache;
   /** Checks transforms when they are saved (off the main thread). */
   transformPool: TransformPool;
 }

@@ -9,6 +9,7 @@ import type {
 import type { HeaderList, InboundRequest, RequestCause, Source, SourceResponse } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { dedupKeyOf } from './dedup-key.js';
+import type { SourceCache } from './source-cache.js';
 import type { RouteFilter } from './route-filter.js';
 
 /** What a source answers when it has no configured response. */
@@ -44,7 +45,9 @@ export interface IngestAnswer {
 }
 
 export interface IngestDeps {
-  store: Pick<Store, 'sources' | 'connections' | 'inbound'>;
+  store: Pick<Store, 'inbound'>;
+  /** The sources and their routes, cached briefly. */
+  sources: SourceCache;
   now: () => number;
   routes: RouteFilter;
   verify: (setting: Verification, request: VerifiableRequest, context: VerifyContext) => Promise<VerifyResult>;
@@ -69,8 +72,9 @@ export interface IngestDeps {
  * Only a store failure can make it throw (the caller answers 5xx then: nothing was committed).
  */
 export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise<IngestAnswer> {
-  const source = await deps.store.sources.get(arrived.sourceRef);
-  if (source === null) return errorAnswer(404, 'not_found', `source "${arrived.sourceRef}" not found`, null);
+  const found = await deps.sources.get(arrived.sourceRef);
+  if (found === null) return errorAnswer(404, 'not_found', `source "${arrived.sourceRef}" not found`, null);
+  const { source, connections } = found;
   const now = deps.now();
   const base = {
     sourceId: source.id,
@@ -124,7 +128,6 @@ export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise
   const verdict = await deps.verify(source.verification, verifiable, context);
   if (!verdict.ok) return reject(401, verdict.cause, verdict.detail);
 
-  const connections = await deps.store.connections.listRoutes(source.id);
   const matched = deps.routes.matching(connections, base);
   const filtered = connections.length > 0 && matched.length === 0;
   const key = source.dedup === null ? null : dedupKeyOf(source.dedup, arrived, verdict.deliveryId);

@@ -27,6 +27,12 @@ export function receiveApiFace(deps: ReceiveApiDeps): Face {
           throw new ForbiddenError('an application token may not access the receive API');
         },
       });
+      // A source, destination or connection changed here applies to the next request at /in/*:
+      // cleared before the answer leaves, so a caller that waits for it never sees the old one.
+      app.addHook('onSend', async (request, reply, payload) => {
+        if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) deps.sources.invalidate();
+        return payload;
+      });
       const typed = app.withTypeProvider<TypeBoxTypeProvider>();
       registerSourceRoutes(typed, deps);
       registerDestinationRoutes(typed, deps);

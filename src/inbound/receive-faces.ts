@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import { ingestFace } from './ingest-face.js';
 import { receiveApiFace } from './receive-api-face.js';
 import { RouteFilter } from './route-filter.js';
+import { SourceCache } from './source-cache.js';
 import type { TransformPool } from './transform-pool.js';
 
 export interface ReceiveFacesDeps {
@@ -26,10 +27,12 @@ export interface ReceiveFacesDeps {
 
 /**
  * The receive side's two faces: its API under `/api/v1` (sources, destinations, connections,
- * requests, events) and the ingest at `/in/*`, sharing one route filter (compiled filters cached).
+ * requests, events) and the ingest at `/in/*`, sharing one route filter (compiled filters cached)
+ * and one source cache (which the API clears when it changes a source, destination or connection).
  */
 export function receiveFaces(deps: ReceiveFacesDeps): Face[] {
   const routes = new RouteFilter();
+  const sources = new SourceCache(deps.store);
   const fetchOptions = deps.certificates ?? {};
   return [
     receiveApiFace({
@@ -38,12 +41,14 @@ export function receiveFaces(deps: ReceiveFacesDeps): Face[] {
       now: deps.now,
       routes,
       transformPool: deps.transformPool,
+      sources,
     }),
     ingestFace({
       config: deps.config,
       store: deps.store,
       now: deps.now,
       routes,
+      sources,
       verify,
       answerHandshake,
       context: {

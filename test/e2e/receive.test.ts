@@ -223,6 +223,25 @@ describe('receive: verify, store, answer, forward', () => {
     ]);
   });
 
+  it('applies a change made through the API to the very next request (disable, re-enable, new filter)', async () => {
+    const { source, connection } = await route({}, {}, '/changes');
+    expect((await send(source.url, 'POST', {}, 'one')).status).toBe(200);
+    expect((await api.patch(`/api/v1/source/${source.id}`, { body: { disabled: true } })).status).toBe(200);
+    const refused = await send(source.url, 'POST', {}, 'two');
+    expect([refused.status, JSON.parse(refused.text).code]).toEqual([403, 'source_disabled']);
+    expect((await api.patch(`/api/v1/source/${source.id}`, { body: { disabled: false } })).status).toBe(200);
+    const filter = { body: { keep: true } };
+    expect((await api.patch(`/api/v1/connection/${connection.id}`, { body: { filter } })).status).toBe(200);
+    expect((await send(source.url, 'POST', { 'content-type': 'application/json' }, '{"keep":false}')).status).toBe(200);
+    expect((await send(source.url, 'POST', { 'content-type': 'application/json' }, '{"keep":true}')).status).toBe(200);
+    await receiver.waitFor(() => arrivedAt('/changes').length === 2);
+    expect(arrivedAt('/changes').map((r) => r.body)).toEqual(['one', '{"keep":true}']);
+    const causes = (await api.get(`/api/v1/source/${source.id}/request?status=rejected`)).body.data.map(
+      (r: { cause: string }) => r.cause,
+    );
+    expect(causes).toEqual(['filtered', 'source_disabled']);
+  });
+
   it("streams a source's new requests as server-sent events", async () => {
     const { source } = await route({}, {}, '/stream');
     const stream = await request(`${hookd.url}/api/v1/source/${source.id}/request/stream`, {
