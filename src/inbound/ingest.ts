@@ -74,7 +74,7 @@ export interface IngestDeps {
 export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise<IngestAnswer> {
   const found = await deps.sources.get(arrived.sourceRef);
   if (found === null) return errorAnswer(404, 'not_found', `source "${arrived.sourceRef}" not found`, null);
-  const { source, connections } = found;
+  const { source, connections, destinations } = found;
   const now = deps.now();
   const base = {
     sourceId: source.id,
@@ -133,7 +133,11 @@ export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise
   const key = source.dedup === null ? null : dedupKeyOf(source.dedup, arrived, verdict.deliveryId);
   const { request } = await deps.store.inbound.receive(
     filtered ? { ...base, status: 'rejected', cause: 'filtered', detail: "no connection's filter matched" } : base,
-    matched.map((c) => ({ connectionId: c.id, destinationId: c.destinationId })),
+    matched.map((c) => ({
+      connectionId: c.id,
+      destinationId: c.destinationId,
+      targets: { destination: destinations.get(c.destinationId)!, connection: c },
+    })),
     key === null ? null : { key, expiresAt: now + source.dedup!.windowSeconds * 1000 },
     now,
   );

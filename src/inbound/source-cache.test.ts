@@ -17,6 +17,7 @@ describe('SourceCache', () => {
         },
       },
       connections: store.connections,
+      destinations: store.destinations,
     };
     return { store, source, destination, cache: new SourceCache(counted, ttlMs), reads: () => reads };
   }
@@ -31,6 +32,7 @@ describe('SourceCache', () => {
       [connection.id],
     ]);
     expect((await cache.get('stripe'))?.source.id).toBe(source.id);
+    expect([...(found[0]?.destinations.keys() ?? [])]).toEqual([destination.id]);
     expect(await cache.get('src_missing')).toBeNull();
     expect(await cache.get('src_missing')).toBeNull();
     expect(reads()).toBe(3); // the id, the uid, the unknown ref: once each

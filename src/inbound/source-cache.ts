@@ -1,19 +1,22 @@
 import { LRUCache } from 'lru-cache';
-import type { Connection, Source } from '../core/types.js';
-import type { ConnectionStore, SourceStore } from '../store/store.js';
+import type { Connection, Destination, Source } from '../core/types.js';
+import type { ConnectionStore, DestinationStore, SourceStore } from '../store/store.js';
 
-/** A source with the connections its requests go through (`connections.listRoutes`). */
+/** A source with the connections its requests go through (`connections.listRoutes`) and their destinations. */
 export interface SourceRoutes {
   source: Source;
   connections: Connection[];
+  /** By id: the destination of each connection. */
+  destinations: Map<string, Destination>;
 }
 
 /** How long a source and its routes are reused before they are read again. */
 export const SOURCE_CACHE_TTL_MS = 1_000;
 
 /**
- * The sources the ingest reads on every request, with their routes, kept for a second: two reads
- * per request fewer (on PostgreSQL, two round trips and their plans). Concurrent requests for a
+ * The sources the ingest reads on every request, with their routes and destinations, kept for a
+ * second: four reads per request fewer (on PostgreSQL, round trips and their plans), and the
+ * events handed to the local engine carry these destinations (`EventRoute.targets`). Concurrent requests for a
  * source share one read; unknown refs are kept too (a flood at a wrong URL reads once a second).
  * A change made through this process's API clears it at once (`invalidate`); one made through
  * another process applies within `SOURCE_CACHE_TTL_MS`.
@@ -22,17 +25,28 @@ export class SourceCache {
   private readonly cache: LRUCache<string, { found: SourceRoutes | null }>;
 
   constructor(
-    store: { sources: Pick<SourceStore, 'get'>; connections: Pick<ConnectionStore, 'listRoutes'> },
+    store: {
+      sources: Pick<SourceStore, 'get'>;
+      connections: Pick<ConnectionStore, 'listRoutes'>;
+      destinations: Pick<DestinationStore, 'get'>;
+    },
     ttlMs = SOURCE_CACHE_TTL_MS,
   ) {
     this.cache = new LRUCache({
       max: 10_000,
       ttl: ttlMs,
-      fetchMethod: async (ref) => {
+      fetchMethod: async (ref): Promise<{ found: SourceRoutes | null }> => {
         const source = await store.sources.get(ref);
-        return {
-          found: source === null ? null : { source, connections: await store.connections.listRoutes(source.id) },
-        };
+        if (source === null) return { found: null };
+        const connections = await store.connections.listRoutes(source.id);
+        const destinations = new Map<string, Destination>();
+        for (const id of new Set(connections.map((c) => c.destinationId))) {
+          const destination = await store.destinations.get(id);
+          if (destination !== null) destinations.set(id, destination);
+        }
+        // A destination deleted between the two reads: its connection went with it.
+        const routed = connections.filter((c) => destinations.has(c.destinationId));
+        return { found: { source, connections: routed, destinations } };
       },
     });
   }

@@ -1,4 +1,6 @@
 import type {
+  Connection,
+  Destination,
   EventAttempt,
   EventDelivery,
   HeaderList,
@@ -29,6 +31,11 @@ export interface RequestInput {
 export interface EventRoute {
   connectionId: string | null;
   destinationId: string;
+  /**
+   * The destination and connection as the caller read them (the ingest's cache): events handed to
+   * the local engine carry these instead of a read of their own. Without them the writer reads them.
+   */
+  targets?: { destination: Destination; connection: Connection | null };
 }
 
 /** A source's dedup key for this request, and until when it holds. */

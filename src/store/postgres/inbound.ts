@@ -245,6 +245,14 @@ export class PgInbound implements InboundStore {
   }
 
   private async readTargets(routes: readonly EventRoute[]): Promise<Targets> {
+    if (routes.every((r) => r.targets !== undefined)) {
+      // Given by the caller: no read. A destination deleted since is still refused by the foreign key.
+      const given = routes.map((r) => r.targets!);
+      return {
+        destinations: new Map(given.map((t) => [t.destination.id, t.destination])),
+        connections: new Map(given.flatMap((t) => (t.connection ? [[t.connection.id, t.connection] as const] : []))),
+      };
+    }
     const destinationIds = [...new Set(routes.map((r) => r.destinationId))];
     const connectionIds = [...new Set(routes.flatMap((r) => (r.connectionId === null ? [] : [r.connectionId])))];
     const [destinationRows, connectionRows] = await Promise.all([

@@ -49,6 +49,19 @@ export function describeReceive(ctx: SuiteContext): void {
       expect(await ctx.store.queue.claim('w', 10, LEASE_MS, T0)).toEqual([]);
     });
 
+    it('takes routes with their targets as given, and still refuses a destination deleted since', async () => {
+      const { input, connection, destination } = await setUpRoute(ctx);
+      const routes = [
+        { connectionId: connection.id, destinationId: destination.id, targets: { destination, connection } },
+      ];
+      const { events } = await ctx.store.inbound.receive(input(), routes, null, T0);
+      const [claimed] = (await ctx.store.queue.claim('w', 10, LEASE_MS, T0)) as ClaimedEvent[];
+      expect(claimed.delivery.id).toBe(events[0].id);
+      expect(claimed.destination).toEqual(destination);
+      await ctx.store.destinations.delete(destination.id);
+      await expect(ctx.store.inbound.receive(input(), routes, null, T0)).rejects.toMatchObject({ code: 'not_found' });
+    });
+
     it('keeps the size of a body it did not keep', async () => {
       const { input } = await setUpRoute(ctx);
       const { request } = await ctx.store.inbound.receive(
