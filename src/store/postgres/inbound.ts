@@ -15,6 +15,7 @@ import {
 import { retryEventSql, retryEventsSql } from '../crud/event-retries.js';
 import type { SqlExecutor } from '../crud/sql.js';
 import type {
+  ClaimedEvent,
   DedupKey,
   EventQuery,
   EventRoute,
@@ -27,53 +28,61 @@ import type {
 import type { WorkSignal } from '../work-signal.js';
 import type { RequestFeed, StoredRequestNote } from '../request-feed.js';
 import type { RequestFeedPublisher } from './request-feed-publisher.js';
-import { isForeignKeyViolation, type PgDb } from './database.js';
+import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
 import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
 
 /*
- * A request and its events in one statement, its own transaction. The dedup key is taken by an
- * upsert that keeps a live key's row as it is (its window has not ended) and takes over an expired
- * one; either way it returns the row, locked and current even when a concurrent request inserted
- * it after this statement's snapshot: another request's id there makes this one a duplicate. The
- * request is stored (rejected as a duplicate, or with the verdict given), then its events, for an
- * accepted request only. Events handed to the local worker are inserted already leased to it;
+ * A batch of requests and their events in one statement, its own transaction (a group commit).
+ * Dedup keys are taken by an upsert that keeps a live key's row as it is (its window has not
+ * ended) and takes over an expired one; either way it returns the row, locked and current even
+ * when a concurrent statement inserted it after this one's snapshot. A key appears once in the
+ * upsert (ON CONFLICT cannot touch a row twice): its first request in the batch offers it, the
+ * others find the holder by the join. A request whose key's holder is another request is stored
+ * rejected as a duplicate of it; the others with the verdict given. Events go in for the requests
+ * stored accepted only. Events handed to the local worker are inserted already leased to it;
  * NOTIFY goes out with the commit when any was left pending for a claim.
  */
-const RECEIVE = `WITH taken_key AS (
+const RECEIVE = `WITH r AS MATERIALIZED (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int[],
+      $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::boolean[])
+      AS r(id, source_id, method, path, headers, body, body_size, status, cause, detail, received_at, key, expires_at,
+        offers_key)
+  ),
+  taken AS (
     INSERT INTO request_keys (source_id, key, request_id, expires_at)
-    SELECT $2, $14, $1, $15 WHERE $14::text IS NOT NULL
+    SELECT source_id, key, id, expires_at FROM r WHERE offers_key
     ON CONFLICT (source_id, key) DO UPDATE SET
-      request_id = CASE WHEN request_keys.expires_at <= $11 THEN excluded.request_id ELSE request_keys.request_id END,
-      expires_at = CASE WHEN request_keys.expires_at <= $11 THEN excluded.expires_at ELSE request_keys.expires_at END
-    RETURNING request_id
+      request_id = CASE WHEN request_keys.expires_at <= $15 THEN excluded.request_id ELSE request_keys.request_id END,
+      expires_at = CASE WHEN request_keys.expires_at <= $15 THEN excluded.expires_at ELSE request_keys.expires_at END
+    RETURNING source_id, key, request_id
   ),
   verdict AS (
-    SELECT (SELECT request_id FROM taken_key WHERE request_id <> $1) AS duplicate_of
+    SELECT r.*, t.request_id AS holder FROM r LEFT JOIN taken t ON t.source_id = r.source_id AND t.key = r.key
   ),
-  new_request AS (
+  new_requests AS (
     INSERT INTO requests (id, source_id, method, path, headers, body, body_size, status, cause, detail, received_at)
-    SELECT $1, $2, $3, $4, $5::json, $6, $7,
-      CASE WHEN v.duplicate_of IS NULL THEN $8 ELSE 'rejected' END,
-      CASE WHEN v.duplicate_of IS NULL THEN $9 ELSE 'duplicate' END,
-      CASE WHEN v.duplicate_of IS NULL THEN $10 ELSE 'a duplicate of ' || v.duplicate_of END,
-      $11
-    FROM verdict v
+    SELECT id, source_id, method, path, headers::json, body, body_size,
+      CASE WHEN holder IS NULL OR holder = id THEN status ELSE 'rejected' END,
+      CASE WHEN holder IS NULL OR holder = id THEN cause ELSE 'duplicate' END,
+      CASE WHEN holder IS NULL OR holder = id THEN detail ELSE 'a duplicate of ' || holder END,
+      received_at
+    FROM verdict
     RETURNING id, status
   ),
   new_events AS (
     INSERT INTO deliveries (id, kind, request_id, connection_id, destination_id, status, trigger, attempt_count,
       next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-    SELECT x.id, 'event', r.id, x.connection_id, x.destination_id, x.status, 0, 0, $11, x.lease_owner, x.lease_until,
-      $11, $11
-    FROM new_request r,
-      unnest($12::text[], $13::text[], $16::text[], $17::text[], $18::text[], $19::bigint[])
-        AS x(id, connection_id, destination_id, status, lease_owner, lease_until)
-    WHERE r.status = 'accepted'
+    SELECT x.id, 'event', x.request_id, x.connection_id, x.destination_id, x.status, 0, 0, $15, x.lease_owner,
+      x.lease_until, $15, $15
+    FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[])
+        AS x(id, request_id, connection_id, destination_id, status, lease_owner, lease_until)
+      JOIN new_requests n ON n.id = x.request_id AND n.status = 'accepted'
     RETURNING status
   ),
   new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')
-SELECT (SELECT duplicate_of FROM verdict) AS duplicate_of, (SELECT count(*) FROM new_events)::int AS events,
-  ${notifyIfAny('new_pending', '$20')} AS notified`;
+SELECT ARRAY(SELECT id FROM verdict WHERE holder <> id ORDER BY id) AS duplicates,
+  ARRAY(SELECT holder FROM verdict WHERE holder <> id ORDER BY id) AS holders,
+  ${notifyIfAny('new_pending', '$23')} AS notified`;
 
 /** New events of a stored request (a replay), as RECEIVE inserts them. */
 const REPLAY = `WITH new_events AS (
@@ -88,6 +97,27 @@ const REPLAY = `WITH new_events AS (
   new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')
 SELECT ${notifyIfAny('new_pending', '$9')} AS notified`;
 
+/** At most this many requests per statement, as the message writer bounds its batches. */
+const MAX_BATCH_REQUESTS = 256;
+/** Bodies of at most this many bytes per statement (a larger one goes alone). */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** Statements written at once: a batch waits for a free one, and grows meanwhile. */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
+interface QueuedRequest {
+  input: RequestInput;
+  routes: readonly EventRoute[];
+  dedup: DedupKey | null;
+  now: number;
+  resolve: (received: Received) => void;
+  reject: (error: unknown) => void;
+}
+
+/** A destination deleted since it was read refuses the write with a foreign-key error. */
+function mapped(error: unknown): unknown {
+  return isForeignKeyViolation(error) ? new NotFoundError('destination') : error;
+}
+
 /** The targets of a batch of routes, read before the write (for the hand-off and to refuse an unknown one). */
 interface Targets {
   destinations: Map<string, Destination>;
@@ -101,6 +131,10 @@ interface Targets {
 export class PgInbound implements InboundStore {
   private worker: LocalWorker | null = null;
   private readonly running = new Set<Promise<unknown>>();
+  private queue: QueuedRequest[] = [];
+  private flushScheduled = false;
+  /** Batches being written now. */
+  private batches = 0;
 
   constructor(
     private readonly db: PgDb,
@@ -123,8 +157,12 @@ export class PgInbound implements InboundStore {
     await Promise.allSettled([...this.running]);
   }
 
+  /** Queued, and written with the others of this event-loop turn in one statement (see RECEIVE). */
   receive(input: RequestInput, routes: readonly EventRoute[], dedup: DedupKey | null, now: number): Promise<Received> {
-    return this.track(this.write(input, routes, dedup, now));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, routes, dedup, now, resolve, reject });
+      this.scheduleFlush();
+    });
   }
 
   replay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]> {
@@ -156,65 +194,157 @@ export class PgInbound implements InboundStore {
     return written;
   }
 
-  private async write(
-    input: RequestInput,
-    routes: readonly EventRoute[],
-    dedup: DedupKey | null,
-    now: number,
-  ): Promise<Received> {
-    const accepted = (input.status ?? 'accepted') === 'accepted';
-    const targets = accepted ? await this.readTargets(routes) : null;
-    const row = newRequestRow(input, now);
-    const request = toInboundRequest({ ...row, headers: input.headers.map(([n, v]) => [n, v]) });
-    const events = accepted ? routes.map((route) => newEventDeliveryRow(request.id, route, now)) : [];
-    const key = accepted && input.sourceId != null ? dedup : null;
-    const handed = this.lease(events, now);
-    const note = request.sourceId === null ? null : { sourceId: request.sourceId, requestId: request.id };
-    let result: { duplicate_of: string | null; events: number };
+  /** Writes what is queued and waits for every batch (`close()` calls it: no received request is dropped). */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.running.size > 0) {
+      if (this.queue.length > 0) this.startBatch();
+      await Promise.allSettled([...this.running]);
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.batches >= MAX_BATCHES_IN_FLIGHT) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      while (this.queue.length > 0 && this.batches < MAX_BATCHES_IN_FLIGHT) this.startBatch();
+    });
+  }
+
+  /** Takes the next batch: up to MAX_BATCH_REQUESTS, and bodies of MAX_BATCH_BYTES together (one at least). */
+  private startBatch(): void {
+    let bytes = 0;
+    let size = 0;
+    while (size < this.queue.length && size < MAX_BATCH_REQUESTS) {
+      bytes += this.queue[size].input.body.length;
+      if (size > 0 && bytes > MAX_BATCH_BYTES) break;
+      size++;
+    }
+    const batch = this.queue.splice(0, size);
+    this.batches++;
+    const written = this.writeOrRetry(batch).finally(() => {
+      this.batches--;
+      if (this.queue.length > 0) this.scheduleFlush();
+    });
+    this.track(written);
+  }
+
+  /** Never rejects: each outcome goes to its caller. A batch that fails on one input's fault is retried input by input. */
+  private async writeOrRetry(batch: QueuedRequest[]): Promise<void> {
     try {
-      result = (await this.db.get<{ duplicate_of: string | null; events: number }>(RECEIVE, [
-        row.id,
-        row.source_id,
-        row.method,
-        row.path,
-        row.headers,
-        row.body,
-        row.body_size,
-        row.status,
-        row.cause,
-        row.detail,
+      const received = await this.write(batch);
+      for (const [i, item] of batch.entries()) item.resolve(received[i]);
+    } catch (error) {
+      if (
+        batch.length === 1 ||
+        !(isForeignKeyViolation(error) || isTransient(error) || error instanceof NotFoundError)
+      ) {
+        for (const item of batch) item.reject(mapped(error));
+        return;
+      }
+      for (const item of batch) {
+        try {
+          item.resolve((await this.write([item]))[0]);
+        } catch (itemError) {
+          item.reject(mapped(itemError));
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes a batch in one statement, then (committed: nothing past this point throws) announces
+   * the requests, hands the local worker the events it leased for accepted requests, and gives back
+   * the room of those a duplicate left out.
+   */
+  private async write(batch: QueuedRequest[]): Promise<Received[]> {
+    const now = Math.max(...batch.map((q) => q.now));
+    const accepted = batch.map((q) => (q.input.status ?? 'accepted') === 'accepted');
+    const targets = await this.readTargets(batch.flatMap((q, i) => (accepted[i] ? q.routes : [])));
+    const rows = batch.map((q) => newRequestRow(q.input, q.now));
+    const requests = rows.map((row, i) =>
+      toInboundRequest({ ...row, headers: batch[i].input.headers.map(([n, v]) => [n, v]) }),
+    );
+    const events = batch.map((q, i) =>
+      accepted[i] ? q.routes.map((route) => newEventDeliveryRow(rows[i].id, route, now)) : [],
+    );
+    const keys = batch.map((q, i) => (accepted[i] && q.input.sourceId != null ? q.dedup : null));
+    const offered = new Set<string>();
+    const offers = keys.map((key, i) => {
+      if (key === null) return false;
+      const id = `${rows[i].source_id} ${key.key}`;
+      if (offered.has(id)) return false;
+      offered.add(id);
+      return true;
+    });
+    const allEvents = events.flat();
+    const handed = this.lease(allEvents, now);
+    let result: { duplicates: string[]; holders: string[] };
+    try {
+      result = (await this.db.get<{ duplicates: string[]; holders: string[] }>(RECEIVE, [
+        rows.map((r) => r.id),
+        rows.map((r) => r.source_id),
+        rows.map((r) => r.method),
+        rows.map((r) => r.path),
+        rows.map((r) => r.headers),
+        rows.map((r) => r.body),
+        rows.map((r) => r.body_size),
+        rows.map((r) => r.status),
+        rows.map((r) => r.cause),
+        rows.map((r) => r.detail),
+        rows.map((r) => r.received_at),
+        keys.map((k) => k?.key ?? null),
+        keys.map((k) => k?.expiresAt ?? null),
+        offers,
         now,
-        events.map((e) => e.id),
-        events.map((e) => e.connection_id),
-        key?.key ?? null,
-        key?.expiresAt ?? null,
-        events.map((e) => e.destination_id),
-        events.map((e) => e.status),
-        events.map((e) => e.lease_owner),
-        events.map((e) => e.lease_until),
+        allEvents.map((e) => e.id),
+        allEvents.map((e) => e.request_id),
+        allEvents.map((e) => e.connection_id),
+        allEvents.map((e) => e.destination_id),
+        allEvents.map((e) => e.status),
+        allEvents.map((e) => e.lease_owner),
+        allEvents.map((e) => e.lease_until),
         this.notifyPayload.now,
       ]))!;
     } catch (error) {
       this.worker?.unreserve(handed);
-      // A destination deleted since we read it.
-      throw isForeignKeyViolation(error) ? new NotFoundError('destination') : error;
+      throw error;
     }
-    if (note !== null) {
-      this.feed.emit(note);
-      this.publisher.publish(note);
-    }
-    if (result.duplicate_of !== null) {
-      this.worker?.unreserve(handed);
-      const duplicate = {
-        ...request,
-        status: 'rejected',
-        cause: 'duplicate',
-        detail: `a duplicate of ${result.duplicate_of}`,
-      };
-      return { request: duplicate as InboundRequest, events: [], duplicateOf: result.duplicate_of };
-    }
-    this.handOver(request, events, handed, targets!);
-    return { request, events: events.map(toEventDelivery) };
+    const duplicateOf = new Map(result.duplicates.map((id, i) => [id, result.holders[i]]));
+    const leased = new Set(allEvents.slice(0, handed).map((e) => e.id));
+    const take: ClaimedEvent[] = [];
+    let pending = 0;
+    const received = requests.map((request, i): Received => {
+      if (request.sourceId !== null) {
+        const note = { sourceId: request.sourceId, requestId: request.id };
+        this.feed.emit(note);
+        this.publisher.publish(note);
+      }
+      const holder = duplicateOf.get(request.id);
+      if (holder !== undefined) {
+        const dropped = events[i].filter((e) => leased.has(e.id)).length;
+        if (dropped > 0) this.worker?.unreserve(dropped);
+        const duplicate = { ...request, status: 'rejected', cause: 'duplicate', detail: `a duplicate of ${holder}` };
+        return { request: duplicate as InboundRequest, events: [], duplicateOf: holder };
+      }
+      for (const row of events[i]) {
+        if (!leased.has(row.id)) {
+          pending++;
+          continue;
+        }
+        take.push({
+          kind: 'event',
+          delivery: toEventDelivery(row),
+          request,
+          destination: targets.destinations.get(row.destination_id)!,
+          connection: (row.connection_id && targets.connections.get(row.connection_id)) || null,
+        });
+      }
+      return { request, events: events[i].map(toEventDelivery) };
+    });
+    if (take.length > 0) this.worker?.take(take);
+    if (pending > 0) this.work.emit('now');
+    return received;
   }
 
   private async writeReplay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]> {

@@ -138,6 +138,7 @@ export class PostgresStore implements Store {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.writer.drain();
+      await this.inbound.drain();
       await this.publisher.flush();
       await this.listener.stop();
       await this.db.pool.end();
