@@ -75,6 +75,16 @@ describe('createCertificateFetcher', () => {
     expect(server.fetch.calls.length).toBe(calls);
   });
 
+  it("refuses another provider's host when the caller names its provider, without any connection", async () => {
+    const fetchCertificate = fetcherFor();
+    expect(await fetchCertificate(`${server.origin}/cert.pem`, 'aws-sns')).toBe(pem);
+    const calls = server.fetch.calls.length;
+    await expect(fetchCertificate(`${server.origin}/cert.pem`, 'paypal')).rejects.toThrow(
+      /not an allow-listed host for paypal/,
+    );
+    expect(server.fetch.calls.length).toBe(calls);
+  });
+
   it('refuses http even on an allow-listed host', async () => {
     const fetchCertificate = createCertificateFetcher({ allowedHosts: { any: () => true }, fetch: server.fetch });
     const calls = server.fetch.calls.length;

@@ -72,8 +72,8 @@ export function createCertificateFetcher(options: CertificateFetcherOptions = {}
     },
   });
 
-  return async (raw) => {
-    const checked = checkCertificateUrl(raw, rules);
+  return async (raw, provider) => {
+    const checked = checkCertificateUrl(raw, rules, provider);
     if (!checked.ok) throw new SignatureError(`certificate URL refused: ${checked.reason}`);
     const pem = await cache.fetch(checked.url.href);
     if (pem === undefined) throw new SignatureError(`no certificate at ${checked.url.href}`);

@@ -47,8 +47,11 @@ export type VerifyResult =
       detail: string;
     };
 
-/** Fetches a PEM certificate (or key) over HTTPS from an allow-listed host; cached. */
-export type CertificateFetcher = (url: string) => Promise<string>;
+/**
+ * Fetches a PEM certificate (or key) over HTTPS from an allow-listed host; cached. With
+ * `provider`, only that provider's hosts are allowed (a PayPal certificate never comes from SNS).
+ */
+export type CertificateFetcher = (url: string, provider?: string) => Promise<string>;
 
 /** What a verifier may need beyond the request and the setting. */
 export interface VerifyContext {

@@ -81,7 +81,7 @@ export const awsSnsProvider: ProviderSpec = {
       if (late) return late;
     }
 
-    const certificate = await loadProviderCertificate(message.SigningCertURL, context);
+    const certificate = await loadProviderCertificate(message.SigningCertURL, 'aws-sns', context);
     if (!certificate.ok) return certificate.result;
     const signature = Buffer.from(message.Signature, 'base64');
     if (!verifyQuietly(digest, Buffer.from(stringToSign, 'utf8'), certificate.key, signature)) {

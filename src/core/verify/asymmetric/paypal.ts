@@ -52,7 +52,7 @@ export const paypalProvider: ProviderSpec = {
     const late = checkSignedTime(Date.parse(transmissionTime), context.now, toleranceOf(setting), TIME);
     if (late) return late;
 
-    const certificate = await loadProviderCertificate(headerOf(request, CERT_URL)!, context);
+    const certificate = await loadProviderCertificate(headerOf(request, CERT_URL)!, 'paypal', context);
     if (!certificate.ok) return certificate.result;
     const transmissionId = headerOf(request, ID)!;
     const signed = `${transmissionId}|${transmissionTime}|${setting.webhookId}|${crc32(request.body)}`;

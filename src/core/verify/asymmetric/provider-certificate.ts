@@ -3,12 +3,13 @@ import type { VerifyContext, VerifyResult } from '../types.js';
 import { failure } from './request-parts.js';
 
 /**
- * Fetches (through `context.fetchCertificate`, which enforces the provider's host allow-list)
+ * Fetches (through `context.fetchCertificate`, which enforces this provider's host allow-list)
  * and parses the certificate a provider signed with, and checks it is valid now. The chain is
  * not checked against a CA store: the trust is the HTTPS fetch from the provider's own host.
  */
 export async function loadProviderCertificate(
   url: string,
+  provider: 'paypal' | 'aws-sns',
   context: VerifyContext,
 ): Promise<{ ok: true; key: KeyObject } | { ok: false; result: VerifyResult }> {
   if (!context.fetchCertificate) {
@@ -16,7 +17,7 @@ export async function loadProviderCertificate(
   }
   let pem: string;
   try {
-    pem = await context.fetchCertificate(url);
+    pem = await context.fetchCertificate(url, provider);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, result: failure('certificate_invalid', `the certificate at ${url} was refused: ${reason}`) };
