@@ -100,7 +100,7 @@ export function sign(
   for (const secret of secrets) {
     if (header !== '') header += ' ';
     if (secret.startsWith(SIGNING_KEY_PREFIX)) {
-      header += `v1a,${signWithKey(null, Buffer.from(content), privateKeyFrom(secret)).toString('base64')}`;
+      header += `v1a,${signWithKey(null, typeof content === 'string' ? Buffer.from(content) : content, privateKeyFrom(secret)).toString('base64')}`;
     } else {
       header += `v1,${createHmac('sha256', symmetricKeyFrom(secret)).update(content).digest('base64')}`;
     }

@@ -30,12 +30,6 @@ export interface EngineOptions {
   builders?: RequestBuilders;
   /** Wall clock in epoch ms: due times, leases and attempt times. Default `Date.now`. */
   now?: () => number;
-  /**
-   * How long a lease outlives the request timeout, in ms (default `config.leaseMarginMs`): the
-   * time a worker has to record an outcome after its request ended, and the clock skew tolerated
-   * between workers. Tests shorten it so that a dead process's leases come back sooner.
-   */
-  leaseMarginMs?: number;
 }
 
 /**
@@ -101,7 +95,7 @@ export class DeliveryEngine {
 
   constructor(private readonly options: EngineOptions) {
     this.log = options.logger ?? createLogger();
-    this.leaseMs = options.config.requestTimeoutMs + (options.leaseMarginMs ?? options.config.leaseMarginMs);
+    this.leaseMs = options.config.requestTimeoutMs + options.config.leaseMarginMs;
     this.now = options.now ?? Date.now;
     this.builders = options.builders ?? createRequestBuilders(options.config.headerStyle);
   }
@@ -234,10 +228,9 @@ export class DeliveryEngine {
     const { delivery } = claimed;
     const startedAt = this.now();
     // Over its destination's rate: back to the queue, due at its own slot, without an attempt.
-    const rate = claimed.kind === 'event' ? claimed.destination.throttleRate : null;
     const slot =
-      rate && claimed.kind === 'event'
-        ? this.spacer.take(claimed.destination.id, rate, startedAt, delivery.id)
+      claimed.kind === 'event' && claimed.destination.throttleRate
+        ? this.spacer.take(claimed.destination.id, claimed.destination.throttleRate, startedAt, delivery.id)
         : startedAt;
     if (slot > startedAt) {
       this.postponed.push({ id: delivery.id, dueAt: slot });

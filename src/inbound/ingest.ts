@@ -118,7 +118,7 @@ export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise
   const context: HandshakeContext = {
     ...deps.context,
     now,
-    verifyFirst: (setting, request) => deps.verify(setting, request, { ...deps.context, now }),
+    verifyFirst: (setting, request) => deps.verify(setting, request, context),
   };
   const handshake = await deps.answerHandshake(source.verification, verifiable, context);
   if (handshake !== null) {

@@ -8,19 +8,12 @@ import type {
   SourceResponse,
 } from '../core/types.js';
 import { iso, statusOf } from '../outbound/serialize.js';
+import { DEFAULT_RESPONSE } from './ingest.js';
 
 /**
  * Domain objects of the receive side → JSON: times as ISO 8601 strings as in the sending API,
  * bodies as base64, headers as `[name, value]` pairs in arrival order (names may repeat).
  */
-
-/** What a source answers when it has no configured response. */
-export const DEFAULT_SOURCE_RESPONSE: SourceResponse = {
-  status: 200,
-  body: '{"ok":true}',
-  contentType: 'application/json',
-  headers: {},
-};
 
 /** SourceOut: `url` is where providers send, under `config.publicUrl`; `response` the one in effect. */
 export function sourceOut(source: Source, publicUrl: string) {
@@ -30,7 +23,7 @@ export function sourceOut(source: Source, publicUrl: string) {
     name: source.name,
     url: `${publicUrl.replace(/\/+$/, '')}/in/${source.id}`,
     verification: source.verification,
-    response: source.response ?? DEFAULT_SOURCE_RESPONSE,
+    response: source.response ?? DEFAULT_RESPONSE,
     dedup: source.dedup,
     disabled: source.disabled,
     createdAt: iso(source.createdAt),

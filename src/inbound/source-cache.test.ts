@@ -3,7 +3,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { SourceCache } from './source-cache.js';
 
 describe('SourceCache', () => {
-  async function setUp(ttlMs: number) {
+  async function setUp(ttlMs: number, clock = { now: 1_000_000 }) {
     const store = SqliteStore.open(':memory:');
     await store.migrate();
     const source = await store.sources.create({ name: 's', uid: 'stripe', verification: { type: 'none' } }, 0);
@@ -19,7 +19,7 @@ describe('SourceCache', () => {
       connections: store.connections,
       destinations: store.destinations,
     };
-    return { store, source, destination, cache: new SourceCache(counted, ttlMs), reads: () => reads };
+    return { store, source, destination, cache: new SourceCache(counted, ttlMs, () => clock.now), reads: () => reads };
   }
 
   it('reads a source and its routes once for concurrent and repeated requests, by id or uid, and unknown refs too', async () => {
@@ -40,14 +40,18 @@ describe('SourceCache', () => {
   });
 
   it('reads again after invalidate, and after the time to live', async () => {
-    const { store, source, cache, reads } = await setUp(50);
+    // Not 0: lru-cache takes a start time of 0 as "no time to live".
+    const clock = { now: 1_000_000 };
+    const { store, source, cache, reads } = await setUp(1_000, clock);
     await cache.get(source.id);
     await store.sources.update(source.id, { name: 's', verification: { type: 'none' }, disabled: true }, 1);
     expect((await cache.get(source.id))?.source.disabled).toBe(false); // still the cached one
     cache.invalidate();
     expect((await cache.get(source.id))?.source.disabled).toBe(true);
     await store.sources.update(source.id, { name: 's', verification: { type: 'none' }, disabled: false }, 2);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    clock.now = 1_000_999;
+    expect((await cache.get(source.id))?.source.disabled).toBe(true); // within the time to live
+    clock.now = 1_001_100;
     expect((await cache.get(source.id))?.source.disabled).toBe(false);
     expect(reads()).toBe(3);
     await store.close();

@@ -31,10 +31,14 @@ export class SourceCache {
       destinations: Pick<DestinationStore, 'get'>;
     },
     ttlMs = SOURCE_CACHE_TTL_MS,
+    /** The clock of the time to live, in ms (tests move it by hand). */
+    now: () => number = () => performance.now(),
   ) {
     this.cache = new LRUCache({
       max: 10_000,
       ttl: ttlMs,
+      perf: { now },
+      ttlResolution: 0,
       fetchMethod: async (ref): Promise<{ found: SourceRoutes | null }> => {
         const source = await store.sources.get(ref);
         if (source === null) return { found: null };

@@ -1,10 +1,10 @@
 import type { Static } from 'typebox';
 import { ValidationError } from '../core/errors.js';
 import type { DedupSetting, Source, SourceResponse } from '../core/types.js';
-import { checkHeaders } from '../outbound/endpoint-headers.js';
+import { checkHeaders, checkHeaderValue } from '../outbound/endpoint-headers.js';
 import type { SourceInput } from '../store/store.js';
 import type { SourceIn, SourcePatch } from './schemas.js';
-import { DEFAULT_SOURCE_RESPONSE } from './serialize.js';
+import { DEFAULT_RESPONSE } from './ingest.js';
 import { checkVerification } from './setting-checks.js';
 import { checkUid, prefixField } from './uids.js';
 
@@ -40,12 +40,10 @@ type ResponseIn = NonNullable<SourceFields['response']>;
 function toResponse(response: ResponseIn | null): SourceResponse | null {
   if (response === null) return null;
   const headers = prefixField('response', () => checkHeaders(response.headers ?? {}));
-  return {
-    status: response.status,
-    body: response.body ?? '',
-    contentType: response.contentType ?? DEFAULT_SOURCE_RESPONSE.contentType,
-    headers,
-  };
+  const contentType = response.contentType ?? DEFAULT_RESPONSE.contentType;
+  // Sent as a header on every answer: a value that is not one (CR LF) would fail there, not here.
+  checkHeaderValue('content-type', contentType, 'response.contentType');
+  return { status: response.status, body: response.body ?? '', contentType, headers };
 }
 
 /** `header` needs `header`, `json-path` needs `path`; the fields of other kinds are dropped. */

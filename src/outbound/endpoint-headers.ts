@@ -52,6 +52,11 @@ function checkHeader(name: string, value: string): void {
   if (RESERVED.has(lower) || RESERVED_PREFIXES.some((prefix) => lower.startsWith(prefix))) {
     throw new ValidationError(`header ${name} is set by hookd and cannot be overridden`, field);
   }
+  checkHeaderValue(name, value, field);
+}
+
+/** A value HTTP can carry in a header: no control characters (CR, LF, NUL), at most MAX_VALUE_LENGTH. */
+export function checkHeaderValue(name: string, value: string, field: string): void {
   if (value.length > MAX_VALUE_LENGTH || !VALUE.test(value)) {
     throw new ValidationError(
       `header ${name} has an invalid value (control characters or over ${MAX_VALUE_LENGTH} characters)`,

@@ -201,7 +201,7 @@ export interface EventAttemptRow {
   response_status_code: number;
   response: string;
   response_duration_ms: number;
-  request_headers: string | Record<string, string>;
+  request_headers: Json<Record<string, string>>;
   trigger: number;
   created_at: number;
 }
@@ -218,10 +218,7 @@ export function toEventAttempt(r: EventAttemptRow): EventAttempt {
     responseStatusCode: r.response_status_code,
     response: r.response,
     responseDurationMs: r.response_duration_ms,
-    requestHeaders:
-      typeof r.request_headers === 'string'
-        ? (JSON.parse(r.request_headers) as Record<string, string>)
-        : r.request_headers,
+    requestHeaders: fromJson(r.request_headers),
     trigger: r.trigger as TriggerType,
     createdAt: r.created_at,
   };

@@ -125,7 +125,7 @@ export async function verifyPaypal(
   request: VerifiableRequest,
   options: { webhookId: string; now?: number; toleranceSeconds?: number; fetchCertificate?: CertificateFetcher },
 ): Promise<VerifyResult> {
-  const { now = Date.now(), fetchCertificate = createCertificateFetcher(), ...fields } = options;
+  const { now = Date.now(), fetchCertificate = defaultFetcher(), ...fields } = options;
   return verify(parseVerification({ ...fields, type: 'paypal' }), request, { now, fetchCertificate });
 }
 
@@ -134,8 +134,16 @@ export async function verifyAwsSns(
   request: VerifiableRequest,
   options: { topicArns?: string[]; now?: number; fetchCertificate?: CertificateFetcher } = {},
 ): Promise<VerifyResult> {
-  const { now = Date.now(), fetchCertificate = createCertificateFetcher(), ...fields } = options;
+  const { now = Date.now(), fetchCertificate = defaultFetcher(), ...fields } = options;
   return verify(parseVerification({ ...fields, type: 'aws-sns' }), request, { now, fetchCertificate });
+}
+
+let sharedFetcher: CertificateFetcher | null = null;
+
+/** One fetcher, and with it one certificate cache, for every call that brings none. */
+function defaultFetcher(): CertificateFetcher {
+  sharedFetcher ??= createCertificateFetcher();
+  return sharedFetcher;
 }
 
 /** HTTP Basic authentication against one username and password. */

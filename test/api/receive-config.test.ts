@@ -248,6 +248,13 @@ describe('/api/v1/source, /destination, /connection', () => {
         422,
       ],
       [
+        'a response content type with CR LF',
+        'source',
+        { name: 'x', response: { status: 200, contentType: 'text/plain\r\nx-evil: 1' } },
+        'response.contentType',
+        422,
+      ],
+      [
         'a response header value with CR LF',
         'source',
         { name: 'x', response: { status: 200, headers: { 'x-a': 'a\r\nb: c' } } },

@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, sign, timingSafeEqual } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CertificateServer,
@@ -10,7 +10,8 @@ import {
 import { createCertificateFetcher } from './certificate-fetcher.js';
 import { answerHandshake, type HandshakeContext } from './handshakes.js';
 import { createSubscriptionConfirmer } from './subscription-confirmer.js';
-import type { VerifiableRequest, Verification, VerifyResult } from './types.js';
+import type { VerifiableRequest } from './types.js';
+import { verify } from './verification.js';
 
 const NOW = Date.parse('2025-06-15T12:00:00Z');
 const TS = String(NOW / 1000);
@@ -21,25 +22,6 @@ function request(method: string, url: string, body = '', headers: [string, strin
 
 const hmacHex = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('hex');
 
-/**
- * Stands in for the table's `verify` (verification.ts, built alongside) for the two HMAC schemes
- * whose handshakes are signed: Slack `X-Slack-Signature: v0=hex(HMAC(secret, v0:ts:body))` and
- * Zoom `x-zm-signature: v0=hex(HMAC(secret, v0:ts:body))`.
- */
-async function verifyHmacV0(setting: Verification, req: VerifiableRequest): Promise<VerifyResult> {
-  const names =
-    setting.type === 'slack'
-      ? ['x-slack-signature', 'x-slack-request-timestamp']
-      : ['x-zm-signature', 'x-zm-request-timestamp'];
-  const [signature, timestamp] = names.map((n) => req.headers.find(([k]) => k.toLowerCase() === n)?.[1]);
-  if (!signature || !timestamp) return { ok: false, cause: 'signature_missing', detail: 'no signature' };
-  const ok = (setting.secrets ?? []).some((secret) => {
-    const expected = Buffer.from(`v0=${hmacHex(secret, `v0:${timestamp}:${Buffer.from(req.body).toString()}`)}`);
-    return expected.length === signature.length && timingSafeEqual(expected, Buffer.from(signature));
-  });
-  return ok ? { ok: true } : { ok: false, cause: 'signature_invalid', detail: 'no match' };
-}
-
 function hmacSigned(type: 'slack' | 'zoom', secret: string, body: string): VerifiableRequest {
   const prefix = type === 'slack' ? 'x-slack' : 'x-zm';
   return request('POST', 'https://hookd.test/in/src_1', body, [
@@ -49,7 +31,8 @@ function hmacSigned(type: 'slack' | 'zoom', secret: string, body: string): Verif
   ]);
 }
 
-const base: HandshakeContext = { now: NOW, verifyFirst: verifyHmacV0 };
+// The table's own verifier, as the ingest wires it (src/inbound/ingest.ts).
+const base: HandshakeContext = { now: NOW, verifyFirst: (setting, req) => verify(setting, req, { now: NOW }) };
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const TEXT_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' };
 

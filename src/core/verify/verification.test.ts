@@ -8,7 +8,9 @@ import { parseVerification, verify } from './verification.js';
 
 /** Published vectors, the ed25519 (v1a) variant, a cross-check with twilio, and bad settings. */
 
-const vectors = JSON.parse(readFileSync('/work/shared/reference/signature-vectors.json', 'utf8')) as {
+const vectors = JSON.parse(
+  readFileSync(new URL('../../../test/fixtures/signature-vectors.json', import.meta.url), 'utf8'),
+) as {
   standardWebhooks: { secret: string; msgId: string; timestamp: number; payload: string; signature: string }[];
   stripe: { secret: string; timestamp: number; payload: string; header: string }[];
   github: { secret: string; payload: string; header: string }[];

@@ -1,4 +1,4 @@
-import type { TimeRange } from '../store.js';
+import type { EventQuery, TimeRange } from '../store.js';
 import { raw, type Sql, sql, type SqlDialect } from './sql.js';
 
 /*
@@ -35,4 +35,24 @@ export function messageFilterCondition(
       ? NOTHING
       : sql` AND ${dialect.isOneOf(`${alias}.event_type`, filter.eventTypes)}`;
   return sql`${channel}${eventTypes}`;
+}
+
+/** ` AND column = value` when the value is given, else nothing. */
+export function equalsIfGiven(column: string, value: string | undefined): Sql {
+  return value === undefined ? NOTHING : sql` AND ${raw(column)} = ${value}`;
+}
+
+/**
+ * The terms of an event query over `deliveries d` (kind `event`); a source is matched through
+ * the event's request. Used by the event list and by bulk retry, so both select the same events.
+ */
+export function eventConditions(query: EventQuery & TimeRange): Sql {
+  const source =
+    query.sourceId === undefined
+      ? NOTHING
+      : sql` AND d.request_id IN (SELECT id FROM requests WHERE source_id = ${query.sourceId})`;
+  return sql`${equalsIfGiven('d.request_id', query.requestId)}${equalsIfGiven('d.connection_id', query.connectionId)}${equalsIfGiven(
+    'd.destination_id',
+    query.destinationId,
+  )}${equalsIfGiven('d.status', query.status)}${source}${rangeCondition('d.created_at', query)}`;
 }

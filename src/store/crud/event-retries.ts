@@ -2,27 +2,8 @@ import { NotFoundError } from '../../core/errors.js';
 import type { EventDelivery } from '../../core/types.js';
 import { type EventDeliveryRow, toEventDelivery } from '../inbound-rows.js';
 import type { EventQuery, TimeRange } from '../store.js';
-import { rangeCondition } from './conditions.js';
-import { raw, type Sql, sql, type SqlExecutor } from './sql.js';
-
-const NOTHING = raw('');
-
-/**
- * The terms of an event query over `deliveries d` (kind `event`), ` AND ...` each; a source is
- * matched through the event's request.
- */
-export function eventConditions(query: EventQuery & TimeRange): Sql {
-  const term = (value: string | undefined, column: string): Sql =>
-    value === undefined ? NOTHING : sql` AND ${raw(column)} = ${value}`;
-  const source =
-    query.sourceId === undefined
-      ? NOTHING
-      : sql` AND d.request_id IN (SELECT id FROM requests WHERE source_id = ${query.sourceId})`;
-  return sql`${term(query.requestId, 'd.request_id')}${term(query.connectionId, 'd.connection_id')}${term(
-    query.destinationId,
-    'd.destination_id',
-  )}${term(query.status, 'd.status')}${source}${rangeCondition('d.created_at', query)}`;
-}
+import { eventConditions } from './conditions.js';
+import { sql, type SqlExecutor } from './sql.js';
 
 /**
  * Makes the event due now with trigger Manual unless it is being sent. Written once: the caller

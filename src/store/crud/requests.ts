@@ -8,13 +8,9 @@ import {
   toInboundRequest,
 } from '../inbound-rows.js';
 import type { EventQuery, Page, PageQuery, RequestStore, TimeRange } from '../store.js';
-import { rangeCondition } from './conditions.js';
+import { equalsIfGiven, eventConditions, rangeCondition } from './conditions.js';
 import { pageTail, planPage, toPage } from './paging.js';
-import { join, raw, type Sql, sql, type SqlExecutor } from './sql.js';
-
-/** ` AND column = value` when the value is given, else nothing. */
-const equalsIfGiven = (column: string, value: string | undefined): Sql =>
-  value === undefined ? raw('') : sql` AND ${raw(column)} = ${value}`;
+import { join, sql, type SqlExecutor } from './sql.js';
 
 /**
  * Received requests, their events (deliveries of kind `event`) and the events' attempts: the
@@ -50,22 +46,11 @@ export class SqlRequests implements RequestStore {
     return row ? toEventDelivery(row) : null;
   }
 
-  /** Events in [since, until) of their creation; a source's through a join on their requests. */
+  /** Events in [since, until) of their creation (the conditions bulk retry uses too). */
   async listEvents(query: EventQuery & TimeRange, page: PageQuery): Promise<Page<EventDelivery>> {
     const plan = planPage(page, 'descending');
-    const bySource =
-      query.sourceId === undefined
-        ? raw('')
-        : sql` JOIN requests r ON r.id = d.request_id AND r.source_id = ${query.sourceId}`;
-    const filters = [
-      equalsIfGiven('d.request_id', query.requestId),
-      equalsIfGiven('d.connection_id', query.connectionId),
-      equalsIfGiven('d.destination_id', query.destinationId),
-      equalsIfGiven('d.status', query.status),
-      rangeCondition('d.created_at', query),
-    ];
     const rows = await this.db.all<EventDeliveryRow>(
-      sql`SELECT d.* FROM deliveries d${bySource} WHERE d.kind = 'event'${join(filters, '')}${pageTail(plan, 'd.id')}`,
+      sql`SELECT d.* FROM deliveries d WHERE d.kind = 'event'${eventConditions(query)}${pageTail(plan, 'd.id')}`,
     );
     return toPage(rows.map(toEventDelivery), plan, (e) => e.id);
   }

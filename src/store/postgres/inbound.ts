@@ -28,7 +28,7 @@ import type {
 import type { WorkSignal } from '../work-signal.js';
 import type { RequestFeed, StoredRequestNote } from '../request-feed.js';
 import type { RequestFeedPublisher } from './request-feed-publisher.js';
-import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
+import { isForeignKeyViolation, isInputError, isTransient, type PgDb } from './database.js';
 import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
 
 /*
@@ -235,10 +235,7 @@ export class PgInbound implements InboundStore {
       const received = await this.write(batch);
       for (const [i, item] of batch.entries()) item.resolve(received[i]);
     } catch (error) {
-      if (
-        batch.length === 1 ||
-        !(isForeignKeyViolation(error) || isTransient(error) || error instanceof NotFoundError)
-      ) {
+      if (batch.length === 1 || !(isInputError(error) || isTransient(error) || error instanceof NotFoundError)) {
         for (const item of batch) item.reject(mapped(error));
         return;
       }

@@ -27,7 +27,8 @@ import type { WorkSignal } from '../work-signal.js';
 import { RequestFeed, type StoredRequestNote } from '../request-feed.js';
 import { retryEventSql, retryEventsSql } from '../crud/event-retries.js';
 import type { SqlExecutor } from '../crud/sql.js';
-import type { SqliteDb } from './database.js';
+import { isConstraintError, isForeignKeyViolation, type SqliteDb } from './database.js';
+import { TurnBatches } from './turn-batches.js';
 
 const INSERT_REQUEST = `INSERT INTO requests (id, source_id, method, path, headers, body, body_size, status, cause,
     detail, received_at)
@@ -78,17 +79,9 @@ const MAX_BATCH_REQUESTS = 1_000;
  */
 export class SqliteInbound implements InboundStore {
   private worker: LocalWorker | null = null;
-  private readonly receiveTx: (
-    input: RequestInput,
-    routes: readonly EventRoute[],
-    dedup: DedupKey | null,
-    now: number,
-    room: number,
-  ) => ReceivedRows;
   private readonly replayTx: (requestId: string, routes: readonly EventRoute[], now: number, room: number) => Written;
   private readonly batchTx: (batch: readonly QueuedReceive[], room: number) => WrittenBatch;
-  private queue: QueuedReceive[] = [];
-  private flushScheduled = false;
+  private readonly batches = new TurnBatches<QueuedReceive>(MAX_BATCH_REQUESTS, (batch) => this.flushBatch(batch));
 
   constructor(
     private readonly db: SqliteDb,
@@ -96,7 +89,6 @@ export class SqliteInbound implements InboundStore {
     private readonly work: WorkSignal,
     private readonly feed = new RequestFeed(),
   ) {
-    this.receiveTx = db.transaction(this.receiveInTransaction.bind(this));
     this.batchTx = db.transaction((batch: readonly QueuedReceive[], room: number): WrittenBatch => {
       const written: WrittenBatch = { each: [], rows: [], handed: [] };
       for (const { input, routes, dedup, now } of batch) {
@@ -124,39 +116,26 @@ export class SqliteInbound implements InboundStore {
     dedup: DedupKey | null,
     now: number,
   ): Promise<Received> {
-    const { request, rows, duplicateOf } = await new Promise<ReceivedRows>((resolve, reject) => {
-      this.queue.push({ input, routes, dedup, now, resolve, reject });
-      this.scheduleFlush();
-    });
+    const { request, rows, duplicateOf } = await new Promise<ReceivedRows>((resolve, reject) =>
+      this.batches.push({ input, routes, dedup, now, resolve, reject }),
+    );
     return { request, events: rows.map(toEventDelivery), ...(duplicateOf ? { duplicateOf } : {}) };
   }
 
   /** Writes everything queued now (`close()` calls it so that no received request is dropped). */
   drain(): void {
-    while (this.queue.length > 0) this.flushBatch();
+    this.batches.drain();
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // setImmediate, not a microtask: the requests parsed in one poll phase all queue before it runs.
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flushBatch();
-      if (this.queue.length > 0) this.scheduleFlush();
-    });
-  }
-
-  private flushBatch(): void {
-    const batch = this.queue.splice(0, MAX_BATCH_REQUESTS);
-    if (batch.length === 0) return;
+  private flushBatch(batch: QueuedReceive[]): void {
     const wanted = batch.reduce((sum, item) => sum + item.routes.length, 0);
     let each: ReceivedRows[];
     try {
       each = this.handOff(wanted, (room) => this.batchTx(batch, room)).each;
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
+      // Only an error one request can cause alone is worth a retry one by one (as the message writer).
+      if (batch.length === 1 || !(isConstraintError(error) || error instanceof NotFoundError)) {
+        for (const item of batch) item.reject(error);
         return;
       }
       // Nothing of the batch was written: each request again in its own transaction, failing alone.
@@ -169,9 +148,7 @@ export class SqliteInbound implements InboundStore {
   private receiveAlone(item: QueuedReceive): void {
     let written: ReceivedRows;
     try {
-      written = this.handOff(item.routes.length, (room) =>
-        this.receiveTx(item.input, item.routes, item.dedup, item.now, room),
-      );
+      written = this.handOff(item.routes.length, (room) => this.batchTx([item], room)).each[0];
     } catch (error) {
       item.reject(error);
       return;
@@ -254,6 +231,16 @@ export class SqliteInbound implements InboundStore {
   }
 
   /** One event per route, the first `room` of them leased to the local worker; a replay's trigger is Manual (1). */
+  private readTargets(route: EventRoute): NonNullable<EventRoute['targets']> {
+    const destination = this.db.get<DestinationRow>('SELECT * FROM destinations WHERE id = ?', route.destinationId);
+    if (!destination) throw new NotFoundError('destination');
+    const connection =
+      route.connectionId === null
+        ? undefined
+        : this.db.get<ConnectionRow>('SELECT * FROM connections WHERE id = ?', route.connectionId);
+    return { destination: toDestination(destination), connection: connection ? toConnection(connection) : null };
+  }
+
   private insertEvents(
     request: InboundRequest,
     routes: readonly EventRoute[],
@@ -264,25 +251,20 @@ export class SqliteInbound implements InboundStore {
     const rows: EventDeliveryRow[] = [];
     const handed: ClaimedEvent[] = [];
     for (const route of routes) {
-      const destination = this.db.get<DestinationRow>('SELECT * FROM destinations WHERE id = ?', route.destinationId);
-      if (!destination) throw new NotFoundError('destination');
+      // As PostgreSQL does: routes that carry their targets (the ingest's cache) are not read again;
+      // a destination deleted since is refused by the foreign key all the same.
+      const targets = route.targets ?? this.readTargets(route);
       const row = { ...newEventDeliveryRow(request.id, route, now), trigger };
       if (handed.length < room) {
         const worker = this.worker!;
         Object.assign(row, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
-        const connection =
-          route.connectionId === null
-            ? undefined
-            : this.db.get<ConnectionRow>('SELECT * FROM connections WHERE id = ?', route.connectionId);
-        handed.push({
-          kind: 'event',
-          delivery: toEventDelivery(row),
-          request,
-          destination: toDestination(destination),
-          connection: connection ? toConnection(connection) : null,
-        });
+        handed.push({ kind: 'event', delivery: toEventDelivery(row), request, ...targets });
       }
-      this.db.run(INSERT_EVENT, row);
+      try {
+        this.db.run(INSERT_EVENT, row);
+      } catch (error) {
+        throw isForeignKeyViolation(error) ? new NotFoundError('destination') : error;
+      }
       rows.push(row);
     }
     return { rows, handed };

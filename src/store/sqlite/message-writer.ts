@@ -1,3 +1,4 @@
+import { TurnBatches } from './turn-batches.js';
 import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
@@ -83,8 +84,7 @@ const MAX_BATCH_MESSAGES = 1_000;
  * (measured: they cost ~40% of the throughput).
  */
 export class SqliteMessageWriter {
-  private queue: Queued[] = [];
-  private flushScheduled = false;
+  private readonly batches = new TurnBatches<Queued>(MAX_BATCH_MESSAGES, (batch) => this.flushBatch(batch));
   private worker: LocalWorker | null = null;
   private readonly writeTx: (batch: Queued[], handOff: HandOff | null) => Result[];
 
@@ -129,31 +129,15 @@ export class SqliteMessageWriter {
   }
 
   create(input: MessageInput, now: number): Promise<{ message: Message; created: boolean }> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ input, now, resolve, reject });
-      this.scheduleFlush();
-    });
+    return new Promise((resolve, reject) => this.batches.push({ input, now, resolve, reject }));
   }
 
   /** Writes everything queued now (`close()` calls it so that no accepted call is dropped). */
   drain(): void {
-    while (this.queue.length > 0) this.flushBatch();
+    this.batches.drain();
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flushBatch();
-      // A burst larger than one batch: go on after letting I/O in.
-      if (this.queue.length > 0) this.scheduleFlush();
-    });
-  }
-
-  private flushBatch(): void {
-    const batch = this.queue.splice(0, MAX_BATCH_MESSAGES);
-    if (batch.length === 0) return;
+  private flushBatch(batch: Queued[]): void {
     const results = this.writeOrRetry(batch);
     const handed = results.flatMap((r) => ('ok' in r ? r.ok.handed : []));
     // Before anything else reads the worker's room: the handed deliveries now count against it.

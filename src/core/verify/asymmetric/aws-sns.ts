@@ -2,7 +2,8 @@ import { ValidationError } from '../../errors.js';
 import type { ProviderSpec } from '../provider-spec.js';
 import { loadProviderCertificate } from './provider-certificate.js';
 import { checkSignedTime, failure, jsonObjectOf, verifyQuietly } from './request-parts.js';
-import { checkTolerance, rejectSecrets } from './setting-fields.js';
+import { checkKnownFields, checkTolerance } from '../setting-fields.js';
+import { rejectSecrets } from './setting-fields.js';
 
 /**
  * The fields signed, in this order, each as `Name\nValue\n` (a field absent from the message is
@@ -41,6 +42,8 @@ export function snsStringToSign(message: Record<string, unknown>): string | unde
 export const awsSnsProvider: ProviderSpec = {
   parse(setting) {
     rejectSecrets(setting, 'SNS signs with its certificate; give topicArns to limit the topics');
+    // `secrets` is refused above with what to give instead.
+    checkKnownFields(setting, ['secrets', 'topicArns', 'toleranceSeconds']);
     const arns = setting.topicArns;
     if (
       arns !== undefined &&

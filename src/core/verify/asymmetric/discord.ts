@@ -1,5 +1,6 @@
 import type { ProviderSpec } from '../provider-spec.js';
-import { checkTolerance, requireSecrets } from './setting-fields.js';
+import { checkKnownFields, checkTolerance } from '../setting-fields.js';
+import { requireSecrets } from './setting-fields.js';
 import { ed25519KeyFromHex } from './public-keys.js';
 import {
   checkSignedTime,
@@ -24,6 +25,7 @@ const TIMESTAMP = 'X-Signature-Timestamp';
  */
 export const discordProvider: ProviderSpec = {
   parse(setting) {
+    checkKnownFields(setting, ['secrets', 'toleranceSeconds']);
     requireSecrets(setting, "the application's public key (64 hex digits)").forEach((hex, i) => {
       ed25519KeyFromHex(hex, `secrets[${i}]`);
     });

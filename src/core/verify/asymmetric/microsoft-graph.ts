@@ -1,3 +1,4 @@
+import { checkKnownFields } from '../setting-fields.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../../errors.js';
 import type { ProviderSpec } from '../provider-spec.js';
@@ -19,6 +20,7 @@ function equalsConstantTime(a: string, b: string): boolean {
  */
 export const microsoftGraphProvider: ProviderSpec = {
   parse(setting) {
+    checkKnownFields(setting, ['secrets']);
     const secrets = setting.secrets;
     if (secrets === undefined) return setting;
     if (

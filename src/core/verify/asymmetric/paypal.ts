@@ -11,7 +11,8 @@ import {
   toleranceOf,
   verifyQuietly,
 } from './request-parts.js';
-import { checkTolerance, rejectSecrets } from './setting-fields.js';
+import { checkKnownFields, checkTolerance } from '../setting-fields.js';
+import { rejectSecrets } from './setting-fields.js';
 
 const ID = 'PAYPAL-TRANSMISSION-ID';
 const TIME = 'PAYPAL-TRANSMISSION-TIME';
@@ -32,6 +33,8 @@ const ALGO = 'PAYPAL-AUTH-ALGO';
 export const paypalProvider: ProviderSpec = {
   parse(setting) {
     rejectSecrets(setting, 'PayPal signs with its certificate; give webhookId');
+    // `secrets` is refused above with what to give instead.
+    checkKnownFields(setting, ['secrets', 'webhookId', 'toleranceSeconds']);
     // The pattern is PayPal's own for webhook_id (verify-webhook-signature request).
     if (typeof setting.webhookId !== 'string' || !/^[A-Za-z0-9]{1,50}$/.test(setting.webhookId)) {
       throw new ValidationError(

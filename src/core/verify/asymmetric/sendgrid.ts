@@ -9,7 +9,8 @@ import {
   unixSecondsToMs,
   verifyQuietly,
 } from './request-parts.js';
-import { checkTolerance, requireSecrets } from './setting-fields.js';
+import { checkKnownFields, checkTolerance } from '../setting-fields.js';
+import { requireSecrets } from './setting-fields.js';
 
 const SIGNATURE = 'X-Twilio-Email-Event-Webhook-Signature';
 const TIMESTAMP = 'X-Twilio-Email-Event-Webhook-Timestamp';
@@ -24,6 +25,7 @@ const TIMESTAMP = 'X-Twilio-Email-Event-Webhook-Timestamp';
  */
 export const sendgridProvider: ProviderSpec = {
   parse(setting) {
+    checkKnownFields(setting, ['secrets', 'toleranceSeconds']);
     requireSecrets(setting, 'the base64 verification key from Mail Settings').forEach((key, i) => {
       p256KeyFromBase64(key, `secrets[${i}]`);
     });

@@ -16,11 +16,3 @@ export function requireSecrets(setting: Verification, what: string): string[] {
   }
   return secrets;
 }
-
-/** Checks an optional `toleranceSeconds` (a positive whole number of seconds). */
-export function checkTolerance(setting: Verification): void {
-  const t = setting.toleranceSeconds;
-  if (t !== undefined && (!Number.isInteger(t) || t <= 0)) {
-    throw new ValidationError('toleranceSeconds must be a positive whole number of seconds', 'toleranceSeconds');
-  }
-}
