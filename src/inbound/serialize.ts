@@ -1,12 +1,4 @@
-import type {
-  Connection,
-  Destination,
-  EventAttempt,
-  EventDelivery,
-  InboundRequest,
-  Source,
-  SourceResponse,
-} from '../core/types.js';
+import type { Connection, Destination, EventAttempt, EventDelivery, InboundRequest, Source } from '../core/types.js';
 import { iso, statusOf } from '../outbound/serialize.js';
 import { DEFAULT_RESPONSE } from './ingest.js';
 
