@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { generateSecret, generateSigningKeyPair, isValidSecret, publicKeyOf, sign, verify } from './signing.js';
+import {
+  generateSecret,
+  generateSigningKeyPair,
+  isValidSecret,
+  publicKeyOf,
+  sign,
+  toSvixKeyForm,
+  verify,
+} from './signing.js';
 
 interface Vector {
   secret: string;
@@ -101,7 +109,7 @@ describe('verify', () => {
 describe('ed25519 (v1a)', () => {
   it('signs with whsk_ and verifies with whpk_', () => {
     const { secret, publicKey } = generateSigningKeyPair();
-    expect(secret).toMatch(/^whsk_[A-Za-z0-9+/]{43}=$/);
+    expect(secret).toMatch(/^whsk_[A-Za-z0-9+/]{86}==$/);
     expect(publicKey).toMatch(/^whpk_[A-Za-z0-9+/]{43}=$/);
     expect(publicKeyOf(secret)).toBe(publicKey);
     const header = sign([secret], MSG_ID, 1_700_000_000, PAYLOAD);
@@ -121,6 +129,44 @@ describe('ed25519 (v1a)', () => {
     expect(verify(symmetric, MSG_ID, 1_700_000_000, PAYLOAD, header)).toBe(true);
     expect(verify(pair.publicKey, MSG_ID, 1_700_000_000, PAYLOAD, header)).toBe(true);
     expect(verify(pair.publicKey, MSG_ID, 1_700_000_000, PAYLOAD, header.replace('v1a,', 'v1,'))).toBe(false);
+  });
+});
+
+describe("Svix's ed25519 key form", () => {
+  // The key pair of hookd issue 8: Svix's whsk_ is base64(seed ‖ public key).
+  const SVIX_KEY = 'whsk_6Xb/dCcHpPea21PS1N9VY/NZW723CEc77N4rJCubMbfVKIDij2HKpMKkioLlX0dRqSKJp4AJ6p9lMicMFs6Kvg==';
+  const SVIX_PUBLIC_KEY = 'whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=';
+  const raw = Buffer.from(SVIX_KEY.slice(5), 'base64');
+  const SEED_ONLY = `whsk_${raw.subarray(0, 32).toString('base64')}`;
+
+  it('accepts the 64-byte form and signs v1a that its whpk_ verifies', () => {
+    expect(isValidSecret(SVIX_KEY)).toBe(true);
+    expect(publicKeyOf(SVIX_KEY)).toBe(SVIX_PUBLIC_KEY);
+    const header = sign([SVIX_KEY], MSG_ID, 1_700_000_000, PAYLOAD);
+    expect(verify(SVIX_PUBLIC_KEY, MSG_ID, 1_700_000_000, PAYLOAD, header)).toBe(true);
+  });
+
+  it('keeps accepting the 32-byte seed form; both forms sign the same', () => {
+    expect(isValidSecret(SEED_ONLY)).toBe(true);
+    expect(publicKeyOf(SEED_ONLY)).toBe(SVIX_PUBLIC_KEY);
+    // ed25519 signatures are deterministic: the same key signs the same bytes identically.
+    expect(sign([SEED_ONLY], MSG_ID, 1, PAYLOAD)).toBe(sign([SVIX_KEY], MSG_ID, 1, PAYLOAD));
+  });
+
+  it('prints either form as the 64-byte form; other secrets unchanged', () => {
+    expect(toSvixKeyForm(SEED_ONLY)).toBe(SVIX_KEY);
+    expect(toSvixKeyForm(SVIX_KEY)).toBe(SVIX_KEY);
+    const symmetric = generateSecret();
+    expect(toSvixKeyForm(symmetric)).toBe(symmetric);
+  });
+
+  it("refuses a 64-byte key whose public half is not its seed's, and other lengths", () => {
+    const otherPublic = Buffer.from(generateSigningKeyPair().publicKey.slice(5), 'base64');
+    const mismatched = `whsk_${Buffer.concat([raw.subarray(0, 32), otherPublic]).toString('base64')}`;
+    expect(isValidSecret(mismatched)).toBe(false);
+    expect(() => publicKeyOf(mismatched)).toThrow(TypeError);
+    expect(isValidSecret(`whsk_${raw.subarray(0, 48).toString('base64')}`)).toBe(false);
+    expect(isValidSecret(`whsk_${Buffer.concat([raw, raw.subarray(0, 1)]).toString('base64')}`)).toBe(false);
   });
 });
 

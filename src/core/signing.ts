@@ -17,8 +17,10 @@ import {
  * sent (never re-serialized JSON). Three kinds of key:
  * - `whsec_<base64>` (or the same base64 without the prefix, as Svix accepts): a symmetric
  *   secret; the HMAC-SHA256 key is the base64-decoded part. Signature `v1,<base64 HMAC>`.
- * - `whsk_<base64>`: an ed25519 private key, stored as the base64 of its raw 32-byte seed (not
- *   PKCS8: shorter, and the same shape as the public key). Signature `v1a,<base64 ed25519>`.
+ * - `whsk_<base64>`: an ed25519 private key. Svix's form, which hookd generates and prints, is
+ *   the base64 of 64 bytes: the 32-byte seed then the 32-byte public key (as Svix's server and
+ *   ed25519-dalek's keypair bytes); the public half must be the seed's. The base64 of the bare
+ *   32-byte seed (what hookd generated before) is accepted too. Signature `v1a,<base64 ed25519>`.
  * - `whpk_<base64>`: the matching ed25519 public key, raw 32 bytes; receivers verify with it.
  *
  * Freshness of the timestamp is the caller's business: core has no clock.
@@ -31,6 +33,8 @@ const PUBLIC_KEY_PREFIX = 'whpk_';
 const MIN_SECRET_BYTES = 24;
 const MAX_SECRET_BYTES = 64;
 const ED25519_KEY_BYTES = 32;
+/** Svix's `whsk_` body: seed ‖ public key. */
+const ED25519_KEYPAIR_BYTES = 64;
 
 /** The pattern Svix accepts for symmetric secrets; the decoded length is checked on top. */
 const SYMMETRIC_SECRET_PATTERN = /^(whsec_)?[a-zA-Z0-9+/=]{32,100}$/;
@@ -50,31 +54,42 @@ export function generateSecret(bytes = MIN_SECRET_BYTES): string {
 }
 
 /**
- * A new ed25519 key pair: `secret` = `whsk_` + base64 of the raw 32-byte private seed,
- * `publicKey` = `whpk_` + base64 of the raw 32-byte public key.
+ * A new ed25519 key pair in Svix's form: `secret` = `whsk_` + base64 of the 32-byte seed followed
+ * by the 32-byte public key, `publicKey` = `whpk_` + base64 of the raw 32-byte public key.
  */
 export function generateSigningKeyPair(): { secret: string; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const jwkPrivate = privateKey.export({ format: 'jwk' });
-  const jwkPublic = publicKey.export({ format: 'jwk' });
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
   return {
-    secret: SIGNING_KEY_PREFIX + Buffer.from(jwkPrivate.d!, 'base64url').toString('base64'),
-    publicKey: PUBLIC_KEY_PREFIX + Buffer.from(jwkPublic.x!, 'base64url').toString('base64'),
+    secret: SIGNING_KEY_PREFIX + Buffer.concat([seed, raw]).toString('base64'),
+    publicKey: PUBLIC_KEY_PREFIX + raw.toString('base64'),
   };
 }
 
-/** The `whpk_` public key that verifies what a `whsk_` key signs. */
+/** The `whpk_` public key that verifies what a `whsk_` key (either form) signs. */
 export function publicKeyOf(signingKey: string): string {
-  const raw = createPublicKey(privateKeyFrom(signingKey)).export({ format: 'jwk' }).x!;
-  return PUBLIC_KEY_PREFIX + Buffer.from(raw, 'base64url').toString('base64');
+  const seed = signingSeedOf(signingKey);
+  if (seed === null) throw new TypeError('a whsk_ key must be base64 of a 32-byte seed or 64-byte seed + public key');
+  return PUBLIC_KEY_PREFIX + rawPublicKeyOf(seed).toString('base64');
+}
+
+/**
+ * A key as Svix prints it: a `whsk_` key in either form becomes the 64-byte seed + public key form
+ * (Svix tools load only that); any other secret is returned unchanged.
+ */
+export function toSvixKeyForm(secret: string): string {
+  const seed = secret.startsWith(SIGNING_KEY_PREFIX) ? signingSeedOf(secret) : null;
+  if (seed === null) return secret;
+  return SIGNING_KEY_PREFIX + Buffer.concat([seed, rawPublicKeyOf(seed)]).toString('base64');
 }
 
 /**
  * Whether `s` can sign: `whsec_<base64 of 24..64 bytes>`, the same without the prefix, or a
- * `whsk_` ed25519 key.
+ * `whsk_` ed25519 key (32-byte seed, or Svix's 64-byte seed + public key whose halves match).
  */
 export function isValidSecret(s: string): boolean {
-  if (s.startsWith(SIGNING_KEY_PREFIX)) return decodeRawKey(s, SIGNING_KEY_PREFIX) !== null;
+  if (s.startsWith(SIGNING_KEY_PREFIX)) return signingSeedOf(s) !== null;
   if (!SYMMETRIC_SECRET_PATTERN.test(s)) return false;
   const length = decodeBase64Strict(stripSecretPrefix(s))?.length ?? 0;
   return length >= MIN_SECRET_BYTES && length <= MAX_SECRET_BYTES;
@@ -167,9 +182,33 @@ function symmetricKeyFrom(secret: string): Buffer {
 }
 
 function privateKeyFrom(signingKey: string): KeyObject {
-  const seed = decodeRawKey(signingKey, SIGNING_KEY_PREFIX);
-  if (seed === null) throw new TypeError('a whsk_ key must be base64 of a 32-byte ed25519 seed');
+  const seed = signingSeedOf(signingKey, { checked: false });
+  if (seed === null) throw new TypeError('a whsk_ key must be base64 of a 32-byte seed or 64-byte seed + public key');
+  return privateKeyOfSeed(seed);
+}
+
+function privateKeyOfSeed(seed: Buffer): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+function rawPublicKeyOf(seed: Buffer): Buffer {
+  return Buffer.from(createPublicKey(privateKeyOfSeed(seed)).export({ format: 'jwk' }).x!, 'base64url');
+}
+
+/**
+ * The 32-byte seed of a `whsk_` key, or null if it is neither form, or (unless `checked` is
+ * false) a 64-byte key whose public half is not its seed's: such a key would sign with one key
+ * while the endpoint's owner verifies with another. Signing skips the check: stored keys were
+ * checked when they were stored.
+ */
+function signingSeedOf(signingKey: string, { checked = true } = {}): Buffer | null {
+  if (!signingKey.startsWith(SIGNING_KEY_PREFIX)) return null;
+  const raw = decodeBase64Strict(signingKey.slice(SIGNING_KEY_PREFIX.length));
+  if (raw?.length === ED25519_KEY_BYTES) return raw;
+  if (raw?.length !== ED25519_KEYPAIR_BYTES) return null;
+  const seed = raw.subarray(0, ED25519_KEY_BYTES);
+  if (checked && !rawPublicKeyOf(seed).equals(raw.subarray(ED25519_KEY_BYTES))) return null;
+  return seed;
 }
 
 function publicKeyFrom(publicKey: string): KeyObject {

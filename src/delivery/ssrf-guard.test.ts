@@ -5,7 +5,7 @@ describe('validateEndpointUrl', () => {
   it.each([
     'https://example.com/webhooks',
     'http://example.com:8080/hook?x=1',
-    'https://user:pass@example.com/',
+    'https://example.com/a@b?c=d@e',
     'https://8.8.8.8/hook',
     'https://[2606:4700:4700::1111]/hook',
     // Host names are checked after resolution, at send time.
@@ -25,6 +25,23 @@ describe('validateEndpointUrl', () => {
     ['http://', /not a valid URL/],
     ['http://exa mple.com/', /not a valid URL/],
   ])('refuses %j', (url, message) => {
+    expect(validateEndpointUrl(url, [])).toMatch(message);
+  });
+
+  it.each([
+    ['https://user:pass@example.com/', /user name or password.*Authorization header/],
+    ['https://user@example.com/', /user name or password/],
+    ['https://:pass@example.com/', /user name or password/],
+    ['https://@example.com/', /user name or password/],
+    ['https:user:pass@example.com/', /user name or password/],
+    ['https://example.com/hook#x', /fragment/],
+    ['https://example.com/hook#', /fragment/],
+    ['https://exa\tmple.com/', /spaces or control characters/],
+    ['https://example.com/a\nb', /spaces or control characters/],
+    [' https://example.com/', /spaces or control characters/],
+    ['https://example.com/ ', /spaces or control characters/],
+    ['https://example.com\\@evil.test/', /backslash/],
+  ])('refuses %j, a part the request would not carry as written', (url, message) => {
     expect(validateEndpointUrl(url, [])).toMatch(message);
   });
 

@@ -26,12 +26,46 @@ const ALLOWED_PROTOCOLS = new Set(['http:', 'https:']);
 
 /**
  * Why `url` cannot be an endpoint URL, or `null` if it can. Host names pass: they are checked
- * after resolution, when sending.
+ * after resolution, when sending. A URL with a part the sender would not send as written is
+ * refused (`unsentPartProblem`), so the URL stored and shown is the URL requested.
  */
 export function validateEndpointUrl(url: string, allowedNetworks: readonly string[]): string | null {
   const parsed = URL.canParse(url) ? new URL(url) : null;
   if (parsed === null) return 'endpoint URL is not a valid URL';
-  return checkUrlTarget(parsed, createAddressPolicy(allowedNetworks));
+  return unsentPartProblem(url, parsed) ?? checkUrlTarget(parsed, createAddressPolicy(allowedNetworks));
+}
+
+/**
+ * Parts of a URL that an HTTP request never carries, or that the WHATWG parser (undici's) silently
+ * rewrites, each refused with what to do instead (hookd issue 8):
+ * - userinfo (`user:pass@`): not sent as Basic auth, and it would be shown wherever the URL is
+ *   (endpoint, attempts); credentials belong in a header;
+ * - a fragment (`#…`): never sent to the server;
+ * - whitespace and control characters: tabs and newlines are dropped, spaces at either end trimmed;
+ * - a backslash: read as `/` in http(s) URLs, so other parsers disagree on the host.
+ */
+function unsentPartProblem(url: string, parsed: URL): string | null {
+  if (hasSpaceOrControl(url)) {
+    return 'endpoint URL must not contain spaces or control characters; percent-encode them (%20)';
+  }
+  if (url.includes('\\')) return 'endpoint URL must not contain a backslash; percent-encode it (%5C)';
+  if (url.includes('#')) return 'endpoint URL must not contain a fragment (#...): it is never sent to the server';
+  // `http://@host/` parses to an empty user name: the raw authority tells.
+  const afterScheme = url.indexOf('//');
+  const authority = afterScheme < 0 ? '' : url.slice(afterScheme + 2).split(/[/?]/, 1)[0];
+  if (parsed.username !== '' || parsed.password !== '' || authority.includes('@')) {
+    return "endpoint URL must not contain a user name or password (user:pass@): they are not sent; put the credentials in an Authorization header instead (headers, or a destination's basicAuth)";
+  }
+  return null;
+}
+
+/** C0 controls, space and DEL: what the WHATWG parser strips or drops from a URL. */
+function hasSpaceOrControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }
 
 /**

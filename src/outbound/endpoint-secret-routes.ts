@@ -1,3 +1,4 @@
+import { toSvixKeyForm } from '../core/signing.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import { emptyBodyAsObject, requireAppEndpoint, type OutboundDeps, type TypedApp } from './context.js';
 import { secretOrGenerated } from './endpoint-input.js';
@@ -18,13 +19,15 @@ export function registerEndpointSecretRoutes(app: TypedApp, deps: OutboundDeps):
       schema: {
         tags,
         summary: "Get the endpoint's signing secret",
+        description:
+          "An ed25519 key is printed in Svix's form: `whsk_` + base64 of the 32-byte seed and the 32-byte public key.",
         params: EndpointParams,
         response: withErrors({ 200: EndpointSecretOut }),
       },
     },
     async (request) => {
       const { endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
-      return { key: currentSecret(endpoint.secrets) ?? '' };
+      return { key: toSvixKeyForm(currentSecret(endpoint.secrets) ?? '') };
     },
   );
 

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Svix, MessageStatus } from 'svix';
 import { startReceiver } from '../helpers/receiver.js';
 import { startTestHookd, TEST_ADMIN_TOKEN } from '../helpers/hookd.js';
-import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { generateSigningKeyPair } from '../../src/core/signing.js';
+import { verifyEd25519 } from '../helpers/ed25519.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -166,20 +166,6 @@ describe('ed25519 signing', () => {
     expect(verifyEd25519(publicKey, id, timestamp, req.body.replace('ed25519', 'forged'), signature)).toBe(false);
   });
 });
-
-/**
- * A receiver's check of a `v1a` signature with node:crypto alone (standardwebhooks has no `v1a`),
- * so that hookd's own signing code is not what checks itself.
- */
-function verifyEd25519(publicKey: string, id: string, timestamp: number, body: string, header: string): boolean {
-  const x = Buffer.from(publicKey.slice('whpk_'.length), 'base64').toString('base64url');
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
-  const content = Buffer.from(`${id}.${timestamp}.${body}`);
-  return header
-    .split(' ')
-    .filter((entry) => entry.startsWith('v1a,'))
-    .some((entry) => cryptoVerify(null, content, key, Buffer.from(entry.slice('v1a,'.length), 'base64')));
-}
 
 describe('concurrency', () => {
   /** A receiver that holds each response for `holdMs` and records the most requests it held at once. */

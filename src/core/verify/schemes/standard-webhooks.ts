@@ -46,6 +46,7 @@ function keyOf(secret: string): Key | string {
       key: createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, bytes]), format: 'der', type: 'spki' }),
     };
   }
+  if (secret.startsWith('whsk_')) return "a whsk_ key is the sender's private key: give its whpk_ public key";
   const raw = secret.startsWith('whsec_') ? secret.slice(6) : secret;
   const key = decodeBase64(raw);
   if (!key) return 'a secret is whsec_ followed by base64 (or a whpk_ public key)';
