@@ -1,58 +1,59 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidJsonError } from '../core/errors.js';
+import { checkJsonText } from '../core/json-text.js';
 
 /** Deeper JSON than this is refused: JSON.parse copes, but JSON.stringify (storing, signing) overflows the stack. */
 const MAX_JSON_DEPTH = 100;
+
+/** The text each parsed body (an object or array) was parsed from; gone with the body. */
+const sourceTexts = new WeakMap<object, string>();
 
 /**
  * Makes JSON the only body type `app` (a face's encapsulated instance) takes: anything else is a
  * 415, and other faces keep their own parsers. An empty body with a JSON
  * content type is read as "no body" rather than an error, because clients, the svix SDKs among
  * them, send `Content-Type: application/json` on bodiless DELETE and GET requests.
+ *
+ * Parsed with `JSON.parse`, which makes every member an own data property: `__proto__`,
+ * `constructor` and `prototype` are ordinary names (RFC 8259), kept, and pollute nothing (Fastify's
+ * default parser refuses them). A number that is not a finite double (`1e400`) is a 400
+ * `invalid_json`, as in Svix, instead of turning into `null`. The source text stays reachable
+ * through `bodyTextOf`, for members that must not be re-serialized (a message's payload).
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
-  // Fastify's own parser (secure-json-parse: refuses __proto__ and constructor.prototype keys).
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string;
     if (text === '') {
       done(null, undefined);
       return;
     }
-    if (exceedsDepth(text, MAX_JSON_DEPTH)) {
-      done(new InvalidJsonError(`JSON is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    const problem = checkJsonText(text, MAX_JSON_DEPTH);
+    if (problem !== null) {
+      done(new InvalidJsonError(problem), undefined);
       return;
     }
-    parseJson(request, text, done);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      done(new InvalidJsonError('request body is not valid JSON'), undefined);
+      return;
+    }
+    if (typeof parsed === 'object' && parsed !== null) sourceTexts.set(parsed, text);
+    done(null, parsed);
   });
 }
 
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+/** The JSON text `body` was parsed from by this parser, or `undefined` for any other value. */
+export function bodyTextOf(body: unknown): string | undefined {
+  return typeof body === 'object' && body !== null ? sourceTexts.get(body) : undefined;
+}
 
-/** Whether brackets outside strings nest deeper than `max`. One pass; malformed text is left to the parser. */
-export function exceedsDepth(text: string, max: number): boolean {
-  // Nesting deeper than `max` needs more than `max` opening characters.
-  if (text.length <= max) return false;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > max) return true;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--;
-    }
-  }
-  return false;
+/**
+ * Sends `text`, already JSON, as the response body: Fastify sends a string with a JSON content
+ * type as is, past the route's response serializer (whose schema still documents the shape).
+ */
+export function sendJsonText(reply: FastifyReply, statusCode: number, text: string): FastifyReply {
+  return reply.code(statusCode).type('application/json; charset=utf-8').send(text);
 }

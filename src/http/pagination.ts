@@ -56,3 +56,9 @@ export function ListResponse<T extends TSchema>(item: T, title?: string) {
 export function toListResponse<T, U>(page: Page<T>, toJson: (row: T) => U) {
   return { data: page.data.map(toJson), iterator: page.iterator, prevIterator: page.prevIterator, done: page.done };
 }
+
+/** `toListResponse` in JSON text, for rows that are JSON text already (messages with their payloads). */
+export function toListJson<T>(page: Page<T>, toJsonText: (row: T) => string): string {
+  const rest = JSON.stringify({ iterator: page.iterator, prevIterator: page.prevIterator, done: page.done });
+  return `{"data":[${page.data.map(toJsonText).join(',')}],${rest.slice(1)}`;
+}

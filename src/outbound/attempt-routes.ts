@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { NotFoundError } from '../core/errors.js';
-import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { sendJsonText } from '../http/json-body.js';
+import { ListResponse, PaginationQuery, toListJson, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import type { AttemptQuery, Page } from '../store/store.js';
 import type { Attempt } from '../core/types.js';
@@ -24,7 +25,7 @@ import {
 import { AttemptParams, EndpointParams, MessageEndpointParams, MessageParams } from './params.js';
 import { parseEventTypes, parseTimeFilter } from './query-filters.js';
 import { ChannelName } from './schemas.js';
-import { attemptOut, deliveryStatusOf, endpointMessageOut, messageEndpointOut } from './serialize.js';
+import { attemptOut, deliveryStatusOf, endpointMessageJson, messageEndpointOut } from './serialize.js';
 
 const tags = ['Message Attempt'];
 const ExpandedStatuses = Type.Boolean({
@@ -169,7 +170,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         response: withErrors({ 200: ListResponse(EndpointMessageOut) }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query } = request;
       const { application, endpoint } = await requireAppEndpoint(
         store,
@@ -183,8 +184,11 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         eventTypes: parseEventTypes(query.event_types),
         ...parseTimeFilter(query),
       });
-      return toListResponse(page, (row) =>
-        endpointMessageOut(row, { expanded: query.expanded_statuses, withContent: query.with_content }),
+      const options = { expanded: query.expanded_statuses, withContent: query.with_content };
+      return sendJsonText(
+        reply,
+        200,
+        toListJson(page, (row) => endpointMessageJson(row, options)),
       );
     },
   );

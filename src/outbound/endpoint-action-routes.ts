@@ -1,6 +1,7 @@
 import { parseTime } from './query-filters.js';
 import { ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { sendJsonText } from '../http/json-body.js';
 import { withErrors } from '../http/schema-types.js';
 import type { TimeRange } from '../store/store.js';
 import { requireAppEndpoint, requireEventType, type OutboundDeps, type TypedApp } from './context.js';
@@ -8,7 +9,7 @@ import { EndpointStats, RecoverIn, RecoverOut, StatsQuery, EventExampleIn } from
 import { MessageOut } from './message-schemas.js';
 import { EndpointParams } from './params.js';
 import { exampleBody } from './send-example.js';
-import { iso, messageOut } from './serialize.js';
+import { iso, messageJson } from './serialize.js';
 
 const tags = ['Endpoint'];
 
@@ -62,17 +63,12 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
     async (request, reply) => {
       const endpoint = await load(request.params);
       const eventType = await requireEventType(store, request.body.eventType);
-      const payload = exampleBody(eventType, request.body.exampleIndex ?? 0);
+      const payload = JSON.stringify(exampleBody(eventType, request.body.exampleIndex ?? 0));
       const { message } = await store.messages.create(
-        {
-          appRef: endpoint.appId,
-          eventType: eventType.name,
-          payload: JSON.stringify(payload),
-          onlyEndpointId: endpoint.id,
-        },
+        { appRef: endpoint.appId, eventType: eventType.name, payload, onlyEndpointId: endpoint.id },
         now(),
       );
-      return reply.code(202).send(messageOut(message, true, payload));
+      return sendJsonText(reply, 202, messageJson(message, true, payload));
     },
   );
 

@@ -1,5 +1,8 @@
 import { Type } from 'typebox';
-import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { ValidationError } from '../core/errors.js';
+import { memberText } from '../core/json-text.js';
+import { bodyTextOf, sendJsonText } from '../http/json-body.js';
+import { ListResponse, PaginationQuery, toListJson, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import { toApplicationInput } from './application-routes.js';
 import {
@@ -13,7 +16,7 @@ import { EventTypesQuery, MessageIn, MessageOut, TimeFilterQuery, WithContentQue
 import { AppParams, MessageParams } from './params.js';
 import { parseEventTypes, parseTimeFilter } from './query-filters.js';
 import { ChannelName } from './schemas.js';
-import { messageOut } from './serialize.js';
+import { messageJson } from './serialize.js';
 
 const tags = ['Message'];
 
@@ -43,14 +46,14 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
       const appRef = body.application
         ? (await getOrCreateApplication(deps, ref, toApplicationInput(body.application))).id
         : ref;
-      // Serialized once: these exact bytes are stored, signed and sent.
-      const payload = JSON.stringify(body.payload);
+      // The payload's own text, compacted: these exact bytes are stored, signed, sent and returned.
+      const payload = payloadTextOf(body);
       const { message, created } = await store.messages.create(
         { appRef, eventType: body.eventType, eventId: body.eventId ?? null, channels: body.channels ?? null, payload },
         now(),
       );
       // A duplicate eventId returns the first message, with its own payload.
-      return reply.code(202).send(messageOut(message, request.query.with_content, created ? body.payload : undefined));
+      return sendJsonText(reply, 202, messageJson(message, request.query.with_content, created ? payload : undefined));
     },
   );
 
@@ -72,7 +75,7 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
         response: withErrors({ 200: ListResponse(MessageOut) }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query } = request;
       const application = await requireApplication(store, request.params.app_id);
       const page = await store.messages.list(application.id, {
@@ -81,7 +84,11 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
         eventTypes: parseEventTypes(query.event_types),
         ...parseTimeFilter(query),
       });
-      return toListResponse(page, (message) => messageOut(message, query.with_content));
+      return sendJsonText(
+        reply,
+        200,
+        toListJson(page, (message) => messageJson(message, query.with_content)),
+      );
     },
   );
 
@@ -96,9 +103,10 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
         response: withErrors({ 200: MessageOut }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const application = await requireApplication(store, request.params.app_id);
-      return messageOut(await requireMessage(store, application.id, request.params.msg_id), request.query.with_content);
+      const message = await requireMessage(store, application.id, request.params.msg_id);
+      return sendJsonText(reply, 200, messageJson(message, request.query.with_content));
     },
   );
 
@@ -119,4 +127,16 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
       return reply.code(204).send();
     },
   );
+}
+
+/**
+ * The `payload` member of a MessageIn body as the customer wrote it (whitespace between tokens
+ * removed), so that no number changes on the way (core/json-text.ts). A body that did not come
+ * through the JSON parser (never, on this face) is serialized instead.
+ */
+function payloadTextOf(body: { payload: Record<string, unknown> }): string {
+  const text = bodyTextOf(body);
+  const payload = text === undefined ? JSON.stringify(body.payload) : memberText(text, 'payload');
+  if (payload === undefined) throw new ValidationError('payload is required', 'payload');
+  return payload;
 }

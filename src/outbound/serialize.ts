@@ -79,24 +79,30 @@ export function endpointOut(endpoint: Endpoint) {
 }
 
 /**
- * A message as MessageOut. `payload` is the parsed payload when the caller already has it (the
- * create route does: no second parse); otherwise the stored text is parsed. An expunged payload
- * is `{}`, and so is every payload when the caller asked `with_content=false` (MessageOut requires
- * the field).
+ * A message as MessageOut, in JSON text: the payload is spliced in as stored (the text the
+ * customer sent, compacted), never parsed and re-serialized, so that every number keeps its
+ * digits (`12345678901234567890`, `1.0`). `payloadText` is the payload when the caller already
+ * has it; an expunged payload is `{}`, and so is every payload when the caller asked
+ * `with_content=false` (MessageOut requires the field).
  */
-export function messageOut(message: Message, withContent: boolean, payload?: Record<string, unknown>) {
-  const out = {
+export function messageJson(message: Message, withContent: boolean, payloadText = message.payload): string {
+  return withPayload(messageFields(message), withContent ? payloadText : null);
+}
+
+function messageFields(message: Message) {
+  return {
     id: message.id,
     eventType: message.eventType,
     eventId: message.eventId,
     channels: message.channels,
     timestamp: iso(message.createdAt),
   };
-  return { ...out, payload: !withContent ? {} : (payload ?? parsePayload(message.payload)) };
 }
 
-function parsePayload(text: string | null): Record<string, unknown> {
-  return text === null ? {} : (JSON.parse(text) as Record<string, unknown>);
+/** `fields` as a JSON object with a last member `payload` (`{}` when null). */
+function withPayload(fields: Record<string, unknown>, payloadText: string | null): string {
+  const json = JSON.stringify(fields);
+  return `${json.slice(0, -1)},"payload":${payloadText ?? '{}'}}`;
 }
 
 /** MessageAttemptOut; `withContent: false` blanks the response body. */
@@ -115,13 +121,14 @@ export function attemptOut(attempt: Attempt, options: { expanded: boolean; withC
   };
 }
 
-/** EndpointMessageOut: a message with the state of its delivery to one endpoint. */
-export function endpointMessageOut(row: EndpointMessage, options: { expanded: boolean; withContent: boolean }) {
-  return {
-    ...messageOut(row.message, options.withContent),
+/** EndpointMessageOut, in JSON text: a message with the state of its delivery to one endpoint. */
+export function endpointMessageJson(row: EndpointMessage, options: { expanded: boolean; withContent: boolean }) {
+  const fields = {
+    ...messageFields(row.message),
     ...statusOf(row.status, options.expanded),
     nextAttempt: isoOrNull(row.nextAttemptAt),
   };
+  return withPayload(fields, options.withContent ? row.message.payload : null);
 }
 
 /** MessageEndpointOut: an endpoint with the state of one message's delivery to it. */

@@ -44,10 +44,13 @@ describe('HTTP edge: errors, body parsing, health, OpenAPI', () => {
     }
   });
 
-  it('refuses prototype-poisoning JSON with a 400', async () => {
-    const res = await api.post('/api/v1/app', { body: '{"name":"x","__proto__":{"admin":true}}' });
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('invalid_json');
+  it('takes __proto__ as an ordinary member name: no prototype is polluted, nothing is dropped', async () => {
+    const res = await api.post('/api/v1/app', {
+      body: '{"name":"x","metadata":{"__proto__":"a","constructor":"b","prototype":"c"},"__proto__":{"admin":true}}',
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.text).toContain('"metadata":{"__proto__":"a","constructor":"b","prototype":"c"}');
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
   it('answers a body over maxPayloadBytes with 413 naming the limit', async () => {
