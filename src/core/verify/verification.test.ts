@@ -132,6 +132,10 @@ describe('parseVerification refuses bad settings, naming the problem', () => {
     [{ type: 'standard-webhooks', secrets: ['not base64!'] }, /verification.secrets\[0\]: a secret is whsec_/],
     [{ type: 'svix', secrets: ['whpk_AAAA'] }, /verification.secrets\[0\]: a whpk_ key is the base64 of a 32-byte/],
     [
+      { type: 'svix', secrets: [`whsk_${'A'.repeat(86)}==`] },
+      /secrets\[0\]: a whsk_ key is the sender's private key: give its whpk_/,
+    ],
+    [
       { type: 'square', secrets: ['x'], notificationUrl: 'not a url' },
       /verification.notificationUrl: must be an absolute URL/,
     ],
