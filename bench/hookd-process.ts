@@ -208,6 +208,11 @@ export class HookdDeployment implements HookdApi {
     return this.processes.map((p) => `[${p.role}, pid ${p.pid}]\n${p.outputTail()}`).join('\n');
   }
 
+  /** Every process's pid, the API's first (for CPU time per message). */
+  pids(): number[] {
+    return this.processes.map((p) => p.pid);
+  }
+
   /** Which process has which pid (e.g. to tell CPU profiles apart). */
   describe(): string {
     return this.processes.map((p) => `${p.role} pid ${p.pid}`).join(', ');

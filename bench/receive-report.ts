@@ -1,6 +1,6 @@
 /** The receive benches' table: one row per measure, one column per backend, the bare route's baseline in the first. */
 import type { ReceiveResults } from './receive.js';
-import { type Cell, formatMs, formatRate, formatRatio, quantile, type Row } from './report.js';
+import { type Cell, formatCpu, formatMs, formatRate, formatRatio, formatRuns, quantile, type Row } from './report.js';
 import type { ThroughputResult } from './throughput.js';
 
 export const TARGET_INGEST_TO_BARE = 0.6;
@@ -17,6 +17,10 @@ export function receiveRows(barePerSecond: number | null, columns: (ReceiveResul
       {
         measure: `hookd /in, ${title}: answered 200`,
         cells: cells((r) => (of(r) ? reqRate(of(r)!.acceptedPerSecond) : 'FAILED')),
+      },
+      {
+        measure: '  hookd CPU per request (main thread)',
+        cells: cells((r) => formatCpu(of(r)?.cpu)),
       },
       {
         measure: '  forwarded to the destination',
@@ -74,6 +78,14 @@ export function receiveNotes(titles: string[], columns: (ReceiveResults | null)[
     const early = latency.forwardMs.filter((ms) => ms < 0).length;
     if (early > 0)
       lines.push(`${titles[i]} receive: ${early} forwards arrived before their answer reached the generator`);
+    for (const [signing, result] of [
+      ['none', r.none],
+      ['stripe', r.stripe],
+    ] as const)
+      if (result && result.runs.length > 1)
+        lines.push(
+          `${titles[i]} receive ${signing}: forwarded per run ${formatRuns(result.runs)} req/s (median shown)`,
+        );
     const duplicates = (r.none?.duplicates ?? 0) + (r.stripe?.duplicates ?? 0) + latency.duplicates;
     if (duplicates > 0)
       lines.push(`${titles[i]} receive: ${duplicates} duplicate forwards (same x-bench-seq) not counted`);

@@ -78,7 +78,11 @@ export async function measureReceive(
         const count = settings.warmup + settings.messages;
         const prefix = `${run.paths}-in-${signing}`;
         const request = prepareIngestRequests(`/in/${sourceId}`, settings.payloadJson, signing, prefix, count);
-        return await measureThroughput(receiver, { pool, request, expectStatus: 200, receiverPath }, settings);
+        return await measureThroughput(
+          receiver,
+          { pool, request, expectStatus: 200, receiverPath, cpuPids: hookd.pids() },
+          settings,
+        );
       } finally {
         await pool.close();
       }

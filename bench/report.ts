@@ -25,6 +25,12 @@ export const formatRate = (perSecond: number) => `${Math.round(perSecond).toLoca
 export const formatMs = (ms: number) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 export const formatRatio = (ratio: number) => ratio.toFixed(2);
 export const formatCount = (n: number) => n.toLocaleString('en-US');
+/** CPU per message: every thread of hookd's processes, then the main (event-loop) threads alone. */
+export const formatCpu = (cpu: { processUs: number; mainThreadUs: number } | null | undefined) =>
+  cpu ? `${Math.round(cpu.processUs)} µs (main ${Math.round(cpu.mainThreadUs)})` : 'n/a';
+/** Each measured run of a figure, for the notes: the median is in the table. */
+export const formatRuns = (runs: readonly number[]) =>
+  runs.map((r) => Math.round(r).toLocaleString('en-US')).join(' / ');
 
 /**
  * Prints rows as an aligned plain-text table: the measure, then each result column (right-aligned)

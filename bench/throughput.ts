@@ -1,4 +1,5 @@
 import type { Pool } from 'undici';
+import { type CpuTimes, cpuPerMessage, readCpuTimes } from './cpu.js';
 import { runConcurrent, type LoadRequest, type LoadResult } from './load.js';
 import type { Receiver } from './receiver-client.js';
 
@@ -11,6 +12,8 @@ export interface ThroughputTarget {
   receiverPath: string;
   /** How long the receiver takes to answer each request (default 0: at once). */
   receiverDelayMs?: number;
+  /** Processes whose CPU time per message is measured (hookd's; none for the baselines). */
+  cpuPids?: number[];
 }
 
 export interface ThroughputSettings {
@@ -18,13 +21,19 @@ export interface ThroughputSettings {
   warmup: number;
   concurrency: number;
   stallMs: number;
+  /** Measured runs (after one warm-up); the result is their median. */
+  repeat: number;
 }
 
 export interface ThroughputResult {
-  /** Messages per second from the first request sent to the last arrival at the receiver. */
+  /** Messages per second from the first request sent to the last arrival at the receiver (median run). */
   deliveredPerSecond: number;
-  /** Requests per second the target answered, first sent to last answered. */
+  /** Requests per second the target answered, first sent to last answered (median run). */
   acceptedPerSecond: number;
+  /** Each measured run's `deliveredPerSecond`, in the order run. */
+  runs: number[];
+  /** Median CPU µs per message of `cpuPids` over the measured runs; null without pids or /proc. */
+  cpu: CpuTimes | null;
   duplicates: number;
 }
 
@@ -36,8 +45,8 @@ export class LoadFailedError extends Error {
 }
 
 /**
- * Sends `warmup` requests (not measured) and then `messages` requests at `concurrency` in flight,
- * and waits for every one of them at the receiver.
+ * Sends `warmup` requests (not measured), then `repeat` times `messages` requests at `concurrency`
+ * in flight, waiting each time for every one of them at the receiver; reports the median run.
  */
 export async function measureThroughput(
   receiver: Receiver,
@@ -45,18 +54,38 @@ export async function measureThroughput(
   settings: ThroughputSettings,
 ): Promise<ThroughputResult> {
   if (settings.warmup > 0) await sendAndReceive(receiver, target, settings.warmup, settings, 0);
-  const { load, lastArrivalAt, duplicates } = await sendAndReceive(
-    receiver,
-    target,
-    settings.messages,
-    settings,
-    settings.warmup,
-  );
+  const runs: { delivered: number; accepted: number; cpu: CpuTimes | null }[] = [];
+  let duplicates = 0;
+  for (let run = 0; run < settings.repeat; run++) {
+    const pids = target.cpuPids ?? [];
+    const cpuBefore = pids.map(readCpuTimes);
+    const firstIndex = settings.warmup + run * settings.messages;
+    const result = await sendAndReceive(receiver, target, settings.messages, settings, firstIndex);
+    const cpu = pids.length > 0 ? cpuPerMessage(cpuBefore, pids.map(readCpuTimes), settings.messages) : null;
+    duplicates += result.duplicates;
+    runs.push({
+      delivered: settings.messages / ((result.lastArrivalAt - result.load.firstSentAt) / 1000),
+      accepted: settings.messages / ((result.load.lastResponseAt - result.load.firstSentAt) / 1000),
+      cpu,
+    });
+  }
+  const cpus = runs.map((r) => r.cpu);
   return {
-    deliveredPerSecond: settings.messages / ((lastArrivalAt - load.firstSentAt) / 1000),
-    acceptedPerSecond: settings.messages / ((load.lastResponseAt - load.firstSentAt) / 1000),
+    deliveredPerSecond: median(runs.map((r) => r.delivered)),
+    acceptedPerSecond: median(runs.map((r) => r.accepted)),
+    runs: runs.map((r) => r.delivered),
+    cpu: cpus.every((c) => c !== null)
+      ? { processUs: median(cpus.map((c) => c.processUs)), mainThreadUs: median(cpus.map((c) => c.mainThreadUs)) }
+      : null,
     duplicates,
   };
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function sendAndReceive(
@@ -83,7 +112,8 @@ async function sendAndReceive(
 
 /**
  * Requests per second a target answers as expected, where nothing arrives at the receiver (a
- * baseline that only answers): `warmup` unmeasured, then `messages` at `concurrency` in flight.
+ * baseline that only answers): `warmup` unmeasured, then `repeat` times `messages` at
+ * `concurrency` in flight; the median run.
  */
 export async function measureAnswered(
   target: Pick<ThroughputTarget, 'pool' | 'request' | 'expectStatus'>,
@@ -101,6 +131,10 @@ export async function measureAnswered(
     return load;
   };
   if (settings.warmup > 0) await send(settings.warmup, 0);
-  const load = await send(settings.messages, settings.warmup);
-  return settings.messages / ((load.lastResponseAt - load.firstSentAt) / 1000);
+  const rates: number[] = [];
+  for (let run = 0; run < settings.repeat; run++) {
+    const load = await send(settings.messages, settings.warmup + run * settings.messages);
+    rates.push(settings.messages / ((load.lastResponseAt - load.firstSentAt) / 1000));
+  }
+  return median(rates);
 }
