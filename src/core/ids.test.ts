@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { newId } from './ids.js';
+import { newId, toBase62 } from './ids.js';
 
 describe('newId', () => {
   it('has the prefix and 27 base62 characters', () => {
@@ -11,5 +12,31 @@ describe('newId', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
     expect(newId('x', 1_800_000_000_000) > ids[ids.length - 1]).toBe(true);
+  });
+});
+
+describe('toBase62', () => {
+  const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  // The arithmetic it replaced, as the reference: the same number, written in base 62 with BigInt.
+  const reference = (bytes: Buffer) => {
+    let n = BigInt(`0x${bytes.toString('hex')}`);
+    let out = '';
+    while (n > 0n) {
+      out = ALPHABET[Number(n % 62n)] + out;
+      n /= 62n;
+    }
+    return out.padStart(27, '0');
+  };
+
+  it('writes the same 27 digits as BigInt arithmetic, from all-zero to all-one bits', () => {
+    for (const edge of [Buffer.alloc(20), Buffer.alloc(20, 0xff), Buffer.from([...Buffer.alloc(19), 1])])
+      expect(toBase62(edge)).toBe(reference(edge));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), (bytes) => {
+        const buffer = Buffer.from(bytes);
+        expect(toBase62(buffer)).toBe(reference(buffer));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

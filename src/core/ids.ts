@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const BODY_LENGTH = 27;
+const ALPHABET_CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const WORD = 2 ** 32;
 
 let lastMs = 0;
 let sequence = 0;
@@ -45,14 +47,28 @@ export function newId(prefix: string, nowMs = Date.now()): string {
   return `${prefix}_${toBase62(bytes)}`;
 }
 
-function toBase62(bytes: Buffer): string {
-  let n = BigInt(`0x${bytes.toString('hex')}`);
-  let out = '';
-  while (n > 0n) {
-    out = ALPHABET[Number(n % 62n)] + out;
-    n /= 62n;
+/** 20 bytes (a big-endian number below 2^160) as 27 base62 digits, zero-padded: ids sort as their bytes. */
+export function toBase62(bytes: Buffer): string {
+  // Long division by 62 over five 32-bit words (a remainder times 2^32 stays below 2^53), one
+  // digit at a time, least significant first: BigInt arithmetic here cost ~2 µs per id.
+  const words = [
+    bytes.readUInt32BE(0),
+    bytes.readUInt32BE(4),
+    bytes.readUInt32BE(8),
+    bytes.readUInt32BE(12),
+    bytes.readUInt32BE(16),
+  ];
+  const codes = new Array<number>(BODY_LENGTH);
+  for (let at = BODY_LENGTH - 1; at >= 0; at--) {
+    let remainder = 0;
+    for (let i = 0; i < 5; i++) {
+      const value = remainder * WORD + words[i];
+      words[i] = Math.floor(value / 62);
+      remainder = value - words[i] * 62;
+    }
+    codes[at] = ALPHABET_CODES[remainder];
   }
-  return out.padStart(BODY_LENGTH, '0');
+  return String.fromCharCode(...codes);
 }
 
 /** The random part of a token or secret, base62, `length` characters. */
