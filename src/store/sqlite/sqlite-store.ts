@@ -17,6 +17,7 @@ import { SqliteDeliveryRequeue } from './delivery-requeue.js';
 import { SqliteInbound } from './inbound.js';
 import { SqliteMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
+import { SqliteSecretColumns } from './secret-columns.js';
 import { sqliteExecutor } from './sqlite-executor.js';
 
 /**
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   readonly connections: SqlConnections;
   readonly inbound: SqliteInbound;
   readonly requests: SqlRequests;
+  readonly secretColumns: SqliteSecretColumns;
   private readonly writer: SqliteMessageWriter;
 
   private constructor(
@@ -62,6 +64,7 @@ export class SqliteStore implements Store {
     this.connections = new SqlConnections(crud);
     this.inbound = new SqliteInbound(db, crud, work);
     this.requests = new SqlRequests(crud);
+    this.secretColumns = new SqliteSecretColumns(crud, db);
     this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
     this.requeue = new SqliteDeliveryRequeue(db, work);
     this.attempts = new SqlAttempts(crud);
