@@ -8,6 +8,7 @@ Usage:
   hookd token create [--app APP_ID] [--expires-in SECONDS]   mint an API token (admin, or limited to one app)
   hookd migrate                                              apply database migrations and exit
   hookd rotate-master-key                                    re-encrypt stored secrets under a new master key
+  hookd prune --before DATE                                  clear payloads and request bodies from before DATE
 
 Every setting can also come from HOOKD_* environment variables or hookd.config.json;
 see docs/configuration.md.`;
@@ -30,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       const config = loadConfig({ argv: rest });
       return (await import('./commands/rotate-master-key.js')).rotateMasterKey(config);
     }
+    case 'prune':
+      return (await import('./commands/prune.js')).prune(rest, (argv) => loadConfig({ argv }));
     case '--version':
       console.log('hookd 0.1.0');
       return 0;

@@ -39,6 +39,14 @@ export interface Config {
   masterKeyPrevious: string[];
   /** The master key's file; `null`: `master.key` in the data directory, created (mode 0600) when missing. */
   masterKeyFile: string | null;
+  /** Days a message's payload is kept when it gives no `payloadRetentionPeriod` (Svix's default: 90). */
+  payloadRetentionDays: number;
+  /** Days a received request's body and headers are kept. */
+  requestRetentionDays: number;
+  /** Days messages and requests are kept at all (with their deliveries and attempts), payload or not. */
+  historyRetentionDays: number;
+  /** How often the retention job runs (ms). */
+  retentionIntervalMs: number;
 }
 
 /** The levels `HOOKD_LOG_LEVEL` accepts, most to least verbose, then `silent` (none). */
@@ -220,6 +228,34 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
     secret: true,
   },
   { key: 'masterKeyFile', env: 'HOOKD_MASTER_KEY_FILE', flag: '--master-key-file', parse: text, expect: 'a file path' },
+  {
+    key: 'payloadRetentionDays',
+    env: 'HOOKD_PAYLOAD_RETENTION_DAYS',
+    flag: '--payload-retention-days',
+    parse: int(1, 3650),
+    expect: 'days, 1-3650',
+  },
+  {
+    key: 'requestRetentionDays',
+    env: 'HOOKD_REQUEST_RETENTION_DAYS',
+    flag: '--request-retention-days',
+    parse: int(1, 3650),
+    expect: 'days, 1-3650',
+  },
+  {
+    key: 'historyRetentionDays',
+    env: 'HOOKD_HISTORY_RETENTION_DAYS',
+    flag: '--history-retention-days',
+    parse: int(1, 3650),
+    expect: 'days, 1-3650',
+  },
+  {
+    key: 'retentionIntervalMs',
+    env: 'HOOKD_RETENTION_INTERVAL_MS',
+    flag: '--retention-interval-ms',
+    parse: int(1000, 86_400_000),
+    expect: 'milliseconds, 1000-86400000',
+  },
 ];
 
 function masterKey(raw: string): string {
@@ -312,6 +348,10 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     masterKey: (resolved.masterKey as string | undefined) ?? null,
     masterKeyPrevious: (resolved.masterKeyPrevious as string[] | undefined) ?? [],
     masterKeyFile: resolved.masterKeyFile === undefined ? null : resolve(cwd, resolved.masterKeyFile as string),
+    payloadRetentionDays: (resolved.payloadRetentionDays as number | undefined) ?? 90,
+    requestRetentionDays: (resolved.requestRetentionDays as number | undefined) ?? 30,
+    historyRetentionDays: (resolved.historyRetentionDays as number | undefined) ?? 180,
+    retentionIntervalMs: (resolved.retentionIntervalMs as number | undefined) ?? 60_000,
   };
 }
 

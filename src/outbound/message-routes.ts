@@ -46,7 +46,14 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
       // Serialized once: these exact bytes are stored, signed and sent.
       const payload = JSON.stringify(body.payload);
       const { message, created } = await store.messages.create(
-        { appRef, eventType: body.eventType, eventId: body.eventId ?? null, channels: body.channels ?? null, payload },
+        {
+          appRef,
+          eventType: body.eventType,
+          eventId: body.eventId ?? null,
+          channels: body.channels ?? null,
+          payload,
+          payloadRetentionDays: body.payloadRetentionPeriod ?? deps.config.payloadRetentionDays,
+        },
         now(),
       );
       // A duplicate eventId returns the first message, with its own payload.

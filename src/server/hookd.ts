@@ -11,6 +11,7 @@ import { ensureAdminToken } from '../http/api-tokens.js';
 import { createTransformPool } from '../inbound/transform-pool.js';
 import { createRequestBuilders } from '../delivery/request-builders.js';
 import { poolRunner } from '../inbound/transform-runner.js';
+import { type RetentionJob, startRetentionJob } from '../retention/retention-job.js';
 
 export interface Hookd {
   /** The API's base URL, or null for a worker-only process. */
@@ -68,6 +69,9 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
     });
     engine.start();
   }
+  // Where deliveries are sent, old payloads and rows are pruned too (never in an API-only process).
+  const retention: RetentionJob | null =
+    config.role === 'api' ? null : startRetentionJob(store.retention, config, logger);
   return {
     url,
     store,
@@ -76,6 +80,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
     async close() {
       await app?.close();
       await engine?.stop();
+      await retention?.stop();
       await sender?.close();
       await transformPool.close();
       await store.close();
