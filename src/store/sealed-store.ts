@@ -1,5 +1,6 @@
 import type { Keyring } from '../core/secret-box.js';
 import type { ClaimedDelivery, Store } from './store.js';
+import { withOverrides } from './with-overrides.js';
 import {
   mapDestination,
   mapEndpoint,
@@ -122,18 +123,4 @@ function sealDestinationInput<T extends Parameters<Store['destinations']['create
     basicAuth: input.basicAuth && { ...input.basicAuth, password: seal(input.basicAuth.password) },
     secret: input.secret && seal(input.secret),
   };
-}
-
-/**
- * `target` with the members in `overrides` replaced; every other member read from `target`, its
- * methods bound to it (a class's methods keep their `this`).
- */
-function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
-  return new Proxy(target, {
-    get(object, name) {
-      if (Object.hasOwn(overrides, name)) return overrides[name as keyof T];
-      const value = Reflect.get(object, name, object);
-      return typeof value === 'function' ? value.bind(object) : value;
-    },
-  });
 }

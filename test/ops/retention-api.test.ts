@@ -92,9 +92,7 @@ describe('retention through the API', () => {
     await receiver.waitFor((r) => r.length > before);
     const [stored] = (await api.get(`/api/v1/source/${source.id}/request`)).body.data;
     expect(stored).toMatchObject({ bodyExpired: false, bodySize: 11 });
-    await waitFor(
-      async () => (await api.get(`/api/v1/request/${stored.id}/event`)).body.data[0]?.status === 'success',
-    );
+    await waitFor(async () => (await api.get(`/api/v1/request/${stored.id}/event`)).body.data[0]?.status === 'success');
 
     const counts = await runRetention(
       hookd.store.retention,
