@@ -7,6 +7,8 @@ Usage:
   hookd serve [--port N] [--host H] [--data-dir DIR] [...]   run the API and the delivery engine
   hookd token create [--app APP_ID] [--expires-in SECONDS]   mint an API token (admin, or limited to one app)
   hookd migrate                                              apply database migrations and exit
+  hookd rotate-master-key                                    re-encrypt stored secrets under a new master key
+  hookd prune --before DATE                                  clear payloads and request bodies from before DATE
 
 Every setting can also come from HOOKD_* environment variables or hookd.config.json;
 see docs/configuration.md.`;
@@ -25,6 +27,12 @@ async function main(argv: string[]): Promise<number> {
       const config = loadConfig({ argv: rest });
       return (await import('./migrate.js')).migrate(config);
     }
+    case 'rotate-master-key': {
+      const config = loadConfig({ argv: rest });
+      return (await import('./commands/rotate-master-key.js')).rotateMasterKey(config);
+    }
+    case 'prune':
+      return (await import('./commands/prune.js')).prune(rest, (argv) => loadConfig({ argv }));
     case '--version':
       console.log('hookd 0.1.0');
       return 0;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { isValidNetwork } from '../core/net/ip.js';
+import { parseMasterKey } from '../core/secret-box.js';
 
 /** hookd's settings, resolved and validated once at start-up, then passed explicitly. */
 export interface Config {
@@ -32,6 +33,20 @@ export interface Config {
   logLevel: LogLevel;
   /** A lease lasts the request timeout plus this (ms): time to record an outcome, and clock skew tolerated between workers. */
   leaseMarginMs: number;
+  /** The master key that seals stored secrets (base64 or hex of 32 bytes); `null`: read from `masterKeyFile`. */
+  masterKey: string | null;
+  /** Older master keys, kept only to open what they sealed until `hookd rotate-master-key` re-seals it. */
+  masterKeyPrevious: string[];
+  /** The master key's file; `null`: `master.key` in the data directory, created (mode 0600) when missing. */
+  masterKeyFile: string | null;
+  /** Days a message's payload is kept when it gives no `payloadRetentionPeriod` (Svix's default: 90). */
+  payloadRetentionDays: number;
+  /** Days a received request's body and headers are kept. */
+  requestRetentionDays: number;
+  /** Days messages and requests are kept at all (with their deliveries and attempts), payload or not. */
+  historyRetentionDays: number;
+  /** How often the retention job runs (ms). */
+  retentionIntervalMs: number;
 }
 
 /** The levels `HOOKD_LOG_LEVEL` accepts, most to least verbose, then `silent` (none). */
@@ -196,7 +211,61 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
     parse: int(100, 600_000),
     expect: 'milliseconds, 100-600000',
   },
+  {
+    key: 'masterKey',
+    env: 'HOOKD_MASTER_KEY',
+    flag: '--master-key',
+    parse: masterKey,
+    expect: 'a 32-byte key as base64 (44 characters) or hex (64 digits)',
+    secret: true,
+  },
+  {
+    key: 'masterKeyPrevious',
+    env: 'HOOKD_MASTER_KEY_PREVIOUS',
+    flag: '--master-key-previous',
+    parse: (raw) => list(raw).map(masterKey),
+    expect: 'comma-separated 32-byte keys as base64 or hex',
+    secret: true,
+  },
+  { key: 'masterKeyFile', env: 'HOOKD_MASTER_KEY_FILE', flag: '--master-key-file', parse: text, expect: 'a file path' },
+  {
+    key: 'payloadRetentionDays',
+    env: 'HOOKD_PAYLOAD_RETENTION_DAYS',
+    flag: '--payload-retention-days',
+    parse: int(1, 3650),
+    expect: 'days, 1-3650',
+  },
+  {
+    key: 'requestRetentionDays',
+    env: 'HOOKD_REQUEST_RETENTION_DAYS',
+    flag: '--request-retention-days',
+    parse: int(1, 3650),
+    expect: 'days, 1-3650',
+  },
+  {
+    key: 'historyRetentionDays',
+    env: 'HOOKD_HISTORY_RETENTION_DAYS',
+    flag: '--history-retention-days',
+    parse: int(1, 3650),
+    expect: 'days, 1-3650',
+  },
+  {
+    key: 'retentionIntervalMs',
+    env: 'HOOKD_RETENTION_INTERVAL_MS',
+    flag: '--retention-interval-ms',
+    parse: int(1000, 86_400_000),
+    expect: 'milliseconds, 1000-86400000',
+  },
 ];
+
+function masterKey(raw: string): string {
+  try {
+    parseMasterKey(raw);
+  } catch {
+    throw new BadSetting();
+  }
+  return raw.trim();
+}
 
 function minLength(min: number) {
   return (raw: string) => {
@@ -276,6 +345,13 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
     logLevel: (resolved.logLevel as LogLevel | undefined) ?? 'info',
     leaseMarginMs: (resolved.leaseMarginMs as number | undefined) ?? 10_000,
+    masterKey: (resolved.masterKey as string | undefined) ?? null,
+    masterKeyPrevious: (resolved.masterKeyPrevious as string[] | undefined) ?? [],
+    masterKeyFile: resolved.masterKeyFile === undefined ? null : resolve(cwd, resolved.masterKeyFile as string),
+    payloadRetentionDays: (resolved.payloadRetentionDays as number | undefined) ?? 90,
+    requestRetentionDays: (resolved.requestRetentionDays as number | undefined) ?? 30,
+    historyRetentionDays: (resolved.historyRetentionDays as number | undefined) ?? 180,
+    retentionIntervalMs: (resolved.retentionIntervalMs as number | undefined) ?? 60_000,
   };
 }
 

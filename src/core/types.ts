@@ -130,6 +130,8 @@ export interface InboundRequest {
   /** For a person: why it was rejected (e.g. which header was missing). */
   detail: string | null;
   receivedAt: number;
+  /** When retention cleared its body and headers; `null` (or absent, where a query does not read it): kept. */
+  prunedAt?: number | null;
 }
 
 /** What a source answers to every request that is not a handshake. Default: 200 `{"ok":true}`. */

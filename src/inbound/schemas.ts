@@ -173,6 +173,10 @@ export const RequestOut = Type.Object(
     }),
     body: Type.String({ description: 'base64' }),
     bodySize: Type.Integer(),
+    bodyExpired: Type.Boolean({
+      description:
+        'Retention cleared the body and headers (HOOKD_REQUEST_RETENTION_DAYS); bodySize is the original size',
+    }),
     status: RequestStatusSchema,
     cause: Nullable(Type.String()),
     detail: Nullable(Type.String()),

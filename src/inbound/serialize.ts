@@ -67,6 +67,7 @@ export function requestOut(request: InboundRequest) {
     headers: request.headers.map(([name, value]) => [name, value]),
     body: request.body.toString('base64'),
     bodySize: request.bodySize,
+    bodyExpired: request.prunedAt != null,
     status: request.status,
     cause: request.cause,
     detail: request.detail,

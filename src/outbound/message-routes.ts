@@ -49,7 +49,14 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
       // The payload's own text, compacted: these exact bytes are stored, signed, sent and returned.
       const payload = payloadTextOf(body);
       const { message, created } = await store.messages.create(
-        { appRef, eventType: body.eventType, eventId: body.eventId ?? null, channels: body.channels ?? null, payload },
+        {
+          appRef,
+          eventType: body.eventType,
+          eventId: body.eventId ?? null,
+          channels: body.channels ?? null,
+          payload,
+          payloadRetentionDays: body.payloadRetentionPeriod ?? deps.config.payloadRetentionDays,
+        },
         now(),
       );
       // A duplicate eventId returns the first message, with its own payload.

@@ -13,7 +13,8 @@ export const MessageIn = Type.Object(
     channels: Type.Optional(Nullable(Type.Array(ChannelName, { minItems: 1, maxItems: 5, uniqueItems: true }))),
     /** Creates the application named in the path when it does not exist yet. */
     application: Type.Optional(Nullable(ApplicationIn)),
-    payloadRetentionPeriod: Type.Optional(Nullable(Type.Integer({ minimum: 5, maximum: 90 }))),
+    // Days. Svix's schema says 5-90; hookd also takes shorter periods (1-4), which a Svix client can send too.
+    payloadRetentionPeriod: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 90 }))),
   },
   { title: 'MessageIn' },
 );

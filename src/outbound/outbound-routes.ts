@@ -1,3 +1,4 @@
+import { registerOperationalWebhookRoutes } from '../operational/operational-webhook-routes.js';
 import { registerApplicationRoutes } from './application-routes.js';
 import { registerAttemptRoutes } from './attempt-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
@@ -22,4 +23,5 @@ export function registerOutboundRoutes(app: TypedApp, deps: OutboundDeps): void 
   registerMessageRoutes(app, deps);
   registerAttemptRoutes(app, deps);
   registerAuthRoutes(app, deps);
+  registerOperationalWebhookRoutes(app, deps);
 }

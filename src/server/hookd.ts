@@ -11,6 +11,8 @@ import { ensureAdminToken } from '../http/api-tokens.js';
 import { createTransformPool } from '../inbound/transform-pool.js';
 import { createRequestBuilders } from '../delivery/request-builders.js';
 import { poolRunner } from '../inbound/transform-runner.js';
+import { ensureOperationalApp, withOperationalWebhooks } from '../operational/operational-webhooks.js';
+import { type RetentionJob, startRetentionJob } from '../retention/retention-job.js';
 
 export interface Hookd {
   /** The API's base URL, or null for a worker-only process. */
@@ -37,7 +39,9 @@ export interface StartOptions {
 /** Starts hookd in this process: the API and/or the delivery engine, as `config.role` says. */
 export async function startHookd(config: Config, options: StartOptions = {}): Promise<Hookd> {
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config, { logger });
+  const backend = await openStore(config, { logger });
+  // Operational webhooks: events about endpoints and deliveries, sent to the operator's endpoints.
+  const store = withOperationalWebhooks(backend, await ensureOperationalApp(backend, Date.now()), logger);
   // One pool of worker threads checks transforms when connections are saved and runs them when
   // events are sent, off the main thread (see inbound/transform-pool).
   const transformPool = await createTransformPool();
@@ -68,6 +72,9 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
     });
     engine.start();
   }
+  // Where deliveries are sent, old payloads and rows are pruned too (never in an API-only process).
+  const retention: RetentionJob | null =
+    config.role === 'api' ? null : startRetentionJob(store.retention, config, logger);
   return {
     url,
     store,
@@ -76,6 +83,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
     async close() {
       await app?.close();
       await engine?.stop();
+      await retention?.stop();
       await sender?.close();
       await transformPool.close();
       await store.close();

@@ -35,6 +35,7 @@ export interface RequestRow {
   cause: RequestCause | null;
   detail: string | null;
   received_at: number;
+  pruned_at?: number | null;
 }
 
 export interface SourceRow {
@@ -98,6 +99,7 @@ export function toInboundRequest(r: RequestRow): InboundRequest {
     cause: r.cause,
     detail: r.detail,
     receivedAt: r.received_at,
+    prunedAt: r.pruned_at ?? null,
   };
 }
 

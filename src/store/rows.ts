@@ -78,6 +78,8 @@ export interface MessageRow {
   channels: Json<string[]> | null;
   payload: string | null;
   created_at: number;
+  /** When retention clears the payload; `null`: never. Absent where a query does not read it. */
+  payload_expires_at?: number | null;
 }
 
 /** The queue columns of a delivery row, the same for every kind. */

@@ -7,6 +7,8 @@ import type { InboundStore, RequestStore } from './ports/inbound.js';
 import type { MessageStore } from './ports/messages.js';
 import type { DeliveryQueue } from './ports/queue.js';
 import type { DeliveryRequeue } from './ports/requeue.js';
+import type { RetentionStore } from './ports/retention.js';
+import type { SecretColumnStore } from './ports/secret-columns.js';
 import type { ConnectionStore, DestinationStore, SourceStore } from './ports/sources.js';
 
 export type * from './ports/applications.js';
@@ -19,6 +21,8 @@ export type * from './ports/inbound.js';
 export type * from './ports/messages.js';
 export type * from './ports/queue.js';
 export type * from './ports/requeue.js';
+export type * from './ports/retention.js';
+export type * from './ports/secret-columns.js';
 export type * from './ports/sources.js';
 export type { TriggerType } from '../core/types.js';
 export type { StoredRequestNote } from './request-feed.js';
@@ -52,6 +56,10 @@ export interface Store {
   readonly connections: ConnectionStore;
   readonly inbound: InboundStore;
   readonly requests: RequestStore;
+  /** What retention prunes and deletes, in small batches. */
+  readonly retention: RetentionStore;
+  /** The stored secrets as a whole: sealing and re-sealing them under the master key. */
+  readonly secretColumns: SecretColumnStore;
   /** Runs forward-only migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes what is queued for a group commit, then closes the database. */

@@ -70,6 +70,7 @@ describe('/api/v1 requests and events', () => {
       ],
       body: BINARY.toString('base64'),
       bodySize: BINARY.length,
+      bodyExpired: false,
       status: 'accepted',
       cause: null,
       detail: null,

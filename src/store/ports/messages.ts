@@ -11,6 +11,8 @@ export interface MessageInput {
   payload: string;
   /** Deliver to this endpoint only, whatever its filters (send-example). */
   onlyEndpointId?: string;
+  /** Days until retention clears the payload and its attempts' response bodies; absent or `null`: kept. */
+  payloadRetentionDays?: number | null;
 }
 
 export interface MessageQuery extends PageQuery {

@@ -1,3 +1,4 @@
+import { payloadExpiresAt } from '../retention-fields.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
@@ -84,8 +85,9 @@ const LOAD_ENDPOINTS = `SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint
  * to it; NOTIFY goes out with the commit when any delivery was left pending for a claim.
  */
 const WRITE = `WITH new_messages AS (
-    INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bigint[])
+    INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at, payload_expires_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bigint[],
+      $17::bigint[])
     ON CONFLICT (app_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
     RETURNING id
   ),
@@ -241,6 +243,7 @@ export class PgMessageWriter {
         ...messageColumns([...rows.values()]),
         ...deliveryColumns(fanout),
         this.notifyPayload.now,
+        [...rows.values()].map((r) => r.payload_expires_at ?? null),
       ]))!;
     } catch (error) {
       worker?.unreserve(handed);
@@ -335,6 +338,7 @@ export class PgMessageWriter {
         channels: input.channels ?? null,
         payload: input.payload,
         created_at: now,
+        payload_expires_at: payloadExpiresAt(input, now),
       };
       plan.rows.set(i, msg);
       for (const endpoint of targets) {

@@ -255,6 +255,20 @@ ALTER TABLE deliveries ADD COLUMN connection_id text COLLATE "C";
 CREATE INDEX deliveries_connection ON deliveries (connection_id) WHERE connection_id IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: 'retention: when a payload expires, when a request was pruned',
+    sql: `
+-- A message's payload (and its attempts' response bodies) is cleared at this time
+-- (payloadRetentionPeriod); NULL: kept. The index holds only payloads still there.
+ALTER TABLE messages ADD COLUMN payload_expires_at bigint;
+CREATE INDEX messages_payload_expiry ON messages (payload_expires_at)
+  WHERE payload IS NOT NULL AND payload_expires_at IS NOT NULL;
+-- A received request whose body and headers were cleared by retention.
+ALTER TABLE requests ADD COLUMN pruned_at bigint;
+CREATE INDEX requests_unpruned ON requests (received_at) WHERE pruned_at IS NULL;
+`,
+  },
 ];
 
 /**

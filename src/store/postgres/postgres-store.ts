@@ -12,6 +12,8 @@ import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
 import { SqlRequests } from '../crud/requests.js';
+import { SqlRetention } from '../crud/retention.js';
+import { SqlSecretColumns } from '../crud/secret-columns.js';
 import { SqlSources } from '../crud/sources.js';
 import { PgAuth } from './auth.js';
 import { connectionConfig, isUniqueViolation, PgDb, type PgConnectionOptions } from './database.js';
@@ -69,6 +71,8 @@ export class PostgresStore implements Store {
   readonly connections: SqlConnections;
   readonly inbound: PgInbound;
   readonly requests: SqlRequests;
+  readonly retention: SqlRetention;
+  readonly secretColumns: SqlSecretColumns;
   private readonly writer: PgMessageWriter;
   private readonly listener: PgWorkListener;
   private readonly publisher: RequestFeedPublisher;
@@ -96,6 +100,8 @@ export class PostgresStore implements Store {
     this.publisher = new RequestFeedPublisher(db, sender, log);
     this.inbound = new PgInbound(db, crud, work, payload, feed, this.publisher);
     this.requests = new SqlRequests(crud);
+    this.retention = new SqlRetention(crud);
+    this.secretColumns = new SqlSecretColumns(crud);
     this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound]);
     this.requeue = new PgDeliveryRequeue(db, work, payload);
     this.attempts = new SqlAttempts(crud);

@@ -1,3 +1,4 @@
+import { payloadExpiresAt } from '../retention-fields.js';
 import { TurnBatches } from './turn-batches.js';
 import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -51,8 +52,9 @@ interface HandOff {
   leaseUntil: number;
 }
 
-const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at)
-  VALUES (@id, @app_id, @event_type, @event_id, @channels, @payload, @created_at)`;
+const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at,
+    payload_expires_at)
+  VALUES (@id, @app_id, @event_type, @event_id, @channels, @payload, @created_at, @payload_expires_at)`;
 /** One `DeliveryRow`, by its column names; requeueing deliveries uses it too. */
 export const INSERT_DELIVERY = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
     next_attempt_at, lease_owner, lease_until, created_at, updated_at)
@@ -199,6 +201,7 @@ export class SqliteMessageWriter {
       channels: toJsonOrNull(input.channels),
       payload: input.payload,
       created_at: now,
+      payload_expires_at: payloadExpiresAt(input, now),
     };
     this.db.run(INSERT_MESSAGE, row);
     const message = toMessage(row);

@@ -9,6 +9,7 @@ import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
 import { SqlRequests } from '../crud/requests.js';
+import { SqlRetention } from '../crud/retention.js';
 import { SqlSources } from '../crud/sources.js';
 import { SqliteAuth } from './auth.js';
 import { SqliteDb } from './database.js';
@@ -17,6 +18,7 @@ import { SqliteDeliveryRequeue } from './delivery-requeue.js';
 import { SqliteInbound } from './inbound.js';
 import { SqliteMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
+import { SqliteSecretColumns } from './secret-columns.js';
 import { sqliteExecutor } from './sqlite-executor.js';
 
 /**
@@ -44,6 +46,8 @@ export class SqliteStore implements Store {
   readonly connections: SqlConnections;
   readonly inbound: SqliteInbound;
   readonly requests: SqlRequests;
+  readonly retention: SqlRetention;
+  readonly secretColumns: SqliteSecretColumns;
   private readonly writer: SqliteMessageWriter;
 
   private constructor(
@@ -62,6 +66,8 @@ export class SqliteStore implements Store {
     this.connections = new SqlConnections(crud);
     this.inbound = new SqliteInbound(db, crud, work);
     this.requests = new SqlRequests(crud);
+    this.retention = new SqlRetention(crud);
+    this.secretColumns = new SqliteSecretColumns(crud, db);
     this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
     this.requeue = new SqliteDeliveryRequeue(db, work);
     this.attempts = new SqlAttempts(crud);
