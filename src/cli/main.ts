@@ -7,6 +7,7 @@ Usage:
   hookd serve [--port N] [--host H] [--data-dir DIR] [...]   run the API and the delivery engine
   hookd token create [--app APP_ID] [--expires-in SECONDS]   mint an API token (admin, or limited to one app)
   hookd migrate                                              apply database migrations and exit
+  hookd listen <source> --forward-to <url> [...]             forward a source's requests to a local URL
 
 Every setting can also come from HOOKD_* environment variables or hookd.config.json;
 see docs/configuration.md.`;
@@ -21,6 +22,13 @@ async function main(argv: string[]): Promise<number> {
     case 'token':
       if (rest[0] !== 'create') break;
       return (await import('./token.js')).createToken(rest.slice(1));
+    case 'listen': {
+      const { Command } = await import('commander');
+      const program = new Command('hookd');
+      (await import('./listen/register-listen.js')).registerListen(program);
+      await program.parseAsync(argv, { from: 'user' });
+      return Number(process.exitCode ?? 0);
+    }
     case 'migrate': {
       const config = loadConfig({ argv: rest });
       return (await import('./migrate.js')).migrate(config);

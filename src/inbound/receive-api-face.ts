@@ -6,13 +6,14 @@ import { registerConnectionRoutes } from './connection-routes.js';
 import type { ReceiveApiDeps } from './context.js';
 import { registerDestinationRoutes } from './destination-routes.js';
 import { registerEventRoutes } from './event-routes.js';
+import { registerListenRoutes } from './listen/listen-routes.js';
 import { registerRequestRoutes } from './request-routes.js';
 import { registerRequestStreamRoute } from './request-stream-route.js';
 import { registerSourceRoutes } from './source-routes.js';
 
 /**
  * The receive side's management API under `/api/v1` (sources, destinations, connections,
- * requests, events), with the same edge as the sending face, installed from the same pieces in
+ * requests, events, `hookd listen`'s sessions), with the same edge as the sending face, installed from the same pieces in
  * its own encapsulated instance: JSON bodies only, bearer tokens, `Idempotency-Key` on POST.
  * Admin tokens only: an app-portal token belongs to one sending application and reaches none of
  * this (403).
@@ -40,6 +41,7 @@ export function receiveApiFace(deps: ReceiveApiDeps): Face {
       registerRequestRoutes(typed, deps);
       registerRequestStreamRoute(typed, deps);
       registerEventRoutes(typed, deps);
+      registerListenRoutes(typed, deps);
     },
   };
 }
