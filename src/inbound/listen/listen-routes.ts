@@ -117,6 +117,7 @@ export function registerListenRoutes(app: TypedApp, deps: ReceiveApiDeps): void 
   app.post(
     '/api/v1/source/:source_id/listen/:device/outcome',
     {
+      config: { keepsRoutes: true },
       schema: {
         tags,
         summary: "Report an event's local response",
