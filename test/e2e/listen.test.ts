@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshTestDatabase, type TestDatabase } from '../helpers/backend.js';
+import { freshTestDatabase, TEST_BACKEND, type TestDatabase } from '../helpers/backend.js';
 import { HOOKD_CLI, ROOT } from '../helpers/hookd-build.js';
 import { exited, type HookdProcess, spawnHookd } from '../helpers/hookd-process.js';
 import { TEST_ADMIN_TOKEN } from '../helpers/hookd.js';
@@ -47,10 +47,10 @@ function requestOf(i: number) {
 }
 
 const sent: ReturnType<typeof requestOf>[] = [];
-async function send(i: number): Promise<void> {
+async function send(i: number, base = hookd.url): Promise<void> {
   const r = requestOf(i);
   sent[i] = r;
-  const response = await request(`${hookd.url}/in/${sourceId}${r.path}`, {
+  const response = await request(`${base}/in/${sourceId}${r.path}`, {
     method: r.method,
     headers: r.headers,
     body: r.body,
@@ -200,5 +200,23 @@ describe('hookd listen', () => {
     expectArrived(apps.a.requests[first], first + 5);
     const canceled = await api<{ data: unknown[] }>(`/event?destination=listen_${sourceId}_a&status=canceled`);
     expect(canceled.data).toHaveLength(5);
+  });
+
+  // Only PostgreSQL has several processes on one database.
+  it.runIf(TEST_BACKEND === 'postgres')('a request stored by another hookd process reaches the session', async () => {
+    const other = await spawnHookd(
+      { HOOKD_DATA_DIR: dataDir, HOOKD_ADMIN_TOKEN: TEST_ADMIN_TOKEN, HOOKD_ROLE: 'api', ...database.env },
+      START_TIMEOUT_MS,
+    );
+    try {
+      const before = apps.b.requests.length;
+      const first = REQUESTS + 26;
+      for (let i = first; i < first + 10; i++) await send(i, other.url);
+      await apps.b.waitFor((r) => r.length >= before + 10, ARRIVAL_TIMEOUT_MS);
+      for (const [k, got] of apps.b.requests.slice(before).entries()) expectArrived(got, first + k);
+    } finally {
+      other.child.kill('SIGKILL');
+      await exited(other.child);
+    }
   });
 });
