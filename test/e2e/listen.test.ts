@@ -129,7 +129,13 @@ beforeAll(async () => {
     START_TIMEOUT_MS,
   );
   sourceId = (await api<{ id: string }>('/source', { method: 'POST', body: { name: 'dev' } })).id;
-  apps.a = await startReceiver(() => 202);
+  // `/fail-once` fails its first try with a 503: the retry comes by the destination's schedule.
+  let failed = false;
+  apps.a = await startReceiver((got) => {
+    if (!got.url.includes('/fail-once') || failed) return 202;
+    failed = true;
+    return 503;
+  });
   apps.b = await startReceiver(() => 200);
   apps.f = await startReceiver(() => 200);
 }, START_TIMEOUT_MS * 2);
@@ -200,6 +206,25 @@ describe('hookd listen', () => {
     expectArrived(apps.a.requests[first], first + 5);
     const canceled = await api<{ data: unknown[] }>(`/event?destination=listen_${sourceId}_a&status=canceled`);
     expect(canceled.data).toHaveLength(5);
+  });
+
+  it("a failing local app is the attempt's outcome, and the event is retried by the destination's schedule", async () => {
+    const before = apps.a.requests.length;
+    const response = await request(`${hookd.url}/in/${sourceId}/fail-once`, { method: 'POST', body: 'x' });
+    await response.body.text();
+    // Attempt 1 answered 503; attempt 2 comes after the schedule's second delay (5 s by default).
+    await apps.a.waitFor((r) => r.length >= before + 2, ARRIVAL_TIMEOUT_MS);
+    expect(apps.a.requests.slice(before).map((r) => r.url)).toEqual(['/hook/fail-once', '/hook/fail-once']);
+    await expect
+      .poll(() => sessions.get('a')!.stdout())
+      .toMatch(/POST \/fail-once {2}→ 202 {2}\d+ ms {2}\(attempt 2\)/);
+    const events = await api<{ data: { id: string }[] }>(`/event?destination=listen_${sourceId}_a&limit=1`);
+    // Newest first: the retry's 202, then the first try's 503.
+    const statuses = async () =>
+      (await api<{ data: { responseStatusCode: number }[] }>(`/event/${events.data[0].id}/attempt`)).data.map(
+        (a) => a.responseStatusCode,
+      );
+    await expect.poll(statuses).toEqual([202, 503]);
   });
 
   // Only PostgreSQL has several processes on one database.
