@@ -9,6 +9,7 @@ Usage:
   hookd migrate                                              apply database migrations and exit
   hookd rotate-master-key                                    re-encrypt stored secrets under a new master key
   hookd prune --before DATE                                  clear payloads and request bodies from before DATE
+  hookd listen <source> --forward-to <url> [...]             forward a source's requests to a local URL
 
 Every setting can also come from HOOKD_* environment variables or hookd.config.json;
 see docs/configuration.md.`;
@@ -23,6 +24,13 @@ async function main(argv: string[]): Promise<number> {
     case 'token':
       if (rest[0] !== 'create') break;
       return (await import('./token.js')).createToken(rest.slice(1));
+    case 'listen': {
+      const { Command } = await import('commander');
+      const program = new Command('hookd');
+      (await import('./listen/register-listen.js')).registerListen(program);
+      await program.parseAsync(argv, { from: 'user' });
+      return Number(process.exitCode ?? 0);
+    }
     case 'migrate': {
       const config = loadConfig({ argv: rest });
       return (await import('./migrate.js')).migrate(config);

@@ -14,11 +14,14 @@ import type { Verification } from './verify/types.js';
  *   and a configured response. With no verification and no connection it is a capture URL.
  * - request: one HTTP request received on a source: its method, path, headers and body bytes, as they
  *   came, accepted or rejected with a named cause.
- * - destination: where received requests are forwarded (an HTTP URL).
+ * - destination: where received requests are forwarded: an HTTP URL (kind `http`), or a `hookd listen`
+ *   session (kind `cli`: one per source and device, kept between sessions so that its events wait).
  * - connection: source → destination, with an optional filter and transform.
  * - event: one request on one connection; the queue row (delivery kind `event`) that forwards it.
  * - delivery kind: what a queue row delivers. `message`: an outbound message to an endpoint, signed
  *   per Standard Webhooks. `event`: a received request forwarded byte for byte to a destination.
+ *   `cli`: an event for a CLI destination, never claimed by the engine: a connected `hookd listen`
+ *   streams it and reports the local response (the API shows it as an event like any other).
  *
  * All times are epoch milliseconds. The HTTP edge turns them into ISO strings.
  */
@@ -172,12 +175,19 @@ export interface Source {
   updatedAt: number;
 }
 
+/**
+ * How a destination is reached: `http`: the engine sends each event to its URL; `cli`: a connected
+ * `hookd listen` session takes its events from the store (delivery kind `cli`).
+ */
+export type DestinationKind = 'http' | 'cli';
+
 /** Where received requests are forwarded. */
 export interface Destination {
   id: string;
+  kind: DestinationKind;
   uid: string | null;
   name: string;
-  /** The request's `path` is appended to this URL's path. */
+  /** The request's `path` is appended to this URL's path (kind `cli`: the URL the CLI forwards to, as told). */
   url: string;
   /** Added to every forwarded request (replacing a received header of the same name). */
   headers: Record<string, string>;
@@ -216,8 +226,8 @@ export type DeliveryStatus = 'pending' | 'sending' | 'success' | 'fail' | 'cance
 export const TriggerType = { Scheduled: 0, Manual: 1 } as const;
 export type TriggerType = (typeof TriggerType)[keyof typeof TriggerType];
 
-/** What a queue row delivers; see the glossary. A CLI session is the next kind to come. */
-export type DeliveryKind = 'message' | 'event';
+/** What a queue row delivers; see the glossary. */
+export type DeliveryKind = 'message' | 'event' | 'cli';
 
 /** A queue row's state, the same for every kind. */
 interface DeliveryState {

@@ -1,12 +1,12 @@
-import { classifyOutcome, type Outcome } from '../core/outcome.js';
-import { nextRetryDelayMs } from '../core/retry.js';
+import { classifyOutcome } from '../core/outcome.js';
 import { newId } from '../core/ids.js';
 import { SendSpacer } from '../core/throttle.js';
-import { TriggerType, type AttemptRecord } from '../core/types.js';
+import type { AttemptRecord } from '../core/types.js';
 import type { Config } from '../config/config.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue } from '../store/store.js';
 import { buildAttempt, createRequestBuilders, type RequestBuilders } from './request-builders.js';
 import type { HttpSender, SendResult } from './http-sender.js';
+import { nextDeliveryState } from './next-state.js';
 import { redactHeaders } from '../core/sensitive-headers.js';
 import type { Logger } from 'pino';
 import { createLogger } from '../log/create-logger.js';
@@ -269,7 +269,15 @@ export class DeliveryEngine {
     this.outcomes.push(
       built.request === null
         ? { attempt, status: built.status, nextAttemptAt: null }
-        : this.decide(attempt, outcome, result, delivery.attemptCount + 1, delivery.trigger, built.retrySchedule),
+        : nextDeliveryState({
+            attempt,
+            outcome,
+            retryAfterSeconds: result.kind === 'response' ? result.retryAfterSeconds : null,
+            attemptsMade: delivery.attemptCount + 1,
+            trigger: delivery.trigger,
+            scheduleSeconds: built.retrySchedule ?? this.options.config.retryScheduleSeconds,
+            now: this.now(),
+          }),
     );
     this.scheduleFlush();
     this.doneSending();
@@ -278,33 +286,6 @@ export class DeliveryEngine {
   private doneSending(): void {
     this.sending--;
     if (this.sending === 0 && this.idle) this.idle();
-  }
-
-  /** What happens to the delivery after this attempt: done, retried later, or given up. */
-  private decide(
-    attempt: AttemptRecord,
-    outcome: Outcome,
-    result: SendResult,
-    attemptsMade: number,
-    trigger: TriggerType,
-    retrySchedule: readonly number[] | null | undefined,
-  ): DeliveryOutcome {
-    if (outcome === 'success') return { attempt, status: 'success', nextAttemptAt: null };
-    if (outcome === 'gone') return { attempt, status: 'fail', nextAttemptAt: null, disableEndpoint: true };
-    // A manual resend is one attempt; it does not start a retry schedule of its own.
-    const delayMs =
-      trigger === TriggerType.Manual
-        ? null
-        : nextRetryDelayMs({
-            scheduleSeconds: retrySchedule ?? this.options.config.retryScheduleSeconds,
-            attemptsMade,
-            outcome,
-            retryAfterSeconds: result.kind === 'response' ? result.retryAfterSeconds : null,
-            random: Math.random,
-          });
-    return delayMs === null
-      ? { attempt, status: 'fail', nextAttemptAt: null }
-      : { attempt, status: 'pending', nextAttemptAt: this.now() + delayMs };
   }
 
   private scheduleFlush(): void {

@@ -8,6 +8,7 @@ import type { SendRequest } from './http-sender.js';
 
 const destination: Destination = {
   id: 'dst_1',
+  kind: 'http',
   uid: null,
   name: '',
   url: 'https://svc.example/hooks',

@@ -116,7 +116,8 @@ function splitQuery(url: string): [string, string?] {
   return at === -1 ? [url] : [url.slice(0, at), url.slice(at + 1)];
 }
 
-function endToEndHeaders(headers: HeaderList): HeaderList {
+/** The end-to-end headers of a request: hop-by-hop ones, and those its `Connection` names, dropped. */
+export function endToEndHeaders(headers: HeaderList): HeaderList {
   // `Connection: close, x-trace` makes x-trace hop-by-hop too.
   const named = new Set<string>();
   for (const [name, value] of headers) {

@@ -105,6 +105,9 @@ export const DestinationPatch = Type.Object(
 export const DestinationOut = Type.Object(
   {
     id: Type.String(),
+    kind: Type.Union([Type.Literal('http'), Type.Literal('cli')], {
+      description: '`http`: hookd sends to `url`; `cli`: a `hookd listen` session takes its events',
+    }),
     uid: Nullable(Type.String()),
     name: Type.String(),
     url: Type.String(),

@@ -26,6 +26,7 @@ export function sourceOut(source: Source, publicUrl: string) {
 export function destinationOut(destination: Destination) {
   return {
     id: destination.id,
+    kind: destination.kind,
     uid: destination.uid,
     name: destination.name,
     url: destination.url,

@@ -56,4 +56,14 @@ describe('SourceCache', () => {
     expect(reads()).toBe(3);
     await store.close();
   });
+
+  it('reads again when cleared during a read (a change through the API), instead of failing the request', async () => {
+    const { store, source, destination, cache, reads } = await setUp(60_000);
+    const read = cache.get(source.id);
+    cache.invalidate(); // the first read is under way: the cache aborts it
+    const connection = await store.connections.create({ sourceId: source.id, destinationId: destination.id }, 0);
+    expect((await read)?.connections.map((c) => c.id)).toEqual([connection.id]);
+    expect(reads()).toBe(2);
+    await store.close();
+  });
 });

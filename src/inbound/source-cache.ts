@@ -23,6 +23,8 @@ export const SOURCE_CACHE_TTL_MS = 1_000;
  */
 export class SourceCache {
   private readonly cache: LRUCache<string, { found: SourceRoutes | null }>;
+  /** Counts `invalidate` calls: a read that fails across one was aborted by it. */
+  private generation = 0;
 
   constructor(
     store: {
@@ -56,10 +58,20 @@ export class SourceCache {
   }
 
   async get(ref: string): Promise<SourceRoutes | null> {
-    return (await this.cache.fetch(ref))?.found ?? null;
+    for (;;) {
+      const generation = this.generation;
+      try {
+        return (await this.cache.fetch(ref))?.found ?? null;
+      } catch (error) {
+        // Cleared while reading (a change through this API): the read is aborted; read again,
+        // after the change. Anything else is the store's error.
+        if (this.generation === generation) throw error;
+      }
+    }
   }
 
   invalidate(): void {
+    this.generation++;
     this.cache.clear();
   }
 }

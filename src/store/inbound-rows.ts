@@ -2,6 +2,7 @@ import type {
   Connection,
   DedupSetting,
   Destination,
+  DestinationKind,
   EventAttempt,
   EventDelivery,
   HeaderList,
@@ -52,6 +53,7 @@ export interface SourceRow {
 
 export interface DestinationRow {
   id: string;
+  kind: DestinationKind;
   uid: string | null;
   name: string;
   url: string;
@@ -78,9 +80,9 @@ export interface ConnectionRow {
   updated_at: number;
 }
 
-/** A delivery row of kind `event`, by the columns a writer inserts. */
+/** A delivery row of kind `event` (or `cli`: an event for a CLI destination), by the columns a writer inserts. */
 export interface EventDeliveryRow extends DeliveryStateRow {
-  kind: 'event';
+  kind: 'event' | 'cli';
   request_id: string;
   connection_id: string | null;
   destination_id: string;
@@ -120,6 +122,7 @@ export function toSource(r: SourceRow): Source {
 export function toDestination(r: DestinationRow): Destination {
   return {
     id: r.id,
+    kind: r.kind,
     uid: r.uid,
     name: r.name,
     url: r.url,
@@ -164,15 +167,19 @@ export function toEventDelivery(r: EventDeliveryRow): EventDelivery {
   };
 }
 
-/** A new event (delivery row of kind `event`), due now (the trigger is Scheduled: 0). */
+/**
+ * A new event, due now (the trigger is Scheduled: 0): delivery kind `event`, or `cli` when its
+ * destination is a CLI session's (the engine never claims those; see core/types.ts).
+ */
 export function newEventDeliveryRow(
   requestId: string,
   route: { connectionId: string | null; destinationId: string },
   now: number,
+  destinationKind: DestinationKind = 'http',
 ): EventDeliveryRow {
   return {
     id: newId('evt', now),
-    kind: 'event',
+    kind: destinationKind === 'cli' ? 'cli' : 'event',
     request_id: requestId,
     connection_id: route.connectionId,
     destination_id: route.destinationId,

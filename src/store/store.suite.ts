@@ -6,6 +6,7 @@ import { describeAuth } from './suite/auth.suite.js';
 import { describeEndpoints } from './suite/endpoints.suite.js';
 import { setUpStore } from './suite/fixtures.suite.js';
 import { describeInbound } from './suite/inbound.suite.js';
+import { describeListen } from './suite/listen.suite.js';
 import { describeMessages } from './suite/messages.suite.js';
 import { describeQueue } from './suite/queue.suite.js';
 import { describeReceive } from './suite/receive.suite.js';
@@ -32,5 +33,6 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
     describeSources(ctx);
     describeReceive(ctx);
     describeRequests(ctx);
+    describeListen(ctx);
   });
 }

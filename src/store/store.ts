@@ -4,6 +4,7 @@ import type { AuthStore } from './ports/auth.js';
 import type { EndpointStore } from './ports/endpoints.js';
 import type { EventTypeStore } from './ports/event-types.js';
 import type { InboundStore, RequestStore } from './ports/inbound.js';
+import type { ListenStore } from './ports/listen.js';
 import type { MessageStore } from './ports/messages.js';
 import type { DeliveryQueue } from './ports/queue.js';
 import type { DeliveryRequeue } from './ports/requeue.js';
@@ -18,6 +19,7 @@ export type * from './ports/common.js';
 export type * from './ports/endpoints.js';
 export type * from './ports/event-types.js';
 export type * from './ports/inbound.js';
+export type * from './ports/listen.js';
 export type * from './ports/messages.js';
 export type * from './ports/queue.js';
 export type * from './ports/requeue.js';
@@ -60,6 +62,8 @@ export interface Store {
   readonly retention: RetentionStore;
   /** The stored secrets as a whole: sealing and re-sealing them under the master key. */
   readonly secretColumns: SecretColumnStore;
+  /** The queue of CLI destinations, which `hookd listen` sessions take (the engine never does). */
+  readonly listen: ListenStore;
   /** Runs forward-only migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes what is queued for a group commit, then closes the database. */

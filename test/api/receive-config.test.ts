@@ -125,6 +125,7 @@ describe('/api/v1/source, /destination, /connection', () => {
       expect(created).toEqual({
         ...body,
         id: expect.stringMatching(/^dst_/),
+        kind: 'http',
         disabled: false,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),

@@ -43,7 +43,7 @@ export function equalsIfGiven(column: string, value: string | undefined): Sql {
 }
 
 /**
- * The terms of an event query over `deliveries d` (kind `event`); a source is matched through
+ * The terms of an event query over `deliveries d` (kind `event` or `cli`); a source is matched through
  * the event's request. Used by the event list and by bulk retry, so both select the same events.
  */
 export function eventConditions(query: EventQuery & TimeRange): Sql {

@@ -18,6 +18,7 @@ export class SqlDestinations implements DestinationStore {
   async create(input: DestinationInput, now: number): Promise<Destination> {
     const row: DestinationRow = {
       id: newId('dst', now),
+      kind: 'http',
       ...destinationColumns(input),
       created_at: now,
       updated_at: now,

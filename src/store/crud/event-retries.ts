@@ -12,9 +12,11 @@ import { sql, type SqlExecutor } from './sql.js';
 export async function retryEventSql(db: SqlExecutor, eventId: string, now: number): Promise<EventDelivery> {
   await db.run(
     sql`UPDATE deliveries SET status = 'pending', next_attempt_at = ${now}, trigger = 1, updated_at = ${now}
-      WHERE id = ${eventId} AND kind = 'event' AND status <> 'sending'`,
+      WHERE id = ${eventId} AND kind IN ('event', 'cli') AND status <> 'sending'`,
   );
-  const row = await db.get<EventDeliveryRow>(sql`SELECT * FROM deliveries WHERE id = ${eventId} AND kind = 'event'`);
+  const row = await db.get<EventDeliveryRow>(
+    sql`SELECT * FROM deliveries WHERE id = ${eventId} AND kind IN ('event', 'cli')`,
+  );
   if (!row) throw new NotFoundError('event');
   return toEventDelivery(row);
 }
@@ -25,6 +27,6 @@ export function retryEventsSql(db: SqlExecutor, query: EventQuery & TimeRange, n
     query.status === undefined ? sql` AND d.status IN ('fail', 'canceled')` : sql` AND d.status <> 'sending'`;
   return db.run(
     sql`UPDATE deliveries SET status = 'pending', next_attempt_at = ${now}, trigger = 1, updated_at = ${now}
-      WHERE id IN (SELECT d.id FROM deliveries d WHERE d.kind = 'event'${ended}${eventConditions(query)})`,
+      WHERE id IN (SELECT d.id FROM deliveries d WHERE d.kind IN ('event', 'cli')${ended}${eventConditions(query)})`,
   );
 }

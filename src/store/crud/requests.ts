@@ -42,7 +42,9 @@ export class SqlRequests implements RequestStore {
   }
 
   async getEvent(id: string): Promise<EventDelivery | null> {
-    const row = await this.db.get<EventDeliveryRow>(sql`SELECT * FROM deliveries WHERE id = ${id} AND kind = 'event'`);
+    const row = await this.db.get<EventDeliveryRow>(
+      sql`SELECT * FROM deliveries WHERE id = ${id} AND kind IN ('event', 'cli')`,
+    );
     return row ? toEventDelivery(row) : null;
   }
 
@@ -50,7 +52,7 @@ export class SqlRequests implements RequestStore {
   async listEvents(query: EventQuery & TimeRange, page: PageQuery): Promise<Page<EventDelivery>> {
     const plan = planPage(page, 'descending');
     const rows = await this.db.all<EventDeliveryRow>(
-      sql`SELECT d.* FROM deliveries d WHERE d.kind = 'event'${eventConditions(query)}${pageTail(plan, 'd.id')}`,
+      sql`SELECT d.* FROM deliveries d WHERE d.kind IN ('event', 'cli')${eventConditions(query)}${pageTail(plan, 'd.id')}`,
     );
     return toPage(rows.map(toEventDelivery), plan, (e) => e.id);
   }

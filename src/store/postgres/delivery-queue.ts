@@ -36,17 +36,18 @@ interface ClaimedRow extends DueRow {
  * - The endpoint (destination) comes back as JSON on one row per endpoint (destination) only: a
  *   batch usually has few distinct ones, each transferred and parsed once.
  * - What a delivery points at is per kind: one LEFT JOIN per kind, each by primary key, so a kind
- *   costs nothing to the rows of another. The request body is bytea, a column of its own (not in
+ *   costs nothing to the rows of another. Kind `cli` is never claimed here (a `hookd listen`
+ *   session takes it: store/crud/listen-sessions.ts); the partial indexes leave it out too. The request body is bytea, a column of its own (not in
  *   JSON), so it arrives as bytes.
  */
 export const CLAIM_SQL = `WITH pending AS MATERIALIZED (
     SELECT id, endpoint_id, destination_id, next_attempt_at AS due FROM deliveries
-    WHERE status = 'pending' AND next_attempt_at <= $1
+    WHERE status = 'pending' AND kind <> 'cli' AND next_attempt_at <= $1
     ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
   ),
   expired AS MATERIALIZED (
     SELECT id, endpoint_id, destination_id, next_attempt_at AS due FROM deliveries
-    WHERE status = 'sending' AND lease_until <= $1
+    WHERE status = 'sending' AND kind <> 'cli' AND lease_until <= $1
     ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
   ),
   due AS MATERIALIZED (
@@ -226,8 +227,8 @@ export class PgDeliveryQueue implements DeliveryQueue {
   /** One round trip; each subquery is the first entry of a partial index. */
   async nextDueAt(): Promise<number | null> {
     const row = await this.db.get<{ due: number | null; lease: number | null }>(
-      `SELECT (SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending') AS due,
-              (SELECT min(lease_until) FROM deliveries WHERE status = 'sending') AS lease`,
+      `SELECT (SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND kind <> 'cli') AS due,
+              (SELECT min(lease_until) FROM deliveries WHERE status = 'sending' AND kind <> 'cli') AS lease`,
     );
     const { due, lease } = row!;
     if (due == null) return lease ?? null;

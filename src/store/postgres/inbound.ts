@@ -72,10 +72,11 @@ const RECEIVE = `WITH r AS MATERIALIZED (
   new_events AS (
     INSERT INTO deliveries (id, kind, request_id, connection_id, destination_id, status, trigger, attempt_count,
       next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-    SELECT x.id, 'event', x.request_id, x.connection_id, x.destination_id, x.status, 0, 0, $15, x.lease_owner,
+    SELECT x.id, x.kind, x.request_id, x.connection_id, x.destination_id, x.status, 0, 0, $15, x.lease_owner,
       x.lease_until, $15, $15
-    FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[])
-        AS x(id, request_id, connection_id, destination_id, status, lease_owner, lease_until)
+    FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[],
+        $24::text[])
+        AS x(id, request_id, connection_id, destination_id, status, lease_owner, lease_until, kind)
       JOIN new_requests n ON n.id = x.request_id AND n.status = 'accepted'
     RETURNING status
   ),
@@ -88,10 +89,10 @@ SELECT ARRAY(SELECT id FROM verdict WHERE holder <> id ORDER BY id) AS duplicate
 const REPLAY = `WITH new_events AS (
     INSERT INTO deliveries (id, kind, request_id, connection_id, destination_id, status, trigger, attempt_count,
       next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-    SELECT x.id, 'event', $1, x.connection_id, x.destination_id, x.status, 1, 0, $2, x.lease_owner, x.lease_until,
+    SELECT x.id, x.kind, $1, x.connection_id, x.destination_id, x.status, 1, 0, $2, x.lease_owner, x.lease_until,
       $2, $2
-    FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
-      AS x(id, connection_id, destination_id, status, lease_owner, lease_until)
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $10::text[])
+      AS x(id, connection_id, destination_id, status, lease_owner, lease_until, kind)
     RETURNING status
   ),
   new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')
@@ -263,7 +264,11 @@ export class PgInbound implements InboundStore {
       toInboundRequest({ ...row, headers: batch[i].input.headers.map(([n, v]) => [n, v]) }),
     );
     const events = batch.map((q, i) =>
-      accepted[i] ? q.routes.map((route) => newEventDeliveryRow(rows[i].id, route, now)) : [],
+      accepted[i]
+        ? q.routes.map((route) =>
+            newEventDeliveryRow(rows[i].id, route, now, targets.destinations.get(route.destinationId)?.kind),
+          )
+        : [],
     );
     const keys = batch.map((q, i) => (accepted[i] && q.input.sourceId != null ? q.dedup : null));
     const offered = new Set<string>();
@@ -302,13 +307,14 @@ export class PgInbound implements InboundStore {
         allEvents.map((e) => e.lease_owner),
         allEvents.map((e) => e.lease_until),
         this.notifyPayload.now,
+        allEvents.map((e) => e.kind),
       ]))!;
     } catch (error) {
       this.worker?.unreserve(handed);
       throw error;
     }
     const duplicateOf = new Map(result.duplicates.map((id, i) => [id, result.holders[i]]));
-    const leased = new Set(allEvents.slice(0, handed).map((e) => e.id));
+    const leased = new Set(allEvents.flatMap((e) => (e.lease_owner === null ? [] : [e.id])));
     const take: ClaimedEvent[] = [];
     let pending = 0;
     const received = requests.map((request, i): Received => {
@@ -349,7 +355,10 @@ export class PgInbound implements InboundStore {
     if (!found) throw new NotFoundError('request');
     const request = toInboundRequest(found);
     const targets = await this.readTargets(routes);
-    const events = routes.map((route) => ({ ...newEventDeliveryRow(request.id, route, now), trigger: 1 }));
+    const events = routes.map((route) => ({
+      ...newEventDeliveryRow(request.id, route, now, targets.destinations.get(route.destinationId)?.kind),
+      trigger: 1,
+    }));
     const handed = this.lease(events, now);
     try {
       await this.db.get(REPLAY, [
@@ -362,6 +371,7 @@ export class PgInbound implements InboundStore {
         events.map((e) => e.lease_owner),
         events.map((e) => e.lease_until),
         this.notifyPayload.now,
+        events.map((e) => e.kind),
       ]);
     } catch (error) {
       this.worker?.unreserve(handed);
@@ -393,11 +403,15 @@ export class PgInbound implements InboundStore {
     return { destinations, connections: new Map(connectionRows.map((r) => [r.id, toConnection(r)])) };
   }
 
-  /** Leases the first events the local worker has room for; returns how many. */
+  /**
+   * Leases the first events the local worker has room for; returns how many. A CLI destination's
+   * events (kind `cli`) wait for its `hookd listen` session: never leased to the engine.
+   */
   private lease(events: EventDeliveryRow[], now: number): number {
     const worker = this.worker;
-    const handed = worker === null ? 0 : worker.reserve(events.length);
-    for (const event of events.slice(0, handed)) {
+    const forEngine = events.filter((e) => e.kind === 'event');
+    const handed = worker === null ? 0 : worker.reserve(forEngine.length);
+    for (const event of forEngine.slice(0, handed)) {
       Object.assign(event, { status: 'sending', lease_owner: worker!.workerId, lease_until: now + worker!.leaseMs });
     }
     return handed;
@@ -408,13 +422,15 @@ export class PgInbound implements InboundStore {
     const worker = this.worker;
     if (worker !== null && handed > 0) {
       worker.take(
-        events.slice(0, handed).map((row) => ({
-          kind: 'event',
-          delivery: toEventDelivery(row),
-          request,
-          destination: targets.destinations.get(row.destination_id)!,
-          connection: (row.connection_id && targets.connections.get(row.connection_id)) || null,
-        })),
+        events
+          .flatMap((row) => (row.lease_owner === null ? [] : [row]))
+          .map((row) => ({
+            kind: 'event',
+            delivery: toEventDelivery(row),
+            request,
+            destination: targets.destinations.get(row.destination_id)!,
+            connection: (row.connection_id && targets.connections.get(row.connection_id)) || null,
+          })),
       );
     }
     if (events.length > handed) this.work.emit('now');

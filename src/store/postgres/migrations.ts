@@ -269,6 +269,22 @@ ALTER TABLE requests ADD COLUMN pruned_at bigint;
 CREATE INDEX requests_unpruned ON requests (received_at) WHERE pruned_at IS NULL;
 `,
   },
+  {
+    version: 5,
+    name: "hookd listen: CLI destinations, and their events kept out of the engine's claims",
+    // Events for a CLI destination are delivery kind `cli`: a `hookd listen` session takes them
+    // (deliveries_cli), never the engine. Its two claim indexes leave them out, so that a CLI's
+    // backlog while it is offline costs the engine's claims nothing.
+    sql: `
+ALTER TABLE destinations ADD COLUMN kind TEXT NOT NULL DEFAULT 'http';
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending' AND kind <> 'cli';
+DROP INDEX deliveries_lease;
+CREATE INDEX deliveries_lease ON deliveries (lease_until) WHERE status = 'sending' AND kind <> 'cli';
+CREATE INDEX deliveries_cli ON deliveries (destination_id, created_at, id)
+  WHERE kind = 'cli' AND status IN ('pending', 'sending');
+`,
+  },
 ];
 
 /**

@@ -8,6 +8,7 @@ import { SqlApplications } from '../crud/applications.js';
 import { SqlAttempts } from '../crud/attempts.js';
 import { SqlConnections } from '../crud/connections.js';
 import { SqlDestinations } from '../crud/destinations.js';
+import { SqlListenSessions } from '../crud/listen-sessions.js';
 import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
@@ -69,6 +70,7 @@ export class PostgresStore implements Store {
   readonly sources: SqlSources;
   readonly destinations: SqlDestinations;
   readonly connections: SqlConnections;
+  readonly listen: SqlListenSessions;
   readonly inbound: PgInbound;
   readonly requests: SqlRequests;
   readonly retention: SqlRetention;
@@ -96,6 +98,7 @@ export class PostgresStore implements Store {
     this.sources = new SqlSources(crud);
     this.destinations = new SqlDestinations(crud);
     this.connections = new SqlConnections(crud);
+    this.listen = new SqlListenSessions(crud);
     const feed = new RequestFeed();
     this.publisher = new RequestFeedPublisher(db, sender, log);
     this.inbound = new PgInbound(db, crud, work, payload, feed, this.publisher);

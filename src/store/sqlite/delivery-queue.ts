@@ -18,7 +18,9 @@ export interface HandOffWriter {
  * row on each claim instead. Expired leases sort by their original due time: they are the oldest.
  * Endpoints and destinations are not joined here: a batch usually has few distinct ones, loaded
  * (and their JSON parsed) once each. What a delivery points at is per kind: one LEFT JOIN per
- * kind, each by primary key, so a kind costs nothing to the rows of another.
+ * kind, each by primary key, so a kind costs nothing to the rows of another. Kind `cli` is never
+ * claimed here (a `hookd listen` session takes it: store/crud/listen-sessions.ts); the partial
+ * indexes leave it out too.
  */
 const SELECT_DUE = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels,
     m.payload AS m_payload, m.created_at AS m_created_at,
@@ -27,10 +29,10 @@ const SELECT_DUE = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_ev
     r.received_at AS r_received_at
   FROM (
     SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM deliveries
-      WHERE status = 'pending' AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit)
+      WHERE status = 'pending' AND kind <> 'cli' AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit)
     UNION ALL
     SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM deliveries
-      WHERE status = 'sending' AND lease_until <= @now ORDER BY lease_until LIMIT @limit)
+      WHERE status = 'sending' AND kind <> 'cli' AND lease_until <= @now ORDER BY lease_until LIMIT @limit)
     ORDER BY due LIMIT @limit
   ) c
   JOIN deliveries d ON d.id = c.id
@@ -127,10 +129,10 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   async nextDueAt(): Promise<number | null> {
     const due = this.db.get<{ t: number | null }>(
-      "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'",
+      "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND kind <> 'cli'",
     )?.t;
     const lease = this.db.get<{ t: number | null }>(
-      "SELECT MIN(lease_until) AS t FROM deliveries WHERE status = 'sending'",
+      "SELECT MIN(lease_until) AS t FROM deliveries WHERE status = 'sending' AND kind <> 'cli'",
     )?.t;
     if (due == null) return lease ?? null;
     return lease == null ? due : Math.min(due, lease);

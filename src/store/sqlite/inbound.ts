@@ -254,8 +254,9 @@ export class SqliteInbound implements InboundStore {
       // As PostgreSQL does: routes that carry their targets (the ingest's cache) are not read again;
       // a destination deleted since is refused by the foreign key all the same.
       const targets = route.targets ?? this.readTargets(route);
-      const row = { ...newEventDeliveryRow(request.id, route, now), trigger };
-      if (handed.length < room) {
+      const row = { ...newEventDeliveryRow(request.id, route, now, targets.destination.kind), trigger };
+      // A CLI destination's event waits for its `hookd listen` session: never handed to the engine.
+      if (handed.length < room && row.kind === 'event') {
         const worker = this.worker!;
         Object.assign(row, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
         handed.push({ kind: 'event', delivery: toEventDelivery(row), request, ...targets });

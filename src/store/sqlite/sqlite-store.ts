@@ -5,6 +5,7 @@ import { SqlApplications } from '../crud/applications.js';
 import { SqlAttempts } from '../crud/attempts.js';
 import { SqlConnections } from '../crud/connections.js';
 import { SqlDestinations } from '../crud/destinations.js';
+import { SqlListenSessions } from '../crud/listen-sessions.js';
 import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   readonly sources: SqlSources;
   readonly destinations: SqlDestinations;
   readonly connections: SqlConnections;
+  readonly listen: SqlListenSessions;
   readonly inbound: SqliteInbound;
   readonly requests: SqlRequests;
   readonly retention: SqlRetention;
@@ -64,6 +66,7 @@ export class SqliteStore implements Store {
     this.sources = new SqlSources(crud);
     this.destinations = new SqlDestinations(crud);
     this.connections = new SqlConnections(crud);
+    this.listen = new SqlListenSessions(crud);
     this.inbound = new SqliteInbound(db, crud, work);
     this.requests = new SqlRequests(crud);
     this.retention = new SqlRetention(crud);

@@ -146,6 +146,7 @@ export function describeSources(ctx: SuiteContext): void {
       expect(destination).toEqual({
         ...rest,
         id: expect.stringMatching(/^dst_/),
+        kind: 'http',
         uid,
         createdAt: T0,
         updatedAt: T0,
