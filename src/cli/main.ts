@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { CliError } from './cli-error.js';
+import { registerLogin } from './commands/login.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
@@ -12,7 +13,7 @@ import { stderrPalette } from './output/colors.js';
  * what it runs only when it runs: the server's modules (fastify, ajv, undici...) take most of a
  * second of CPU to load, which `--help`, `send` or a bad setting need not pay.
  */
-const REGISTRATIONS: ((program: Command) => void)[] = [registerServe, registerToken, registerMigrate];
+const REGISTRATIONS: ((program: Command) => void)[] = [registerServe, registerToken, registerMigrate, registerLogin];
 
 function buildProgram(): Command {
   const program = new Command('hookd')
