@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config.js';
 import { CliError } from './cli-error.js';
 import { registerLogin } from './commands/login.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerSend } from './commands/send.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
 import { stderrPalette } from './output/colors.js';
@@ -13,7 +14,13 @@ import { stderrPalette } from './output/colors.js';
  * what it runs only when it runs: the server's modules (fastify, ajv, undici...) take most of a
  * second of CPU to load, which `--help`, `send` or a bad setting need not pay.
  */
-const REGISTRATIONS: ((program: Command) => void)[] = [registerServe, registerToken, registerMigrate, registerLogin];
+const REGISTRATIONS: ((program: Command) => void)[] = [
+  registerServe,
+  registerToken,
+  registerMigrate,
+  registerLogin,
+  registerSend,
+];
 
 function buildProgram(): Command {
   const program = new Command('hookd')
@@ -31,6 +38,7 @@ function buildProgram(): Command {
 Examples:
   $ hookd serve                          # API + delivery on http://127.0.0.1:8071, data in ./.hookd
   $ hookd token create --app acme        # a token limited to one application
+  $ hookd send --app acme --event-type invoice.paid --payload '{"id":"in_1"}' --wait
 
 Every command has --help with an example. Server settings come from flags, HOOKD_* environment
 variables or hookd.config.json; see docs/configuration.md and docs/cli.md.`,
