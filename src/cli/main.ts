@@ -7,6 +7,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerSend } from './commands/send.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
+import { registerTrigger } from './commands/trigger.js';
 import { stderrPalette } from './output/colors.js';
 
 /**
@@ -20,6 +21,7 @@ const REGISTRATIONS: ((program: Command) => void)[] = [
   registerMigrate,
   registerLogin,
   registerSend,
+  registerTrigger,
 ];
 
 function buildProgram(): Command {
@@ -39,6 +41,7 @@ Examples:
   $ hookd serve                          # API + delivery on http://127.0.0.1:8071, data in ./.hookd
   $ hookd token create --app acme        # a token limited to one application
   $ hookd send --app acme --event-type invoice.paid --payload '{"id":"in_1"}' --wait
+  $ hookd trigger stripe charge.succeeded --to http://localhost:3000/webhooks --secret whsec_...
 
 Every command has --help with an example. Server settings come from flags, HOOKD_* environment
 variables or hookd.config.json; see docs/configuration.md and docs/cli.md.`,

@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { positiveSeconds } from './option-values.js';
 import { addServerOptions } from '../client/server-options.js';
 import type { SendOptions } from '../send/send.js';
 
@@ -12,7 +13,7 @@ export function registerSend(program: Command): void {
     .option('--payload <json>', 'the payload, a JSON object (else --file, else stdin)')
     .option('--file <path>', 'read the payload from this file')
     .option('--wait', 'wait until each endpoint was delivered to or failed; show the request as it arrived')
-    .option('--timeout <seconds>', 'how long --wait waits', positiveNumber, 60)
+    .option('--timeout <seconds>', 'how long --wait waits', positiveSeconds, 60)
     .option('--json', 'print one JSON object (no progress line)')
     .addHelpText(
       'after',
@@ -27,10 +28,4 @@ Examples:
   addServerOptions(command).action(async (options: SendOptions) => {
     process.exitCode = await (await import('../send/send.js')).send(options);
   });
-}
-
-function positiveNumber(raw: string): number {
-  const value = Number(raw);
-  if (!(value > 0)) throw new InvalidArgumentError('needs a number of seconds greater than 0');
-  return value;
 }

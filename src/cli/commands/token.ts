@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { wholeNumber } from './option-values.js';
 import { addSettingOptions, settingArgv } from './setting-options.js';
 
 /** `hookd token create`: mints an API token in the store (admin, or limited to one app). */
@@ -8,7 +9,7 @@ export function registerToken(program: Command): void {
     .command('create')
     .description('mint an API token (admin, or limited to one application) and print it')
     .option('--app <id|uid>', 'limit the token to this application')
-    .option('--expires-in <seconds>', 'the token expires after this many seconds', positiveSeconds)
+    .option('--expires-in <seconds>', 'the token expires after this many seconds', wholeNumber(1))
     .addHelpText(
       'after',
       `
@@ -21,12 +22,4 @@ Example:
     const expiresInSeconds = (options.expiresIn as number | undefined) ?? null;
     process.exitCode = await createToken({ app, expiresInSeconds }, settingArgv(options));
   });
-}
-
-function positiveSeconds(raw: string): number {
-  const seconds = Number(raw);
-  if (!(Number.isInteger(seconds) && seconds > 0)) {
-    throw new InvalidArgumentError('needs a whole number of seconds greater than 0');
-  }
-  return seconds;
 }
