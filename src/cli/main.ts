@@ -8,6 +8,7 @@ import { registerSend } from './commands/send.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
 import { registerTrigger } from './commands/trigger.js';
+import { registerVerify } from './commands/verify.js';
 import { stderrPalette } from './output/colors.js';
 
 /**
@@ -22,6 +23,7 @@ const REGISTRATIONS: ((program: Command) => void)[] = [
   registerLogin,
   registerSend,
   registerTrigger,
+  registerVerify,
 ];
 
 function buildProgram(): Command {
@@ -42,6 +44,7 @@ Examples:
   $ hookd token create --app acme        # a token limited to one application
   $ hookd send --app acme --event-type invoice.paid --payload '{"id":"in_1"}' --wait
   $ hookd trigger stripe charge.succeeded --to http://localhost:3000/webhooks --secret whsec_...
+  $ hookd verify --provider stripe --secret whsec_... --file request.json
 
 Every command has --help with an example. Server settings come from flags, HOOKD_* environment
 variables or hookd.config.json; see docs/configuration.md and docs/cli.md.`,
