@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { CliError } from './cli-error.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerLogin } from './commands/login.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerSend } from './commands/send.js';
@@ -24,6 +25,7 @@ const REGISTRATIONS: ((program: Command) => void)[] = [
   registerSend,
   registerTrigger,
   registerVerify,
+  registerDoctor,
 ];
 
 function buildProgram(): Command {
@@ -45,6 +47,7 @@ Examples:
   $ hookd send --app acme --event-type invoice.paid --payload '{"id":"in_1"}' --wait
   $ hookd trigger stripe charge.succeeded --to http://localhost:3000/webhooks --secret whsec_...
   $ hookd verify --provider stripe --secret whsec_... --file request.json
+  $ hookd doctor http://localhost:3000/webhooks --secret whsec_...
 
 Every command has --help with an example. Server settings come from flags, HOOKD_* environment
 variables or hookd.config.json; see docs/configuration.md and docs/cli.md.`,
