@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { CliError } from './cli-error.js';
+import { registerApi } from './commands/api.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerLogin } from './commands/login.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -26,6 +27,7 @@ const REGISTRATIONS: ((program: Command) => void)[] = [
   registerTrigger,
   registerVerify,
   registerDoctor,
+  registerApi,
 ];
 
 function buildProgram(): Command {
