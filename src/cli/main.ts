@@ -1,65 +1,98 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from '../config/config.js';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config.js';
+import { CliError } from './cli-error.js';
+import { registerApi } from './commands/api.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerListen } from './listen/register-listen.js';
+import { registerLogin } from './commands/login.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerPrune } from './commands/prune.js';
+import { registerRotateMasterKey } from './commands/rotate-master-key.js';
+import { registerSend } from './commands/send.js';
+import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
+import { registerTrigger } from './commands/trigger.js';
+import { registerVerify } from './commands/verify.js';
+import { stderrPalette } from './output/colors.js';
 
-const USAGE = `hookd — webhooks infrastructure
+/**
+ * The `hookd` command. Each command is a module under commands/ that registers itself and imports
+ * what it runs only when it runs: the server's modules (fastify, ajv, undici...) take most of a
+ * second of CPU to load, which `--help`, `send` or a bad setting need not pay.
+ */
+const REGISTRATIONS: ((program: Command) => void)[] = [
+  registerServe,
+  registerToken,
+  registerMigrate,
+  registerRotateMasterKey,
+  registerPrune,
+  registerLogin,
+  registerListen,
+  registerSend,
+  registerTrigger,
+  registerVerify,
+  registerDoctor,
+  registerApi,
+];
 
-Usage:
-  hookd serve [--port N] [--host H] [--data-dir DIR] [...]   run the API and the delivery engine
-  hookd token create [--app APP_ID] [--expires-in SECONDS]   mint an API token (admin, or limited to one app)
-  hookd migrate                                              apply database migrations and exit
-  hookd rotate-master-key                                    re-encrypt stored secrets under a new master key
-  hookd prune --before DATE                                  clear payloads and request bodies from before DATE
-  hookd listen <source> --forward-to <url> [...]             forward a source's requests to a local URL
+function buildProgram(): Command {
+  const program = new Command('hookd')
+    .description('webhooks infrastructure: send, receive and inspect webhooks')
+    .version('hookd 0.1.0', '--version')
+    // Help titles in bold on a terminal; commander strips styles when stdout is not a TTY or
+    // NO_COLOR is set.
+    .configureHelp({ styleTitle: (title) => `\u001b[1m${title}\u001b[22m` })
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  for (const register of REGISTRATIONS) register(program);
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ hookd serve                          # API + delivery on http://127.0.0.1:8071, data in ./.hookd
+  $ hookd token create --app acme        # a token limited to one application
+  $ hookd send --app acme --event-type invoice.paid --payload '{"id":"in_1"}' --wait
+  $ hookd trigger stripe charge.succeeded --to http://localhost:3000/webhooks --secret whsec_...
+  $ hookd verify --provider stripe --secret whsec_... --file request.json
+  $ hookd doctor http://localhost:3000/webhooks --secret whsec_...
 
-Every setting can also come from HOOKD_* environment variables or hookd.config.json;
-see docs/configuration.md.`;
-
-// Each command imports what it runs when it runs: the server's modules (fastify, ajv, undici...)
-// take most of a second of CPU to load, which `--help`, `token` and a bad setting need not pay.
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      return (await import('./serve.js')).serve(rest);
-    case 'token':
-      if (rest[0] !== 'create') break;
-      return (await import('./token.js')).createToken(rest.slice(1));
-    case 'listen': {
-      const { Command } = await import('commander');
-      const program = new Command('hookd');
-      (await import('./listen/register-listen.js')).registerListen(program);
-      await program.parseAsync(argv, { from: 'user' });
-      return Number(process.exitCode ?? 0);
-    }
-    case 'migrate': {
-      const config = loadConfig({ argv: rest });
-      return (await import('./migrate.js')).migrate(config);
-    }
-    case 'rotate-master-key': {
-      const config = loadConfig({ argv: rest });
-      return (await import('./commands/rotate-master-key.js')).rotateMasterKey(config);
-    }
-    case 'prune':
-      return (await import('./commands/prune.js')).prune(rest, (argv) => loadConfig({ argv }));
-    case '--version':
-      console.log('hookd 0.1.0');
-      return 0;
-    case undefined:
-    case '--help':
-    case 'help':
-      console.log(USAGE);
-      return 0;
-  }
-  console.error(`hookd: unknown command ${JSON.stringify(argv.join(' '))}\n\n${USAGE}`);
-  return 2;
+Every command has --help with an example. Server settings come from flags, HOOKD_* environment
+variables or hookd.config.json; see docs/configuration.md and docs/cli.md.`,
+  );
+  return program;
 }
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    // commander has printed its message (unknown command, missing option...); help and --version
+    // end here too, with exit code 0.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+// `hookd --help | head`: a reader that stops reading is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {
     if (code !== 0) process.exit(code);
   },
   (err: unknown) => {
-    console.error(`hookd: ${err instanceof ConfigError ? err.message : (err as Error).stack}`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
+    const known = err instanceof ConfigError || err instanceof CliError;
+    console.error(`${stderrPalette().bad('hookd:')} ${known ? err.message : (err as Error).stack}`);
+    process.exit(err instanceof CliError ? err.exitCode : err instanceof ConfigError ? 2 : 1);
   },
 );

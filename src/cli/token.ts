@@ -3,20 +3,15 @@ import { createApiToken } from '../http/api-tokens.js';
 import { createLogger } from '../log/create-logger.js';
 import { openStore } from '../store/open-store.js';
 
-/** `hookd token create [--app APP] [--expires-in SECONDS] [config flags]`: prints a new token. */
-export async function createToken(argv: string[]): Promise<number> {
-  const rest: string[] = [];
-  let app: string | null = null;
-  let expiresInSeconds: number | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--app') app = argv[++i] ?? null;
-    else if (argv[i] === '--expires-in') expiresInSeconds = Number(argv[++i]);
-    else rest.push(argv[i]);
-  }
-  if (expiresInSeconds !== null && !(Number.isInteger(expiresInSeconds) && expiresInSeconds > 0)) {
-    throw new ConfigError('--expires-in needs a whole number of seconds greater than 0');
-  }
-  const config = loadConfig({ argv: rest });
+/** What `hookd token create` mints: limited to one app (id or uid) or admin; expiring or not. */
+export interface TokenRequest {
+  app: string | null;
+  expiresInSeconds: number | null;
+}
+
+/** `hookd token create [--app APP] [--expires-in SECONDS] [setting flags]`: prints a new token. */
+export async function createToken({ app, expiresInSeconds }: TokenRequest, settingArgv: string[]): Promise<number> {
+  const config = loadConfig({ argv: settingArgv });
   // Logs go to stderr: stdout is the token, for scripts.
   const store = await openStore(config, { logger: createLogger(config.logLevel, 2) });
   try {

@@ -267,6 +267,11 @@ function masterKey(raw: string): string {
   return raw.trim();
 }
 
+/** Each setting's command-line flag, environment variable and expected value, for `--help`. */
+export const SETTING_FLAGS: ReadonlyArray<{ flag: string; env: string; expect: string }> = SETTINGS.map(
+  ({ flag, env, expect }) => ({ flag, env, expect }),
+);
+
 function minLength(min: number) {
   return (raw: string) => {
     if (raw.length < min) throw new BadSetting();

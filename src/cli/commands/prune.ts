@@ -1,35 +1,21 @@
-import { type Config, ConfigError } from '../../config/config.js';
-import { createLogger } from '../../log/create-logger.js';
-import { drain, RETENTION_BATCH_ROWS } from '../../retention/retention-job.js';
-import { openStore } from '../../store/open-store.js';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { addSettingOptions, settingArgv } from './setting-options.js';
 
-/**
- * `hookd prune --before DATE`: clears now what retention would clear later: the payloads (and
- * attempts' response bodies) of messages created before DATE, and the bodies and headers of
- * requests received before it, whatever their retention periods. Rows stay (the history setting
- * deletes them); payloads a pending delivery still needs stay too. DATE: ISO 8601
- * (`2026-01-31` is midnight UTC, or a date and time).
- */
-export async function prune(argv: string[], loadConfig: (argv: string[]) => Config): Promise<number> {
-  const at = argv.indexOf('--before');
-  const value = at === -1 ? undefined : argv[at + 1];
-  const before = value === undefined ? Number.NaN : Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value ?? '') || Number.isNaN(before)) {
-    throw new ConfigError('prune needs --before DATE, an ISO 8601 date or date-time (e.g. 2026-01-31)');
-  }
-  const config = loadConfig([...argv.slice(0, at), ...argv.slice(at + 2)]);
-  const store = await openStore(config, { logger: createLogger(config.logLevel, 2) });
-  try {
-    const payloads = await drain((n) => store.retention.prunePayloadsBefore(before, n), RETENTION_BATCH_ROWS);
-    const requests = await drain(
-      (n) => store.retention.pruneRequestsBefore(before, n, Date.now()),
-      RETENTION_BATCH_ROWS,
+/** `hookd prune --before DATE`: clears payloads and request bodies from before DATE now (see ../prune.ts). */
+export function registerPrune(program: Command): void {
+  const command = program
+    .command('prune')
+    .description('clear message payloads and request bodies from before a date, now')
+    .requiredOption('--before <date>', 'ISO 8601 date or date-time (2026-01-31 is midnight UTC)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ hookd prune --before 2026-01-31`,
     );
-    console.log(
-      `hookd: pruned ${payloads} message payloads and ${requests} request bodies from before ${new Date(before).toISOString()}`,
-    );
-    return 0;
-  } finally {
-    await store.close();
-  }
+  addSettingOptions(command).action(async (options: Record<string, unknown>) => {
+    const config = loadConfig({ argv: settingArgv(options) });
+    process.exitCode = await (await import('../prune.js')).prune(String(options.before), config);
+  });
 }

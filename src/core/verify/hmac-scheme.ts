@@ -77,6 +77,7 @@ export function hmacProvider(scheme: HmacScheme): ProviderSpec {
       return setting;
     },
     verify: (request, setting, context) => verifyHmacScheme(scheme, request, setting, context),
+    sign: (request, secret, nowMs) => signHmacScheme(scheme, request, secret, nowMs),
   };
 }
 
@@ -125,6 +126,52 @@ export function verifyHmacScheme(
     if (window) return window;
   }
   return verified(deliveryIdOf(scheme, request, body));
+}
+
+/**
+ * The headers that sign `request` per `scheme` (the verifier in reverse): the signature header
+ * laid out as the provider does, plus a timestamp header when the scheme signs one. A timestamp
+ * in a body field (Linear) is read from the body, which must hold it.
+ */
+export function signHmacScheme(
+  scheme: HmacScheme,
+  request: VerifiableRequest,
+  secret: string,
+  nowMs: number,
+): [string, string][] {
+  const headers: [string, string][] = [];
+  let timestamp: string | undefined;
+  const source = scheme.timestamp;
+  if (source?.bodyField) {
+    const value = jsonField(jsonBody(request), source.bodyField);
+    timestamp = value === undefined ? undefined : String(value);
+  } else if (source) {
+    timestamp = formatTimestamp(nowMs, source.format);
+    if (source.header) headers.push([source.header, timestamp]);
+  }
+  const content = buildSignedContent(scheme.signedContent, { request, timestamp, url: request.url });
+  const signature = createHmac(scheme.algorithm, secret).update(content).digest(scheme.encoding);
+  const name = typeof scheme.signatureHeader === 'string' ? scheme.signatureHeader : scheme.signatureHeader[0];
+  headers.push([
+    name,
+    layOut(scheme.layout, signature, source && !source.header && !source.bodyField ? timestamp : undefined),
+  ]);
+  return headers;
+}
+
+function formatTimestamp(nowMs: number, format: TimestampFormat): string {
+  if (format === 'ms') return String(nowMs);
+  if (format === 's') return String(Math.floor(nowMs / 1000));
+  return new Date(nowMs).toISOString();
+}
+
+/** A signature header's value: the inverse of parseLayout. */
+function layOut(layout: SignatureLayout, signature: string, timestamp: string | undefined): string {
+  if (layout.kind === 'single') return `${layout.prefix ?? ''}${signature}`;
+  if (layout.kind === 'list') return `${layout.prefix}${signature}`;
+  const stamp =
+    layout.timestampKey && timestamp !== undefined ? `${layout.timestampKey}=${timestamp}${layout.separator}` : '';
+  return `${stamp}${layout.signatureKey}=${signature}`;
 }
 
 function needsJson(scheme: HmacScheme): boolean {

@@ -1,4 +1,4 @@
-import type { VerifiableRequest, Verification, VerifyContext, VerifyResult } from './types.js';
+import type { HeaderPairs, VerifiableRequest, Verification, VerifyContext, VerifyResult } from './types.js';
 
 /**
  * One verification type (a provider's scheme, or a generic one): how its setting is checked at
@@ -20,4 +20,11 @@ export interface ProviderSpec {
     setting: Verification,
     context: VerifyContext,
   ): VerifyResult | Promise<VerifyResult>;
+  /**
+   * Signs a request the way the provider does, the verifier in reverse (for `hookd trigger` and
+   * `hookd doctor`): returns the headers to add (the signature, and the timestamp or id the
+   * scheme signs, unless `request` already has them). `nowMs` is the signed time. Absent for
+   * schemes that sign with the provider's private key (PayPal, SNS...) or carry no signature.
+   */
+  sign?(request: VerifiableRequest, secret: string, nowMs: number): HeaderPairs;
 }

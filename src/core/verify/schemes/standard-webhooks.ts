@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, verify as verifyWithKey, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, randomBytes, verify as verifyWithKey, type KeyObject } from 'node:crypto';
 import { equalBytes, decodeSignature } from '../constant-time.js';
 import type { ProviderSpec } from '../provider-spec.js';
 import { headerValue } from '../request-parts.js';
@@ -108,4 +108,30 @@ function verifyStandard(request: VerifiableRequest, setting: Verification, conte
   return checkTimestampWindow(timestampMs, context.now, tolerance, 'webhook-timestamp') ?? verified(id);
 }
 
-export const standardWebhooks: ProviderSpec = { parse, verify: verifyStandard };
+/**
+ * Signs as a Standard Webhooks sender: `webhook-id` (kept when the request has one, else a new
+ * `msg_` id), `webhook-timestamp` (now, seconds) and `webhook-signature: v1,<base64 HMAC>`, keyed
+ * by a `whsec_` secret. Throws `ValidationError` for a secret that is not one.
+ */
+function signStandard(request: VerifiableRequest, secret: string, nowMs: number): [string, string][] {
+  const key = keyOf(secret);
+  if (typeof key === 'string' || key.kind !== 'hmac') {
+    throw new ValidationError('signing needs a whsec_ secret (base64 after whsec_)', 'secret');
+  }
+  const headers: [string, string][] = [];
+  let id = headerValue(request, ID_HEADERS);
+  if (!id) {
+    id = `msg_${randomBytes(16).toString('hex')}`;
+    headers.push(['webhook-id', id]);
+  }
+  let timestamp = headerValue(request, TIMESTAMP_HEADERS);
+  if (!timestamp) {
+    timestamp = String(Math.floor(nowMs / 1000));
+    headers.push(['webhook-timestamp', timestamp]);
+  }
+  const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), Buffer.from(request.body)]);
+  headers.push(['webhook-signature', `v1,${createHmac('sha256', key.key).update(content).digest('base64')}`]);
+  return headers;
+}
+
+export const standardWebhooks: ProviderSpec = { parse, verify: verifyStandard, sign: signStandard };

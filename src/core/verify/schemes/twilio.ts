@@ -78,7 +78,24 @@ function verifyTwilio(request: VerifiableRequest, setting: Verification): Verify
   return verified(headerValue(request, 'i-twilio-idempotency-token'));
 }
 
+/**
+ * Signs a form request as Twilio does: HMAC-SHA1 of the URL and the sorted parameters. A JSON
+ * body is signed through the URL's `bodySHA256`, which the caller must have put in the URL.
+ */
+function signTwilio(request: VerifiableRequest, secret: string): [string, string][] {
+  const params = bodySha256Param(request.url) === undefined ? sortedParams(request) : '';
+  return [
+    [
+      'x-twilio-signature',
+      createHmac('sha1', secret)
+        .update(request.url + params, 'utf8')
+        .digest('base64'),
+    ],
+  ];
+}
+
 export const twilio: ProviderSpec = {
+  sign: signTwilio,
   parse(setting) {
     checkKnownFields(setting, ['secrets']);
     requireSecrets(setting);
