@@ -53,10 +53,11 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
         tags,
         summary: 'Send an example message to the endpoint only',
         description:
-          'The payload is the event type\'s example (`examples[exampleIndex]` of its latest schema version) or, without one, `{"example": true, "eventType": ...}`.',
+          'The payload is the event type\'s example (`examples[exampleIndex]` of its latest schema version) or, without one, `{"example": true, "eventType": ...}`. ' +
+          'A disabled endpoint is never sent to: the message is created and its delivery recorded as canceled.',
         params: EndpointParams,
         body: EventExampleIn,
-        response: withErrors({ 202: MessageOut }),
+        response: withErrors({ 200: MessageOut }),
       },
     },
     async (request, reply) => {
@@ -72,7 +73,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
         },
         now(),
       );
-      return reply.code(202).send(messageOut(message, true, payload));
+      return reply.code(200).send(messageOut(message, true, payload));
     },
   );
 
