@@ -43,8 +43,11 @@ export function toPageQuery(query: PaginationInput): PageQuery {
 /** A page with nothing on it: the answer of a filter that can match nothing. */
 export const EMPTY_PAGE: Page<never> = { data: [], iterator: null, prevIterator: null, done: true };
 
-/** Svix's `ListResponse_<T>_`: `{ data, iterator, prevIterator, done }`. */
-export function ListResponse<T extends TSchema>(item: T, title?: string) {
+/**
+ * Svix's `ListResponse_<T>_`: `{ data, iterator, prevIterator, done }`, titled (for the OpenAPI
+ * document's components) after its item's title.
+ */
+export function ListResponse<T extends TSchema>(item: T, title = listTitle(item)) {
   return Type.Object(
     {
       data: Type.Array(item),
@@ -54,6 +57,11 @@ export function ListResponse<T extends TSchema>(item: T, title?: string) {
     },
     title ? { title } : {},
   );
+}
+
+function listTitle(item: TSchema): string | undefined {
+  const { title } = item as { title?: unknown };
+  return typeof title === 'string' ? `ListResponse_${title}_` : undefined;
 }
 
 /** A store page as a list response, each row turned into its JSON shape by `toJson`. */

@@ -57,7 +57,6 @@ export function registerAuthRoutes(app: TypedApp, deps: OutboundDeps): void {
     {
       schema: {
         tags: ['Authentication'],
-        operationId: 'v1.authentication.logout',
         summary: 'Log out an app-portal token',
         description:
           'Revokes the token that makes the call (204); it is refused (401) from then on. As in Svix, only an ' +

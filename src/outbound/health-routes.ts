@@ -10,13 +10,13 @@ export const HEALTH_ROUTES = ['/api/v1/health', '/api/v1/health/ping'] as const;
  */
 export function registerHealthRoutes(app: TypedApp): void {
   const routes = [
-    { url: HEALTH_ROUTES[0], operationId: 'v1.health.get', summary: 'Health check' },
-    { url: HEALTH_ROUTES[1], operationId: 'v1.health.ping', summary: 'Liveness probe' },
+    { url: HEALTH_ROUTES[0], summary: 'Health check' },
+    { url: HEALTH_ROUTES[1], summary: 'Liveness probe' },
   ];
-  for (const { url, operationId, summary } of routes) {
+  for (const { url, summary } of routes) {
     app.get(
       url,
-      { schema: { tags: ['Health'], operationId, summary, security: [], response: { 204: NoContent } } },
+      { schema: { tags: ['Health'], summary, security: [], response: { 204: NoContent } } },
       async (_request, reply) => reply.code(204).send(),
     );
   }
