@@ -7,12 +7,13 @@ const MAX_PAGE_LIMIT = 250;
 
 /**
  * The paging query parameters of every list route. `limit` above 250 is a 422 (not silently
- * clamped), so a client learns the cap instead of wondering where its rows went. Every list
- * takes `order`; its default is the list's own (see PageQuery).
+ * clamped; Svix's server has the same hard cap), so a client learns the cap instead of wondering
+ * where its rows went; `limit=0` is an empty page, as Svix allows it. Every list takes `order`;
+ * its default is the list's own (see PageQuery).
  */
 export const PaginationQuery = {
   limit: Type.Integer({
-    minimum: 1,
+    minimum: 0,
     maximum: MAX_PAGE_LIMIT,
     default: DEFAULT_PAGE_LIMIT,
     description: 'Limit the number of returned items',
@@ -39,8 +40,14 @@ export function toPageQuery(query: PaginationInput): PageQuery {
   };
 }
 
-/** Svix's `ListResponse_<T>_`: `{ data, iterator, prevIterator, done }`. */
-export function ListResponse<T extends TSchema>(item: T, title?: string) {
+/** A page with nothing on it: the answer of a filter that can match nothing. */
+export const EMPTY_PAGE: Page<never> = { data: [], iterator: null, prevIterator: null, done: true };
+
+/**
+ * Svix's `ListResponse_<T>_`: `{ data, iterator, prevIterator, done }`, titled (for the OpenAPI
+ * document's components) after its item's title.
+ */
+export function ListResponse<T extends TSchema>(item: T, title = listTitle(item)) {
   return Type.Object(
     {
       data: Type.Array(item),
@@ -50,6 +57,11 @@ export function ListResponse<T extends TSchema>(item: T, title?: string) {
     },
     title ? { title } : {},
   );
+}
+
+function listTitle(item: TSchema): string | undefined {
+  const { title } = item as { title?: unknown };
+  return typeof title === 'string' ? `ListResponse_${title}_` : undefined;
 }
 
 /** A store page as a list response, each row turned into its JSON shape by `toJson`. */

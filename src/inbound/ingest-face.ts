@@ -81,8 +81,10 @@ export function ingestFace(deps: IngestFaceDeps): Face {
       // GET, HEAD and TRACE bodies are not parsed by Fastify: read them here, so none is lost.
       const handler = (req: FastifyRequest, reply: FastifyReply) =>
         Buffer.isBuffer(req.body) ? answer(reply, arrived(req, req.body)) : answerUnparsed(req, reply);
-      app.all('/:source', handler);
-      app.all('/:source/*', handler);
+      // For the OpenAPI document: no token (the source's own verification decides), any body.
+      const schema = { tags: ['Ingest'], summary: "Receive a provider's request for a source", security: [] };
+      app.all('/:source', { schema }, handler);
+      app.all('/:source/*', { schema }, handler);
     },
   };
 }

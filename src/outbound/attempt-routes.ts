@@ -1,10 +1,17 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { NotFoundError } from '../core/errors.js';
 import { sendJsonText } from '../http/json-body.js';
-import { ListResponse, PaginationQuery, toListJson, toListResponse, toPageQuery } from '../http/pagination.js';
+import {
+  EMPTY_PAGE,
+  ListResponse,
+  PaginationQuery,
+  toListJson,
+  toListResponse,
+  toPageQuery,
+} from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import type { AttemptQuery, Page } from '../store/store.js';
-import type { Attempt } from '../core/types.js';
+import type { Attempt, Message } from '../core/types.js';
 import {
   requireAppEndpoint,
   requireApplication,
@@ -18,39 +25,82 @@ import {
   EventTypesQuery,
   MessageAttemptOut,
   MessageEndpointOut,
+  StatusCodeClassQuery,
   StatusQuery,
+  TagQuery,
   TimeFilterQuery,
   WithContentQuery,
 } from './message-schemas.js';
 import { AttemptParams, EndpointParams, MessageEndpointParams, MessageParams } from './params.js';
 import { parseEventTypes, parseTimeFilter } from './query-filters.js';
 import { ChannelName } from './schemas.js';
-import { attemptOut, deliveryStatusOf, endpointMessageJson, messageEndpointOut } from './serialize.js';
+import {
+  attemptOut,
+  deliveryStatusOf,
+  endpointMessageJson,
+  messageEndpointOut,
+  messageOutWithoutPayload,
+} from './serialize.js';
 
 const tags = ['Message Attempt'];
 const ExpandedStatuses = Type.Boolean({
   default: false,
   description: 'Report canceled deliveries as 4 "canceled" instead of 2 "fail"',
 });
+/** The filters of Svix's two attempt lists (by endpoint, by message). */
 const AttemptListQuery = {
   ...PaginationQuery,
   ...TimeFilterQuery,
   status: Type.Optional(StatusQuery),
+  status_code_class: Type.Optional(StatusCodeClassQuery),
+  channel: Type.Optional(ChannelName),
+  tag: Type.Optional(TagQuery),
+  event_types: Type.Optional(EventTypesQuery),
   with_content: WithContentQuery,
   expanded_statuses: ExpandedStatuses,
 };
-const EMPTY_PAGE: Page<never> = { data: [], iterator: null, prevIterator: null, done: true };
+type AttemptListInput = Static<Type.TObject<typeof AttemptListQuery>>;
 
 /** Attempts, attempted messages and destinations, resend. */
 export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now } = deps;
 
-  /** Attempts only ever succeed (0) or fail (2): any other status filter matches nothing. */
-  const listAttempts = async (appId: string, query: AttemptQuery, status: number | undefined) => {
-    if (status !== undefined && status !== 0 && status !== 2) return EMPTY_PAGE as Page<Attempt>;
+  /**
+   * One page of attempts with every filter of the query applied. Attempts only ever succeed (0)
+   * or fail (2), and messages have no tags: any other status, or a tag, matches nothing.
+   */
+  const listAttempts = async (
+    appId: string,
+    query: AttemptListInput,
+    scope: Pick<AttemptQuery, 'msgId' | 'endpointId'>,
+  ) => {
+    const { status } = query;
+    if ((status !== undefined && status !== 0 && status !== 2) || query.tag !== undefined)
+      return EMPTY_PAGE as Page<Attempt>;
     return store.attempts.list(appId, {
-      ...query,
+      ...toPageQuery(query),
+      ...scope,
       ...(status === undefined ? {} : { status: status === 0 ? 'success' : 'fail' }),
+      statusCodeClass: query.status_code_class,
+      channel: query.channel,
+      eventTypes: parseEventTypes(query.event_types),
+      ...parseTimeFilter(query),
+    });
+  };
+
+  /** The page as MessageAttemptOut rows; with `withMsg`, each with its message (payload left out, as Svix does). */
+  const attemptsOut = async (
+    appId: string,
+    page: Page<Attempt>,
+    options: { expanded: boolean; withContent: boolean; withMsg: boolean },
+  ) => {
+    const ids = options.withMsg ? [...new Set(page.data.map((a) => a.msgId))] : [];
+    const found = await Promise.all(ids.map(async (id) => [id, await store.messages.get(appId, id)] as const));
+    const messages = new Map<string, Message | null>(found);
+    return toListResponse(page, (attempt) => {
+      const out = attemptOut(attempt, options);
+      const message = messages.get(attempt.msgId);
+      return message ? { ...out, msg: messageOutWithoutPayload(message) } : out;
     });
   };
 
@@ -61,7 +111,10 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         tags,
         summary: "List an endpoint's attempts, newest first",
         params: EndpointParams,
-        querystring: Type.Object(AttemptListQuery),
+        querystring: Type.Object({
+          ...AttemptListQuery,
+          with_msg: Type.Boolean({ default: false, description: "Include each attempt's message (without payload)" }),
+        }),
         response: withErrors({ 200: ListResponse(MessageAttemptOut) }),
       },
     },
@@ -72,14 +125,12 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         request.params.app_id,
         request.params.endpoint_id,
       );
-      const page = await listAttempts(
-        application.id,
-        { ...toPageQuery(query), endpointId: endpoint.id, ...parseTimeFilter(query) },
-        query.status,
-      );
-      return toListResponse(page, (attempt) =>
-        attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }),
-      );
+      const page = await listAttempts(application.id, query, { endpointId: endpoint.id });
+      return attemptsOut(application.id, page, {
+        expanded: query.expanded_statuses,
+        withContent: query.with_content,
+        withMsg: query.with_msg,
+      });
     },
   );
 
@@ -105,11 +156,12 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         query.endpoint_id === undefined
           ? undefined
           : (await requireEndpoint(store, application.id, query.endpoint_id)).id;
-      const filter = { ...toPageQuery(query), msgId: message.id, endpointId, ...parseTimeFilter(query) };
-      const page = await listAttempts(application.id, filter, query.status);
-      return toListResponse(page, (attempt) =>
-        attemptOut(attempt, { expanded: query.expanded_statuses, withContent: query.with_content }),
-      );
+      const page = await listAttempts(application.id, query, { msgId: message.id, endpointId });
+      return attemptsOut(application.id, page, {
+        expanded: query.expanded_statuses,
+        withContent: query.with_content,
+        withMsg: false,
+      });
     },
   );
 
@@ -163,9 +215,14 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         summary: 'List the messages sent to an endpoint, with their delivery state',
         params: EndpointParams,
         querystring: Type.Object({
-          ...AttemptListQuery,
+          ...PaginationQuery,
+          ...TimeFilterQuery,
+          status: Type.Optional(StatusQuery),
           channel: Type.Optional(ChannelName),
+          tag: Type.Optional(TagQuery),
           event_types: Type.Optional(EventTypesQuery),
+          with_content: WithContentQuery,
+          expanded_statuses: ExpandedStatuses,
         }),
         response: withErrors({ 200: ListResponse(EndpointMessageOut) }),
       },
@@ -177,6 +234,7 @@ export function registerAttemptRoutes(app: TypedApp, deps: OutboundDeps): void {
         request.params.app_id,
         request.params.endpoint_id,
       );
+      if (query.tag !== undefined) return EMPTY_PAGE;
       const page = await store.attempts.endpointMessages(application.id, endpoint.id, {
         ...toPageQuery(query),
         status: query.status === undefined ? undefined : deliveryStatusOf(query.status),

@@ -1,6 +1,7 @@
-import { ValidationError } from '../core/errors.js';
+import { ForbiddenError, ValidationError } from '../core/errors.js';
 import { createApiToken } from '../http/api-tokens.js';
-import { withErrors } from '../http/schema-types.js';
+import { NoContent, withErrors } from '../http/schema-types.js';
+import { LOGOUT_ROUTE } from './app-scope.js';
 import { toApplicationInput } from './application-routes.js';
 import { emptyBodyAsObject, getOrCreateApplication, type OutboundDeps, type TypedApp } from './context.js';
 import { AppParams } from './params.js';
@@ -8,7 +9,10 @@ import { AppPortalAccessIn, AppPortalAccessOut } from './schemas.js';
 
 const DEFAULT_PORTAL_TOKEN_SECONDS = 7 * 24 * 60 * 60;
 
-/** `POST /api/v1/auth/app-portal-access/{app_id}`: a token limited to one application, and its portal link. */
+/**
+ * `POST /api/v1/auth/app-portal-access/{app_id}`: a token limited to one application, and its
+ * portal link. `POST /api/v1/auth/logout`: the calling app-portal token revokes itself.
+ */
 export function registerAuthRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now, config } = deps;
 
@@ -45,6 +49,26 @@ export function registerAuthRoutes(app: TypedApp, deps: OutboundDeps): void {
         now: at,
       });
       return { token, url: `${config.publicUrl}/portal#key=${token}` };
+    },
+  );
+
+  app.post(
+    LOGOUT_ROUTE,
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: 'Log out an app-portal token',
+        description:
+          'Revokes the token that makes the call (204); it is refused (401) from then on. As in Svix, only an ' +
+          'app-portal token can log out (403 for an admin token: change `HOOKD_ADMIN_TOKEN` instead).',
+        response: withErrors({ 204: NoContent }),
+      },
+    },
+    async (request, reply) => {
+      const auth = request.auth!;
+      if (auth.appId === null) throw new ForbiddenError('only an app-portal token can log out');
+      await store.auth.deleteToken(auth.tokenHash);
+      return reply.code(204).send();
     },
   );
 }

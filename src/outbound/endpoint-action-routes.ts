@@ -54,10 +54,11 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
         tags,
         summary: 'Send an example message to the endpoint only',
         description:
-          'The payload is the event type\'s example (`examples[exampleIndex]` of its latest schema version) or, without one, `{"example": true, "eventType": ...}`.',
+          'The payload is the event type\'s example (`examples[exampleIndex]` of its latest schema version) or, without one, `{"example": true, "eventType": ...}`. ' +
+          'A disabled endpoint is never sent to: the message is created and its delivery recorded as canceled.',
         params: EndpointParams,
         body: EventExampleIn,
-        response: withErrors({ 202: MessageOut }),
+        response: withErrors({ 200: MessageOut }),
       },
     },
     async (request, reply) => {
@@ -68,7 +69,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
         { appRef: endpoint.appId, eventType: eventType.name, payload, onlyEndpointId: endpoint.id },
         now(),
       );
-      return sendJsonText(reply, 202, messageJson(message, true, payload));
+      return sendJsonText(reply, 200, messageJson(message, true, payload));
     },
   );
 

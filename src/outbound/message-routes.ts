@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { ValidationError } from '../core/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import { memberText } from '../core/json-text.js';
 import { bodyTextOf, sendJsonText } from '../http/json-body.js';
-import { ListResponse, PaginationQuery, toListJson, toPageQuery } from '../http/pagination.js';
+import { EMPTY_PAGE, ListResponse, PaginationQuery, toListJson, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import { toApplicationInput } from './application-routes.js';
 import {
@@ -12,7 +12,14 @@ import {
   type OutboundDeps,
   type TypedApp,
 } from './context.js';
-import { EventTypesQuery, MessageIn, MessageOut, TimeFilterQuery, WithContentQuery } from './message-schemas.js';
+import {
+  EventTypesQuery,
+  MessageIn,
+  MessageOut,
+  TagQuery,
+  TimeFilterQuery,
+  WithContentQuery,
+} from './message-schemas.js';
 import { AppParams, MessageParams } from './params.js';
 import { parseEventTypes, parseTimeFilter } from './query-filters.js';
 import { ChannelName } from './schemas.js';
@@ -31,7 +38,7 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
         tags,
         summary: 'Send a message',
         description:
-          'Fans the message out to every matching endpoint. A repeated `eventId` creates nothing: the message first sent with it is returned (202). ' +
+          'Fans the message out to every matching endpoint. A repeated `eventId` creates nothing and is a 409, as in Svix. ' +
           'With `application`, an unknown application in the path is created, the path being its uid.',
         params: AppParams,
         querystring: Type.Object({ with_content: WithContentQuery }),
@@ -59,8 +66,10 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
         },
         now(),
       );
-      // A duplicate eventId returns the first message, with its own payload.
-      return sendJsonText(reply, 202, messageJson(message, request.query.with_content, created ? payload : undefined));
+      // As Svix's unique insert does: the application already has a message with this eventId.
+      if (!created)
+        throw new ConflictError(`a message with eventId ${JSON.stringify(body.eventId)} exists: ${message.id}`);
+      return sendJsonText(reply, 202, messageJson(message, request.query.with_content, payload));
     },
   );
 
@@ -76,6 +85,7 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
           ...PaginationQuery,
           ...TimeFilterQuery,
           channel: Type.Optional(ChannelName),
+          tag: Type.Optional(TagQuery),
           event_types: Type.Optional(EventTypesQuery),
           with_content: WithContentQuery,
         }),
@@ -85,6 +95,8 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
     async (request, reply) => {
       const { query } = request;
       const application = await requireApplication(store, request.params.app_id);
+      // hookd stores no message tags: a `tag` filter matches nothing.
+      if (query.tag !== undefined) return EMPTY_PAGE;
       const page = await store.messages.list(application.id, {
         ...toPageQuery(query),
         channel: query.channel,

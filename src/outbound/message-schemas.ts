@@ -66,6 +66,8 @@ export const MessageAttemptOut = Type.Object(
     statusText: MessageStatusText,
     triggerType: Type.Unsafe<0 | 1>({ type: 'integer', enum: [0, 1], description: '0 scheduled, 1 manual' }),
     timestamp: DateTime,
+    /** With `with_msg=true`; its payload is `{}` (as in Svix, never included here). */
+    msg: Type.Optional(MessageOut),
   },
   { title: 'MessageAttemptOut' },
 );
@@ -87,6 +89,20 @@ export const TimeFilterQuery = {
 };
 
 export const WithContentQuery = Type.Boolean({ default: true, description: 'Include payloads / response bodies' });
+/** Svix's StatusCodeClass: 0 no response, else the hundred of the response's status code. */
+export const StatusCodeClassQuery = Type.Unsafe<0 | 100 | 200 | 300 | 400 | 500>({
+  type: 'integer',
+  enum: [0, 100, 200, 300, 400, 500],
+  description: 'StatusCodeClass: 0 no response, 100, 200, 300, 400 or 500 for that hundred of status codes',
+});
+
+/** Svix's message tags: hookd stores none, so a `tag` filter matches nothing (an empty list, never every row). */
+export const TagQuery = Type.String({
+  maxLength: 128,
+  pattern: '^[a-zA-Z0-9\\-_./\\\\#]+$',
+  description: 'Messages with this tag; hookd stores no tags, so this matches nothing',
+});
+
 export const StatusQuery = Type.Integer({
   minimum: 0,
   maximum: 4,

@@ -3,6 +3,7 @@ import type { Face } from '../http/face.js';
 import { installApiEdge } from '../http/api-edge.js';
 import { checkAppScope, PUBLIC_ROUTES } from './app-scope.js';
 import type { OutboundDeps } from './context.js';
+import { nameOperationsAsSvix } from './operation-ids.js';
 import { registerOutboundRoutes } from './outbound-routes.js';
 
 /**
@@ -22,6 +23,7 @@ export function outboundFace(deps: OutboundDeps): Face {
         publicRoutes: PUBLIC_ROUTES,
         checkScope: (request, route, appId) => checkAppScope(deps.store.applications, request, route, appId),
       });
+      nameOperationsAsSvix(app);
       registerOutboundRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), deps);
     },
   };

@@ -89,6 +89,11 @@ export function messageJson(message: Message, withContent: boolean, payloadText 
   return withPayload(messageFields(message), withContent ? payloadText : null);
 }
 
+/** A message as MessageOut without its payload (`{}`): an attempt's `msg` with `with_msg`, as Svix shows it. */
+export function messageOutWithoutPayload(message: Message) {
+  return { ...messageFields(message), payload: {} };
+}
+
 function messageFields(message: Message) {
   return {
     id: message.id,

@@ -36,10 +36,29 @@ export interface StartOptions {
   certificates?: AppDeps['certificates'];
 }
 
+/**
+ * Why hookd could not start: opening its store (data directory, database URL) or listening (port,
+ * host). `cause` is the error as thrown; whatever had started is closed again.
+ */
+export class StartFailure extends Error {
+  constructor(
+    readonly stage: 'store' | 'listen',
+    override readonly cause: unknown,
+  ) {
+    super(`hookd could not start (${stage}): ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'StartFailure';
+  }
+}
+
 /** Starts hookd in this process: the API and/or the delivery engine, as `config.role` says. */
 export async function startHookd(config: Config, options: StartOptions = {}): Promise<Hookd> {
   const logger = createLogger(config.logLevel);
-  const backend = await openStore(config, { logger });
+  let backend: Store;
+  try {
+    backend = await openStore(config, { logger });
+  } catch (error) {
+    throw new StartFailure('store', error);
+  }
   // Operational webhooks: events about endpoints and deliveries, sent to the operator's endpoints.
   const store = withOperationalWebhooks(backend, await ensureOperationalApp(backend, Date.now()), logger);
   // One pool of worker threads checks transforms when connections are saved and runs them when
@@ -52,7 +71,14 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
   let url: string | null = null;
   if (config.role !== 'worker') {
     app = await buildApp({ config, store, logger, transformPool, certificates: options.certificates });
-    url = await app.listen({ port: config.port, host: config.host });
+    try {
+      url = await app.listen({ port: config.port, host: config.host });
+    } catch (error) {
+      await app.close();
+      await transformPool.close();
+      await store.close();
+      throw new StartFailure('listen', error);
+    }
   }
   let engine: DeliveryEngine | null = null;
   let sender: HttpSender | null = null;

@@ -30,7 +30,8 @@ export function planPage(query: PageQuery, defaultOrder: SortOrder): PagePlan {
   const cursor = iterator === null ? null : backwards ? iterator.slice(1) : iterator;
   // Forward in the list's order, or backward against it.
   const forwardSql = ascending !== backwards;
-  const limit = Math.max(1, Math.floor(query.limit));
+  // 0 is allowed, as in Svix: an empty page whose `done` says whether any row matches.
+  const limit = Math.max(0, Math.floor(query.limit));
   return { cursor, op: forwardSql ? '>' : '<', sql: forwardSql ? 'ASC' : 'DESC', fetch: limit + 1, limit, backwards };
 }
 

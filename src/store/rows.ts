@@ -227,11 +227,17 @@ export function toToken(r: TokenRow): ApiToken {
   return { id: r.id, hash: r.hash, appId: r.app_id, createdAt: r.created_at, expiresAt: r.expires_at };
 }
 
-/** A new delivery row, due now. */
-export function newPendingDeliveryRow(
+/**
+ * A new delivery of a message to an endpoint: due now, or already `canceled` when the endpoint is
+ * disabled. Every path that creates a delivery (fan-out, send-example, resend, replay) goes
+ * through here, so none can put a disabled endpoint's delivery on the queue or hand it to a
+ * worker: as in Svix, a disabled endpoint is never sent to. The canceled row stays visible in the
+ * endpoint's lists and stats, and `recover` makes it due once the endpoint is enabled again.
+ */
+export function newDeliveryRow(
   appId: string,
   msgId: string,
-  endpointId: string,
+  endpoint: Pick<Endpoint, 'id' | 'disabled'>,
   trigger: TriggerType,
   now: number,
 ): DeliveryRow {
@@ -239,11 +245,11 @@ export function newPendingDeliveryRow(
     id: newId('dlv', now),
     app_id: appId,
     msg_id: msgId,
-    endpoint_id: endpointId,
-    status: 'pending',
+    endpoint_id: endpoint.id,
+    status: endpoint.disabled ? 'canceled' : 'pending',
     trigger,
     attempt_count: 0,
-    next_attempt_at: now,
+    next_attempt_at: endpoint.disabled ? null : now,
     lease_owner: null,
     lease_until: null,
     created_at: now,

@@ -126,7 +126,7 @@ describe('/api/v1/app', () => {
   });
 
   it('rejects bad list queries with 422', async () => {
-    for (const query of ['limit=251', 'limit=0', 'limit=abc', 'order=sideways']) {
+    for (const query of ['limit=251', 'limit=-1', 'limit=abc', 'order=sideways']) {
       const res = await api.get(`/api/v1/app?${query}`);
       expect(res.status, query).toBe(422);
       expect(res.body.detail[0].loc[0]).toBe('query');

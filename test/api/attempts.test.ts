@@ -187,6 +187,6 @@ describe('attempts, attempted messages and destinations, resend', () => {
       expect(res.body.detail[0].loc[0]).toBe('query');
     }
     expect((await api.get(`${base}/endpoint/${ep1}/msg?status=9`)).status).toBe(422);
-    expect((await api.get(`${base}/msg/${msgId}/endpoint?limit=0`)).status).toBe(422);
+    expect((await api.get(`${base}/msg/${msgId}/endpoint?limit=-1`)).status).toBe(422);
   });
 });

@@ -195,7 +195,7 @@ describe('endpoint headers, secret, recovery, examples and stats', () => {
   });
 
   describe('send-example', () => {
-    it("sends the event type's first example to that endpoint only (202 MessageOut)", async () => {
+    it("sends the event type's first example to that endpoint only (200 MessageOut, as Svix)", async () => {
       await api.post('/api/v1/event-type', {
         body: {
           name: 'user.created',
@@ -206,7 +206,7 @@ describe('endpoint headers, secret, recovery, examples and stats', () => {
       const ep = await newEndpoint();
       const other = await newEndpoint();
       const res = await api.post(`${base}/endpoint/${ep.id}/send-example`, { body: { eventType: 'user.created' } });
-      expect(res.status).toBe(202);
+      expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
         id: expect.stringMatching(/^msg_/),
         eventType: 'user.created',
@@ -225,7 +225,7 @@ describe('endpoint headers, secret, recovery, examples and stats', () => {
       await api.post('/api/v1/event-type', { body: { name: 'no.example', description: '' } });
       const ep = await newEndpoint();
       const res = await api.post(`${base}/endpoint/${ep.id}/send-example`, { body: { eventType: 'no.example' } });
-      expect(res.status).toBe(202);
+      expect(res.status).toBe(200);
       expect(res.body.payload).toEqual({ example: true, eventType: 'no.example' });
       await recordAttempts(server.store, { status: 'success' });
     });

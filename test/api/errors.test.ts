@@ -26,7 +26,8 @@ describe('HTTP edge: errors, body parsing, health, OpenAPI', () => {
     expect(paths).toContain('/api/v1/app/{app_id}/endpoint/{endpoint_id}/secret/rotate');
     // Nullable fields are written the OpenAPI 3.0 way.
     const post = res.body.paths['/api/v1/app/{app_id}/msg'].post;
-    const eventId = post.requestBody.content['application/json'].schema.properties.eventId;
+    const ref: string = post.requestBody.content['application/json'].schema.$ref;
+    const eventId = res.body.components.schemas[ref.replace('#/components/schemas/', '')].properties.eventId;
     expect(eventId).toMatchObject({ type: 'string', nullable: true });
   });
 

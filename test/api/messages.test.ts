@@ -35,12 +35,19 @@ describe('/api/v1/app/{app_id}/msg', () => {
     expect(stored!.payload).toBe(JSON.stringify(payload));
   });
 
-  it('returns the first message for a repeated eventId (202) without creating another', async () => {
+  it('answers a repeated eventId with 409, as Svix, without creating another message', async () => {
     const first = await send({ eventId: 'dedup-1', payload: { v: 1 } });
+    expect(first.status).toBe(202);
     const second = await send({ eventId: 'dedup-1', payload: { v: 2 } });
-    expect(second.status).toBe(202);
-    expect(second.body.id).toBe(first.body.id);
-    expect(second.body.payload).toEqual({ v: 1 });
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ code: 'conflict', detail: expect.stringContaining(first.body.id) });
+    // Concurrent repeats (one group commit): exactly one is created.
+    const racing = await Promise.all([1, 2, 3].map((v) => send({ eventId: 'dedup-2', payload: { v } })));
+    expect(racing.map((r) => r.status).sort()).toEqual([202, 409, 409]);
+    const listed = (await api.get(`${base}/msg?limit=250`)).body.data as { eventId: string | null }[];
+    expect(listed.filter((m) => m.eventId === 'dedup-1')).toHaveLength(1);
+    expect(listed.filter((m) => m.eventId === 'dedup-2')).toHaveLength(1);
+    expect((await api.get(`${base}/msg/dedup-1`)).body.payload).toEqual({ v: 1 });
   });
 
   it('answers an empty payload with with_content=false', async () => {

@@ -10,7 +10,7 @@ import type {
   Page,
   PageQuery,
 } from '../store.js';
-import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
+import { beforeAfterCondition, messageFilterCondition, statusCodeClassCondition } from './conditions.js';
 import { pageTail, planPage, toPage } from './paging.js';
 import { join, raw, type Sql, sql, type SqlExecutor } from './sql.js';
 
@@ -40,8 +40,12 @@ export class SqlAttempts implements AttemptStore {
       equalsIfGiven('msg_id', query.msgId),
       equalsIfGiven('endpoint_id', query.endpointId),
       equalsIfGiven('status', query.status),
+      statusCodeClassCondition('response_status_code', query.statusCodeClass),
       beforeAfterCondition('created_at', query),
     ];
+    const byMessage = messageFilterCondition(this.db.dialect, 'm', query);
+    if (query.channel != null || (query.eventTypes?.length ?? 0) > 0)
+      filters.push(sql` AND msg_id IN (SELECT m.id FROM messages m WHERE m.app_id = ${appId}${byMessage})`);
     const rows = await this.db.all<AttemptRow>(
       sql`SELECT * FROM attempts WHERE app_id = ${appId}${join(filters, '')}${pageTail(plan, 'id')}`,
     );

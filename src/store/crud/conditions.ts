@@ -37,6 +37,13 @@ export function messageFilterCondition(
   return sql`${channel}${eventTypes}`;
 }
 
+/** The HTTP status code `column` in Svix's StatusCodeClass `codeClass` (0: no response; 100..500: that hundred). */
+export function statusCodeClassCondition(column: string, codeClass: number | undefined): Sql {
+  if (codeClass === undefined) return NOTHING;
+  if (codeClass === 0) return sql` AND ${raw(column)} = 0`;
+  return sql` AND ${raw(column)} >= ${codeClass} AND ${raw(column)} < ${codeClass + 100}`;
+}
+
 /** ` AND column = value` when the value is given, else nothing. */
 export function equalsIfGiven(column: string, value: string | undefined): Sql {
   return value === undefined ? NOTHING : sql` AND ${raw(column)} = ${value}`;

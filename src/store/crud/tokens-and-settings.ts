@@ -24,6 +24,11 @@ export class SqlTokensAndSettings {
     return row ? toToken(row) : null;
   }
 
+  /** Deletes the token with this hash; `false` when there was none. */
+  async deleteToken(hash: string): Promise<boolean> {
+    return (await this.db.run(sql`DELETE FROM tokens WHERE hash = ${hash}`)) > 0;
+  }
+
   /** A small key/value table for server settings, e.g. the admin token's hash. */
   async getSetting(key: string): Promise<string | null> {
     return (await this.db.get<{ value: string }>(sql`SELECT value FROM settings WHERE key = ${key}`))?.value ?? null;

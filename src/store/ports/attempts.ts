@@ -5,6 +5,14 @@ export interface AttemptQuery extends PageQuery {
   msgId?: string;
   endpointId?: string;
   status?: 'success' | 'fail';
+  /**
+   * Svix's StatusCodeClass: 0 for attempts that got no response (status code 0), else 100, 200,
+   * 300, 400 or 500 for response codes in [class, class + 100).
+   */
+  statusCodeClass?: number;
+  /** Attempts whose message has this channel / one of these event types. */
+  channel?: string;
+  eventTypes?: string[];
   before?: number;
   after?: number;
 }

@@ -9,7 +9,7 @@ export interface MessageInput {
   channels?: string[] | null;
   /** JSON text, already serialized once: this exact text is signed and sent. */
   payload: string;
-  /** Deliver to this endpoint only, whatever its filters (send-example). */
+  /** Deliver to this endpoint only, whatever its filters (send-example); `canceled` if it is disabled. */
   onlyEndpointId?: string;
   /** Days until retention clears the payload and its attempts' response bodies; absent or `null`: kept. */
   payloadRetentionDays?: number | null;

@@ -3,11 +3,15 @@ import type { TimeRange } from './common.js';
 
 /** Work put back on the queue by a person: resend, recover, replay-missing (Svix's endpoint actions). */
 export interface DeliveryRequeue {
-  /** A new one-attempt delivery of the message to the endpoint, due now, with `trigger` Manual. */
+  /**
+   * A new one-attempt delivery of the message to the endpoint, due now, with `trigger` Manual;
+   * `canceled` at once (never sent) when the endpoint is disabled.
+   */
   resend(appId: string, msgId: string, endpointId: string, now: number): Promise<Delivery>;
   /**
    * Makes the endpoint's failed deliveries created in the range due again, and its canceled ones
-   * (canceled because the endpoint was disabled when they came due). Returns how many.
+   * (canceled because the endpoint was disabled when they came due). Nothing while the endpoint
+   * is disabled. Returns how many.
    */
   recoverFailed(endpointId: string, range: TimeRange, now: number): Promise<number>;
   /**

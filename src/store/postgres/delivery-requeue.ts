@@ -6,7 +6,7 @@ import type { TimeRange } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { rangeCondition } from './conditions.js';
 import { isForeignKeyViolation, type PgDb, type PgQueries } from './database.js';
-import { type EndpointRow, newPendingDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
+import { type EndpointRow, newDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
 import { SqlParams } from './sql-params.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 
@@ -20,6 +20,11 @@ const INSERT_PENDING = `WITH inserted AS (
   )
 SELECT (SELECT count(*) FROM inserted) AS inserted, ${notifyIfAny('inserted', '$7')} AS notified`;
 
+/** A delivery to a disabled endpoint: recorded, never queued (see `newDeliveryRow`). */
+const INSERT_CANCELED = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
+    next_attempt_at, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, 'canceled', $5, 0, NULL, $6, $6)`;
+
 /** Putting deliveries back on the queue by hand: resend, recover failed, replay missing. */
 export class PgDeliveryRequeue {
   constructor(
@@ -29,27 +34,30 @@ export class PgDeliveryRequeue {
   ) {}
 
   async resend(appId: string, msgId: string, endpointId: string, now: number): Promise<Delivery> {
-    const found = await this.db.get<{ message: boolean; endpoint: boolean }>(
+    const found = await this.db.get<{ message: boolean; disabled: boolean | null }>(
       `SELECT EXISTS (SELECT 1 FROM messages WHERE app_id = $1 AND id = $2) AS message,
-              EXISTS (SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $3) AS endpoint`,
+              (SELECT disabled FROM endpoints WHERE app_id = $1 AND id = $3) AS disabled`,
       [appId, msgId, endpointId],
     );
     if (!found!.message) throw new NotFoundError('message');
-    if (!found!.endpoint) throw new NotFoundError('endpoint');
-    const row = newPendingDeliveryRow(appId, msgId, endpointId, TriggerType.Manual, now);
+    if (found!.disabled === null) throw new NotFoundError('endpoint');
+    const row = newDeliveryRow(appId, msgId, { id: endpointId, disabled: found!.disabled }, TriggerType.Manual, now);
     try {
-      await this.insertPending(this.db, [row.id], appId, [msgId], [endpointId], TriggerType.Manual, now);
+      if (row.status === 'pending')
+        await this.insertPending(this.db, [row.id], appId, [msgId], [endpointId], TriggerType.Manual, now);
+      else await this.db.run(INSERT_CANCELED, [row.id, appId, msgId, endpointId, TriggerType.Manual, now]);
     } catch (error) {
       // The message or endpoint was deleted since we looked.
       if (isForeignKeyViolation(error)) throw new NotFoundError('message');
       throw error;
     }
-    this.work.emit('now');
+    if (row.status === 'pending') this.work.emit('now');
     return toDelivery(row);
   }
 
   async recoverFailed(endpointId: string, range: TimeRange, now: number): Promise<number> {
-    await this.requireEndpoint(this.db, endpointId);
+    // A disabled endpoint is never sent to: its deliveries stay as they are until it is enabled.
+    if ((await this.requireEndpoint(this.db, endpointId)).disabled) return 0;
     const params = new SqlParams(now, endpointId, this.notifyPayload.now);
     const row = await this.db.get<{ recovered: number }>(
       `WITH recovered AS (

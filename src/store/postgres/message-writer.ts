@@ -10,7 +10,7 @@ import {
   type DeliveryRow,
   type EndpointRow,
   type MessageRow,
-  newPendingDeliveryRow,
+  newDeliveryRow,
   toDelivery,
   toEndpoint,
   toJsonOrNull,
@@ -94,7 +94,8 @@ const WRITE = `WITH new_messages AS (
   new_deliveries AS (
     INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count, next_attempt_at,
       lease_owner, lease_until, created_at, updated_at)
-    SELECT x.id, x.app_id, x.msg_id, x.endpoint_id, x.status, 0, 0, x.at, x.lease_owner, x.lease_until, x.at, x.at
+    SELECT x.id, x.app_id, x.msg_id, x.endpoint_id, x.status, 0, 0,
+      CASE WHEN x.status = 'canceled' THEN NULL ELSE x.at END, x.lease_owner, x.lease_until, x.at, x.at
     FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[])
       AS x(id, app_id, msg_id, endpoint_id, status, lease_owner, lease_until, at)
     WHERE x.msg_id IN (SELECT id FROM new_messages)
@@ -229,8 +230,10 @@ export class PgMessageWriter {
     const plan = this.plan(batch, await this.loadEndpoints([...new Set(batch.map((q) => q.input.appRef))]));
     const { results, rows, lookups, fanout } = plan;
     if (rows.size === 0) return this.settle(batch, plan, 0);
-    const handed = worker === null ? 0 : worker.reserve(fanout.length);
-    for (const { row, msg } of fanout.slice(0, handed)) {
+    // A disabled endpoint's delivery is written canceled (send-example): never handed to the worker.
+    const due = fanout.filter((d) => d.row.status === 'pending');
+    const handed = worker === null ? 0 : worker.reserve(due.length);
+    for (const { row, msg } of due.slice(0, handed)) {
       Object.assign(row, {
         status: 'sending',
         lease_owner: worker!.workerId,
@@ -255,7 +258,7 @@ export class PgMessageWriter {
       else lookups.set(i, row.app_id); // its eventId was taken: skipped by ON CONFLICT
     }
     if (worker !== null) {
-      const taken = fanout.slice(0, handed).filter((d) => inserted.has(d.msg.id));
+      const taken = due.slice(0, handed).filter((d) => inserted.has(d.msg.id));
       worker.unreserve(handed - taken.length);
       if (taken.length > 0)
         worker.take(
@@ -343,7 +346,7 @@ export class PgMessageWriter {
       plan.rows.set(i, msg);
       for (const endpoint of targets) {
         plan.fanout.push({
-          row: newPendingDeliveryRow(msg.app_id, msg.id, endpoint.id, TriggerType.Scheduled, now),
+          row: newDeliveryRow(msg.app_id, msg.id, endpoint, TriggerType.Scheduled, now),
           msg,
           endpoint,
         });

@@ -6,7 +6,7 @@ import type { WorkSignal } from '../work-signal.js';
 import { rangeCondition } from './conditions.js';
 import type { SqliteDb } from './database.js';
 import { INSERT_DELIVERY } from './message-writer.js';
-import { type EndpointRow, newPendingDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
+import { type EndpointRow, newDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
 
 /** Putting deliveries back on the queue by hand: resend, recover failed, replay missing. */
 export class SqliteDeliveryRequeue {
@@ -23,17 +23,27 @@ export class SqliteDeliveryRequeue {
     if (!this.db.get('SELECT 1 FROM messages WHERE app_id = ? AND id = ?', appId, msgId)) {
       throw new NotFoundError('message');
     }
-    if (!this.db.get('SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?', appId, endpointId)) {
-      throw new NotFoundError('endpoint');
-    }
-    const row = newPendingDeliveryRow(appId, msgId, endpointId, TriggerType.Manual, now);
+    const endpoint = this.db.get<Pick<EndpointRow, 'id' | 'disabled'>>(
+      'SELECT id, disabled FROM endpoints WHERE app_id = ? AND id = ?',
+      appId,
+      endpointId,
+    );
+    if (!endpoint) throw new NotFoundError('endpoint');
+    const row = newDeliveryRow(
+      appId,
+      msgId,
+      { id: endpoint.id, disabled: endpoint.disabled === 1 },
+      TriggerType.Manual,
+      now,
+    );
     this.db.run(INSERT_DELIVERY, row);
-    this.work.emit('now');
+    if (row.status === 'pending') this.work.emit('now');
     return toDelivery(row);
   }
 
   async recoverFailed(endpointId: string, range: TimeRange, now: number): Promise<number> {
-    this.requireEndpoint(endpointId);
+    // A disabled endpoint is never sent to: its deliveries stay as they are until it is enabled.
+    if (this.requireEndpoint(endpointId).disabled) return 0;
     const params: unknown[] = [now, now, endpointId];
     const { changes } = this.db.run(
       `UPDATE deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = ?, updated_at = ?
@@ -69,7 +79,7 @@ export class SqliteDeliveryRequeue {
     for (const m of candidates) {
       const channels = m.channels === null ? null : (JSON.parse(m.channels) as string[]);
       if (!endpointAccepts(endpoint, { eventType: m.event_type, channels })) continue;
-      insert.run(newPendingDeliveryRow(endpoint.appId, m.id, endpoint.id, TriggerType.Scheduled, now));
+      insert.run(newDeliveryRow(endpoint.appId, m.id, endpoint, TriggerType.Scheduled, now));
       count += 1;
     }
     return count;

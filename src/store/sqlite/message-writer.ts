@@ -10,7 +10,7 @@ import { isConstraintError, type SqliteDb } from './database.js';
 import {
   type EndpointRow,
   type MessageRow,
-  newPendingDeliveryRow,
+  newDeliveryRow,
   toDelivery,
   toEndpoint,
   toJsonOrNull,
@@ -206,8 +206,14 @@ export class SqliteMessageWriter {
     this.db.run(INSERT_MESSAGE, row);
     const message = toMessage(row);
     const handed: ClaimedDelivery[] = [];
+    let pending = 0;
     for (const endpoint of targets) {
-      const delivery = newPendingDeliveryRow(row.app_id, row.id, endpoint.id, TriggerType.Scheduled, now);
+      const delivery = newDeliveryRow(row.app_id, row.id, endpoint, TriggerType.Scheduled, now);
+      if (delivery.status !== 'pending') {
+        this.db.stmt(INSERT_DELIVERY).run(delivery);
+        continue;
+      }
+      pending++;
       if (handOff !== null && handOff.room > 0) {
         handOff.room--;
         Object.assign(delivery, {
@@ -219,7 +225,7 @@ export class SqliteMessageWriter {
       }
       this.db.stmt(INSERT_DELIVERY).run(delivery);
     }
-    return { message, created: true, pending: targets.length - handed.length, handed };
+    return { message, created: true, pending: pending - handed.length, handed };
   }
 
   /** The application named by id or uid, with whole endpoints (a delivery handed to the worker needs the URL, headers and secrets). */

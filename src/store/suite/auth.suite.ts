@@ -22,6 +22,20 @@ export function describeAuth(ctx: SuiteContext): void {
       ).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('deletes a token by hash, once', async () => {
+      const app = await createApp(ctx.store);
+      await ctx.store.auth.createToken({
+        id: newId('tok'),
+        hash: 'h-out',
+        appId: app.id,
+        createdAt: T0,
+        expiresAt: null,
+      });
+      expect(await ctx.store.auth.deleteToken('h-out')).toBe(true);
+      expect(await ctx.store.auth.findTokenByHash('h-out')).toBeNull();
+      expect(await ctx.store.auth.deleteToken('h-out')).toBe(false);
+    });
+
     it('initializes a setting once: the first value stays, also between concurrent callers', async () => {
       expect(await ctx.store.auth.getSetting('admin_token_hash')).toBeNull();
       const results = await Promise.all(
