@@ -6,6 +6,7 @@ import { type ReceiveFacesDeps, receiveFaces } from '../inbound/receive-faces.js
 import { createTransformPool, type TransformPool } from '../inbound/transform-pool.js';
 import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
+import { capConnections, connectionOptions } from './connection-limits.js';
 import { installErrorHandler } from './error-handler.js';
 import { createLogger } from '../log/create-logger.js';
 import { installOpenApi } from './openapi.js';
@@ -52,7 +53,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.maxPayloadBytes,
     // uids are up to 256 characters; the router's default cap is 100.
     routerOptions: { maxParamLength: 1024 },
+    ...connectionOptions(config, logger),
   });
+  capConnections(app.server, config);
   installValidators(app);
   installErrorHandler(app, config.maxPayloadBytes);
   installRequestIdHeader(app);
