@@ -8,6 +8,7 @@ import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
 import { capConnections, connectionOptions } from './connection-limits.js';
 import { installErrorHandler } from './error-handler.js';
+import { StorageIncidents } from './storage-incidents.js';
 import { createLogger } from '../log/create-logger.js';
 import { installOpenApi } from './openapi.js';
 import { installRequestIdHeader, requestIdOf } from './request-id.js';
@@ -35,6 +36,9 @@ export interface AppDeps {
   faces?: Face[];
 }
 
+/** Routes that answer without the store: their success says nothing of a storage incident. */
+const STORELESS_ROUTES: ReadonlySet<string> = new Set(['/api/v1/health', '/api/v1/openapi.json', '/healthz']);
+
 /**
  * Assembles the HTTP server: what every face shares (validators, the `{code, detail}` error and
  * 404 handlers, the OpenAPI document, request ids and request logging), then each face as an
@@ -57,7 +61,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   capConnections(app.server, config);
   installValidators(app);
-  installErrorHandler(app, config.maxPayloadBytes);
+  const incidents = new StorageIncidents(app.log);
+  installErrorHandler(app, config.maxPayloadBytes, incidents);
+  incidents.install(app, STORELESS_ROUTES);
   installRequestIdHeader(app);
   await installOpenApi(app);
   const faces = deps.faces ?? [

@@ -11,6 +11,7 @@ import { SqlDestinations } from '../crud/destinations.js';
 import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
+import { SqlMonitor } from '../crud/monitor.js';
 import { SqlRequests } from '../crud/requests.js';
 import { SqlSources } from '../crud/sources.js';
 import { PgAuth } from './auth.js';
@@ -69,6 +70,7 @@ export class PostgresStore implements Store {
   readonly connections: SqlConnections;
   readonly inbound: PgInbound;
   readonly requests: SqlRequests;
+  readonly monitor: SqlMonitor;
   private readonly writer: PgMessageWriter;
   private readonly listener: PgWorkListener;
   private readonly publisher: RequestFeedPublisher;
@@ -96,6 +98,7 @@ export class PostgresStore implements Store {
     this.publisher = new RequestFeedPublisher(db, sender, log);
     this.inbound = new PgInbound(db, crud, work, payload, feed, this.publisher);
     this.requests = new SqlRequests(crud);
+    this.monitor = new SqlMonitor(crud);
     this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound]);
     this.requeue = new PgDeliveryRequeue(db, work, payload);
     this.attempts = new SqlAttempts(crud);

@@ -8,6 +8,7 @@ import { SqlDestinations } from '../crud/destinations.js';
 import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
+import { SqlMonitor } from '../crud/monitor.js';
 import { SqlRequests } from '../crud/requests.js';
 import { SqlSources } from '../crud/sources.js';
 import { SqliteAuth } from './auth.js';
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   readonly connections: SqlConnections;
   readonly inbound: SqliteInbound;
   readonly requests: SqlRequests;
+  readonly monitor: SqlMonitor;
   private readonly writer: SqliteMessageWriter;
 
   private constructor(
@@ -62,6 +64,7 @@ export class SqliteStore implements Store {
     this.connections = new SqlConnections(crud);
     this.inbound = new SqliteInbound(db, crud, work);
     this.requests = new SqlRequests(crud);
+    this.monitor = new SqlMonitor(crud);
     this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
     this.requeue = new SqliteDeliveryRequeue(db, work);
     this.attempts = new SqlAttempts(crud);
