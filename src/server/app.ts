@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { installApiRateLimits } from '../http/api-rate-limits.js';
 import type { Face } from '../http/face.js';
 import { type ReceiveFacesDeps, receiveFaces } from '../inbound/receive-faces.js';
 import { createTransformPool, type TransformPool } from '../inbound/transform-pool.js';
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   incidents.install(app, STORELESS_ROUTES);
   installRequestIdHeader(app);
   await installOpenApi(app);
+  await installApiRateLimits(app, config, store.rateLimits);
   const faces = deps.faces ?? [
     outboundFace({ config, store, now }),
     ...receiveFaces({

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, HookdError, ValidationError } from '../core/errors.js';
+import { type ErrorCode, HookdError, RateLimitedError, ValidationError } from '../core/errors.js';
 import { isStorageUnavailable } from '../store/storage-errors.js';
 import { accessOf, StorageIncidents } from './storage-incidents.js';
 import { toValidationItems, type ValidationErrorItem } from './validation.js';
@@ -22,6 +22,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   insufficient_access: 403,
   invalid_signature: 400,
   invalid_json: 400,
+  rate_limited: 429,
 };
 
 /**
@@ -50,6 +51,7 @@ export function installErrorHandler(
         .code(422)
         .send(validationBody([{ loc: locationOf(error.field), msg: error.message, type: 'value_error' }]));
     }
+    if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
     if (error instanceof HookdError) {
       return reply.code(STATUS_BY_CODE[error.code]).send({ code: error.code, detail: error.message });
     }

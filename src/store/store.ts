@@ -6,6 +6,7 @@ import type { EventTypeStore } from './ports/event-types.js';
 import type { InboundStore, RequestStore } from './ports/inbound.js';
 import type { MessageStore } from './ports/messages.js';
 import type { StoreMonitor } from './ports/monitor.js';
+import type { RateLimitCounters } from './ports/rate-limits.js';
 import type { DeliveryQueue } from './ports/queue.js';
 import type { DeliveryRequeue } from './ports/requeue.js';
 import type { ConnectionStore, DestinationStore, SourceStore } from './ports/sources.js';
@@ -19,6 +20,7 @@ export type * from './ports/event-types.js';
 export type * from './ports/inbound.js';
 export type * from './ports/messages.js';
 export type * from './ports/monitor.js';
+export type * from './ports/rate-limits.js';
 export type * from './ports/queue.js';
 export type * from './ports/requeue.js';
 export type * from './ports/sources.js';
@@ -56,6 +58,8 @@ export interface Store {
   readonly requests: RequestStore;
   /** Health checks and queue figures for `/readyz` and `/metrics`. */
   readonly monitor: StoreMonitor;
+  /** The API's rate-limit counters, shared by every API process. */
+  readonly rateLimits: RateLimitCounters;
   /** Runs forward-only migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes what is queued for a group commit, then closes the database. */

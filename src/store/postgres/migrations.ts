@@ -255,6 +255,18 @@ ALTER TABLE deliveries ADD COLUMN connection_id text COLLATE "C";
 CREATE INDEX deliveries_connection ON deliveries (connection_id) WHERE connection_id IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: 'API rate-limit counters',
+    // UNLOGGED: counters of the last minute need no crash safety, and no WAL per failed request.
+    sql: `
+CREATE UNLOGGED TABLE rate_limit_counters (
+  key text COLLATE "C" PRIMARY KEY,
+  count integer NOT NULL,
+  ends_at bigint NOT NULL
+);
+`,
+  },
 ];
 
 /**

@@ -12,6 +12,7 @@ import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
 import { SqlMonitor } from '../crud/monitor.js';
+import { PgRateLimitCounters } from './rate-limit-counters.js';
 import { SqlRequests } from '../crud/requests.js';
 import { SqlSources } from '../crud/sources.js';
 import { PgAuth } from './auth.js';
@@ -71,6 +72,7 @@ export class PostgresStore implements Store {
   readonly inbound: PgInbound;
   readonly requests: SqlRequests;
   readonly monitor: SqlMonitor;
+  readonly rateLimits: PgRateLimitCounters;
   private readonly writer: PgMessageWriter;
   private readonly listener: PgWorkListener;
   private readonly publisher: RequestFeedPublisher;
@@ -99,6 +101,7 @@ export class PostgresStore implements Store {
     this.inbound = new PgInbound(db, crud, work, payload, feed, this.publisher);
     this.requests = new SqlRequests(crud);
     this.monitor = new SqlMonitor(crud);
+    this.rateLimits = new PgRateLimitCounters(db);
     this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound]);
     this.requeue = new PgDeliveryRequeue(db, work, payload);
     this.attempts = new SqlAttempts(crud);

@@ -9,6 +9,7 @@ import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
 import { SqlMonitor } from '../crud/monitor.js';
+import { MemoryRateLimitCounters } from './rate-limit-counters.js';
 import { SqlRequests } from '../crud/requests.js';
 import { SqlSources } from '../crud/sources.js';
 import { SqliteAuth } from './auth.js';
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
   readonly inbound: SqliteInbound;
   readonly requests: SqlRequests;
   readonly monitor: SqlMonitor;
+  readonly rateLimits: MemoryRateLimitCounters;
   private readonly writer: SqliteMessageWriter;
 
   private constructor(
@@ -65,6 +67,7 @@ export class SqliteStore implements Store {
     this.inbound = new SqliteInbound(db, crud, work);
     this.requests = new SqlRequests(crud);
     this.monitor = new SqlMonitor(crud);
+    this.rateLimits = new MemoryRateLimitCounters();
     this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
     this.requeue = new SqliteDeliveryRequeue(db, work);
     this.attempts = new SqlAttempts(crud);
