@@ -42,6 +42,8 @@ export interface Config {
   apiRateWindowMs: number;
   /** A bearer token that may read `/metrics` (the admin token always may); null: admin only. */
   metricsToken: string | null;
+  /** Whether hookd counts and serves Prometheus metrics (`/metrics`). */
+  metrics: boolean;
   /** Which signature headers outbound requests carry: `webhook-*`, `svix-*` or both. */
   headerStyle: 'webhook' | 'svix' | 'both';
   /** How many requests one worker process keeps in flight. */
@@ -181,6 +183,13 @@ const PROTECTION_SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] =
     parse: minLength(16),
     expect: 'a token of at least 16 characters',
     secret: true,
+  },
+  {
+    key: 'metrics',
+    env: 'HOOKD_METRICS',
+    flag: '--metrics',
+    parse: (raw) => ['on', 'true'].includes(oneOf('on', 'off', 'true', 'false')(raw)),
+    expect: 'on or off',
   },
 ];
 
@@ -387,6 +396,7 @@ function protectionSettings(resolved: Partial<Record<keyof Config, unknown>>) {
     apiRateLimit: (resolved.apiRateLimit as number | undefined) ?? 0,
     apiRateWindowMs: (resolved.apiRateWindowMs as number | undefined) ?? 1_000,
     metricsToken: (resolved.metricsToken as string | undefined) ?? null,
+    metrics: (resolved.metrics as boolean | undefined) ?? true,
   };
 }
 

@@ -30,6 +30,23 @@ export interface EngineOptions {
   builders?: RequestBuilders;
   /** Wall clock in epoch ms: due times, leases and attempt times. Default `Date.now`. */
   now?: () => number;
+  /** Told of every attempt as it finishes (metrics); none by default. */
+  observer?: DeliveryObserver;
+}
+
+/** One finished attempt, as an observer (metrics) sees it. */
+export interface AttemptObservation {
+  kind: ClaimedDelivery['kind'];
+  /** How the attempt went; `refused`: nothing could be sent (an expunged message, a dropped event, a transform error). */
+  outcome: Outcome | 'refused';
+  /** The delivery's state after it: `pending` when a retry is scheduled. */
+  status: DeliveryOutcome['status'];
+  durationMs: number;
+}
+
+/** A hook on the engine's attempts; called on the engine's path, so it must be cheap and never throw. */
+export interface DeliveryObserver {
+  attempted(observation: AttemptObservation): void;
 }
 
 /**
@@ -266,11 +283,17 @@ export class DeliveryEngine {
       createdAt: startedAt,
     } as AttemptRecord;
     // What can never be sent (an expunged message, a dropped event) ends now instead of running out the schedule.
-    this.outcomes.push(
+    const decided: DeliveryOutcome =
       built.request === null
         ? { attempt, status: built.status, nextAttemptAt: null }
-        : this.decide(attempt, outcome, result, delivery.attemptCount + 1, delivery.trigger, built.retrySchedule),
-    );
+        : this.decide(attempt, outcome, result, delivery.attemptCount + 1, delivery.trigger, built.retrySchedule);
+    this.outcomes.push(decided);
+    this.options.observer?.attempted({
+      kind: claimed.kind,
+      outcome: built.request === null ? 'refused' : outcome,
+      status: decided.status,
+      durationMs: result.durationMs,
+    });
     this.scheduleFlush();
     this.doneSending();
   }

@@ -11,6 +11,7 @@ import { ensureAdminToken } from '../http/api-tokens.js';
 import { createTransformPool } from '../inbound/transform-pool.js';
 import { createRequestBuilders } from '../delivery/request-builders.js';
 import { poolRunner } from '../inbound/transform-runner.js';
+import { HookdMetrics } from '../metrics/hookd-metrics.js';
 
 export interface Hookd {
   /** The API's base URL, or null for a worker-only process. */
@@ -44,10 +45,12 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
   // A worker serves no API: the first API (or all-in-one) process generates the admin token.
   const generatedAdminToken =
     config.adminToken === null && config.role !== 'worker' ? await ensureAdminToken(store) : null;
+  // One set of metrics for the API and the engine of this process.
+  const metrics = config.metrics ? new HookdMetrics({ monitor: store.monitor, now: Date.now }) : null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
-    app = await buildApp({ config, store, logger, transformPool, certificates: options.certificates });
+    app = await buildApp({ config, store, logger, transformPool, certificates: options.certificates, metrics });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let engine: DeliveryEngine | null = null;
@@ -65,6 +68,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       config,
       logger,
       builders: createRequestBuilders(config.headerStyle, poolRunner(transformPool)),
+      observer: metrics ?? undefined,
     });
     engine.start();
   }

@@ -129,6 +129,9 @@ describe(`storage trouble (${TEST_BACKEND})`, () => {
       expect(answer.body.code).toBe('storage_unavailable');
     }
 
+    // Not ready while PostgreSQL is away; SQLite still reads, so it is (writes fail alone).
+    expect((await api.get('/readyz', { token: null })).status).toBe(TEST_BACKEND === 'postgres' ? 503 : 200);
+
     await fault.repair();
     // Recovers by itself: the pool reconnects (PostgreSQL), the next transaction commits (SQLite).
     await expect.poll(async () => (await send(1))[0].status, { timeout: 30_000, interval: 200 }).toBe(202);
