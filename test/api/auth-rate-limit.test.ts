@@ -39,6 +39,18 @@ function get(server: TestServer, path: string, token: string | null, agent: Agen
   });
 }
 
+/** Creates application `acme` and returns an app-portal token for it (a stored token, looked up per request). */
+async function appPortalToken(server: TestServer): Promise<string> {
+  const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
+  await fetch(`${server.url}/api/v1/app`, { method: 'POST', headers: auth, body: '{"name":"Acme","uid":"acme"}' });
+  const portal = await fetch(`${server.url}/api/v1/auth/app-portal-access/acme`, {
+    method: 'POST',
+    headers: auth,
+    body: '{}',
+  });
+  return ((await portal.json()) as { token: string }).token;
+}
+
 const wrongToken = () => `wrong_${randomBytes(16).toString('hex')}`;
 
 describe('failed authentication limits', () => {
@@ -49,14 +61,7 @@ describe('failed authentication limits', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ authFailureLimit: LIMIT, authFailureWindowMs: 60_000 });
-    const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
-    await fetch(`${server.url}/api/v1/app`, { method: 'POST', headers: auth, body: '{"name":"Acme","uid":"acme"}' });
-    const portal = await fetch(`${server.url}/api/v1/auth/app-portal-access/acme`, {
-      method: 'POST',
-      headers: auth,
-      body: '{}',
-    });
-    portalToken = ((await portal.json()) as { token: string }).token;
+    portalToken = await appPortalToken(server);
   });
   afterAll(async () => {
     await server?.close();
@@ -109,14 +114,7 @@ describe('per-token request rate', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ apiRateLimit: 10, apiRateWindowMs: 60_000 });
-    const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
-    await fetch(`${server.url}/api/v1/app`, { method: 'POST', headers: auth, body: '{"name":"Acme","uid":"acme"}' });
-    const portal = await fetch(`${server.url}/api/v1/auth/app-portal-access/acme`, {
-      method: 'POST',
-      headers: auth,
-      body: '{}',
-    });
-    portalToken = ((await portal.json()) as { token: string }).token;
+    portalToken = await appPortalToken(server);
   });
   afterAll(async () => {
     await server?.close();
