@@ -86,6 +86,8 @@ export class HookdProcess {
       HOOKD_ROLE: role,
     });
     if (databaseUrl !== undefined) env.HOOKD_DATABASE_URL = databaseUrl;
+    // BENCH_METRICS=off measures hookd without its metrics (HOOKD_METRICS), to price them.
+    if (process.env.BENCH_METRICS !== undefined) env.HOOKD_METRICS = process.env.BENCH_METRICS;
     const entry = mode === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
     const child = trackChild(
       spawn(process.execPath, [...nodeArgs, ...entry, 'serve'], {

@@ -25,6 +25,26 @@ export interface Config {
   maxPayloadBytes: number;
   /** The largest request body a source accepts (`/in/*`); larger ones are rejected (413) and kept without their body. */
   maxInboundBodyBytes: number;
+  /** Time allowed to receive a whole request, body included (ms); then 408 and the connection is closed. */
+  httpRequestTimeoutMs: number;
+  /** Time allowed to receive a request's headers, from the connection's start or its previous response (ms); then 408. */
+  httpHeadersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open after a response (ms). */
+  httpKeepAliveTimeoutMs: number;
+  /** Open client connections at most; the server closes the ones over it at once. */
+  maxConnections: number;
+  /** Failed authentications allowed per client address and per token in each window; then 429. */
+  authFailureLimit: number;
+  /** The window of `authFailureLimit` (ms). */
+  authFailureWindowMs: number;
+  /** Requests per token in each `apiRateWindowMs` on `/api/v1`; 0: no limit. */
+  apiRateLimit: number;
+  /** The window of `apiRateLimit` (ms). */
+  apiRateWindowMs: number;
+  /** A bearer token that may read `/metrics` (the admin token always may); null: admin only. */
+  metricsToken: string | null;
+  /** Whether hookd counts and serves Prometheus metrics (`/metrics`). */
+  metrics: boolean;
   /** Which signature headers outbound requests carry: `webhook-*`, `svix-*` or both. */
   headerStyle: 'webhook' | 'svix' | 'both';
   /** How many requests one worker process keeps in flight. */
@@ -113,6 +133,81 @@ function databaseUrl(raw: string): string {
   return raw;
 }
 
+/** Connection timeouts and caps, authentication and API rate limits, metrics access (see docs/configuration.md). */
+const PROTECTION_SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
+  {
+    key: 'httpRequestTimeoutMs',
+    env: 'HOOKD_HTTP_REQUEST_TIMEOUT_MS',
+    flag: '--http-request-timeout-ms',
+    parse: int(100, 600_000),
+    expect: 'milliseconds, 100-600000',
+  },
+  {
+    key: 'httpHeadersTimeoutMs',
+    env: 'HOOKD_HTTP_HEADERS_TIMEOUT_MS',
+    flag: '--http-headers-timeout-ms',
+    parse: int(100, 600_000),
+    expect: 'milliseconds, 100-600000',
+  },
+  {
+    key: 'httpKeepAliveTimeoutMs',
+    env: 'HOOKD_HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    flag: '--http-keep-alive-timeout-ms',
+    parse: int(100, 600_000),
+    expect: 'milliseconds, 100-600000',
+  },
+  {
+    key: 'maxConnections',
+    env: 'HOOKD_MAX_CONNECTIONS',
+    flag: '--max-connections',
+    parse: int(1, 1_000_000),
+    expect: 'a number of connections, 1-1000000',
+  },
+  {
+    key: 'authFailureLimit',
+    env: 'HOOKD_AUTH_FAILURE_LIMIT',
+    flag: '--auth-failure-limit',
+    parse: int(1, 1_000_000),
+    expect: 'a number of failed authentications, 1-1000000',
+  },
+  {
+    key: 'authFailureWindowMs',
+    env: 'HOOKD_AUTH_FAILURE_WINDOW_MS',
+    flag: '--auth-failure-window-ms',
+    parse: int(100, 86_400_000),
+    expect: 'milliseconds, 100-86400000',
+  },
+  {
+    key: 'apiRateLimit',
+    env: 'HOOKD_API_RATE_LIMIT',
+    flag: '--api-rate-limit',
+    parse: int(0, 1_000_000),
+    expect: 'requests per window per token, 0 (no limit)-1000000',
+  },
+  {
+    key: 'apiRateWindowMs',
+    env: 'HOOKD_API_RATE_WINDOW_MS',
+    flag: '--api-rate-window-ms',
+    parse: int(100, 86_400_000),
+    expect: 'milliseconds, 100-86400000',
+  },
+  {
+    key: 'metricsToken',
+    env: 'HOOKD_METRICS_TOKEN',
+    flag: '--metrics-token',
+    parse: minLength(16),
+    expect: 'a token of at least 16 characters',
+    secret: true,
+  },
+  {
+    key: 'metrics',
+    env: 'HOOKD_METRICS',
+    flag: '--metrics',
+    parse: (raw) => ['on', 'true'].includes(oneOf('on', 'off', 'true', 'false')(raw)),
+    expect: 'on or off',
+  },
+];
+
 const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
   { key: 'port', env: 'HOOKD_PORT', flag: '--port', parse: int(0, 65535), expect: 'a port number 0-65535' },
   { key: 'host', env: 'HOOKD_HOST', flag: '--host', parse: text, expect: 'a host name or address to listen on' },
@@ -183,6 +278,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
     parse: int(1024, 256 * 1024 * 1024),
     expect: 'bytes, 1024-268435456',
   },
+  ...PROTECTION_SETTINGS,
   {
     key: 'headerStyle',
     env: 'HOOKD_HEADER_STYLE',
@@ -346,6 +442,7 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     maxPayloadBytes: (resolved.maxPayloadBytes as number | undefined) ?? 1024 * 1024,
     // GitHub's cap on a webhook payload.
     maxInboundBodyBytes: (resolved.maxInboundBodyBytes as number | undefined) ?? 25 * 1024 * 1024,
+    ...protectionSettings(resolved),
     headerStyle: (resolved.headerStyle as Config['headerStyle'] | undefined) ?? 'webhook',
     workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
     logLevel: (resolved.logLevel as LogLevel | undefined) ?? 'info',
@@ -357,6 +454,30 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     requestRetentionDays: (resolved.requestRetentionDays as number | undefined) ?? 30,
     historyRetentionDays: (resolved.historyRetentionDays as number | undefined) ?? 180,
     retentionIntervalMs: (resolved.retentionIntervalMs as number | undefined) ?? 60_000,
+  };
+}
+
+/** The protection settings with their defaults: each timeout well under a minute (issue 11). */
+function protectionSettings(resolved: Partial<Record<keyof Config, unknown>>) {
+  const httpRequestTimeoutMs = (resolved.httpRequestTimeoutMs as number | undefined) ?? 30_000;
+  const httpHeadersTimeoutMs = (resolved.httpHeadersTimeoutMs as number | undefined) ?? 10_000;
+  // Node refuses a headers timeout longer than the request's: the request timeout covers the headers.
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    throw new ConfigError(
+      `HOOKD_HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not exceed HOOKD_HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs})`,
+    );
+  }
+  return {
+    httpRequestTimeoutMs,
+    httpHeadersTimeoutMs,
+    httpKeepAliveTimeoutMs: (resolved.httpKeepAliveTimeoutMs as number | undefined) ?? 30_000,
+    maxConnections: (resolved.maxConnections as number | undefined) ?? 10_000,
+    authFailureLimit: (resolved.authFailureLimit as number | undefined) ?? 20,
+    authFailureWindowMs: (resolved.authFailureWindowMs as number | undefined) ?? 60_000,
+    apiRateLimit: (resolved.apiRateLimit as number | undefined) ?? 0,
+    apiRateWindowMs: (resolved.apiRateWindowMs as number | undefined) ?? 1_000,
+    metricsToken: (resolved.metricsToken as string | undefined) ?? null,
+    metrics: (resolved.metrics as boolean | undefined) ?? true,
   };
 }
 

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'authentication_failed'
   | 'insufficient_access'
   | 'invalid_signature'
-  | 'invalid_json';
+  | 'invalid_json'
+  | 'rate_limited';
 
 export class HookdError extends Error {
   constructor(
@@ -69,5 +70,15 @@ export class SignatureError extends HookdError {
 export class InvalidJsonError extends HookdError {
   constructor(detail: string) {
     super('invalid_json', detail);
+  }
+}
+
+/** Over a rate limit: the caller may try again after `retryAfterSeconds`. */
+export class RateLimitedError extends HookdError {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', detail);
   }
 }

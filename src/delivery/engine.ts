@@ -1,4 +1,4 @@
-import { classifyOutcome } from '../core/outcome.js';
+import { classifyOutcome, type Outcome } from '../core/outcome.js';
 import { newId } from '../core/ids.js';
 import { SendSpacer } from '../core/throttle.js';
 import type { AttemptRecord } from '../core/types.js';
@@ -30,6 +30,23 @@ export interface EngineOptions {
   builders?: RequestBuilders;
   /** Wall clock in epoch ms: due times, leases and attempt times. Default `Date.now`. */
   now?: () => number;
+  /** Told of every attempt as it finishes (metrics); none by default. */
+  observer?: DeliveryObserver;
+}
+
+/** One finished attempt, as an observer (metrics) sees it. */
+export interface AttemptObservation {
+  kind: ClaimedDelivery['kind'];
+  /** How the attempt went; `refused`: nothing could be sent (an expunged message, a dropped event, a transform error). */
+  outcome: Outcome | 'refused';
+  /** The delivery's state after it: `pending` when a retry is scheduled. */
+  status: DeliveryOutcome['status'];
+  durationMs: number;
+}
+
+/** A hook on the engine's attempts; called on the engine's path, so it must be cheap and never throw. */
+export interface DeliveryObserver {
+  attempted(observation: AttemptObservation): void;
 }
 
 /**
@@ -266,7 +283,7 @@ export class DeliveryEngine {
       createdAt: startedAt,
     } as AttemptRecord;
     // What can never be sent (an expunged message, a dropped event) ends now instead of running out the schedule.
-    this.outcomes.push(
+    const decided: DeliveryOutcome =
       built.request === null
         ? { attempt, status: built.status, nextAttemptAt: null }
         : nextDeliveryState({
@@ -277,8 +294,14 @@ export class DeliveryEngine {
             trigger: delivery.trigger,
             scheduleSeconds: built.retrySchedule ?? this.options.config.retryScheduleSeconds,
             now: this.now(),
-          }),
-    );
+          });
+    this.outcomes.push(decided);
+    this.options.observer?.attempted({
+      kind: claimed.kind,
+      outcome: built.request === null ? 'refused' : outcome,
+      status: decided.status,
+      durationMs: result.durationMs,
+    });
     this.scheduleFlush();
     this.doneSending();
   }

@@ -26,6 +26,8 @@ export async function installApiEdge(
     adminTokenHash,
     findToken: (tokenHash) => store.auth.findTokenByHash(tokenHash),
     now,
+    // Decorated on the root by the server (server/app.ts); a face mounted elsewhere goes without.
+    rateLimits: app.hasDecorator('apiRateLimits') ? app.apiRateLimits : undefined,
     ...access,
   });
   installIdempotency(app, { auth: store.auth, now });

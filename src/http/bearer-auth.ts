@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { UnauthorizedError } from '../core/errors.js';
 import type { ApiToken } from '../core/types.js';
+import type { ApiRateLimits } from './api-rate-limits.js';
 import { hashToken } from './api-tokens.js';
 
 /** Who is calling: the hash of their token (it scopes idempotency keys) and the app they are limited to. */
@@ -33,6 +34,8 @@ export interface BearerAuthOptions {
    * `ForbiddenError` when that route is outside what the token may reach.
    */
   checkScope: (request: FastifyRequest, route: string, appId: string) => Promise<void>;
+  /** Failed-authentication and per-token limits (`http/api-rate-limits.ts`); none when absent. */
+  rateLimits?: ApiRateLimits;
 }
 
 /**
@@ -41,10 +44,14 @@ export interface BearerAuthOptions {
  * never the tokens themselves; the admin hash in constant time.
  */
 export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptions): void {
-  const { findToken, now, publicRoutes, checkScope } = options;
+  const { findToken, now, publicRoutes, checkScope, rateLimits } = options;
   // Each request hashes its token: a new SHA-256 object per request was ~7 µs of every message
   // on the send path. A few callers send most requests; a bounded cache keeps their hashes.
   const hashes = new LRUCache<string, string>({ max: TOKEN_HASH_CACHE_SIZE });
+  const refuse = async (request: FastifyRequest, tokenHash: string | null): Promise<never> => {
+    await rateLimits?.failed(request, tokenHash);
+    throw new UnauthorizedError();
+  };
   const adminHashBytes = options.adminTokenHash !== null ? Buffer.from(options.adminTokenHash, 'hex') : null;
 
   app.decorateRequest('auth', null);
@@ -53,7 +60,7 @@ export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptio
     // No route matched: let the 404 handler answer; there is nothing to protect.
     if (route === undefined || publicRoutes.has(route)) return;
     const token = bearerToken(request);
-    if (token === null) throw new UnauthorizedError();
+    if (token === null) return refuse(request, null);
     let tokenHash = hashes.get(token);
     if (tokenHash === undefined) {
       tokenHash = hashToken(token);
@@ -61,11 +68,14 @@ export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptio
     }
     if (adminHashBytes !== null && timingSafeEqual(Buffer.from(tokenHash, 'hex'), adminHashBytes)) {
       request.auth = { tokenHash, appId: null };
+      await rateLimits?.admitted(request, tokenHash);
       return;
     }
+    await rateLimits?.checkToken(request, tokenHash);
     const stored = await findToken(tokenHash);
-    if (stored === null || (stored.expiresAt !== null && stored.expiresAt <= now())) throw new UnauthorizedError();
+    if (stored === null || (stored.expiresAt !== null && stored.expiresAt <= now())) return refuse(request, tokenHash);
     request.auth = { tokenHash, appId: stored.appId };
+    await rateLimits?.admitted(request, tokenHash);
     if (stored.appId !== null) await checkScope(request, route, stored.appId);
   });
 }

@@ -1,12 +1,17 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { installApiRateLimits } from '../http/api-rate-limits.js';
 import type { Face } from '../http/face.js';
 import { type ReceiveFacesDeps, receiveFaces } from '../inbound/receive-faces.js';
 import { createTransformPool, type TransformPool } from '../inbound/transform-pool.js';
 import { outboundFace } from '../outbound/outbound-face.js';
 import type { Store } from '../store/store.js';
+import { capConnections, connectionOptions } from './connection-limits.js';
 import { installErrorHandler } from './error-handler.js';
+import { countIngest, registerOpsRoutes } from './ops-routes.js';
+import { HookdMetrics } from '../metrics/hookd-metrics.js';
+import { StorageIncidents } from './storage-incidents.js';
 import { createLogger } from '../log/create-logger.js';
 import { installOpenApi } from './openapi.js';
 import { installRequestIdHeader, requestIdOf } from './request-id.js';
@@ -32,7 +37,20 @@ export interface AppDeps {
   certificates?: ReceiveFacesDeps['certificates'];
   /** The faces to serve, in order. Default: the sending face (the Svix API) and the receive API. */
   faces?: Face[];
+  /**
+   * The metrics `/metrics` serves (the engine of this process counts into the same). Default: new
+   * ones when `config.metrics` is on; `null`: none.
+   */
+  metrics?: HookdMetrics | null;
 }
+
+/** Routes that answer without the store: their success says nothing of a storage incident. */
+const STORELESS_ROUTES: ReadonlySet<string> = new Set([
+  '/api/v1/health',
+  '/api/v1/openapi.json',
+  '/healthz',
+  '/metrics',
+]);
 
 /**
  * Assembles the HTTP server: what every face shares (validators, the `{code, detail}` error and
@@ -52,11 +70,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.maxPayloadBytes,
     // uids are up to 256 characters; the router's default cap is 100.
     routerOptions: { maxParamLength: 1024 },
+    ...connectionOptions(config, logger),
   });
+  capConnections(app.server, config);
   installValidators(app);
-  installErrorHandler(app, config.maxPayloadBytes);
+  const incidents = new StorageIncidents(app.log);
+  installErrorHandler(app, config.maxPayloadBytes, incidents);
+  incidents.install(app, STORELESS_ROUTES);
   installRequestIdHeader(app);
   await installOpenApi(app);
+  await installApiRateLimits(app, config, store.rateLimits);
+  const metrics =
+    deps.metrics !== undefined
+      ? deps.metrics
+      : config.metrics
+        ? new HookdMetrics({ monitor: store.monitor, now })
+        : null;
+  if (metrics !== null) countIngest(app, metrics);
+  await registerOpsRoutes(app, { config, store, metrics });
   const faces = deps.faces ?? [
     outboundFace({ config, store, now }),
     ...receiveFaces({

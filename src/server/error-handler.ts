@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, HookdError, ValidationError } from '../core/errors.js';
+import { type ErrorCode, HookdError, RateLimitedError, ValidationError } from '../core/errors.js';
+import { isStorageUnavailable } from '../store/storage-errors.js';
+import { accessOf, StorageIncidents } from './storage-incidents.js';
 import { toValidationItems, type ValidationErrorItem } from './validation.js';
 
 /** Svix's 422 body (HTTPValidationError), plus our `code` so every error body carries one. */
@@ -7,6 +9,9 @@ interface ValidationErrorBody {
   code: 'validation';
   detail: ValidationErrorItem[];
 }
+
+/** What a 503 for unavailable storage asks the caller to wait. */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
 
 /** The HTTP status of each core error code: core errors know nothing of HTTP. */
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -17,14 +22,27 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   insufficient_access: 403,
   invalid_signature: 400,
   invalid_json: 400,
+  rate_limited: 429,
 };
 
 /**
  * The one place where errors become HTTP responses, for every face. Bad input always ends as a 4xx with a JSON
  * body that says what is wrong; only a bug reaches the 500 branch, and that is logged.
  */
-export function installErrorHandler(app: FastifyInstance, maxPayloadBytes: number): void {
+export function installErrorHandler(
+  app: FastifyInstance,
+  maxPayloadBytes: number,
+  incidents: StorageIncidents = new StorageIncidents(app.log),
+): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (isStorageUnavailable(error)) {
+      // Not the caller's fault, and not one stack per request: one line per incident.
+      incidents.failed(error, accessOf(request.method));
+      return reply
+        .code(503)
+        .header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS))
+        .send({ code: 'storage_unavailable', detail: 'the database is unavailable; retry later' });
+    }
     if (error.validation) {
       return reply.code(422).send(validationBody(toValidationItems(error.validation, error.validationContext)));
     }
@@ -33,6 +51,7 @@ export function installErrorHandler(app: FastifyInstance, maxPayloadBytes: numbe
         .code(422)
         .send(validationBody([{ loc: locationOf(error.field), msg: error.message, type: 'value_error' }]));
     }
+    if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
     if (error instanceof HookdError) {
       return reply.code(STATUS_BY_CODE[error.code]).send({ code: error.code, detail: error.message });
     }

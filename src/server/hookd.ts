@@ -13,6 +13,7 @@ import { createRequestBuilders } from '../delivery/request-builders.js';
 import { poolRunner } from '../inbound/transform-runner.js';
 import { ensureOperationalApp, withOperationalWebhooks } from '../operational/operational-webhooks.js';
 import { type RetentionJob, startRetentionJob } from '../retention/retention-job.js';
+import { HookdMetrics } from '../metrics/hookd-metrics.js';
 
 export interface Hookd {
   /** The API's base URL, or null for a worker-only process. */
@@ -67,10 +68,12 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
   // A worker serves no API: the first API (or all-in-one) process generates the admin token.
   const generatedAdminToken =
     config.adminToken === null && config.role !== 'worker' ? await ensureAdminToken(store) : null;
+  // One set of metrics for the API and the engine of this process.
+  const metrics = config.metrics ? new HookdMetrics({ monitor: store.monitor, now: Date.now }) : null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
-    app = await buildApp({ config, store, logger, transformPool, certificates: options.certificates });
+    app = await buildApp({ config, store, logger, transformPool, certificates: options.certificates, metrics });
     try {
       url = await app.listen({ port: config.port, host: config.host });
     } catch (error) {
@@ -95,6 +98,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       config,
       logger,
       builders: createRequestBuilders(config.headerStyle, poolRunner(transformPool)),
+      observer: metrics ?? undefined,
     });
     engine.start();
   }

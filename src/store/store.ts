@@ -6,6 +6,8 @@ import type { EventTypeStore } from './ports/event-types.js';
 import type { InboundStore, RequestStore } from './ports/inbound.js';
 import type { ListenStore } from './ports/listen.js';
 import type { MessageStore } from './ports/messages.js';
+import type { StoreMonitor } from './ports/monitor.js';
+import type { RateLimitCounters } from './ports/rate-limits.js';
 import type { DeliveryQueue } from './ports/queue.js';
 import type { DeliveryRequeue } from './ports/requeue.js';
 import type { RetentionStore } from './ports/retention.js';
@@ -21,6 +23,8 @@ export type * from './ports/event-types.js';
 export type * from './ports/inbound.js';
 export type * from './ports/listen.js';
 export type * from './ports/messages.js';
+export type * from './ports/monitor.js';
+export type * from './ports/rate-limits.js';
 export type * from './ports/queue.js';
 export type * from './ports/requeue.js';
 export type * from './ports/retention.js';
@@ -64,6 +68,10 @@ export interface Store {
   readonly secretColumns: SecretColumnStore;
   /** The queue of CLI destinations, which `hookd listen` sessions take (the engine never does). */
   readonly listen: ListenStore;
+  /** Health checks and queue figures for `/readyz` and `/metrics`. */
+  readonly monitor: StoreMonitor;
+  /** The API's rate-limit counters, shared by every API process. */
+  readonly rateLimits: RateLimitCounters;
   /** Runs forward-only migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes what is queued for a group commit, then closes the database. */

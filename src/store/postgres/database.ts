@@ -2,6 +2,8 @@ import pg from 'pg';
 import { ValidationError } from '../../core/errors.js';
 
 const INT8_OID = 20;
+/** How long opening a connection may take before the query that needed it fails. */
+const CONNECT_TIMEOUT_MS = 5_000;
 /** Identifiers we splice into SQL and into the connection's startup options. */
 const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -43,6 +45,9 @@ export function connectionConfig(url: string, options: PgConnectionOptions): pg.
     // a fresh connection could run a query against another schema.
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
     types,
+    // An unreachable server (a dropped route, a firewall) fails the request with a 503 after this,
+    // instead of holding it until the client gives up: node-postgres waits forever by default.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   };
 }
 

@@ -285,6 +285,19 @@ CREATE INDEX deliveries_cli ON deliveries (destination_id, created_at, id)
   WHERE kind = 'cli' AND status IN ('pending', 'sending');
 `,
   },
+  {
+    // 6 is delivery control's, on both backends; this one is PostgreSQL's alone (SQLite counts in memory).
+    version: 7,
+    name: 'API rate-limit counters',
+    // UNLOGGED: counters of the last minute need no crash safety, and no WAL per failed request.
+    sql: `
+CREATE UNLOGGED TABLE rate_limit_counters (
+  key text COLLATE "C" PRIMARY KEY,
+  count integer NOT NULL,
+  ends_at bigint NOT NULL
+);
+`,
+  },
 ];
 
 /**

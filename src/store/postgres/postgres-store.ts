@@ -12,6 +12,8 @@ import { SqlListenSessions } from '../crud/listen-sessions.js';
 import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
+import { SqlMonitor } from '../crud/monitor.js';
+import { PgRateLimitCounters } from './rate-limit-counters.js';
 import { SqlRequests } from '../crud/requests.js';
 import { SqlRetention } from '../crud/retention.js';
 import { SqlSecretColumns } from '../crud/secret-columns.js';
@@ -75,6 +77,8 @@ export class PostgresStore implements Store {
   readonly requests: SqlRequests;
   readonly retention: SqlRetention;
   readonly secretColumns: SqlSecretColumns;
+  readonly monitor: SqlMonitor;
+  readonly rateLimits: PgRateLimitCounters;
   private readonly writer: PgMessageWriter;
   private readonly listener: PgWorkListener;
   private readonly publisher: RequestFeedPublisher;
@@ -105,6 +109,8 @@ export class PostgresStore implements Store {
     this.requests = new SqlRequests(crud);
     this.retention = new SqlRetention(crud);
     this.secretColumns = new SqlSecretColumns(crud);
+    this.monitor = new SqlMonitor(crud);
+    this.rateLimits = new PgRateLimitCounters(db);
     this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound]);
     this.requeue = new PgDeliveryRequeue(db, work, payload);
     this.attempts = new SqlAttempts(crud);

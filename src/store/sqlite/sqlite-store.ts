@@ -9,6 +9,8 @@ import { SqlListenSessions } from '../crud/listen-sessions.js';
 import { SqlEndpoints } from '../crud/endpoints.js';
 import { SqlEventTypes } from '../crud/event-types.js';
 import { SqlMessages } from '../crud/messages.js';
+import { SqlMonitor } from '../crud/monitor.js';
+import { MemoryRateLimitCounters } from './rate-limit-counters.js';
 import { SqlRequests } from '../crud/requests.js';
 import { SqlRetention } from '../crud/retention.js';
 import { SqlSources } from '../crud/sources.js';
@@ -50,6 +52,8 @@ export class SqliteStore implements Store {
   readonly requests: SqlRequests;
   readonly retention: SqlRetention;
   readonly secretColumns: SqliteSecretColumns;
+  readonly monitor: SqlMonitor;
+  readonly rateLimits: MemoryRateLimitCounters;
   private readonly writer: SqliteMessageWriter;
 
   private constructor(
@@ -71,6 +75,8 @@ export class SqliteStore implements Store {
     this.requests = new SqlRequests(crud);
     this.retention = new SqlRetention(crud);
     this.secretColumns = new SqliteSecretColumns(crud, db);
+    this.monitor = new SqlMonitor(crud);
+    this.rateLimits = new MemoryRateLimitCounters();
     this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
     this.requeue = new SqliteDeliveryRequeue(db, work);
     this.attempts = new SqlAttempts(crud);
