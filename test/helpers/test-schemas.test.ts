@@ -81,6 +81,8 @@ describeOnPostgres('a reusable test schema', () => {
     await api.post(`/api/v1/auth/app-portal-access/${app.id}`, { body: {} });
     await api.post(`/api/v1/app/${app.id}/endpoint`, { body: { url: receiver.url } });
     await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a.b', payload: {} } });
+    // A wrong token: the failed-authentication counters (rate_limit_counters).
+    expect((await createApiClient(hookd.url, 'sk_wrong').get('/api/v1/app')).status).toBe(401);
     // ... and a request received on a source, with a dedup key, forwarded through a connection (an event).
     const source = await hookd.store.sources.create({ name: 's', verification: { type: 'none' } }, Date.now());
     const destination = await hookd.store.destinations.create({ url: receiver.url }, Date.now());
