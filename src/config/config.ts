@@ -32,6 +32,11 @@ export interface Config {
   logLevel: LogLevel;
   /** A lease lasts the request timeout plus this (ms): time to record an outcome, and clock skew tolerated between workers. */
   leaseMarginMs: number;
+  /**
+   * Origins whose pages may embed the app portal in a frame (its `frame-ancestors`). Empty: none.
+   * The dashboard itself is never framed.
+   */
+  portalFrameAncestors: string[];
 }
 
 /** The levels `HOOKD_LOG_LEVEL` accepts, most to least verbose, then `silent` (none). */
@@ -91,6 +96,14 @@ function url(raw: string): string {
   const parsed = URL.canParse(raw) ? new URL(raw) : null;
   if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) throw new BadSetting();
   return raw.replace(/\/+$/, '');
+}
+
+/** CSP sources: `self`, or origins (`https://app.example.com`, `https://*.example.com`). */
+function frameAncestors(raw: string): string[] {
+  const out = list(raw);
+  if (!out.every((source) => source === 'self' || /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i.test(source)))
+    throw new BadSetting();
+  return out;
 }
 
 function databaseUrl(raw: string): string {
@@ -196,6 +209,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
     parse: int(100, 600_000),
     expect: 'milliseconds, 100-600000',
   },
+  {
+    key: 'portalFrameAncestors',
+    env: 'HOOKD_PORTAL_FRAME_ANCESTORS',
+    flag: '--portal-frame-ancestors',
+    parse: frameAncestors,
+    expect: 'comma-separated origins that may embed the app portal, e.g. https://app.example.com, or self',
+  },
 ];
 
 function minLength(min: number) {
@@ -276,6 +296,7 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
     logLevel: (resolved.logLevel as LogLevel | undefined) ?? 'info',
     leaseMarginMs: (resolved.leaseMarginMs as number | undefined) ?? 10_000,
+    portalFrameAncestors: (resolved.portalFrameAncestors as string[] | undefined) ?? [],
   };
 }
 

@@ -45,6 +45,16 @@ export function newId(prefix: string, nowMs = Date.now()): string {
   return `${prefix}_${toBase62(bytes)}`;
 }
 
+/**
+ * The least id with this prefix minted at or after `ms`: `id >= idFloor(prefix, ms)` selects rows
+ * created since `ms` through the primary key, as ids sort by creation time.
+ */
+export function idFloor(prefix: string, ms: number): string {
+  const bytes = Buffer.alloc(20);
+  bytes.writeUIntBE(Math.max(0, Math.floor(ms)), 0, 6);
+  return `${prefix}_${toBase62(bytes)}`;
+}
+
 function toBase62(bytes: Buffer): string {
   let n = BigInt(`0x${bytes.toString('hex')}`);
   let out = '';

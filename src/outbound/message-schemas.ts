@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Nullable } from '../http/schema-types.js';
+import { Nullable, StringMap } from '../http/schema-types.js';
 import { ApplicationIn, ChannelName, DateTime, EventTypeName, Payload, Uid } from './schemas.js';
 import { endpointOutFields } from './endpoint-schemas.js';
 
@@ -65,6 +65,9 @@ export const MessageAttemptOut = Type.Object(
     statusText: MessageStatusText,
     triggerType: Type.Unsafe<0 | 1>({ type: 'integer', enum: [0, 1], description: '0 scheduled, 1 manual' }),
     timestamp: DateTime,
+    requestHeaders: Type.Optional(
+      StringMap({ description: 'hookd: the headers the attempt sent (credentials redacted); with content only' }),
+    ),
   },
   { title: 'MessageAttemptOut' },
 );

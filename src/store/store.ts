@@ -8,6 +8,7 @@ import type { MessageStore } from './ports/messages.js';
 import type { DeliveryQueue } from './ports/queue.js';
 import type { DeliveryRequeue } from './ports/requeue.js';
 import type { ConnectionStore, DestinationStore, SourceStore } from './ports/sources.js';
+import type { StatsStore } from './ports/stats.js';
 
 export type * from './ports/applications.js';
 export type * from './ports/attempts.js';
@@ -20,6 +21,7 @@ export type * from './ports/messages.js';
 export type * from './ports/queue.js';
 export type * from './ports/requeue.js';
 export type * from './ports/sources.js';
+export type * from './ports/stats.js';
 export type { TriggerType } from '../core/types.js';
 export type { StoredRequestNote } from './request-feed.js';
 
@@ -52,6 +54,7 @@ export interface Store {
   readonly connections: ConnectionStore;
   readonly inbound: InboundStore;
   readonly requests: RequestStore;
+  readonly stats: StatsStore;
   /** Runs forward-only migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes what is queued for a group commit, then closes the database. */

@@ -18,6 +18,10 @@ export class SqlTokensAndSettings {
     );
   }
 
+  async deleteToken(hash: string): Promise<void> {
+    await this.db.run(sql`DELETE FROM tokens WHERE hash = ${hash}`);
+  }
+
   /** The token whatever its expiry: the caller decides what an expired token means. */
   async findTokenByHash(hash: string): Promise<ApiToken | null> {
     const row = await this.db.get<TokenRow>(sql`SELECT * FROM tokens WHERE hash = ${hash}`);

@@ -11,6 +11,8 @@ export type IdempotencyState = { state: 'new' } | { state: 'running' } | { state
 export interface AuthStore {
   /** `ConflictError` for a hash already stored; `NotFoundError('application')` for an unknown `appId`. */
   createToken(token: ApiToken): Promise<void>;
+  /** Deletes the token with this hash, if any (a dashboard logout). */
+  deleteToken(hash: string): Promise<void>;
   /** The token whatever its expiry: the caller decides what an expired token means. */
   findTokenByHash(hash: string): Promise<ApiToken | null>;
   /** A small key/value table for server settings, e.g. the admin token's hash. */
