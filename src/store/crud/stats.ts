@@ -12,10 +12,10 @@ const MINUTE = raw(String(MINUTE_MS));
 const ID_CLOCK_MARGIN_MS = 60_000;
 
 /**
- * The overview's aggregates in five statements, each on an index: attempts by the primary key's
- * time order (ids sort by creation time, so no index on `created_at` is needed), the queue by the
- * partial indexes on pending and sending deliveries. Percentiles are read by rank (ORDER BY
- * duration OFFSET k), which both SQLite and PostgreSQL run the same way.
+ * The overview's aggregates in four statements, each on an index: attempts by the primary key's
+ * time order (ids sort by creation time, so no index on `created_at` is needed) grouped twice (per
+ * minute and outcome; per duration, for exact percentiles), the queue by the partial indexes on
+ * pending and sending deliveries.
  */
 export class SqlStats implements StatsStore {
   constructor(private readonly db: SqlExecutor) {}
@@ -43,11 +43,14 @@ export class SqlStats implements StatsStore {
       }
       perMinute.set(minute, bucket);
     }
-    const total = success + fail;
-    const [latencyP50Ms, latencyP99Ms] = await Promise.all([
-      this.durationAtRank(inWindow, total, 0.5),
-      this.durationAtRank(inWindow, total, 0.99),
-    ]);
+    // Durations grouped by their exact value (a few hundred distinct values in practice, at most
+    // the request timeout's milliseconds): exact percentiles from one scan, no sort of the window.
+    const durations = await this.db.all<{ ms: number | string; n: number | string }>(
+      sql`SELECT response_duration_ms AS ms, count(*) AS n FROM attempts WHERE ${inWindow} GROUP BY 1 ORDER BY 1`,
+    );
+    const histogram = durations.map((row) => ({ ms: Number(row.ms), n: Number(row.n) }));
+    const latencyP50Ms = durationAtQuantile(histogram, success + fail, 0.5);
+    const latencyP99Ms = durationAtQuantile(histogram, success + fail, 0.99);
     const pending = await this.db.get<{ n: number | string; oldest: number | string | null }>(
       sql`SELECT count(*) AS n, min(next_attempt_at) AS oldest FROM deliveries WHERE status = 'pending'`,
     );
@@ -65,19 +68,16 @@ export class SqlStats implements StatsStore {
       oldestDueAt: pending?.oldest == null ? null : Number(pending.oldest),
     };
   }
+}
 
-  /** The duration at the nearest rank of `quantile` among `total` attempts (null when none). */
-  private async durationAtRank(
-    inWindow: ReturnType<typeof sql>,
-    total: number,
-    quantile: number,
-  ): Promise<number | null> {
-    if (total === 0) return null;
-    const offset = Math.min(total - 1, Math.max(0, Math.ceil(quantile * total) - 1));
-    const row = await this.db.get<{ ms: number | string }>(
-      sql`SELECT response_duration_ms AS ms FROM attempts WHERE ${inWindow}
-        ORDER BY response_duration_ms LIMIT 1 OFFSET ${offset}`,
-    );
-    return row === undefined ? null : Number(row.ms);
+/** The duration at the nearest rank of `quantile` among `total` attempts, from counts per duration; null when none. */
+function durationAtQuantile(histogram: { ms: number; n: number }[], total: number, quantile: number): number | null {
+  if (total === 0) return null;
+  const rank = Math.max(1, Math.ceil(quantile * total));
+  let seen = 0;
+  for (const { ms, n } of histogram) {
+    seen += n;
+    if (seen >= rank) return ms;
   }
+  return histogram.at(-1)?.ms ?? null;
 }

@@ -4,8 +4,13 @@ import type { DeliveryStats } from './overview';
 
 const MINUTE_S = 60;
 
-/** Draws attempts per minute (every minute of the window, zeros included) into `into`. */
-export function drawAttemptsChart(into: HTMLElement, stats: DeliveryStats): uPlot {
+const HEIGHT_PX = 220;
+
+/**
+ * Draws attempts per minute (every minute of the window, zeros included) into `into`, and keeps
+ * the chart as wide as its box (a phone turned, a window resized). `destroy` removes both.
+ */
+export function drawAttemptsChart(into: HTMLElement, stats: DeliveryStats): { destroy(): void } {
   const start = Math.floor(Date.parse(stats.since) / 1000 / MINUTE_S) * MINUTE_S;
   const end = Math.floor(Date.now() / 1000 / MINUTE_S) * MINUTE_S;
   const byMinute = new Map(
@@ -19,11 +24,11 @@ export function drawAttemptsChart(into: HTMLElement, stats: DeliveryStats): uPlo
     success.push(byMinute.get(t)?.success ?? 0);
     fail.push(byMinute.get(t)?.fail ?? 0);
   }
-  const width = Math.max(280, into.clientWidth);
-  return new uPlot(
+  const widthOf = () => Math.max(240, into.clientWidth);
+  const plot = new uPlot(
     {
-      width,
-      height: 220,
+      width: widthOf(),
+      height: HEIGHT_PX,
       series: [
         {},
         { label: 'Delivered', stroke: '#1a7f37', fill: 'rgba(26,127,55,0.15)' },
@@ -34,4 +39,21 @@ export function drawAttemptsChart(into: HTMLElement, stats: DeliveryStats): uPlo
     [xs, success, fail],
     into,
   );
+  let width = widthOf();
+  // Resized on the next frame and only when the width changed: a resize inside the observer's
+  // callback would be reported as a "ResizeObserver loop" error.
+  const resize = new ResizeObserver(() =>
+    requestAnimationFrame(() => {
+      if (widthOf() === width) return;
+      width = widthOf();
+      plot.setSize({ width, height: HEIGHT_PX });
+    }),
+  );
+  resize.observe(into);
+  return {
+    destroy() {
+      resize.disconnect();
+      plot.destroy();
+    },
+  };
 }
