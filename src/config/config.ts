@@ -67,6 +67,11 @@ export interface Config {
   historyRetentionDays: number;
   /** How often the retention job runs (ms). */
   retentionIntervalMs: number;
+  /**
+   * Origins whose pages may embed the app portal in a frame (its `frame-ancestors`). Empty: none.
+   * The dashboard itself is never framed.
+   */
+  portalFrameAncestors: string[];
 }
 
 /** The levels `HOOKD_LOG_LEVEL` accepts, most to least verbose, then `silent` (none). */
@@ -126,6 +131,14 @@ function url(raw: string): string {
   const parsed = URL.canParse(raw) ? new URL(raw) : null;
   if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) throw new BadSetting();
   return raw.replace(/\/+$/, '');
+}
+
+/** CSP sources: `self`, or origins (`https://app.example.com`, `https://*.example.com`). */
+function frameAncestors(raw: string): string[] {
+  const out = list(raw);
+  if (!out.every((source) => source === 'self' || /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i.test(source)))
+    throw new BadSetting();
+  return out;
 }
 
 function databaseUrl(raw: string): string {
@@ -352,6 +365,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
     parse: int(1000, 86_400_000),
     expect: 'milliseconds, 1000-86400000',
   },
+  {
+    key: 'portalFrameAncestors',
+    env: 'HOOKD_PORTAL_FRAME_ANCESTORS',
+    flag: '--portal-frame-ancestors',
+    parse: frameAncestors,
+    expect: 'comma-separated origins that may embed the app portal, e.g. https://app.example.com, or self',
+  },
 ];
 
 function masterKey(raw: string): string {
@@ -478,6 +498,7 @@ function protectionSettings(resolved: Partial<Record<keyof Config, unknown>>) {
     apiRateWindowMs: (resolved.apiRateWindowMs as number | undefined) ?? 1_000,
     metricsToken: (resolved.metricsToken as string | undefined) ?? null,
     metrics: (resolved.metrics as boolean | undefined) ?? true,
+    portalFrameAncestors: (resolved.portalFrameAncestors as string[] | undefined) ?? [],
   };
 }
 

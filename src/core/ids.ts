@@ -47,6 +47,16 @@ export function newId(prefix: string, nowMs = Date.now()): string {
   return `${prefix}_${toBase62(bytes)}`;
 }
 
+/**
+ * The least id with this prefix minted at or after `ms`: `id >= idFloor(prefix, ms)` selects rows
+ * created since `ms` through the primary key, as ids sort by creation time.
+ */
+export function idFloor(prefix: string, ms: number): string {
+  const bytes = Buffer.alloc(20);
+  bytes.writeUIntBE(Math.max(0, Math.floor(ms)), 0, 6);
+  return `${prefix}_${toBase62(bytes)}`;
+}
+
 /** 20 bytes (a big-endian number below 2^160) as 27 base62 digits, zero-padded: ids sort as their bytes. */
 export function toBase62(bytes: Buffer): string {
   // Long division by 62 over five 32-bit words (a remainder times 2^32 stays below 2^53), one

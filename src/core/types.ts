@@ -143,6 +143,10 @@ export interface SourceResponse {
   body: string;
   contentType: string;
   headers: Record<string, string>;
+  /** Hold the answer this long (ms, at most 10 s) after the request is stored. Default 0. */
+  delayMs?: number;
+  /** Allow cross-origin calls from browsers (any origin) and answer CORS preflights. Default false. */
+  cors?: boolean;
 }
 
 /**

@@ -18,9 +18,8 @@ export async function installApiEdge(
   deps: { config: Pick<Config, 'adminToken'>; store: Store; now: () => number },
   access: Pick<BearerAuthOptions, 'publicRoutes' | 'checkScope'>,
 ): Promise<void> {
-  const { config, store, now } = deps;
-  const adminTokenHash =
-    config.adminToken !== null ? hashToken(config.adminToken) : await store.auth.getSetting(ADMIN_TOKEN_SETTING);
+  const { store, now } = deps;
+  const adminTokenHash = await adminTokenHashOf(deps);
   installJsonBodyParser(app);
   installBearerAuth(app, {
     adminTokenHash,
@@ -31,4 +30,13 @@ export async function installApiEdge(
     ...access,
   });
   installIdempotency(app, { auth: store.auth, now });
+}
+
+/** The admin token's SHA-256 (hex): of the configured token, else the generated one's stored hash; null if none. */
+export async function adminTokenHashOf(deps: {
+  config: Pick<Config, 'adminToken'>;
+  store: Pick<Store, 'auth'>;
+}): Promise<string | null> {
+  const { config, store } = deps;
+  return config.adminToken !== null ? hashToken(config.adminToken) : await store.auth.getSetting(ADMIN_TOKEN_SETTING);
 }

@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import { UnauthorizedError } from '../core/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../core/errors.js';
 import type { ApiToken } from '../core/types.js';
 import type { ApiRateLimits } from './api-rate-limits.js';
 import { hashToken } from './api-tokens.js';
+import { CSRF_HEADER, sessionTokenOf } from './session-cookie.js';
 
 /** Who is calling: the hash of their token (it scopes idempotency keys) and the app they are limited to. */
 export interface AuthContext {
@@ -41,7 +42,9 @@ export interface BearerAuthOptions {
 /**
  * Checks `Authorization: Bearer <token>` on every route of `app` (a face's encapsulated
  * instance) but `publicRoutes`: a missing, unknown or expired token is a 401. Hashes are compared,
- * never the tokens themselves; the admin hash in constant time.
+ * never the tokens themselves; the admin hash in constant time. Without an `Authorization`
+ * header, the dashboard's session cookie is the token; a cookie-authenticated request that is not
+ * a GET or HEAD must also carry the `x-hookd-csrf` header (403 otherwise).
  */
 export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptions): void {
   const { findToken, now, publicRoutes, checkScope, rateLimits } = options;
@@ -59,7 +62,7 @@ export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptio
     const route = request.routeOptions.url;
     // No route matched: let the 404 handler answer; there is nothing to protect.
     if (route === undefined || publicRoutes.has(route)) return;
-    const token = bearerToken(request);
+    const token = bearerToken(request) ?? sessionToken(request);
     if (token === null) return refuse(request, null);
     let tokenHash = hashes.get(token);
     if (tokenHash === undefined) {
@@ -82,6 +85,35 @@ export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptio
 
 /** Distinct tokens whose hashes are kept (a token is ~40 bytes, its hash 64). */
 const TOKEN_HASH_CACHE_SIZE = 1_000;
+
+/**
+ * Who a token is: the admin (its hash compared in constant time), a stored live token, or null
+ * (unknown or expired).
+ */
+export function tokenResolver(
+  options: Pick<BearerAuthOptions, 'adminTokenHash' | 'findToken' | 'now'>,
+): (token: string) => Promise<AuthContext | null> {
+  const { findToken, now } = options;
+  const adminHashBytes = options.adminTokenHash !== null ? Buffer.from(options.adminTokenHash, 'hex') : null;
+  return async (token) => {
+    const tokenHash = hashToken(token);
+    if (adminHashBytes !== null && timingSafeEqual(Buffer.from(tokenHash, 'hex'), adminHashBytes))
+      return { tokenHash, appId: null };
+    const stored = await findToken(tokenHash);
+    if (stored === null || (stored.expiresAt !== null && stored.expiresAt <= now())) return null;
+    return { tokenHash, appId: stored.appId };
+  };
+}
+
+/** The session cookie's token; for a change, only with the CSRF header. */
+function sessionToken(request: FastifyRequest): string | null {
+  const token = sessionTokenOf(request.headers.cookie);
+  if (token === null) return null;
+  const safe = request.method === 'GET' || request.method === 'HEAD';
+  if (!safe && request.headers[CSRF_HEADER] === undefined)
+    throw new ForbiddenError(`a change made with the session cookie needs the ${CSRF_HEADER} header`);
+  return token;
+}
 
 function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;

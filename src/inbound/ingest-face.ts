@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { METHODS } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
@@ -49,6 +50,8 @@ export function ingestFace(deps: IngestFaceDeps): Face {
 
   async function answer(reply: FastifyReply, request: ArrivedRequest): Promise<FastifyReply> {
     const result = await ingest(deps, request);
+    // After the request is stored: the delay simulates a slow receiver, it never holds a write.
+    if (result.delayMs) await sleep(result.delayMs);
     return reply.code(result.status).headers(result.headers).send(result.body);
   }
 

@@ -1,3 +1,4 @@
+import { sourceAnswer } from './source-answer.js';
 import type { HandshakeContext } from '../core/verify/handshakes.js';
 import type {
   HandshakeReply,
@@ -6,7 +7,7 @@ import type {
   VerifyContext,
   VerifyResult,
 } from '../core/verify/types.js';
-import type { HeaderList, InboundRequest, RequestCause, Source, SourceResponse } from '../core/types.js';
+import type { HeaderList, InboundRequest, RequestCause, SourceResponse } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { dedupKeyOf } from './dedup-key.js';
 import type { SourceCache } from './source-cache.js';
@@ -40,6 +41,8 @@ export interface IngestAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** Answer only after this long (the source's configured delay); default none. */
+  delayMs?: number;
   /** The stored request (none when the source does not exist). */
   request: InboundRequest | null;
 }
@@ -141,16 +144,7 @@ export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise
     key === null ? null : { key, expiresAt: now + source.dedup!.windowSeconds * 1000 },
     now,
   );
-  return { ...responseOf(source), request };
-}
-
-function responseOf(source: Source): Omit<IngestAnswer, 'request'> {
-  const response = source.response ?? DEFAULT_RESPONSE;
-  return {
-    status: response.status,
-    headers: { ...response.headers, 'content-type': response.contentType },
-    body: response.body,
-  };
+  return { ...sourceAnswer(source.response ?? DEFAULT_RESPONSE, arrived), request };
 }
 
 function errorAnswer(status: number, code: string, detail: string, request: InboundRequest | null): IngestAnswer {

@@ -1,3 +1,4 @@
+import { MAX_RESPONSE_DELAY_MS } from './source-answer.js';
 import { Type } from 'typebox';
 import { JsonObject, Nullable, StringMap } from '../http/schema-types.js';
 import { ID_PATTERN, Uid } from '../outbound/schemas.js';
@@ -31,12 +32,20 @@ const SourceResponseSchema = Type.Object({
   body: Type.String({ maxLength: MAX_RESPONSE_BODY_CHARS }),
   contentType: Type.String({ minLength: 1, maxLength: 256 }),
   headers: StringMap(),
+  delayMs: Type.Integer({ minimum: 0, maximum: MAX_RESPONSE_DELAY_MS }),
+  cors: Type.Boolean(),
 });
 const SourceResponseIn = Type.Object({
   status: Type.Integer({ minimum: 200, maximum: 599, description: 'Not 1xx' }),
   body: Type.Optional(Type.String({ maxLength: MAX_RESPONSE_BODY_CHARS })),
   contentType: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   headers: Type.Optional(StringMap()),
+  delayMs: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: MAX_RESPONSE_DELAY_MS, description: 'Answer after this many ms (default 0)' }),
+  ),
+  cors: Type.Optional(
+    Type.Boolean({ description: 'Allow browsers of any origin; answer CORS preflights (default false)' }),
+  ),
 });
 
 const DedupBy = Type.Union([

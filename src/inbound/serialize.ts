@@ -15,7 +15,7 @@ export function sourceOut(source: Source, publicUrl: string) {
     name: source.name,
     url: `${publicUrl.replace(/\/+$/, '')}/in/${source.id}`,
     verification: source.verification,
-    response: source.response ?? DEFAULT_RESPONSE,
+    response: { delayMs: 0, cors: false, ...(source.response ?? DEFAULT_RESPONSE) },
     dedup: source.dedup,
     disabled: source.disabled,
     createdAt: iso(source.createdAt),

@@ -43,7 +43,14 @@ function toResponse(response: ResponseIn | null): SourceResponse | null {
   const contentType = response.contentType ?? DEFAULT_RESPONSE.contentType;
   // Sent as a header on every answer: a value that is not one (CR LF) would fail there, not here.
   checkHeaderValue('content-type', contentType, 'response.contentType');
-  return { status: response.status, body: response.body ?? '', contentType, headers };
+  return {
+    status: response.status,
+    body: response.body ?? '',
+    contentType,
+    headers,
+    delayMs: response.delayMs ?? 0,
+    cors: response.cors ?? false,
+  };
 }
 
 /** `header` needs `header`, `json-path` needs `path`; the fields of other kinds are dropped. */

@@ -48,7 +48,7 @@ export function registerAuthRoutes(app: TypedApp, deps: OutboundDeps): void {
         expiresAt: at + (expiry ?? DEFAULT_PORTAL_TOKEN_SECONDS) * 1000,
         now: at,
       });
-      return { token, url: `${config.publicUrl}/portal#key=${token}` };
+      return { token, url: `${config.publicUrl}/portal#key=${token}&app=${application.id}` };
     },
   );
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Nullable } from '../http/schema-types.js';
+import { Nullable, StringMap } from '../http/schema-types.js';
 import { ApplicationIn, ChannelName, DateTime, EventTypeName, Payload, Uid } from './schemas.js';
 import { endpointOutFields } from './endpoint-schemas.js';
 
@@ -68,6 +68,9 @@ export const MessageAttemptOut = Type.Object(
     timestamp: DateTime,
     /** With `with_msg=true`; its payload is `{}` (as in Svix, never included here). */
     msg: Type.Optional(MessageOut),
+    requestHeaders: Type.Optional(
+      StringMap({ description: 'hookd: the headers the attempt sent (credentials redacted); with content only' }),
+    ),
   },
   { title: 'MessageAttemptOut' },
 );

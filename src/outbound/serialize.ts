@@ -123,6 +123,7 @@ export function attemptOut(attempt: Attempt, options: { expanded: boolean; withC
     ...statusOf(attempt.status, options.expanded),
     triggerType: attempt.trigger,
     timestamp: iso(attempt.createdAt),
+    ...(options.withContent ? { requestHeaders: attempt.requestHeaders } : {}),
   };
 }
 

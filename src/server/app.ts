@@ -6,6 +6,7 @@ import type { Face } from '../http/face.js';
 import { type ReceiveFacesDeps, receiveFaces } from '../inbound/receive-faces.js';
 import { createTransformPool, type TransformPool } from '../inbound/transform-pool.js';
 import { outboundFace } from '../outbound/outbound-face.js';
+import { dashboardFace } from '../dashboard/dashboard-face.js';
 import type { Store } from '../store/store.js';
 import { capConnections, connectionOptions } from './connection-limits.js';
 import { installErrorHandler } from './error-handler.js';
@@ -35,7 +36,7 @@ export interface AppDeps {
    * (default: the providers' own hosts over the global fetch). Tests point it at a loopback server.
    */
   certificates?: ReceiveFacesDeps['certificates'];
-  /** The faces to serve, in order. Default: the sending face (the Svix API) and the receive API. */
+  /** The faces to serve, in order. Default: the sending face (the Svix API), the receive faces and the dashboard. */
   faces?: Face[];
   /**
    * The metrics `/metrics` serves (the engine of this process counts into the same). Default: new
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       transformPool: deps.transformPool ?? (await ownTransformPool(app)),
       certificates: deps.certificates,
     }),
+    dashboardFace({ config, store, now }),
   ];
   for (const face of faces) {
     await app.register(face.plugin, { prefix: face.prefix });

@@ -12,6 +12,7 @@ import { describeQueue } from './suite/queue.suite.js';
 import { describeReceive } from './suite/receive.suite.js';
 import { describeRequests } from './suite/requests.suite.js';
 import { describeSources } from './suite/sources.suite.js';
+import { describeStats } from './suite/stats.suite.js';
 
 /**
  * The conformance suite of the `Store` interface: every backend's test file calls it with a
@@ -34,5 +35,6 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
     describeReceive(ctx);
     describeRequests(ctx);
     describeListen(ctx);
+    describeStats(ctx);
   });
 }

@@ -13,6 +13,7 @@ import type { DeliveryRequeue } from './ports/requeue.js';
 import type { RetentionStore } from './ports/retention.js';
 import type { SecretColumnStore } from './ports/secret-columns.js';
 import type { ConnectionStore, DestinationStore, SourceStore } from './ports/sources.js';
+import type { StatsStore } from './ports/stats.js';
 
 export type * from './ports/applications.js';
 export type * from './ports/attempts.js';
@@ -30,6 +31,7 @@ export type * from './ports/requeue.js';
 export type * from './ports/retention.js';
 export type * from './ports/secret-columns.js';
 export type * from './ports/sources.js';
+export type * from './ports/stats.js';
 export type { TriggerType } from '../core/types.js';
 export type { StoredRequestNote } from './request-feed.js';
 
@@ -72,6 +74,7 @@ export interface Store {
   readonly monitor: StoreMonitor;
   /** The API's rate-limit counters, shared by every API process. */
   readonly rateLimits: RateLimitCounters;
+  readonly stats: StatsStore;
   /** Runs forward-only migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes what is queued for a group commit, then closes the database. */

@@ -49,6 +49,7 @@ describe('attempts, attempted messages and destinations, resend', () => {
       statusText: 'success',
       triggerType: 0,
       timestamp: expect.any(String),
+      requestHeaders: expect.any(Object),
     });
     expect(earlier).toMatchObject({ status: 2, statusText: 'fail', responseStatusCode: 500 });
     expect((await api.get(`${base}/attempt/endpoint/ep-one`)).body.data).toHaveLength(2);

@@ -61,7 +61,7 @@ describe('auth: generated admin token and app-scoped tokens', () => {
     const res = await admin.post('/api/v1/auth/app-portal-access/tenant-a', { body: { expiry: 3600 } });
     expect(res.status).toBe(200);
     expect(res.body.token).toMatch(/^appsk_/);
-    expect(res.body.url).toBe(`${server.config.publicUrl}/portal#key=${res.body.token}`);
+    expect(res.body.url).toBe(`${server.config.publicUrl}/portal#key=${res.body.token}&app=${appA.id}`);
   });
 
   it('lets an app token use its own application, by id or uid', async () => {

@@ -16,6 +16,9 @@ export const HOOKD_CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 /** What the build reads: a change to any of these makes dist/ stale. */
 const BUILD_INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+/** The dashboard's bundle (`vite build`), and what it is built from. */
+const UI_INDEX = join(ROOT, 'dist', 'ui', 'index.html');
+const UI_INPUTS = ['ui', 'package.json'];
 
 /**
  * Builds dist/ (`tsc -p tsconfig.build.json`, as `npm run build`) unless it is newer than every
@@ -24,6 +27,7 @@ const BUILD_INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.js
  * Throws with tsc's output when the build wrote nothing.
  */
 export function ensureBuilt(): void {
+  ensureUiBuilt();
   const built = modifiedMs(HOOKD_CLI);
   if (built !== null && BUILD_INPUTS.every((input) => newestMs(join(ROOT, input)) < built)) return;
   console.log('hookd tests: building dist/ (tsc -p tsconfig.build.json): the sources are newer');
@@ -35,6 +39,19 @@ export function ensureBuilt(): void {
   const output = `${run.stdout}${run.stderr}`;
   if ((modifiedMs(HOOKD_CLI) ?? 0) <= (built ?? 0)) throw new Error(`hookd tests: the build failed:\n${output}`);
   console.warn(`hookd tests: tsc reported errors while building dist/:\n${output}`);
+}
+
+/** Builds the dashboard (`vite build`, as `npm run build:ui`) unless dist/ui is newer than ui/. */
+function ensureUiBuilt(): void {
+  const built = modifiedMs(UI_INDEX);
+  if (built !== null && UI_INPUTS.every((input) => newestMs(join(ROOT, input)) < built)) return;
+  console.log('hookd tests: building dist/ui (vite build): the dashboard sources are newer');
+  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  const run = spawnSync(process.execPath, [vite, 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`hookd tests: the dashboard build failed:\n${run.stdout}${run.stderr}`);
 }
 
 function modifiedMs(path: string): number | null {

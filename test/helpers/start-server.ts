@@ -7,6 +7,7 @@ import { buildApp } from '../../src/server/app.js';
 import type { Face } from '../../src/http/face.js';
 import { outboundFace } from '../../src/outbound/outbound-face.js';
 import { receiveFaces } from '../../src/inbound/receive-faces.js';
+import { dashboardFace } from '../../src/dashboard/dashboard-face.js';
 import { createTransformPool, type TransformPool } from '../../src/inbound/transform-pool.js';
 import { ensureAdminToken } from '../../src/http/api-tokens.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -60,6 +61,7 @@ export async function startTestServer(
     faces: [
       outboundFace({ config, store, now }),
       ...receiveFaces({ config, store, now, transformPool: sharedTransformPool }),
+      dashboardFace({ config, store, now }),
       ...(options.extraFaces ?? []),
     ],
   });

@@ -13,7 +13,7 @@ export interface AuthStore {
   createToken(token: ApiToken): Promise<void>;
   /** The token whatever its expiry: the caller decides what an expired token means. */
   findTokenByHash(hash: string): Promise<ApiToken | null>;
-  /** Deletes the token with this hash (a logout); `false` when there was none. */
+  /** Deletes the token with this hash (an app-portal or dashboard logout); `false` when there was none. */
   deleteToken(hash: string): Promise<boolean>;
   /** A small key/value table for server settings, e.g. the admin token's hash. */
   getSetting(key: string): Promise<string | null>;

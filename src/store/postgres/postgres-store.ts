@@ -6,6 +6,7 @@ import type { Store } from '../store.js';
 import { WorkSignal } from '../work-signal.js';
 import { SqlApplications } from '../crud/applications.js';
 import { SqlAttempts } from '../crud/attempts.js';
+import { SqlStats } from '../crud/stats.js';
 import { SqlConnections } from '../crud/connections.js';
 import { SqlDestinations } from '../crud/destinations.js';
 import { SqlListenSessions } from '../crud/listen-sessions.js';
@@ -68,6 +69,7 @@ export class PostgresStore implements Store {
   readonly queue: PgDeliveryQueue;
   readonly requeue: PgDeliveryRequeue;
   readonly attempts: SqlAttempts;
+  readonly stats: SqlStats;
   readonly auth: PgAuth;
   readonly sources: SqlSources;
   readonly destinations: SqlDestinations;
@@ -114,6 +116,7 @@ export class PostgresStore implements Store {
     this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound]);
     this.requeue = new PgDeliveryRequeue(db, work, payload);
     this.attempts = new SqlAttempts(crud);
+    this.stats = new SqlStats(crud);
     this.auth = new PgAuth(db);
     const listenConfig = { ...config, application_name: `${config.application_name ?? 'hookd'}:listen` };
     this.listener = new PgWorkListener(listenConfig, sender, work, log, feed);

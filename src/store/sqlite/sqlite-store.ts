@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { WorkSignal } from '../work-signal.js';
 import { SqlApplications } from '../crud/applications.js';
 import { SqlAttempts } from '../crud/attempts.js';
+import { SqlStats } from '../crud/stats.js';
 import { SqlConnections } from '../crud/connections.js';
 import { SqlDestinations } from '../crud/destinations.js';
 import { SqlListenSessions } from '../crud/listen-sessions.js';
@@ -43,6 +44,7 @@ export class SqliteStore implements Store {
   readonly queue: SqliteDeliveryQueue;
   readonly requeue: SqliteDeliveryRequeue;
   readonly attempts: SqlAttempts;
+  readonly stats: SqlStats;
   readonly auth: SqliteAuth;
   readonly sources: SqlSources;
   readonly destinations: SqlDestinations;
@@ -80,6 +82,7 @@ export class SqliteStore implements Store {
     this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
     this.requeue = new SqliteDeliveryRequeue(db, work);
     this.attempts = new SqlAttempts(crud);
+    this.stats = new SqlStats(crud);
     this.auth = new SqliteAuth(db);
   }
 

@@ -16,6 +16,10 @@ export function describeAuth(ctx: SuiteContext): void {
       expect(await ctx.store.auth.findTokenByHash('hash-admin')).toEqual(admin);
       expect(await ctx.store.auth.findTokenByHash('hash-app')).toEqual(expired);
       expect(await ctx.store.auth.findTokenByHash('nope')).toBeNull();
+      await ctx.store.auth.deleteToken('hash-app');
+      await ctx.store.auth.deleteToken('nope');
+      expect(await ctx.store.auth.findTokenByHash('hash-app')).toBeNull();
+      expect(await ctx.store.auth.findTokenByHash('hash-admin')).toEqual(admin);
       await expect(ctx.store.auth.createToken({ ...admin, id: newId('tok') })).rejects.toBeInstanceOf(ConflictError);
       await expect(
         ctx.store.auth.createToken({ id: newId('tok'), hash: 'h3', appId: 'app_nope', createdAt: T0, expiresAt: null }),
