@@ -53,7 +53,7 @@ export async function registerSessionRoutes(app: FastifyInstance, deps: SessionD
       preHandler: requireCsrfHeader,
     },
     async (request, reply) => {
-      const auth = await resolveToken(request.body.token);
+      const auth = await resolveToken(hashToken(request.body.token));
       if (auth === null || auth.appId !== null) throw new UnauthorizedError('that is not an admin token');
       const at = now();
       const expiresAt = at + SESSION_SECONDS * 1000;

@@ -47,7 +47,8 @@ export interface BearerAuthOptions {
  * a GET or HEAD must also carry the `x-hookd-csrf` header (403 otherwise).
  */
 export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptions): void {
-  const { findToken, now, publicRoutes, checkScope, rateLimits } = options;
+  const { publicRoutes, checkScope, rateLimits } = options;
+  const authOf = tokenResolver(options);
   // Each request hashes its token: a new SHA-256 object per request was ~7 µs of every message
   // on the send path. A few callers send most requests; a bounded cache keeps their hashes.
   const hashes = new LRUCache<string, string>({ max: TOKEN_HASH_CACHE_SIZE });
@@ -55,7 +56,6 @@ export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptio
     await rateLimits?.failed(request, tokenHash);
     throw new UnauthorizedError();
   };
-  const adminHashBytes = options.adminTokenHash !== null ? Buffer.from(options.adminTokenHash, 'hex') : null;
 
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
@@ -69,17 +69,12 @@ export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptio
       tokenHash = hashToken(token);
       hashes.set(token, tokenHash);
     }
-    if (adminHashBytes !== null && timingSafeEqual(Buffer.from(tokenHash, 'hex'), adminHashBytes)) {
-      request.auth = { tokenHash, appId: null };
-      await rateLimits?.admitted(request, tokenHash);
-      return;
-    }
-    await rateLimits?.checkToken(request, tokenHash);
-    const stored = await findToken(tokenHash);
-    if (stored === null || (stored.expiresAt !== null && stored.expiresAt <= now())) return refuse(request, tokenHash);
-    request.auth = { tokenHash, appId: stored.appId };
-    await rateLimits?.admitted(request, tokenHash);
-    if (stored.appId !== null) await checkScope(request, route, stored.appId);
+    const hash = tokenHash;
+    const auth = await authOf(hash, () => rateLimits?.checkToken(request, hash));
+    if (auth === null) return refuse(request, hash);
+    request.auth = auth;
+    await rateLimits?.admitted(request, hash);
+    if (auth.appId !== null) await checkScope(request, route, auth.appId);
   });
 }
 
@@ -87,18 +82,19 @@ export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptio
 const TOKEN_HASH_CACHE_SIZE = 1_000;
 
 /**
- * Who a token is: the admin (its hash compared in constant time), a stored live token, or null
- * (unknown or expired).
+ * Who a token is, by its hash: the admin (compared in constant time), a stored live token, or
+ * null (unknown or expired). `beforeLookup` runs before a non-admin hash is looked up (the
+ * failed-authentication limit refuses a token that failed too often before it costs a query).
  */
 export function tokenResolver(
   options: Pick<BearerAuthOptions, 'adminTokenHash' | 'findToken' | 'now'>,
-): (token: string) => Promise<AuthContext | null> {
+): (tokenHash: string, beforeLookup?: () => Promise<void> | undefined) => Promise<AuthContext | null> {
   const { findToken, now } = options;
   const adminHashBytes = options.adminTokenHash !== null ? Buffer.from(options.adminTokenHash, 'hex') : null;
-  return async (token) => {
-    const tokenHash = hashToken(token);
+  return async (tokenHash, beforeLookup) => {
     if (adminHashBytes !== null && timingSafeEqual(Buffer.from(tokenHash, 'hex'), adminHashBytes))
       return { tokenHash, appId: null };
+    await beforeLookup?.();
     const stored = await findToken(tokenHash);
     if (stored === null || (stored.expiresAt !== null && stored.expiresAt <= now())) return null;
     return { tokenHash, appId: stored.appId };

@@ -1,10 +1,10 @@
 import type { StreamedEvent } from '../../inbound/listen/listen-session.js';
 import { readEventStream } from './event-stream.js';
 import { forwardToLocal, type LocalResult } from './forward.js';
-import type { ServerTarget } from './server-target.js';
+import type { ServerCredentials } from '../client/credentials.js';
 
 export interface ListenOptions {
-  server: ServerTarget;
+  server: ServerCredentials;
   source: string;
   device: string;
   forwardTo: string;
@@ -115,7 +115,7 @@ async function call(
   signal: AbortSignal,
 ): Promise<Response> {
   const { server, source, device } = options;
-  const url = `${server.url}/api/v1/source/${encodeURIComponent(source)}/listen/${encodeURIComponent(device)}${suffix}`;
+  const url = `${server.server}/api/v1/source/${encodeURIComponent(source)}/listen/${encodeURIComponent(device)}${suffix}`;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -129,7 +129,9 @@ async function call(
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new ListenError(`cannot reach ${server.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    throw new ListenError(
+      `cannot reach ${server.server}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+    );
   }
   if (response.ok) return response;
   const text = await response.text();

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { listen } from './listen-client.js';
-import { resolveServer, UsageError } from './server-target.js';
+import { CliError } from '../cli-error.js';
+import { resolveCredentials } from '../client/credentials.js';
 
 interface ListenFlags {
   forwardTo: string;
@@ -44,7 +45,7 @@ async function runListen(source: string, flags: ListenFlags): Promise<number> {
   let options: Parameters<typeof listen>[0];
   try {
     options = {
-      server: resolveServer(flags),
+      server: resolveCredentials(flags),
       source,
       device: flags.name ?? deviceName(),
       forwardTo: checkForwardTo(flags.forwardTo),
@@ -54,9 +55,9 @@ async function runListen(source: string, flags: ListenFlags): Promise<number> {
       say: (line) => console.error(line),
     };
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof CliError)) throw error;
     console.error(`hookd listen: ${error.message}`);
-    return 2;
+    return error.exitCode;
   }
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -88,10 +89,10 @@ function checkForwardTo(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`--forward-to must be an http(s) URL, got ${JSON.stringify(url)}`);
+    throw new CliError(`--forward-to must be an http(s) URL, got ${JSON.stringify(url)}`, 2);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new UsageError(`--forward-to must be an http(s) URL, got ${JSON.stringify(url)}`);
+    throw new CliError(`--forward-to must be an http(s) URL, got ${JSON.stringify(url)}`, 2);
   return url;
 }
 
@@ -100,9 +101,9 @@ function parseFilter(text: string): Record<string, unknown> {
   try {
     filter = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`--filter is not JSON: ${(error as Error).message}`);
+    throw new CliError(`--filter is not JSON: ${(error as Error).message}`, 2);
   }
   if (filter === null || typeof filter !== 'object' || Array.isArray(filter))
-    throw new UsageError('--filter must be a JSON object');
+    throw new CliError('--filter must be a JSON object', 2);
   return filter as Record<string, unknown>;
 }
