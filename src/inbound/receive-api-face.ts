@@ -1,12 +1,15 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ForbiddenError } from '../core/errors.js';
+import { createHttpSender } from '../delivery/http-sender.js';
 import type { Face } from '../http/face.js';
 import { installApiEdge } from '../http/api-edge.js';
+import { registerConnectionCheckRoute } from './connection-check-route.js';
 import { registerConnectionRoutes } from './connection-routes.js';
 import type { ReceiveApiDeps } from './context.js';
 import { registerDestinationRoutes } from './destination-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerListenRoutes } from './listen/listen-routes.js';
+import { registerReplayToUrlRoute } from './replay-to-url-route.js';
 import { registerRequestRoutes } from './request-routes.js';
 import { registerRequestStreamRoute } from './request-stream-route.js';
 import { registerSourceRoutes } from './source-routes.js';
@@ -17,6 +20,9 @@ declare module 'fastify' {
     keepsRoutes?: boolean;
   }
 }
+
+/** Replays to a URL are one at a time per operator click: a few sockets per origin are plenty. */
+const REPLAY_CONNECTIONS_PER_ORIGIN = 4;
 
 /**
  * The receive side's management API under `/api/v1` (sources, destinations, connections,
@@ -47,7 +53,17 @@ export function receiveApiFace(deps: ReceiveApiDeps): Face {
       registerSourceRoutes(typed, deps);
       registerDestinationRoutes(typed, deps);
       registerConnectionRoutes(typed, deps);
+      registerConnectionCheckRoute(typed, deps);
       registerRequestRoutes(typed, deps);
+      // Replays to an operator's URL go through a sender of their own (a few sockets, the
+      // engine's SSRF guard and timeout), so an API-only process can make them too.
+      const sender = createHttpSender({
+        timeoutMs: deps.config.requestTimeoutMs,
+        allowedNetworks: deps.config.allowedNetworks,
+        connectionsPerOrigin: REPLAY_CONNECTIONS_PER_ORIGIN,
+      });
+      app.addHook('onClose', () => sender.close());
+      registerReplayToUrlRoute(typed, { ...deps, sender });
       registerRequestStreamRoute(typed, deps);
       registerEventRoutes(typed, deps);
       registerListenRoutes(typed, deps);

@@ -410,6 +410,8 @@ describe('/api/v1/source, /destination, /connection', () => {
         ['GET', '/api/v1/event'],
         ['POST', '/api/v1/event/bulk-retry'],
         ['POST', '/api/v1/request/req_x/replay'],
+        ['POST', '/api/v1/request/req_x/replay-to-url'],
+        ['POST', '/api/v1/connection/check'],
       ];
       for (const [method, path] of routes) {
         const body = method === 'POST' || method === 'PATCH' ? { name: 'x' } : undefined;
