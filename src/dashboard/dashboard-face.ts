@@ -29,6 +29,10 @@ export const PAGE_ROUTES = [
   '/apps/:app_id/messages/:message_id',
   '/sources',
   '/sources/:source_id',
+  '/destinations',
+  '/destinations/:destination_id',
+  '/connections',
+  '/connections/:connection_id',
   '/dead-letters',
 ] as const;
 

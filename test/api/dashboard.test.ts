@@ -40,6 +40,10 @@ describe('dashboard face', () => {
       '/apps/a/messages/m',
       '/sources',
       '/sources/s',
+      '/destinations',
+      '/destinations/d',
+      '/connections',
+      '/connections/c',
       '/dead-letters',
     ]) {
       const page = await call('GET', path);

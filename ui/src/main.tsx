@@ -4,7 +4,9 @@ import { del, get, setUnauthorizedHandler } from './api';
 import { ErrorBox, Loading } from './components';
 import { AppPage } from './pages/app';
 import { AppsPage } from './pages/apps';
+import { ConnectionPage, ConnectionsPage } from './pages/connections';
 import { DeadLettersPage } from './pages/dead-letters';
+import { DestinationPage, DestinationsPage } from './pages/destinations';
 import { EndpointPage } from './pages/endpoint';
 import { LoginPage } from './pages/login';
 import { MessagePage } from './pages/message';
@@ -19,6 +21,8 @@ const NAV = [
   ['/', 'Overview'],
   ['/apps', 'Applications'],
   ['/sources', 'Sources'],
+  ['/destinations', 'Destinations'],
+  ['/connections', 'Connections'],
   ['/dead-letters', 'Dead letters'],
 ] as const;
 
@@ -31,6 +35,10 @@ const ROUTES: [string, (p: Record<string, string>) => JSX.Element][] = [
   ['/apps/:app/messages/:message', (p) => <MessagePage appId={p.app} messageId={p.message} />],
   ['/sources', () => <SourcesPage />],
   ['/sources/:source', (p) => <SourcePage sourceId={p.source} />],
+  ['/destinations', () => <DestinationsPage />],
+  ['/destinations/:destination', (p) => <DestinationPage destinationId={p.destination} />],
+  ['/connections', () => <ConnectionsPage />],
+  ['/connections/:connection', (p) => <ConnectionPage connectionId={p.connection} />],
   ['/dead-letters', () => <DeadLettersPage />],
 ];
 

@@ -13,15 +13,15 @@ export function navigate(path: string): void {
   window.scrollTo(0, 0);
 }
 
-/** The current path, re-rendering on every change. */
+/** The current path, re-rendering on every change (of the query too: a page may read `location.search`). */
 export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
+  const [, setHref] = useState(location.href);
   useEffect(() => {
-    const update = () => setPath(location.pathname);
+    const update = () => setHref(location.href);
     listeners.add(update);
     return () => listeners.delete(update);
   }, []);
-  return path;
+  return location.pathname;
 }
 
 /** Matches `/apps/:app_id` style patterns; returns the decoded params or null. */

@@ -30,6 +30,8 @@ export interface InboundRequest {
   /** base64 */
   body: string;
   bodySize: number;
+  /** Retention cleared the body and headers. */
+  bodyExpired?: boolean;
   status: 'accepted' | 'rejected' | 'handshake';
   cause: string | null;
   detail: string | null;

@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks';
 import { get, type Page, post, seg } from '../api';
 import { CopyButton, ErrorBox, Status, Time, useAction, useLoad } from '../components';
 import { asCurl, asFormFields, asHex, asPrettyJson, asText, decodeBase64 } from '../body-view';
+import '../receive.css';
+import type { ReplayResult } from '../receive-types';
 import type { Attempt, InboundEvent, InboundRequest } from '../types';
 
 type BodyMode = 'json' | 'form' | 'raw' | 'hex';
@@ -30,6 +32,11 @@ export function RequestInspector({ request, sourceUrl }: { request: InboundReque
         <Status value={request.status} /> <Time iso={request.receivedAt} /> · {request.bodySize} bytes ·{' '}
         <code class="small">{request.id}</code>
       </p>
+      {request.bodyExpired && (
+        <p class="muted" role="note">
+          Retention cleared this request's headers and body ({request.bodySize} bytes when received).
+        </p>
+      )}
       {request.cause && (
         <p class="error" role="note">
           Rejected: <strong>{request.cause}</strong>
@@ -38,8 +45,10 @@ export function RequestInspector({ request, sourceUrl }: { request: InboundReque
       )}
       <div class="actions">
         <CopyButton text={asCurl(request.method, url, request.headers, text)} label="Copy as curl" />
-        <ReplayButton request={request} />
+        {/* The API never forwards a rejected request to connections (409), unless only no filter matched it. */}
+        {(request.status === 'accepted' || request.cause === 'filtered') && <ReplayButton request={request} />}
       </div>
+      <ReplayToUrl request={request} />
       {request.query && (
         <>
           <h3>Query</h3>
@@ -140,15 +149,81 @@ function EventRow({ event }: { event: InboundEvent }) {
   return (
     <div class="card sub">
       <p>
-        <code>{event.id}</code> → <code>{event.destinationId}</code> <Status value={event.status} />{' '}
-        {event.attemptCount} attempt(s)
+        <code>{event.id}</code> → <a href={`/destinations/${event.destinationId}`}>{event.destinationId}</a>{' '}
+        <Status value={event.status} /> {event.attemptCount} attempt(s)
+        {event.nextAttempt && (
+          <>
+            {' '}
+            · next <Time iso={event.nextAttempt} />
+          </>
+        )}
       </p>
-      {attempts.data?.data.map((attempt) => (
-        <p key={attempt.id} class="small">
-          {attempt.responseStatusCode || 'no response'} in {attempt.responseDurationMs} ms ·{' '}
-          <Time iso={attempt.timestamp} /> · <code>{attempt.url}</code>
-        </p>
-      ))}
+      <ErrorBox error={attempts.error} />
+      {attempts.data !== null && attempts.data.data.length > 0 && (
+        <ul class="attempts" aria-label={`Attempts of ${event.id}`}>
+          {attempts.data.data.map((attempt) => (
+            <li key={attempt.id} class="attempt">
+              <details>
+                <summary>
+                  {attempt.responseStatusCode || 'no response'} in {attempt.responseDurationMs} ms ·{' '}
+                  <Time iso={attempt.timestamp} />
+                </summary>
+                <p class="small">
+                  <code>{attempt.url}</code>
+                </p>
+                <pre class="body response">{attempt.response || '(empty response)'}</pre>
+              </details>
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
+  );
+}
+
+/** Sends the request once to a URL the operator types, and shows what came back (nothing is stored). */
+function ReplayToUrl({ request }: { request: InboundRequest }) {
+  const [url, setUrl] = useState('');
+  const [result, setResult] = useState<ReplayResult | null>(null);
+  const [error, busy, run] = useAction();
+  const send = (e: Event) => {
+    e.preventDefault();
+    setResult(null);
+    run(async () =>
+      setResult(await post<ReplayResult>(`/api/v1/request/${seg(request.id)}/replay-to-url`, { url: url.trim() })),
+    );
+  };
+  return (
+    <form class="replay" onSubmit={send}>
+      <div class="row">
+        <label class="grow">
+          Replay to URL (the sub-path and query are appended)
+          <input
+            value={url}
+            onInput={(e) => setUrl(e.currentTarget.value)}
+            required
+            inputMode="url"
+            placeholder="http://localhost:3000/webhooks"
+          />
+        </label>
+        <button type="submit" class="secondary" disabled={busy}>
+          Send
+        </button>
+      </div>
+      <div aria-live="polite">
+        {result && (
+          <>
+            <p class="small" data-testid="replay-result">
+              {result.outcome === 'response'
+                ? `${result.responseStatusCode} in ${result.responseDurationMs} ms`
+                : `No response (${result.outcome}) after ${result.responseDurationMs} ms`}{' '}
+              from <code>{result.url}</code>
+            </p>
+            {result.response !== '' && <pre class="body response">{result.response}</pre>}
+          </>
+        )}
+        <ErrorBox error={error} />
+      </div>
+    </form>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, type Page, patch, seg } from '../api';
 import { CopyButton, Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
+import type { Connection } from '../receive-types';
 import type { InboundRequest, Source, SourceResponse } from '../types';
 import { RequestInspector } from './inspector';
 
@@ -60,6 +61,7 @@ export function SourcePage({ sourceId }: { sourceId: string }) {
           {current && <RequestInspector key={current.id} request={current} sourceUrl={source.data.url} />}
         </div>
       )}
+      <SourceConnections sourceId={source.data.id} />
       <ResponseSettings source={source.data} onSaved={source.setData} />
     </section>
   );
@@ -95,6 +97,39 @@ function useLiveRequests(sourceId: string) {
     };
   }, [sourceId]);
   return { list, live, error };
+}
+
+/** Where this source's requests go: its connections, and a way to add one. */
+function SourceConnections({ sourceId }: { sourceId: string }) {
+  const connections = useLoad(
+    () => get<Page<Connection>>(`/api/v1/connection?source=${seg(sourceId)}&limit=250`),
+    `connections-${sourceId}`,
+  );
+  return (
+    <section class="card" aria-labelledby="connections-heading">
+      <h2 id="connections-heading">Connections</h2>
+      <ErrorBox error={connections.error} />
+      {connections.data === null ? (
+        <Loading />
+      ) : connections.data.data.length === 0 ? (
+        <p class="muted">None: requests are kept here to inspect, and forwarded nowhere.</p>
+      ) : (
+        <ul>
+          {connections.data.data.map((c) => (
+            <li key={c.id}>
+              <a href={`/connections/${c.id}`}>{c.name || c.id}</a> →{' '}
+              <a href={`/destinations/${c.destinationId}`}>{c.destinationId}</a>
+              {c.disabled && <Status value="disabled" />}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p>
+        <a href={`/connections?source=${encodeURIComponent(sourceId)}`}>Add a connection</a> to forward its requests to
+        a destination.
+      </p>
+    </section>
+  );
 }
 
 function ResponseSettings({ source, onSaved }: { source: Source; onSaved: (s: Source) => void }) {

@@ -1,0 +1,264 @@
+import { useState } from 'preact/hooks';
+import { del, get, type Page, patch, post, seg } from '../api';
+import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
+import type { Destination } from '../receive-types';
+import '../receive.css';
+import { navigate } from '../router';
+
+/** Where received requests are forwarded: the list, and a form for a new one. */
+export function DestinationsPage() {
+  const destinations = useLoad(() => get<Page<Destination>>('/api/v1/destination?limit=250'), 'destinations');
+  return (
+    <section>
+      <h1>Destinations</h1>
+      <p class="muted">
+        A destination is a service that received requests are forwarded to, byte for byte, with retries. A{' '}
+        <a href="/connections">connection</a> routes a source's requests to it.
+      </p>
+      <ErrorBox error={destinations.error} />
+      {destinations.data === null ? (
+        <Loading />
+      ) : destinations.data.data.length === 0 ? (
+        <Empty>No destinations yet. Add one below with the URL of the service that should get the requests.</Empty>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">URL</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {destinations.data.data.map((d) => (
+                <tr key={d.id}>
+                  <td>
+                    <a href={`/destinations/${d.id}`}>{d.name || d.uid || d.id}</a>
+                    {d.disabled && <Status value="disabled" />}
+                  </td>
+                  <td class="url">
+                    <code>{d.kind === 'cli' ? `hookd listen → ${d.url}` : d.url}</code>
+                  </td>
+                  <td>
+                    <Time iso={d.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <DestinationForm
+        heading="New destination"
+        submitLabel="Create destination"
+        onSubmit={async (fields) => {
+          const created = await post<Destination>('/api/v1/destination', fields);
+          navigate(`/destinations/${created.id}`);
+        }}
+      />
+    </section>
+  );
+}
+
+/** One destination: its settings, editable, and a delete. */
+export function DestinationPage({ destinationId }: { destinationId: string }) {
+  const destination = useLoad(() => get<Destination>(`/api/v1/destination/${seg(destinationId)}`), destinationId);
+  const [saved, setSaved] = useState(false);
+  const [error, busy, run] = useAction();
+  if (destination.error) return <ErrorBox error={destination.error} />;
+  if (destination.data === null) return <Loading />;
+  const d = destination.data;
+  const remove = () =>
+    run(async () => {
+      if (!confirm(`Delete ${d.name || d.id}, its connections and its events?`)) return;
+      await del(`/api/v1/destination/${seg(d.id)}`);
+      navigate('/destinations');
+    });
+  return (
+    <section>
+      <p class="crumbs">
+        <a href="/destinations">Destinations</a> /
+      </p>
+      <h1>{d.name || d.id}</h1>
+      <p class="muted small">
+        <code>{d.id}</code> · created <Time iso={d.createdAt} /> ·{' '}
+        <a href={`/connections?destination=${d.id}`}>its connections</a>
+      </p>
+      <DestinationForm
+        key={d.updatedAt}
+        heading="Settings"
+        submitLabel="Save destination"
+        initial={d}
+        onSubmit={async (fields) => {
+          destination.setData(await patch<Destination>(`/api/v1/destination/${seg(d.id)}`, fields));
+          setSaved(true);
+        }}
+        onChange={() => setSaved(false)}
+        status={saved ? 'Saved.' : null}
+      />
+      <div class="actions">
+        <button type="button" class="secondary" onClick={remove} disabled={busy}>
+          Delete destination
+        </button>
+      </div>
+      <ErrorBox error={error} />
+    </section>
+  );
+}
+
+interface DestinationFormProps {
+  heading: string;
+  submitLabel: string;
+  initial?: Destination;
+  onSubmit: (fields: Record<string, unknown>) => Promise<void>;
+  onChange?: () => void;
+  status?: string | null;
+}
+
+/** The form's text fields; turned into the API's body on submit, which the API validates. */
+interface Draft {
+  name: string;
+  url: string;
+  headers: string;
+  username: string;
+  password: string;
+  throttleRate: string;
+  retrySchedule: string;
+  timeoutMs: string;
+  secret: string;
+  disabled: boolean;
+}
+
+function toDraft(d?: Destination): Draft {
+  return {
+    name: d?.name ?? '',
+    url: d?.url ?? '',
+    headers: Object.entries(d?.headers ?? {})
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+    username: d?.basicAuth?.username ?? '',
+    password: d?.basicAuth?.password ?? '',
+    throttleRate: d?.throttleRate?.toString() ?? '',
+    retrySchedule: d?.retrySchedule?.join(', ') ?? '',
+    timeoutMs: d?.timeoutMs?.toString() ?? '',
+    secret: d?.secret ?? '',
+    disabled: d?.disabled ?? false,
+  };
+}
+
+/** A number typed in a field; anything else is sent as typed, for the API to name the problem. */
+const numberOrText = (text: string): number | string => (/^-?\d+$/.test(text.trim()) ? Number(text) : text.trim());
+const optionalNumber = (text: string) => (text.trim() === '' ? null : numberOrText(text));
+
+/** `Name: value` lines → a header object; a line without a colon is sent as a name the API refuses. */
+function parseHeaders(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const colon = line.indexOf(':');
+    if (colon === -1) headers[line.trim()] = '';
+    else headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+function toBody(draft: Draft): Record<string, unknown> {
+  return {
+    name: draft.name,
+    url: draft.url,
+    headers: parseHeaders(draft.headers),
+    basicAuth: draft.username === '' ? null : { username: draft.username, password: draft.password },
+    throttleRate: optionalNumber(draft.throttleRate),
+    retrySchedule:
+      draft.retrySchedule.trim() === ''
+        ? null
+        : draft.retrySchedule
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '')
+            .map(numberOrText),
+    timeoutMs: optionalNumber(draft.timeoutMs),
+    secret: draft.secret.trim() === '' ? null : draft.secret.trim(),
+    disabled: draft.disabled,
+  };
+}
+
+function DestinationForm({ heading, submitLabel, initial, onSubmit, onChange, status }: DestinationFormProps) {
+  const [draft, setDraft] = useState<Draft>(() => toDraft(initial));
+  const [error, busy, run] = useAction();
+  const set = (change: Partial<Draft>) => {
+    onChange?.();
+    setDraft({ ...draft, ...change });
+  };
+  const text = (key: keyof Omit<Draft, 'disabled'>) => ({
+    value: draft[key],
+    onInput: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => set({ [key]: e.currentTarget.value }),
+  });
+  const submit = (event: Event) => {
+    event.preventDefault();
+    run(() => onSubmit(toBody(draft)));
+  };
+  const id = initial ? 'edit-destination' : 'new-destination';
+  return (
+    <form class="card settings" onSubmit={submit} aria-labelledby={`${id}-heading`}>
+      <h2 id={`${id}-heading`}>{heading}</h2>
+      <div class="grid">
+        <label>
+          Name
+          <input {...text('name')} />
+        </label>
+        <label>
+          Destination URL
+          <input {...text('url')} required placeholder="https://api.example.com/webhooks" inputMode="url" />
+        </label>
+      </div>
+      <label>
+        Headers (one <code>Name: value</code> per line)
+        <textarea rows={3} {...text('headers')} />
+      </label>
+      <fieldset>
+        <legend>Basic auth</legend>
+        <div class="grid">
+          <label>
+            User name
+            <input {...text('username')} autoComplete="off" />
+          </label>
+          <label>
+            Password
+            <input type="password" {...text('password')} autoComplete="new-password" />
+          </label>
+        </div>
+      </fieldset>
+      <div class="grid">
+        <label>
+          Throttle (requests per second, empty: no limit)
+          <input {...text('throttleRate')} inputMode="numeric" />
+        </label>
+        <label>
+          Retry schedule (seconds, comma-separated; empty: the server's)
+          <input {...text('retrySchedule')} placeholder="0, 5, 300, 1800" />
+        </label>
+        <label>
+          Timeout (ms, empty: the server's)
+          <input {...text('timeoutMs')} inputMode="numeric" />
+        </label>
+        <label>
+          Re-signing secret (whsec_…, empty: none)
+          <input {...text('secret')} autoComplete="off" spellcheck={false} />
+        </label>
+      </div>
+      <label class="check">
+        <input type="checkbox" checked={draft.disabled} onChange={(e) => set({ disabled: e.currentTarget.checked })} />
+        Disabled (its events are canceled)
+      </label>
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          {submitLabel}
+        </button>
+        {status && <span aria-live="polite">{status}</span>}
+      </div>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
