@@ -3,9 +3,10 @@
  * messages in the store, each with one recorded attempt spread over the last day.
  *
  * - the statistics query (`store.stats.deliveryStats`) over the last hour and day, on SQLite and
- *   (when BENCH_DATABASE_URL reaches a server) PostgreSQL: median of BENCH_OVERVIEW_RUNS;
+ *   (when BENCH_DATABASE_URL reaches a server) PostgreSQL, analyzed: median of BENCH_OVERVIEW_RUNS;
  * - the overview's first render in Chromium (SQLite, /usr/bin/chromium): from navigation start to
- *   the figures and the chart drawn, cold (a fresh browser context each run), median of the runs;
+ *   the figures and the chart drawn, cold (a fresh browser context each run), median of the runs,
+ *   and its phases (when the bundle, each API call and the chart's chunk were asked for and came);
  * - the bundle: the initial JS + CSS (index.html's own assets) and the chart's chunk, gzip -9.
  *
  * Everything runs on loopback; the endpoint is a port nothing listens on (the attempts are made up).
@@ -14,14 +15,14 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { newId } from '../src/core/ids.js';
 import { UI_DIR } from '../src/dashboard/ui-bundle.js';
 import { startHookd } from '../src/server/hookd.js';
 import { openStore } from '../src/store/open-store.js';
 import type { DeliveryOutcome, Store } from '../src/store/store.js';
-import { DEFAULT_DATABASE_URL, probe, withBenchSchema } from './postgres.js';
+import { DEFAULT_DATABASE_URL, probe, withBenchSchema, withClient } from './postgres.js';
 
 const MESSAGES = Number(process.env.BENCH_OVERVIEW_MESSAGES ?? 100_000);
 const RUNS = Number(process.env.BENCH_OVERVIEW_RUNS ?? 5);
@@ -106,29 +107,58 @@ async function firstRender(config: Config): Promise<number[]> {
     });
     const session = /hookd_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1];
     const runs: number[] = [];
+    const phases: Record<string, number>[] = [];
     for (let i = 0; i < RUNS; i++) {
       const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       await context.addCookies([{ name: 'hookd_session', value: session, url }]);
       const page = await context.newPage();
       await page.goto(`${url}/`);
       await page.locator('.chart canvas').waitFor({ timeout: 60_000 });
-      runs.push(await page.evaluate(() => performance.now()));
-      if (i === 0) {
-        const api = await page.evaluate(() =>
-          performance
-            .getEntriesByType('resource')
-            .filter((e) => e.name.includes('/api/v1/'))
-            .map((e) => `${new URL(e.name).pathname} ${e.duration.toFixed(0)} ms`),
-        );
-        console.log(`Chromium: API calls of the first render: ${api.join(', ')}`);
-      }
+      const drawnAt = await page.evaluate(() => performance.now());
+      runs.push(drawnAt);
+      phases.push(await renderPhases(page, drawnAt));
       await context.close();
     }
+    // Where the time goes: each phase's median over the runs, in the order they happen.
+    const names = [...new Set(phases.flatMap((p) => Object.keys(p)))];
+    console.log(
+      `Chromium: phases (ms since navigation start, median): ${names
+        .map((name) => `${name} ${median(phases.map((p) => p[name] ?? Number.NaN)).toFixed(0)}`)
+        .join(', ')}`,
+    );
     return runs;
   } finally {
     await browser.close();
     await hookd.close();
   }
+}
+
+/**
+ * The render's milestones from the Resource Timing entries: when the page, the bundle, each API
+ * call and the chart's chunk started and arrived, and when the chart was drawn.
+ */
+async function renderPhases(page: Page, drawnAt: number): Promise<Record<string, number>> {
+  const entries = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+    return {
+      html: nav.responseEnd,
+      domContentLoaded: nav.domContentLoadedEventEnd,
+      resources: resources.map((e) => ({ name: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd })),
+    };
+  });
+  const phases: Record<string, number> = { html: entries.html };
+  const label = (name: string) =>
+    name.startsWith('/api/v1/')
+      ? name.slice('/api/v1/'.length)
+      : name.replace(/^\/assets\/([a-z]+)-[^.]+\.(\w+)$/, '$1.$2');
+  for (const r of entries.resources) {
+    phases[`${label(r.name)} asked`] = r.start;
+    phases[`${label(r.name)} got`] = r.end;
+  }
+  phases.domContentLoaded = entries.domContentLoaded;
+  phases['chart drawn'] = drawnAt;
+  return phases;
 }
 
 function bundleSizes(): { initialKiB: number; chartKiB: number } {
@@ -179,6 +209,10 @@ async function main(): Promise<void> {
       const store = await openStore({ ...config, databaseUrl: schema.url });
       await store.migrate();
       await fill(store, now);
+      // As autovacuum would have by the time a store holds 100,000 messages (its naptime is a
+      // minute; the fill takes seconds): without statistics the planner guesses a third of the
+      // attempts for any id range and scans them all, even for the last hour.
+      await withClient(schema.url, (client) => client.query('ANALYZE'));
       const pg = await timeQueries(store, now);
       console.log(
         `PostgreSQL: stats over the last hour ${pg.hourMs.toFixed(1)} ms, last day ${pg.dayMs.toFixed(1)} ms (median of ${RUNS})`,

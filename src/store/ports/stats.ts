@@ -16,10 +16,13 @@ export interface DeliveryStats {
   /** Attempt durations (ms) in the window at the 50th and 99th percentile; null with no attempt. */
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
-  /** Deliveries waiting (`pending`) and in flight (`sending`), of every kind, now. */
+  /**
+   * Deliveries waiting (`pending`) and in flight (`sending`) now: the engine's queue (messages and
+   * events), not the events that wait for a `hookd listen` session (kind `cli`).
+   */
   pending: number;
   sending: number;
-  /** When the longest-waiting pending delivery was due (epoch ms); null when none is pending. */
+  /** When the longest-waiting pending delivery of the engine was due (epoch ms); null when none is pending. */
   oldestDueAt: number | null;
 }
 

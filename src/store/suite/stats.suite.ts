@@ -42,6 +42,19 @@ export function describeStats(ctx: SuiteContext): void {
       // One message was left unclaimed: pending, due at T0.
       expect([stats.pending, stats.sending, stats.oldestDueAt]).toEqual([1, 0, T0]);
 
+      // An event waiting for a `hookd listen` session is not the engine's queue.
+      const source = await store.sources.create({ name: 'cli', verification: { type: 'none' } }, T0);
+      const cli = await store.listen.open(
+        { sourceId: source.id, device: 'laptop', forwardTo: 'http://localhost:3000/', filter: null },
+        T0,
+      );
+      const route = { connectionId: cli.connection.id, destinationId: cli.destination.id };
+      const input = { sourceId: source.id, method: 'POST', path: '', headers: [], body: Buffer.from('x') };
+      const received = await store.inbound.receive(input, [route], null, T0 - MINUTE_MS);
+      expect(received.events.map((e) => e.status)).toEqual(['pending']);
+      const withCli = await store.stats.deliveryStats(T0);
+      expect([withCli.pending, withCli.sending, withCli.oldestDueAt]).toEqual([1, 0, T0]);
+
       const later = await store.stats.deliveryStats(T0 + MINUTE_MS);
       expect([later.success, later.fail]).toEqual([1, 1]);
       const none = await store.stats.deliveryStats(T0 + 10 * MINUTE_MS);
