@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, type Page, patch, post, seg } from '../api';
+import { get, type Page, patch, post, seg } from '../api';
 import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
 import type { Connection, ConnectionCheck, Destination } from '../receive-types';
 import '../receive.css';
 import { navigate } from '../router';
 import type { Source } from '../types';
+import { DeleteButton, ResourceHeading } from './resource-parts';
 
 /** How long typing pauses before the editors ask the API to check what was typed. */
 const CHECK_DEBOUNCE_MS = 300;
@@ -113,25 +114,17 @@ export function ConnectionPage({ connectionId }: { connectionId: string }) {
   const connection = useLoad(() => get<Connection>(`/api/v1/connection/${seg(connectionId)}`), connectionId);
   const ends = useEnds();
   const [saved, setSaved] = useState(false);
-  const [error, busy, run] = useAction();
   if (connection.error || ends.error) return <ErrorBox error={connection.error ?? ends.error} />;
   if (connection.data === null || ends.data === null) return <Loading />;
   const c = connection.data;
-  const remove = () =>
-    run(async () => {
-      if (!confirm(`Delete ${c.name || c.id}? Its events stay.`)) return;
-      await del(`/api/v1/connection/${seg(c.id)}`);
-      navigate('/connections');
-    });
   return (
     <section>
-      <p class="crumbs">
-        <a href="/connections">Connections</a> /
-      </p>
-      <h1>{c.name || c.id}</h1>
-      <p class="muted small">
-        <code>{c.id}</code> · created <Time iso={c.createdAt} />
-      </p>
+      <ResourceHeading
+        list={['/connections', 'Connections']}
+        title={c.name || c.id}
+        id={c.id}
+        createdAt={c.createdAt}
+      />
       <ConnectionForm
         key={c.updatedAt}
         heading="Settings"
@@ -145,12 +138,12 @@ export function ConnectionPage({ connectionId }: { connectionId: string }) {
         onChange={() => setSaved(false)}
         status={saved ? 'Saved.' : null}
       />
-      <div class="actions">
-        <button type="button" class="secondary" onClick={remove} disabled={busy}>
-          Delete connection
-        </button>
-      </div>
-      <ErrorBox error={error} />
+      <DeleteButton
+        label="Delete connection"
+        question={`Delete ${c.name || c.id}? Its events stay.`}
+        path={`/api/v1/connection/${seg(c.id)}`}
+        back="/connections"
+      />
     </section>
   );
 }

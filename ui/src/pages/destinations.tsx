@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
-import { del, get, type Page, patch, post, seg } from '../api';
+import { get, type Page, patch, post, seg } from '../api';
 import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
 import type { Destination } from '../receive-types';
 import '../receive.css';
 import { navigate } from '../router';
+import { DeleteButton, ResourceHeading } from './resource-parts';
 
 /** Where received requests are forwarded: the list, and a form for a new one. */
 export function DestinationsPage() {
@@ -65,26 +66,20 @@ export function DestinationsPage() {
 export function DestinationPage({ destinationId }: { destinationId: string }) {
   const destination = useLoad(() => get<Destination>(`/api/v1/destination/${seg(destinationId)}`), destinationId);
   const [saved, setSaved] = useState(false);
-  const [error, busy, run] = useAction();
   if (destination.error) return <ErrorBox error={destination.error} />;
   if (destination.data === null) return <Loading />;
   const d = destination.data;
-  const remove = () =>
-    run(async () => {
-      if (!confirm(`Delete ${d.name || d.id}, its connections and its events?`)) return;
-      await del(`/api/v1/destination/${seg(d.id)}`);
-      navigate('/destinations');
-    });
   return (
     <section>
-      <p class="crumbs">
-        <a href="/destinations">Destinations</a> /
-      </p>
-      <h1>{d.name || d.id}</h1>
-      <p class="muted small">
-        <code>{d.id}</code> · created <Time iso={d.createdAt} /> ·{' '}
-        <a href={`/connections?destination=${d.id}`}>its connections</a>
-      </p>
+      <ResourceHeading
+        list={['/destinations', 'Destinations']}
+        title={d.name || d.id}
+        id={d.id}
+        createdAt={d.createdAt}
+      >
+        {' '}
+        · <a href={`/connections?destination=${d.id}`}>its connections</a>
+      </ResourceHeading>
       <DestinationForm
         key={d.updatedAt}
         heading="Settings"
@@ -97,12 +92,12 @@ export function DestinationPage({ destinationId }: { destinationId: string }) {
         onChange={() => setSaved(false)}
         status={saved ? 'Saved.' : null}
       />
-      <div class="actions">
-        <button type="button" class="secondary" onClick={remove} disabled={busy}>
-          Delete destination
-        </button>
-      </div>
-      <ErrorBox error={error} />
+      <DeleteButton
+        label="Delete destination"
+        question={`Delete ${d.name || d.id}, its connections and its events?`}
+        path={`/api/v1/destination/${seg(d.id)}`}
+        back="/destinations"
+      />
     </section>
   );
 }
