@@ -142,6 +142,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
     await expect.poll(() => transformVerdict.textContent()).toMatch(/\S/);
     await expect.poll(() => transformVerdict.textContent()).not.toBe('Checking…');
     expect(await transform.getAttribute('aria-invalid')).toBe('true');
+    await checkView('connections-invalid');
     await transform.fill("function transform(request) { request.headers['x-transformed'] = 'yes'; return request; }");
     await expect.poll(() => transformVerdict.textContent()).toBe('Valid transform.');
     await checkView('connections');
