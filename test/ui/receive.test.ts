@@ -185,6 +185,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
       .toBe(1);
     await attempts.getByRole('listitem').first().locator('summary').click();
     expect(await attempts.textContent()).toContain('200');
+    await inspector.getByRole('link', { name: 'Billing service' }).waitFor();
 
     await inspector.getByRole('button', { name: 'Copy as curl' }).click();
     const curl = await page.evaluate(() => navigator.clipboard.readText());

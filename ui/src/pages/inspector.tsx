@@ -3,7 +3,7 @@ import { get, type Page, post, seg } from '../api';
 import { CopyButton, ErrorBox, Status, Time, useAction, useLoad } from '../components';
 import { asCurl, asFormFields, asHex, asPrettyJson, asText, decodeBase64 } from '../body-view';
 import '../receive.css';
-import type { ReplayResult } from '../receive-types';
+import type { Destination, ReplayResult } from '../receive-types';
 import type { Attempt, InboundEvent, InboundRequest } from '../types';
 
 type BodyMode = 'json' | 'form' | 'raw' | 'hex';
@@ -146,10 +146,15 @@ function RequestEvents({ requestId }: { requestId: string }) {
 
 function EventRow({ event }: { event: InboundEvent }) {
   const attempts = useLoad(() => get<Page<Attempt>>(`/api/v1/event/${seg(event.id)}/attempt`), event.id);
+  const destination = useLoad(
+    () => get<Destination>(`/api/v1/destination/${seg(event.destinationId)}`),
+    event.destinationId,
+  );
   return (
     <div class="card sub">
       <p>
-        <code>{event.id}</code> → <a href={`/destinations/${event.destinationId}`}>{event.destinationId}</a>{' '}
+        <code>{event.id}</code> →{' '}
+        <a href={`/destinations/${event.destinationId}`}>{destination.data?.name || event.destinationId}</a>{' '}
         <Status value={event.status} /> {event.attemptCount} attempt(s)
         {event.nextAttempt && (
           <>

@@ -25,7 +25,11 @@ let chartModule: Promise<typeof import('./chart')> | null = null;
  * are fetched instead of after them (the first render's last round trip, and its parse, overlap).
  */
 function loadChart(): Promise<typeof import('./chart')> {
-  chartModule ??= import('./chart');
+  // A chunk that failed to load (the server restarted with a new build) is asked for again next time.
+  chartModule ??= import('./chart').catch((error) => {
+    chartModule = null;
+    throw error;
+  });
   return chartModule;
 }
 
