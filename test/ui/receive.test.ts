@@ -150,6 +150,9 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
     await form.getByLabel('Name', { exact: true }).fill('Paid invoices');
     await form.getByRole('button', { name: 'Create connection' }).click();
     await page.getByRole('heading', { name: 'Paid invoices', level: 1 }).waitFor();
+    // The saved connection's editors, checked again on load.
+    await page.getByText('Valid filter.').waitFor();
+    await page.getByText('Valid transform.').waitFor();
     await checkView('connection');
     expect(problems).toEqual([]);
   });
