@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkJsonText, memberText } from './json-text.js';
+import { checkJsonText, elementText, memberText } from './json-text.js';
 
 describe('checkJsonText', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
@@ -53,5 +53,21 @@ describe('memberText', () => {
   it('is undefined for a top-level value that is not an object', () => {
     expect(memberText('[{"payload":1}]', 'payload')).toBeUndefined();
     expect(memberText('"payload"', 'payload')).toBeUndefined();
+  });
+});
+
+describe('elementText', () => {
+  it('returns the source text of an array element, compacted, numbers as written', () => {
+    const text = '[ {"a": 1.0} , 12345678901234567890, "x y", [ 1 ,2 ] ]';
+    expect(elementText(text, 0)).toBe('{"a":1.0}');
+    expect(elementText(text, 1)).toBe('12345678901234567890');
+    expect(elementText(text, 2)).toBe('"x y"');
+    expect(elementText(text, 3)).toBe('[1,2]');
+  });
+
+  it('is undefined past the end, for an empty array and for a value that is not an array', () => {
+    expect(elementText('[1,2]', 2)).toBeUndefined();
+    expect(elementText(' [ ] ', 0)).toBeUndefined();
+    expect(elementText('{"0":1}', 0)).toBeUndefined();
   });
 });

@@ -93,6 +93,24 @@ export function memberText(text: string, name: string): string | undefined {
   return found;
 }
 
+/**
+ * The source text of element `index` of the top-level array in `text`, compacted as by
+ * `memberText`; `undefined` when `text` is not an array or has no such element. `text` must be
+ * valid JSON.
+ */
+export function elementText(text: string, index: number): string | undefined {
+  let i = skipWhitespace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACKET) return undefined;
+  i = skipWhitespace(text, i + 1);
+  for (let at = 0; i < text.length && text.charCodeAt(i) !== CLOSE_BRACKET; at++) {
+    const value = valueEnd(text, i);
+    if (at === index) return value.spaced ? compact(text, i, value.end) : text.slice(i, value.end);
+    i = skipWhitespace(text, value.end);
+    if (text.charCodeAt(i) === 0x2c) i = skipWhitespace(text, i + 1);
+  }
+  return undefined;
+}
+
 /** A member name: the raw characters, or `JSON.parse` of the token when it has escapes. */
 function keyOf(text: string, start: number, end: number): string {
   const raw = text.slice(start + 1, end - 1);

@@ -44,7 +44,11 @@ export interface EventType {
   archived: boolean;
   deprecated: boolean;
   featureFlag: string | null;
-  schemas: Record<string, unknown> | null;
+  /**
+   * The JSON schemas by version (`{"1": {...}}`) as JSON text: the text the customer sent,
+   * compacted, never re-serialized, so that an example's numbers keep their digits.
+   */
+  schemas: string | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -46,19 +46,23 @@ export function applicationOut(app: Application) {
   };
 }
 
-/** EventTypeOut; `withContent: false` (lists without `with_content`) leaves out the schemas. */
-export function eventTypeOut(eventType: EventType, withContent = true) {
-  return {
+/**
+ * EventTypeOut in JSON text: the schemas spliced in as stored (the customer's text, compacted),
+ * so that their examples keep every number as written; `withContent: false` (lists without
+ * `with_content`) leaves them out (`null`).
+ */
+export function eventTypeJson(eventType: EventType, withContent = true): string {
+  const fields = {
     name: eventType.name,
     description: eventType.description,
     archived: eventType.archived,
     deprecated: eventType.deprecated,
     featureFlag: eventType.featureFlag,
     featureFlags: eventType.featureFlag === null ? null : [eventType.featureFlag],
-    schemas: withContent ? eventType.schemas : null,
     createdAt: iso(eventType.createdAt),
     updatedAt: iso(eventType.updatedAt),
   };
+  return withMember(fields, 'schemas', (withContent ? eventType.schemas : null) ?? 'null');
 }
 
 /** EndpointOut. Secrets and headers have their own routes and never appear here. */
@@ -86,7 +90,7 @@ export function endpointOut(endpoint: Endpoint) {
  * `with_content=false` (MessageOut requires the field).
  */
 export function messageJson(message: Message, withContent: boolean, payloadText = message.payload): string {
-  return withPayload(messageFields(message), withContent ? payloadText : null);
+  return withMember(messageFields(message), 'payload', withContent ? (payloadText ?? '{}') : '{}');
 }
 
 /** A message as MessageOut without its payload (`{}`): an attempt's `msg` with `with_msg`, as Svix shows it. */
@@ -104,10 +108,10 @@ function messageFields(message: Message) {
   };
 }
 
-/** `fields` as a JSON object with a last member `payload` (`{}` when null). */
-function withPayload(fields: Record<string, unknown>, payloadText: string | null): string {
+/** `fields` as a JSON object with a last member `name` whose value is the JSON text `valueText`. */
+function withMember(fields: Record<string, unknown>, name: string, valueText: string): string {
   const json = JSON.stringify(fields);
-  return `${json.slice(0, -1)},"payload":${payloadText ?? '{}'}}`;
+  return `${json.slice(0, -1)},${JSON.stringify(name)}:${valueText}}`;
 }
 
 /** MessageAttemptOut; `withContent: false` blanks the response body. */
@@ -134,7 +138,7 @@ export function endpointMessageJson(row: EndpointMessage, options: { expanded: b
     ...statusOf(row.status, options.expanded),
     nextAttempt: isoOrNull(row.nextAttemptAt),
   };
-  return withPayload(fields, options.withContent ? row.message.payload : null);
+  return withMember(fields, 'payload', (options.withContent ? row.message.payload : null) ?? '{}');
 }
 
 /** MessageEndpointOut: an endpoint with the state of one message's delivery to it. */
