@@ -4,7 +4,8 @@ import type { Face } from '../http/face.js';
 import type { Store } from '../store/store.js';
 import { pageHeaders } from './security-headers.js';
 import { registerSessionRoutes } from './session-routes.js';
-import { registerStatsRoutes } from './stats-routes.js';
+import { registerDeadLetterRoutes } from './dead-letter-routes.js';
+import { installAdminEdge, registerStatsRoutes } from './stats-routes.js';
 import { loadUiBundle, type UiFile } from './ui-bundle.js';
 
 export interface DashboardDeps {
@@ -39,15 +40,20 @@ export const PORTAL_ROUTE = '/portal';
  * The browser face: the dashboard and app portal bundle (built by Vite into `dist/ui`), served
  * from memory with a strict Content-Security-Policy, and the session routes of its login. Its
  * JSON parser and the CSRF check are its own; the API faces accept the session cookie it sets. The
- * overview's statistics route is here too, behind the same API edge as `/api/v1`.
+ * overview's statistics and the sending side's dead letters are here too, behind the same API
+ * edge as `/api/v1`, for admin tokens only.
  */
 export function dashboardFace(deps: DashboardDeps): Face {
   return {
     name: 'dashboard',
     async plugin(app) {
-      // Each in its own context: the login reads JSON without a token, the statistics sit behind the API edge.
+      // Each in its own context: the login reads JSON without a token, statistics and dead letters sit behind the API edge.
       await app.register(async (child) => registerSessionRoutes(child, deps));
-      await app.register(async (child) => registerStatsRoutes(child, deps));
+      await app.register(async (child) => {
+        await installAdminEdge(child, deps);
+        registerStatsRoutes(child, deps);
+        registerDeadLetterRoutes(child, deps);
+      });
       registerBundle(app, loadUiBundle(deps.uiDir), deps.config.portalFrameAncestors);
     },
   };
