@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkJsonText, elementText, memberText } from './json-text.js';
+import { checkJsonText, elementText, indentJsonText, memberText } from './json-text.js';
 
 describe('checkJsonText', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
@@ -69,5 +69,18 @@ describe('elementText', () => {
     expect(elementText('[1,2]', 2)).toBeUndefined();
     expect(elementText(' [ ] ', 0)).toBeUndefined();
     expect(elementText('{"0":1}', 0)).toBeUndefined();
+  });
+});
+
+describe('indentJsonText', () => {
+  it('lays JSON out as JSON.stringify(value, null, 2) does', () => {
+    const text = ' {"a" : [1, {"b":null,"c":"x, y: {z}"}, [], {} ], "d\\"e":{"f":true}} ';
+    expect(indentJsonText(text)).toBe(JSON.stringify(JSON.parse(text), null, 2));
+  });
+
+  it('keeps numbers as written', () => {
+    expect(indentJsonText('{"n":[12345678901234567890,1.0,-0,1E+2]}')).toBe(
+      '{\n  "n": [\n    12345678901234567890,\n    1.0,\n    -0,\n    1E+2\n  ]\n}',
+    );
   });
 });

@@ -111,6 +111,40 @@ export function elementText(text: string, index: number): string | undefined {
   return undefined;
 }
 
+/**
+ * `text` (valid JSON) laid out as `JSON.stringify(value, null, indent)` would, but from the text:
+ * every token is kept as written, so numbers keep their spelling and digits. Empty `{}` and `[]`
+ * stay on one line. For showing a stored payload or schema to a person.
+ */
+export function indentJsonText(text: string, indent = 2): string {
+  let out = '';
+  let depth = 0;
+  const newline = () => `\n${' '.repeat(depth * indent)}`;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = stringEnd(text, i);
+      out += text.slice(i, end);
+      i = end - 1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      const next = skipWhitespace(text, i + 1);
+      if (text.charCodeAt(next) === (c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
+        out += text[i] + text[next];
+        i = next;
+      } else {
+        depth++;
+        out += text[i] + newline();
+      }
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      out += newline() + text[i];
+    } else if (c === 0x2c) out += `,${newline()}`;
+    else if (c === COLON) out += ': ';
+    else if (!isWhitespace(c)) out += text[i];
+  }
+  return out;
+}
+
 /** A member name: the raw characters, or `JSON.parse` of the token when it has escapes. */
 function keyOf(text: string, start: number, end: number): string {
   const raw = text.slice(start + 1, end - 1);

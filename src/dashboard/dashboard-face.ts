@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import { pageHeaders } from './security-headers.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { registerDeadLetterRoutes } from './dead-letter-routes.js';
+import { registerEventTypeCheckRoute } from './event-type-check-route.js';
 import { installAdminEdge, registerStatsRoutes } from './stats-routes.js';
 import { loadUiBundle, type UiFile } from './ui-bundle.js';
 
@@ -28,6 +29,7 @@ export const PAGE_ROUTES = [
   '/apps/:app_id',
   '/apps/:app_id/endpoints/:endpoint_id',
   '/apps/:app_id/messages/:message_id',
+  '/event-types',
   '/sources',
   '/sources/:source_id',
   '/dead-letters',
@@ -53,6 +55,7 @@ export function dashboardFace(deps: DashboardDeps): Face {
         await installAdminEdge(child, deps);
         registerStatsRoutes(child, deps);
         registerDeadLetterRoutes(child, deps);
+        registerEventTypeCheckRoute(child);
       });
       registerBundle(app, loadUiBundle(deps.uiDir), deps.config.portalFrameAncestors);
     },

@@ -5,46 +5,10 @@ import { NotFoundError } from '../core/errors.js';
 import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { withErrors } from '../http/schema-types.js';
 import { emptyBodyAsObject } from '../outbound/context.js';
-import { EventTypeName } from '../outbound/schemas.js';
 import type { DeadLetter, DeadLetterQuery, Store } from '../store/store.js';
+import { DeadLetterFilter, DeadLetterOut, DeadLetterRetryIn } from './dashboard-schemas.js';
 
 const tags = ['Dashboard'];
-
-const DeadLetterFilter = {
-  app: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: "The application's id or uid" })),
-  endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: "The endpoint's id" })),
-  event_type: Type.Optional(EventTypeName),
-};
-
-const DeadLetterOut = Type.Object(
-  {
-    id: Type.String({ description: "The delivery's id" }),
-    kind: Type.Literal('message'),
-    appId: Type.String(),
-    endpointId: Type.String(),
-    url: Type.String({ description: "The endpoint's URL" }),
-    msgId: Type.String(),
-    eventType: Type.String(),
-    attemptCount: Type.Integer(),
-    createdAt: Type.String({ format: 'date-time' }),
-    failedAt: Type.String({ format: 'date-time' }),
-  },
-  { title: 'DeadLetterOut' },
-);
-
-const DeadLetterRetryIn = Type.Object(
-  {
-    ...DeadLetterFilter,
-    ids: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
-        minItems: 1,
-        maxItems: 250,
-        description: 'These deliveries only',
-      }),
-    ),
-  },
-  { additionalProperties: false, title: 'DeadLetterRetryIn' },
-);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -6,6 +6,7 @@ import { AppPage } from './pages/app';
 import { AppsPage } from './pages/apps';
 import { DeadLettersPage } from './pages/dead-letters';
 import { EndpointPage } from './pages/endpoint';
+import { EventTypesPage } from './pages/event-types';
 import { LoginPage } from './pages/login';
 import { MessagePage } from './pages/message';
 import { OverviewPage } from './pages/overview';
@@ -18,6 +19,7 @@ import './styles.css';
 const NAV = [
   ['/', 'Overview'],
   ['/apps', 'Applications'],
+  ['/event-types', 'Event types'],
   ['/sources', 'Sources'],
   ['/dead-letters', 'Dead letters'],
 ] as const;
@@ -29,6 +31,7 @@ const ROUTES: [string, (p: Record<string, string>) => JSX.Element][] = [
   ['/apps/:app', (p) => <AppPage appId={p.app} />],
   ['/apps/:app/endpoints/:endpoint', (p) => <EndpointPage appId={p.app} endpointId={p.endpoint} />],
   ['/apps/:app/messages/:message', (p) => <MessagePage appId={p.app} messageId={p.message} />],
+  ['/event-types', () => <EventTypesPage />],
   ['/sources', () => <SourcesPage />],
   ['/sources/:source', (p) => <SourcePage sourceId={p.source} />],
   ['/dead-letters', () => <DeadLettersPage />],
