@@ -132,7 +132,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('send side of the das
       })
       .toContain(sent.body.id);
     expect(await letters.textContent()).toContain(`${receiver.url}/fail`);
-    await checkView(page, 'dead-letters');
+    await checkView(page, 'dead-letters-messages');
 
     const filter = page.getByRole('form', { name: 'Filter message dead letters' });
     await filter.getByLabel('Endpoint id').fill(endpointId);
@@ -171,9 +171,12 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('send side of the das
     await messages.getByRole('button', { name: sent.body.id }).click();
     const attempts = portal.getByRole('list', { name: 'Attempts' }).getByRole('listitem');
     await expect.poll(() => attempts.count()).toBe(2);
-    const ok = portal.getByRole('list', { name: 'Endpoints of this message' }).getByRole('listitem').filter({
-      hasText: `${receiver.url}/ok`,
-    });
+    const ok = portal
+      .getByRole('list', { name: 'Endpoints of this message' })
+      .getByRole('listitem')
+      .filter({
+        hasText: `${receiver.url}/ok`,
+      });
     await ok.getByRole('button', { name: 'Resend' }).click();
     await receiver.waitFor(() => deliveriesOf(sent.body.id) === 3);
     await expect

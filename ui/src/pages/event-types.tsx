@@ -85,13 +85,13 @@ export function EventTypesPage() {
 }
 
 /** The editor's check of the schemas text: local JSON syntax first, then the API's own check. */
-type Verdict = { valid: true } | { valid: false; detail: string } | null;
+type Verdict = { valid: true; empty?: boolean } | { valid: false; detail: string } | null;
 
 function useSchemasCheck(text: string): Verdict {
   const [verdict, setVerdict] = useState<Verdict>(null);
   useEffect(() => {
     if (text.trim() === '') {
-      setVerdict({ valid: true });
+      setVerdict({ valid: true, empty: true });
       return;
     }
     try {
@@ -173,7 +173,7 @@ function EventTypeEditor({
       <input
         id="event-type-name"
         value={fields.name}
-        placeholder="invoice.paid"
+        placeholder="e.g. invoice.paid"
         readOnly={name !== null}
         required
         onInput={(e) => setFields({ ...fields, name: e.currentTarget.value })}
@@ -196,7 +196,13 @@ function EventTypeEditor({
         onInput={(e) => setFields({ ...fields, schemas: e.currentTarget.value })}
       />
       <p id="event-type-schemas-check" class={verdict?.valid === false ? 'error' : 'muted small'} aria-live="polite">
-        {verdict === null ? 'Checking…' : verdict.valid ? 'The API accepts these schemas.' : verdict.detail}
+        {verdict === null
+          ? 'Checking…'
+          : !verdict.valid
+            ? verdict.detail
+            : verdict.empty
+              ? 'No schemas: they are optional.'
+              : 'The API accepts these schemas.'}
       </p>
       <div class="actions">
         <button type="submit" disabled={busy || verdict?.valid === false}>

@@ -85,6 +85,7 @@ export function MessagePage({ appId, messageId }: { appId: string; messageId: st
                 <Status value={a.status === 0 ? 'success' : 'fail'} />{' '}
                 <strong>{a.responseStatusCode || 'no response'}</strong> in {a.responseDurationMs} ms ·{' '}
                 {a.triggerType === 1 ? 'manual' : 'scheduled'} · <Time iso={a.timestamp} />
+                <span class="muted small url-inline"> to {a.url}</span>
               </summary>
               <p class="small">
                 <code>{a.url}</code>
