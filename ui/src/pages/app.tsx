@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get, type Page, post, seg } from '../api';
-import { CopyButton, ErrorBox, Loading, Time, useAction, useLoad } from '../components';
+import { CopyButton, ErrorBox, Loading, RefreshHeading, Time, useAction, useLoad } from '../components';
 import { Table } from '../table';
 import { PlaceLink } from '../links';
 import type { Application, Message } from '../types';
@@ -73,12 +73,7 @@ export function MessageList({ appId }: { appId: string }) {
   };
   return (
     <section aria-labelledby="messages-heading">
-      <div class="heading">
-        <h2 id="messages-heading">Messages</h2>
-        <button type="button" class="secondary" onClick={messages.reload}>
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading id="messages-heading" title="Messages" onRefresh={messages.reload} />
       <form class="row search" onSubmit={search} aria-label="Search messages">
         <label>
           Event type

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, get, type Page, patch, post, put, seg } from '../api';
-import { ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
+import { ErrorBox, Loading, RefreshHeading, Status, Time, useAction, useLoad } from '../components';
 import { Table } from '../table';
 import { PlaceLink } from '../links';
 import type { EndpointHeaders, EndpointMessage, EndpointStats, Endpoint, MessageAttempt } from '../types';
@@ -189,12 +189,7 @@ function EndpointMessages({ base, appId }: { base: string; appId: string }) {
   );
   return (
     <section aria-labelledby="endpoint-messages-heading">
-      <div class="heading">
-        <h2 id="endpoint-messages-heading">Messages sent here</h2>
-        <button type="button" class="secondary" onClick={messages.reload}>
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading id="endpoint-messages-heading" title="Messages sent here" onRefresh={messages.reload} />
       <ErrorBox error={messages.error} />
       <Table
         label="Messages sent here"
@@ -230,12 +225,7 @@ function EndpointAttempts({ base, appId }: { base: string; appId: string }) {
   );
   return (
     <section aria-labelledby="endpoint-attempts-heading">
-      <div class="heading">
-        <h2 id="endpoint-attempts-heading">Attempts</h2>
-        <button type="button" class="secondary" onClick={attempts.reload}>
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading id="endpoint-attempts-heading" title="Attempts" onRefresh={attempts.reload} />
       <ErrorBox error={attempts.error} />
       <Table
         label="Attempts to this endpoint"

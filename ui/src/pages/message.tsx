@@ -1,6 +1,6 @@
 import { indentJsonText, memberText } from '../../../src/core/json-text';
 import { apiText, get, type Page, post, seg } from '../api';
-import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
+import { Empty, ErrorBox, Loading, RefreshHeading, Status, Time, useAction, useLoad } from '../components';
 import { PlaceLink } from '../links';
 import type { Message, MessageAttempt, MessageEndpoint } from '../types';
 import { KeyValues } from './inspector';
@@ -53,12 +53,7 @@ export function MessagePage({ appId, messageId }: { appId: string; messageId: st
       <pre class="body" data-testid="message-payload">
         {m.payloadText}
       </pre>
-      <div class="heading">
-        <h2>Endpoints</h2>
-        <button type="button" class="secondary" onClick={refresh}>
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading id="message-endpoints-heading" title="Endpoints" onRefresh={refresh} />
       <ErrorBox error={error ?? destinations.error} />
       {destinations.data?.data.length === 0 && <Empty>No endpoint matched this message when it was sent.</Empty>}
       <ul class="cards" aria-label="Endpoints of this message">
