@@ -221,6 +221,11 @@ export interface Connection {
   destinationId: string;
   /** A filter in hookd's filter language (core/filter); `null`: every request. */
   filter: Record<string, unknown> | null;
+  /**
+   * The same filter as JSON text, as the customer wrote it (compacted): what the API shows, so
+   * that its numbers read back as written (`1.0`, `12345678901234567890`).
+   */
+  filterText: string | null;
   /** JavaScript source of `function transform(request)`, run in a sandbox; `null`: none. */
   transform: string | null;
   disabled: boolean;

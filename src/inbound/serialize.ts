@@ -42,18 +42,22 @@ export function destinationOut(destination: Destination) {
   };
 }
 
-export function connectionOut(connection: Connection) {
-  return {
+/**
+ * ConnectionOut in JSON text: the filter spliced in as stored (the customer's text, compacted),
+ * so that its numbers read back as written.
+ */
+export function connectionJson(connection: Connection): string {
+  const fields = {
     id: connection.id,
     name: connection.name,
     sourceId: connection.sourceId,
     destinationId: connection.destinationId,
-    filter: connection.filter,
     transform: connection.transform,
     disabled: connection.disabled,
     createdAt: iso(connection.createdAt),
     updatedAt: iso(connection.updatedAt),
   };
+  return `${JSON.stringify(fields).slice(0, -1)},"filter":${connection.filterText ?? 'null'}}`;
 }
 
 /** RequestOut: the stored `path` (`/orders?id=1`) split at its first `?` into `path` and `query`. */
