@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkJsonText, elementText, indentJsonText, memberText } from './json-text.js';
+import { checkJsonText, elementText, indentJsonText, memberText, withMemberText } from './json-text.js';
 
 describe('checkJsonText', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
@@ -82,5 +82,12 @@ describe('indentJsonText', () => {
     expect(indentJsonText('{"n":[12345678901234567890,1.0,-0,1E+2]}')).toBe(
       '{\n  "n": [\n    12345678901234567890,\n    1.0,\n    -0,\n    1E+2\n  ]\n}',
     );
+  });
+});
+
+describe('withMemberText', () => {
+  it('appends a member whose value is spliced in as text', () => {
+    expect(withMemberText({ a: 1 }, 'payload', '{"n":1.0}')).toBe('{"a":1,"payload":{"n":1.0}}');
+    expect(withMemberText({}, 'x"y', 'null')).toBe('{"x\\"y":null}');
   });
 });

@@ -145,6 +145,15 @@ export function indentJsonText(text: string, indent = 2): string {
   return out;
 }
 
+/**
+ * `fields` as a JSON object with a last member `name` whose value is the JSON text `valueText`,
+ * spliced in as is (a payload, schemas or a filter kept as the customer wrote them).
+ */
+export function withMemberText(fields: Record<string, unknown>, name: string, valueText: string): string {
+  const json = JSON.stringify(fields);
+  return `${json.length > 2 ? `${json.slice(0, -1)},` : '{'}${JSON.stringify(name)}:${valueText}}`;
+}
+
 /** A member name: the raw characters, or `JSON.parse` of the token when it has escapes. */
 function keyOf(text: string, start: number, end: number): string {
   const raw = text.slice(start + 1, end - 1);

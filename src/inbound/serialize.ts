@@ -1,3 +1,4 @@
+import { withMemberText } from '../core/json-text.js';
 import type { Connection, Destination, EventAttempt, EventDelivery, InboundRequest, Source } from '../core/types.js';
 import { iso, statusOf } from '../outbound/serialize.js';
 import { DEFAULT_RESPONSE } from './ingest.js';
@@ -57,7 +58,7 @@ export function connectionJson(connection: Connection): string {
     createdAt: iso(connection.createdAt),
     updatedAt: iso(connection.updatedAt),
   };
-  return `${JSON.stringify(fields).slice(0, -1)},"filter":${connection.filterText ?? 'null'}}`;
+  return withMemberText(fields, 'filter', connection.filterText ?? 'null');
 }
 
 /** RequestOut: the stored `path` (`/orders?id=1`) split at its first `?` into `path` and `query`. */

@@ -1,4 +1,5 @@
 import type { Application, Attempt, DeliveryStatus, Endpoint, EventType, Message } from '../core/types.js';
+import { withMemberText } from '../core/json-text.js';
 import type { EndpointMessage, MessageDestination } from '../store/store.js';
 
 /**
@@ -62,7 +63,7 @@ export function eventTypeJson(eventType: EventType, withContent = true): string 
     createdAt: iso(eventType.createdAt),
     updatedAt: iso(eventType.updatedAt),
   };
-  return withMember(fields, 'schemas', (withContent ? eventType.schemas : null) ?? 'null');
+  return withMemberText(fields, 'schemas', (withContent ? eventType.schemas : null) ?? 'null');
 }
 
 /** EndpointOut. Secrets and headers have their own routes and never appear here. */
@@ -90,7 +91,7 @@ export function endpointOut(endpoint: Endpoint) {
  * `with_content=false` (MessageOut requires the field).
  */
 export function messageJson(message: Message, withContent: boolean, payloadText = message.payload): string {
-  return withMember(messageFields(message), 'payload', withContent ? (payloadText ?? '{}') : '{}');
+  return withMemberText(messageFields(message), 'payload', withContent ? (payloadText ?? '{}') : '{}');
 }
 
 /** A message as MessageOut without its payload (`{}`): an attempt's `msg` with `with_msg`, as Svix shows it. */
@@ -106,12 +107,6 @@ function messageFields(message: Message) {
     channels: message.channels,
     timestamp: iso(message.createdAt),
   };
-}
-
-/** `fields` as a JSON object with a last member `name` whose value is the JSON text `valueText`. */
-function withMember(fields: Record<string, unknown>, name: string, valueText: string): string {
-  const json = JSON.stringify(fields);
-  return `${json.slice(0, -1)},${JSON.stringify(name)}:${valueText}}`;
 }
 
 /** MessageAttemptOut; `withContent: false` blanks the response body. */
@@ -138,7 +133,7 @@ export function endpointMessageJson(row: EndpointMessage, options: { expanded: b
     ...statusOf(row.status, options.expanded),
     nextAttempt: isoOrNull(row.nextAttemptAt),
   };
-  return withMember(fields, 'payload', (options.withContent ? row.message.payload : null) ?? '{}');
+  return withMemberText(fields, 'payload', (options.withContent ? row.message.payload : null) ?? '{}');
 }
 
 /** MessageEndpointOut: an endpoint with the state of one message's delivery to it. */
