@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkJsonText, memberText } from './json-text.js';
+import { checkJsonText, elementText, indentJsonText, memberText, withMemberText } from './json-text.js';
 
 describe('checkJsonText', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
@@ -53,5 +53,41 @@ describe('memberText', () => {
   it('is undefined for a top-level value that is not an object', () => {
     expect(memberText('[{"payload":1}]', 'payload')).toBeUndefined();
     expect(memberText('"payload"', 'payload')).toBeUndefined();
+  });
+});
+
+describe('elementText', () => {
+  it('returns the source text of an array element, compacted, numbers as written', () => {
+    const text = '[ {"a": 1.0} , 12345678901234567890, "x y", [ 1 ,2 ] ]';
+    expect(elementText(text, 0)).toBe('{"a":1.0}');
+    expect(elementText(text, 1)).toBe('12345678901234567890');
+    expect(elementText(text, 2)).toBe('"x y"');
+    expect(elementText(text, 3)).toBe('[1,2]');
+  });
+
+  it('is undefined past the end, for an empty array and for a value that is not an array', () => {
+    expect(elementText('[1,2]', 2)).toBeUndefined();
+    expect(elementText(' [ ] ', 0)).toBeUndefined();
+    expect(elementText('{"0":1}', 0)).toBeUndefined();
+  });
+});
+
+describe('indentJsonText', () => {
+  it('lays JSON out as JSON.stringify(value, null, 2) does', () => {
+    const text = ' {"a" : [1, {"b":null,"c":"x, y: {z}"}, [], {} ], "d\\"e":{"f":true}} ';
+    expect(indentJsonText(text)).toBe(JSON.stringify(JSON.parse(text), null, 2));
+  });
+
+  it('keeps numbers as written', () => {
+    expect(indentJsonText('{"n":[12345678901234567890,1.0,-0,1E+2]}')).toBe(
+      '{\n  "n": [\n    12345678901234567890,\n    1.0,\n    -0,\n    1E+2\n  ]\n}',
+    );
+  });
+});
+
+describe('withMemberText', () => {
+  it('appends a member whose value is spliced in as text', () => {
+    expect(withMemberText({ a: 1 }, 'payload', '{"n":1.0}')).toBe('{"a":1,"payload":{"n":1.0}}');
+    expect(withMemberText({}, 'x"y', 'null')).toBe('{"x\\"y":null}');
   });
 });

@@ -93,6 +93,67 @@ export function memberText(text: string, name: string): string | undefined {
   return found;
 }
 
+/**
+ * The source text of element `index` of the top-level array in `text`, compacted as by
+ * `memberText`; `undefined` when `text` is not an array or has no such element. `text` must be
+ * valid JSON.
+ */
+export function elementText(text: string, index: number): string | undefined {
+  let i = skipWhitespace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACKET) return undefined;
+  i = skipWhitespace(text, i + 1);
+  for (let at = 0; i < text.length && text.charCodeAt(i) !== CLOSE_BRACKET; at++) {
+    const value = valueEnd(text, i);
+    if (at === index) return value.spaced ? compact(text, i, value.end) : text.slice(i, value.end);
+    i = skipWhitespace(text, value.end);
+    if (text.charCodeAt(i) === 0x2c) i = skipWhitespace(text, i + 1);
+  }
+  return undefined;
+}
+
+/**
+ * `text` (valid JSON) laid out as `JSON.stringify(value, null, indent)` would, but from the text:
+ * every token is kept as written, so numbers keep their spelling and digits. Empty `{}` and `[]`
+ * stay on one line. For showing a stored payload or schema to a person.
+ */
+export function indentJsonText(text: string, indent = 2): string {
+  let out = '';
+  let depth = 0;
+  const newline = () => `\n${' '.repeat(depth * indent)}`;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = stringEnd(text, i);
+      out += text.slice(i, end);
+      i = end - 1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      const next = skipWhitespace(text, i + 1);
+      if (text.charCodeAt(next) === (c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
+        out += text[i] + text[next];
+        i = next;
+      } else {
+        depth++;
+        out += text[i] + newline();
+      }
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      out += newline() + text[i];
+    } else if (c === 0x2c) out += `,${newline()}`;
+    else if (c === COLON) out += ': ';
+    else if (!isWhitespace(c)) out += text[i];
+  }
+  return out;
+}
+
+/**
+ * `fields` as a JSON object with a last member `name` whose value is the JSON text `valueText`,
+ * spliced in as is (a payload, schemas or a filter kept as the customer wrote them).
+ */
+export function withMemberText(fields: Record<string, unknown>, name: string, valueText: string): string {
+  const json = JSON.stringify(fields);
+  return `${json.length > 2 ? `${json.slice(0, -1)},` : '{'}${JSON.stringify(name)}:${valueText}}`;
+}
+
 /** A member name: the raw characters, or `JSON.parse` of the token when it has escapes. */
 function keyOf(text: string, start: number, end: number): string {
   const raw = text.slice(start + 1, end - 1);

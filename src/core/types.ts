@@ -44,7 +44,11 @@ export interface EventType {
   archived: boolean;
   deprecated: boolean;
   featureFlag: string | null;
-  schemas: Record<string, unknown> | null;
+  /**
+   * The JSON schemas by version (`{"1": {...}}`) as JSON text: the text the customer sent,
+   * compacted, never re-serialized, so that an example's numbers keep their digits.
+   */
+  schemas: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -217,6 +221,11 @@ export interface Connection {
   destinationId: string;
   /** A filter in hookd's filter language (core/filter); `null`: every request. */
   filter: Record<string, unknown> | null;
+  /**
+   * The same filter as JSON text, as the customer wrote it (compacted): what the API shows, so
+   * that its numbers read back as written (`1.0`, `12345678901234567890`).
+   */
+  filterText: string | null;
   /** JavaScript source of `function transform(request)`, run in a sandbox; `null`: none. */
   transform: string | null;
   disabled: boolean;

@@ -4,7 +4,9 @@ import type { Face } from '../http/face.js';
 import type { Store } from '../store/store.js';
 import { pageHeaders } from './security-headers.js';
 import { registerSessionRoutes } from './session-routes.js';
-import { registerStatsRoutes } from './stats-routes.js';
+import { registerDeadLetterRoutes } from './dead-letter-routes.js';
+import { registerEventTypeCheckRoute } from './event-type-check-route.js';
+import { installAdminEdge, registerStatsRoutes } from './stats-routes.js';
 import { loadUiBundle, type UiFile } from './ui-bundle.js';
 
 export interface DashboardDeps {
@@ -27,6 +29,7 @@ export const PAGE_ROUTES = [
   '/apps/:app_id',
   '/apps/:app_id/endpoints/:endpoint_id',
   '/apps/:app_id/messages/:message_id',
+  '/event-types',
   '/sources',
   '/sources/:source_id',
   '/destinations',
@@ -43,15 +46,21 @@ export const PORTAL_ROUTE = '/portal';
  * The browser face: the dashboard and app portal bundle (built by Vite into `dist/ui`), served
  * from memory with a strict Content-Security-Policy, and the session routes of its login. Its
  * JSON parser and the CSRF check are its own; the API faces accept the session cookie it sets. The
- * overview's statistics route is here too, behind the same API edge as `/api/v1`.
+ * overview's statistics and the sending side's dead letters are here too, behind the same API
+ * edge as `/api/v1`, for admin tokens only.
  */
 export function dashboardFace(deps: DashboardDeps): Face {
   return {
     name: 'dashboard',
     async plugin(app) {
-      // Each in its own context: the login reads JSON without a token, the statistics sit behind the API edge.
+      // Each in its own context: the login reads JSON without a token, statistics and dead letters sit behind the API edge.
       await app.register(async (child) => registerSessionRoutes(child, deps));
-      await app.register(async (child) => registerStatsRoutes(child, deps));
+      await app.register(async (child) => {
+        await installAdminEdge(child, deps);
+        registerStatsRoutes(child, deps);
+        registerDeadLetterRoutes(child, deps);
+        registerEventTypeCheckRoute(child);
+      });
       registerBundle(app, loadUiBundle(deps.uiDir), deps.config.portalFrameAncestors);
     },
   };

@@ -30,20 +30,27 @@ const StatsOut = Type.Object(
 );
 
 /**
- * `GET /api/v1/stats/deliveries?window=hour|day`: the overview's figures (attempts of messages
- * and events per minute by outcome, success rate, latency p50/p99, queue depth and the oldest due
- * delivery). Admin tokens and the dashboard session only.
+ * The API edge of the dashboard's own routes (statistics, dead letters): admin tokens and the
+ * dashboard session only; an app-portal token gets a 403.
  */
-export async function registerStatsRoutes(
+export function installAdminEdge(
   app: FastifyInstance,
   deps: { config: Pick<Config, 'adminToken'>; store: Store; now: () => number },
 ): Promise<void> {
-  await installApiEdge(app, deps, {
+  return installApiEdge(app, deps, {
     publicRoutes: new Set(),
     checkScope: async () => {
-      throw new ForbiddenError('statistics are for admin tokens only');
+      throw new ForbiddenError('statistics and dead letters are for admin tokens only');
     },
   });
+}
+
+/**
+ * `GET /api/v1/stats/deliveries?window=hour|day`: the overview's figures (attempts of messages
+ * and events per minute by outcome, success rate, latency p50/p99, queue depth and the oldest due
+ * delivery). Behind `installAdminEdge`.
+ */
+export function registerStatsRoutes(app: FastifyInstance, deps: { store: Store; now: () => number }): void {
   app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/api/v1/stats/deliveries',
     {

@@ -164,6 +164,7 @@ describe("buildEventRequest: the connection's transform", () => {
     sourceId: 'src_1',
     destinationId: 'dst_1',
     filter: null,
+    filterText: null,
     transform: 'function transform(r) { return r; }',
     disabled: false,
     createdAt: 0,

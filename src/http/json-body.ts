@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidJsonError } from '../core/errors.js';
-import { checkJsonText } from '../core/json-text.js';
+import { checkJsonText, memberText } from '../core/json-text.js';
 
 /** Deeper JSON than this is refused: JSON.parse copes, but JSON.stringify (storing, signing) overflows the stack. */
 const MAX_JSON_DEPTH = 100;
@@ -48,6 +48,19 @@ export function installJsonBodyParser(app: FastifyInstance): void {
 /** The JSON text `body` was parsed from by this parser, or `undefined` for any other value. */
 export function bodyTextOf(body: unknown): string | undefined {
   return typeof body === 'object' && body !== null ? sourceTexts.get(body) : undefined;
+}
+
+/**
+ * The JSON text of member `name` of a parsed body, as the customer wrote it (whitespace between
+ * tokens removed: core/json-text.ts `memberText`), so that no number changes on the way; `undefined`
+ * when the body has no such member. A body that did not come through this parser (never, on the
+ * faces that install it) has its member serialized instead.
+ */
+export function memberTextOf(body: object, name: string): string | undefined {
+  const text = bodyTextOf(body);
+  if (text !== undefined) return memberText(text, name);
+  const value = (body as Record<string, unknown>)[name];
+  return value === undefined ? undefined : JSON.stringify(value);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type { Connection } from '../core/types.js';
+import { memberTextOf } from '../http/json-body.js';
 import type { ConnectionInput } from '../store/store.js';
 import { type ReceiveApiDeps, requireDestination, requireSource } from './context.js';
 import type { ConnectionIn, ConnectionPatch } from './schemas.js';
@@ -8,12 +9,14 @@ import { checkFilter, checkTransform } from './setting-checks.js';
 /**
  * POST body → the store's ConnectionInput: source and destination refs resolved to ids (404 when
  * unknown), the filter compiled and the transform checked in the sandbox (on the pool's thread) (422 naming the problem).
+ * The filter's text is kept as the customer wrote it (`memberTextOf`), for the API to show back.
  */
 export async function toNewConnection(
   { store, transformPool }: ReceiveApiDeps,
   body: Static<typeof ConnectionIn>,
 ): Promise<ConnectionInput> {
   const filter = body.filter == null ? null : checkFilter(body.filter);
+  const filterText = filter === null ? null : (memberTextOf(body, 'filter') ?? null);
   const transform = body.transform == null ? null : await checkTransform(transformPool, body.transform);
   const source = await requireSource(store, body.source);
   const destination = await requireDestination(store, body.destination);
@@ -22,6 +25,7 @@ export async function toNewConnection(
     sourceId: source.id,
     destinationId: destination.id,
     filter,
+    filterText,
     transform,
     disabled: body.disabled ?? false,
   };
@@ -34,6 +38,8 @@ export async function toPatchedConnection(
   body: Static<typeof ConnectionPatch>,
 ): Promise<ConnectionInput> {
   const filter = body.filter === undefined ? existing.filter : body.filter === null ? null : checkFilter(body.filter);
+  const filterText =
+    body.filter === undefined ? existing.filterText : filter === null ? null : (memberTextOf(body, 'filter') ?? null);
   const transform =
     body.transform === undefined
       ? existing.transform
@@ -46,6 +52,7 @@ export async function toPatchedConnection(
     destinationId:
       body.destination === undefined ? existing.destinationId : (await requireDestination(store, body.destination)).id,
     filter,
+    filterText,
     transform,
     disabled: body.disabled ?? existing.disabled,
   };

@@ -1,12 +1,13 @@
 import { Type } from 'typebox';
-import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { sendJsonText } from '../http/json-body.js';
+import { ListResponse, PaginationQuery, toListJson, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import type { TypedApp } from '../outbound/context.js';
 import { toNewConnection, toPatchedConnection } from './connection-input.js';
 import { type ReceiveApiDeps, requireConnection, requireDestination, requireSource } from './context.js';
 import { ConnectionParams } from './params.js';
 import { ConnectionIn, ConnectionOut, ConnectionPatch, Ref } from './schemas.js';
-import { connectionOut } from './serialize.js';
+import { connectionJson } from './serialize.js';
 
 const tags = ['Connection'];
 
@@ -28,13 +29,14 @@ export function registerConnectionRoutes(app: TypedApp, deps: ReceiveApiDeps): v
         response: withErrors({ 200: ListResponse(ConnectionOut) }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { source, destination } = request.query;
       const filter = {
         ...(source === undefined ? {} : { sourceId: (await requireSource(store, source)).id }),
         ...(destination === undefined ? {} : { destinationId: (await requireDestination(store, destination)).id }),
       };
-      return toListResponse(await store.connections.list(filter, toPageQuery(request.query)), connectionOut);
+      const page = await store.connections.list(filter, toPageQuery(request.query));
+      return sendJsonText(reply, 200, toListJson(page, connectionJson));
     },
   );
 
@@ -52,7 +54,7 @@ export function registerConnectionRoutes(app: TypedApp, deps: ReceiveApiDeps): v
     },
     async (request, reply) => {
       const input = await toNewConnection(deps, request.body);
-      return reply.code(201).send(connectionOut(await store.connections.create(input, now())));
+      return sendJsonText(reply, 201, connectionJson(await store.connections.create(input, now())));
     },
   );
 
@@ -66,7 +68,8 @@ export function registerConnectionRoutes(app: TypedApp, deps: ReceiveApiDeps): v
         response: withErrors({ 200: ConnectionOut }),
       },
     },
-    async (request) => connectionOut(await requireConnection(store, request.params.connection_id)),
+    async (request, reply) =>
+      sendJsonText(reply, 200, connectionJson(await requireConnection(store, request.params.connection_id))),
   );
 
   app.patch(
@@ -80,10 +83,10 @@ export function registerConnectionRoutes(app: TypedApp, deps: ReceiveApiDeps): v
         response: withErrors({ 200: ConnectionOut }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const existing = await requireConnection(store, request.params.connection_id);
       const input = await toPatchedConnection(deps, existing, request.body);
-      return connectionOut(await store.connections.update(existing.id, input, now()));
+      return sendJsonText(reply, 200, connectionJson(await store.connections.update(existing.id, input, now())));
     },
   );
 

@@ -1,3 +1,4 @@
+import { withMemberText } from '../core/json-text.js';
 import type { Connection, Destination, EventAttempt, EventDelivery, InboundRequest, Source } from '../core/types.js';
 import { iso, statusOf } from '../outbound/serialize.js';
 import { DEFAULT_RESPONSE } from './ingest.js';
@@ -42,18 +43,22 @@ export function destinationOut(destination: Destination) {
   };
 }
 
-export function connectionOut(connection: Connection) {
-  return {
+/**
+ * ConnectionOut in JSON text: the filter spliced in as stored (the customer's text, compacted),
+ * so that its numbers read back as written.
+ */
+export function connectionJson(connection: Connection): string {
+  const fields = {
     id: connection.id,
     name: connection.name,
     sourceId: connection.sourceId,
     destinationId: connection.destinationId,
-    filter: connection.filter,
     transform: connection.transform,
     disabled: connection.disabled,
     createdAt: iso(connection.createdAt),
     updatedAt: iso(connection.updatedAt),
   };
+  return withMemberText(fields, 'filter', connection.filterText ?? 'null');
 }
 
 /** RequestOut: the stored `path` (`/orders?id=1`) split at its first `?` into `path` and `query`. */

@@ -8,7 +8,7 @@ import { requireAppEndpoint, requireEventType, type OutboundDeps, type TypedApp 
 import { EndpointStats, RecoverIn, RecoverOut, StatsQuery, EventExampleIn } from './endpoint-schemas.js';
 import { MessageOut } from './message-schemas.js';
 import { EndpointParams } from './params.js';
-import { exampleBody } from './send-example.js';
+import { exampleText } from './send-example.js';
 import { iso, messageJson } from './serialize.js';
 
 const tags = ['Endpoint'];
@@ -54,7 +54,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
         tags,
         summary: 'Send an example message to the endpoint only',
         description:
-          'The payload is the event type\'s example (`examples[exampleIndex]` of its latest schema version) or, without one, `{"example": true, "eventType": ...}`. ' +
+          'The payload is the event type\'s example (`examples[exampleIndex]` of its latest schema version, as its text was stored) or, without one, `{"example": true, "eventType": ...}`. ' +
           'A disabled endpoint is never sent to: the message is created and its delivery recorded as canceled.',
         params: EndpointParams,
         body: EventExampleIn,
@@ -64,7 +64,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
     async (request, reply) => {
       const endpoint = await load(request.params);
       const eventType = await requireEventType(store, request.body.eventType);
-      const payload = JSON.stringify(exampleBody(eventType, request.body.exampleIndex ?? 0));
+      const payload = exampleText(eventType, request.body.exampleIndex ?? 0);
       const { message } = await store.messages.create(
         { appRef: endpoint.appId, eventType: eventType.name, payload, onlyEndpointId: endpoint.id },
         now(),

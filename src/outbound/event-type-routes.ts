@@ -1,13 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { ConflictError } from '../core/errors.js';
 import type { EventType } from '../core/types.js';
-import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
+import { memberTextOf, sendJsonText } from '../http/json-body.js';
+import { ListResponse, PaginationQuery, toListJson, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import type { EventTypeInput } from '../store/store.js';
 import { requireEventType, type OutboundDeps, type TypedApp } from './context.js';
 import { EventTypeParams } from './params.js';
 import { EventTypeIn, EventTypeOut, EventTypePatch, EventTypeUpdate } from './schemas.js';
-import { eventTypeOut } from './serialize.js';
+import { eventTypeJson } from './serialize.js';
 
 const tags = ['Event Type'];
 type EventTypeFields = Omit<EventTypeInput, 'name' | 'description'>;
@@ -30,10 +31,14 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
         response: withErrors({ 200: ListResponse(EventTypeOut) }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { include_archived: includeArchived, with_content: withContent } = request.query;
       const page = await store.eventTypes.list({ ...toPageQuery(request.query), includeArchived });
-      return toListResponse(page, (eventType) => eventTypeOut(eventType, withContent));
+      return sendJsonText(
+        reply,
+        200,
+        toListJson(page, (eventType) => eventTypeJson(eventType, withContent)),
+      );
     },
   );
 
@@ -61,7 +66,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
       } else {
         throw new ConflictError(`event type ${name} already exists`);
       }
-      return reply.code(201).send(eventTypeOut(saved));
+      return sendJsonText(reply, 201, eventTypeJson(saved));
     },
   );
 
@@ -75,7 +80,8 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
         response: withErrors({ 200: EventTypeOut }),
       },
     },
-    async (request) => eventTypeOut(await requireEventType(store, request.params.event_type_name)),
+    async (request, reply) =>
+      sendJsonText(reply, 200, eventTypeJson(await requireEventType(store, request.params.event_type_name))),
   );
 
   app.put(
@@ -94,13 +100,13 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
       // PUT replaces: fields left out go back to their defaults.
       const input = withDefaults(request.body.description, toEventTypeFields(request.body));
       if ((await store.eventTypes.get(name)) !== null) {
-        return reply.code(200).send(eventTypeOut(await store.eventTypes.update(name, input, now())));
+        return sendJsonText(reply, 200, eventTypeJson(await store.eventTypes.update(name, input, now())));
       }
       try {
-        return reply.code(201).send(eventTypeOut(await store.eventTypes.create({ name, ...input }, now())));
+        return sendJsonText(reply, 201, eventTypeJson(await store.eventTypes.create({ name, ...input }, now())));
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
-        return reply.code(200).send(eventTypeOut(await store.eventTypes.update(name, input, now())));
+        return sendJsonText(reply, 200, eventTypeJson(await store.eventTypes.update(name, input, now())));
       }
     },
   );
@@ -116,7 +122,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
         response: withErrors({ 200: EventTypeOut }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const existing = await requireEventType(store, request.params.event_type_name);
       const input = {
         description: request.body.description ?? existing.description,
@@ -126,7 +132,7 @@ export function registerEventTypeRoutes(app: TypedApp, deps: OutboundDeps): void
         schemas: existing.schemas,
         ...toEventTypeFields(request.body),
       };
-      return eventTypeOut(await store.eventTypes.update(existing.name, input, now()));
+      return sendJsonText(reply, 200, eventTypeJson(await store.eventTypes.update(existing.name, input, now())));
     },
   );
 
@@ -155,12 +161,16 @@ function withDefaults(description: string, fields: EventTypeFields) {
   return { description, archived: false, deprecated: false, featureFlag: null, schemas: null, ...fields };
 }
 
-/** The optional fields present in the body; `featureFlags` (newer SDKs) maps to the single flag. */
+/**
+ * The optional fields present in the body; `featureFlags` (newer SDKs) maps to the single flag.
+ * `schemas` is kept as the text the customer sent (`memberTextOf`), never re-serialized, so that
+ * the examples `send-example` sends keep their numbers as written (`1.0`, `12345678901234567890`).
+ */
 function toEventTypeFields(body: Static<typeof EventTypePatch>): EventTypeFields {
   const out: EventTypeFields = {};
   if (body.archived !== undefined) out.archived = body.archived;
   if (body.deprecated !== undefined) out.deprecated = body.deprecated;
-  if (body.schemas !== undefined) out.schemas = body.schemas;
+  if (body.schemas !== undefined) out.schemas = body.schemas === null ? null : (memberTextOf(body, 'schemas') ?? null);
   if (body.featureFlag !== undefined) out.featureFlag = body.featureFlag;
   else if (body.featureFlags !== undefined) out.featureFlag = body.featureFlags?.[0] ?? null;
   return out;

@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import { ConflictError, ValidationError } from '../core/errors.js';
-import { memberText } from '../core/json-text.js';
-import { bodyTextOf, sendJsonText } from '../http/json-body.js';
+import { memberTextOf, sendJsonText } from '../http/json-body.js';
 import { EMPTY_PAGE, ListResponse, PaginationQuery, toListJson, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import { toApplicationInput } from './application-routes.js';
@@ -148,14 +147,9 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
   );
 }
 
-/**
- * The `payload` member of a MessageIn body as the customer wrote it (whitespace between tokens
- * removed), so that no number changes on the way (core/json-text.ts). A body that did not come
- * through the JSON parser (never, on this face) is serialized instead.
- */
+/** The `payload` member of a MessageIn body as the customer wrote it (`memberTextOf`). */
 function payloadTextOf(body: { payload: Record<string, unknown> }): string {
-  const text = bodyTextOf(body);
-  const payload = text === undefined ? JSON.stringify(body.payload) : memberText(text, 'payload');
+  const payload = memberTextOf(body, 'payload');
   if (payload === undefined) throw new ValidationError('payload is required', 'payload');
   return payload;
 }

@@ -60,7 +60,7 @@ export const ApplicationOut = Type.Object(
 // --- event types ------------------------------------------------------------------------------
 
 /** JSON schemas by version (`{"1": {...}}`). */
-const EventTypeSchemas = Nullable(
+export const EventTypeSchemas = Nullable(
   Type.Unsafe<Record<string, unknown>>({
     type: 'object',
     additionalProperties: { type: 'object', additionalProperties: true },

@@ -1,4 +1,5 @@
 import type { Application, Attempt, DeliveryStatus, Endpoint, EventType, Message } from '../core/types.js';
+import { withMemberText } from '../core/json-text.js';
 import type { EndpointMessage, MessageDestination } from '../store/store.js';
 
 /**
@@ -46,19 +47,23 @@ export function applicationOut(app: Application) {
   };
 }
 
-/** EventTypeOut; `withContent: false` (lists without `with_content`) leaves out the schemas. */
-export function eventTypeOut(eventType: EventType, withContent = true) {
-  return {
+/**
+ * EventTypeOut in JSON text: the schemas spliced in as stored (the customer's text, compacted),
+ * so that their examples keep every number as written; `withContent: false` (lists without
+ * `with_content`) leaves them out (`null`).
+ */
+export function eventTypeJson(eventType: EventType, withContent = true): string {
+  const fields = {
     name: eventType.name,
     description: eventType.description,
     archived: eventType.archived,
     deprecated: eventType.deprecated,
     featureFlag: eventType.featureFlag,
     featureFlags: eventType.featureFlag === null ? null : [eventType.featureFlag],
-    schemas: withContent ? eventType.schemas : null,
     createdAt: iso(eventType.createdAt),
     updatedAt: iso(eventType.updatedAt),
   };
+  return withMemberText(fields, 'schemas', (withContent ? eventType.schemas : null) ?? 'null');
 }
 
 /** EndpointOut. Secrets and headers have their own routes and never appear here. */
@@ -86,7 +91,7 @@ export function endpointOut(endpoint: Endpoint) {
  * `with_content=false` (MessageOut requires the field).
  */
 export function messageJson(message: Message, withContent: boolean, payloadText = message.payload): string {
-  return withPayload(messageFields(message), withContent ? payloadText : null);
+  return withMemberText(messageFields(message), 'payload', withContent ? (payloadText ?? '{}') : '{}');
 }
 
 /** A message as MessageOut without its payload (`{}`): an attempt's `msg` with `with_msg`, as Svix shows it. */
@@ -102,12 +107,6 @@ function messageFields(message: Message) {
     channels: message.channels,
     timestamp: iso(message.createdAt),
   };
-}
-
-/** `fields` as a JSON object with a last member `payload` (`{}` when null). */
-function withPayload(fields: Record<string, unknown>, payloadText: string | null): string {
-  const json = JSON.stringify(fields);
-  return `${json.slice(0, -1)},"payload":${payloadText ?? '{}'}}`;
 }
 
 /** MessageAttemptOut; `withContent: false` blanks the response body. */
@@ -134,7 +133,7 @@ export function endpointMessageJson(row: EndpointMessage, options: { expanded: b
     ...statusOf(row.status, options.expanded),
     nextAttempt: isoOrNull(row.nextAttemptAt),
   };
-  return withPayload(fields, options.withContent ? row.message.payload : null);
+  return withMemberText(fields, 'payload', (options.withContent ? row.message.payload : null) ?? '{}');
 }
 
 /** MessageEndpointOut: an endpoint with the state of one message's delivery to it. */

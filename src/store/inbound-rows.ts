@@ -138,6 +138,11 @@ export function toDestination(r: DestinationRow): Destination {
   };
 }
 
+/**
+ * A connection row; its filter is TEXT where the statement casts it (SQLite always), else
+ * already parsed by node-postgres (then its text is serialized again: only the API shows it,
+ * and the API's reads cast).
+ */
 export function toConnection(r: ConnectionRow): Connection {
   return {
     id: r.id,
@@ -145,6 +150,7 @@ export function toConnection(r: ConnectionRow): Connection {
     sourceId: r.source_id,
     destinationId: r.destination_id,
     filter: fromJson(r.filter),
+    filterText: r.filter === null || typeof r.filter === 'string' ? r.filter : JSON.stringify(r.filter),
     transform: r.transform,
     disabled: fromFlag(r.disabled),
     createdAt: r.created_at,

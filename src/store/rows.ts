@@ -48,7 +48,8 @@ export interface EventTypeRow {
   archived: Flag;
   deprecated: Flag;
   feature_flag: string | null;
-  schemas: Json<Record<string, unknown>> | null;
+  /** Read as text on both backends (`CAST(schemas AS TEXT)`): the text as stored. */
+  schemas: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -153,7 +154,7 @@ export function toEventType(r: EventTypeRow): EventType {
     archived: fromFlag(r.archived),
     deprecated: fromFlag(r.deprecated),
     featureFlag: r.feature_flag,
-    schemas: fromJson(r.schemas),
+    schemas: r.schemas,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -98,3 +98,46 @@ describe('/api/v1/event-type', () => {
     expect((await api.get('/api/v1/event-type?limit=251')).status).toBe(422);
   });
 });
+
+describe('POST /api/v1/event-type/check (the dashboard editor)', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    api = createApiClient(server.url, server.token);
+  });
+  afterAll(() => server?.close());
+
+  it("gives the create route's verdict on schemas, in its words, saving nothing", async () => {
+    const check = (body: unknown) => api.post('/api/v1/event-type/check', { body });
+    expect((await check('{"schemas":{"1":{"examples":[1.0]}}}')).body).toEqual({ valid: true, detail: null });
+    expect((await check({ schemas: null })).body).toEqual({ valid: true, detail: null });
+    const notObject = await check({ schemas: { '1': 'x' } });
+    expect(notObject.status).toBe(200);
+    expect(notObject.body).toEqual({ valid: false, detail: 'schemas.1 must be object' });
+    const create = await api.post('/api/v1/event-type', {
+      body: { name: 'checked', description: '', schemas: { '1': 'x' } },
+    });
+    expect(create.status).toBe(422);
+    expect(create.body.detail[0].msg).toBe(notObject.body.detail);
+    expect((await check({ schemas: [] })).body.valid).toBe(false);
+    const broken = await check('{"schemas":{"1":{');
+    expect(broken.status).toBe(400);
+    expect(broken.body.code).toBe('invalid_json');
+    const missing = await check({});
+    expect(missing.status).toBe(422);
+    expect(missing.body.code).toBe('validation');
+    expect((await api.get('/api/v1/event-type?include_archived=true')).body.data).toEqual([]);
+  });
+
+  it('is for admin tokens: 401 without one, 403 for an app-portal token', async () => {
+    expect((await api.post('/api/v1/event-type/check', { body: { schemas: null }, token: null })).status).toBe(401);
+    await api.post('/api/v1/app', { body: { name: 'c', uid: 'check-app' } });
+    const { url } = (await api.post('/api/v1/auth/app-portal-access/check-app')).body as { url: string };
+    const appToken = new URLSearchParams(new URL(url).hash.slice(1)).get('key')!;
+    const res = await api.post('/api/v1/event-type/check', { body: { schemas: null }, token: appToken });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('insufficient_access');
+  });
+});

@@ -216,6 +216,23 @@ describe('/api/v1/source, /destination, /connection', () => {
       expect((await api.patch(`/api/v1/connection/${conn.id}`, { body: {} })).status).toBe(404);
     });
 
+    it('shows a filter back as it was written: numbers and all, through create, get, list and patch', async () => {
+      const src = await source();
+      const dst = await destination();
+      const filter = '{"body":{"data.id":12345678901234567890,"amount":{"$gte":1.0}},"headers":{"x-a":"\\u00e9"}}';
+      const res = await api.post('/api/v1/connection', {
+        body: `{"source":"${src.id}","destination":"${dst.id}","filter": ${filter.replace(':', ' : ')}}`,
+      });
+      expect(res.status, res.text).toBe(201);
+      expect(res.text).toContain(`"filter":${filter}`);
+      const path = `/api/v1/connection/${res.body.id}`;
+      expect((await api.get(path)).text).toContain(`"filter":${filter}`);
+      expect((await api.get(`/api/v1/connection?source=${src.id}`)).text).toContain(`"filter":${filter}`);
+      expect((await api.patch(path, { body: { name: 'kept' } })).text).toContain(`"filter":${filter}`);
+      const changed = '{"body":{"n":-0.0}}';
+      expect((await api.patch(path, { body: `{"filter":${changed}}` })).text).toContain(`"filter":${changed}`);
+    });
+
     it('goes with its source, and with its destination', async () => {
       const src = await source();
       const dst = await destination();

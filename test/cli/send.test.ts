@@ -51,6 +51,18 @@ describe('hookd send', () => {
     expect(run.stdout).toMatch(/^valid signature/m);
   });
 
+  it('sends the payload as written, numbers and all, and prints it so with --json', async () => {
+    const payload = '{"amount":12345678901234567890,"rate":1.0,"tiny":1e-400}';
+    const run = await runCli(['send', '--app', 'acme', '--event-type', 'invoice.paid', '--wait', '--json'], {
+      env,
+      input: payload,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`"payload":${payload}}`);
+    const { deliveries } = JSON.parse(run.stdout);
+    expect(Buffer.from(deliveries[0].arrived.request.body, 'base64').toString()).toBe(payload);
+  });
+
   it('reads the payload from stdin and prints one JSON object with --json', async () => {
     const run = await runCli(['send', '--app', 'acme', '--event-type', 'invoice.paid', '--wait', '--json'], {
       env,
@@ -135,5 +147,17 @@ describe('hookd login', () => {
       { env: bare },
     );
     expect(flagged.stderr).toMatch(/refused the token/);
+  });
+});
+
+describe('hookd api', () => {
+  it('sends the body as written and prints the answer from its text: no number changes either way', async () => {
+    const body = '{"eventType":"x.y","payload":{"n":12345678901234567890,"f":1.0}}';
+    const run = await runCli(['api', 'POST', '/api/v1/app/acme/msg', body], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('"payload": {\n    "n": 12345678901234567890,\n    "f": 1.0\n  }');
+    const notJson = await runCli(['api', 'POST', '/api/v1/app', '{nope'], { env });
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('[json]: not valid JSON');
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { parse as parseLossless } from 'lossless-json';
 import { Webhook } from 'standardwebhooks';
+import { Svix } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../helpers/api-client.js';
 import { startTestHookd, TEST_ADMIN_TOKEN, type TestHookd } from '../helpers/hookd.js';
@@ -119,6 +120,91 @@ describe('payloads, byte for byte from the API to the endpoint', () => {
     });
     expect(endpoint.status, endpoint.text).toBe(201);
     expect((await api.get(`/api/v1/app/meta/endpoint/${endpoint.body.id}`)).text).toContain(`"metadata":${metadata}`);
+  });
+
+  it('keeps metadata, channels and header values member for member through create, PUT, PATCH and lists', async () => {
+    // String maps and lists: JSON.parse and JSON.stringify keep every string, so the value is the
+    // same member for member (integer-like names may come back first, as JSON objects are unordered).
+    const metadata = '{"b":"\\u00e9\\ud83d\\ude00","10":"x","2":"y","__proto__":"p","":"\\"\\\\"}';
+    const same = (text: string, member: string, sent: string) =>
+      expect((parseLossless(text) as Record<string, unknown>)[member]).toEqual(parseLossless(sent));
+    const app = await api.post('/api/v1/app', { body: `{"name":"members","uid":"members","metadata":${metadata}}` });
+    same(app.text, 'metadata', metadata);
+    same((await api.patch('/api/v1/app/members', { body: `{"metadata":${metadata}}` })).text, 'metadata', metadata);
+    same(
+      (await api.put('/api/v1/app/members', { body: `{"name":"m","metadata":${metadata}}` })).text,
+      'metadata',
+      metadata,
+    );
+    const listedApp = (parseLossless((await api.get('/api/v1/app?limit=250')).text) as { data: { uid: string }[] })
+      .data;
+    expect(listedApp.find((a) => a.uid === 'members')).toMatchObject({ metadata: parseLossless(metadata) });
+    const channels = '["__proto__","constructor","a-b.c_D"]';
+    const endpoint = await api.post('/api/v1/app/members/endpoint', {
+      body: `{"url":"https://example.com/","metadata":${metadata},"channels":${channels}}`,
+    });
+    expect(endpoint.status, endpoint.text).toBe(201);
+    same(endpoint.text, 'metadata', metadata);
+    same(endpoint.text, 'channels', channels);
+    const path = `/api/v1/app/members/endpoint/${endpoint.body.id}`;
+    same((await api.patch(path, { body: `{"metadata":${metadata}}` })).text, 'metadata', metadata);
+    same((await api.get(path)).text, 'metadata', metadata);
+    const headers = '{"x-a":"\\u00e9 1.0","x-b":"12345678901234567890"}';
+    expect((await api.put(`${path}/headers`, { body: `{"headers":${headers}}` })).status).toBe(204);
+    same((await api.get(`${path}/headers`)).text, 'headers', headers);
+  });
+
+  /** Stores `example` (JSON text) as example 1 of the latest schema version of a new event type. */
+  async function eventTypeWithExample(name: string, example: string) {
+    const schemas = `{ "1": {"examples": [{"old":true}]}, "2": { "type": "object", "examples": [ {"x":1}, ${example} ] } }`;
+    const created = await api.post('/api/v1/event-type', {
+      body: `{"name":"${name}","description":"","schemas":${schemas}}`,
+    });
+    expect(created.status, created.text).toBe(201);
+    return created;
+  }
+
+  /** Sends example 1 of `name` with the svix SDK; returns the message's text from GET and the bytes delivered. */
+  async function sendExample(name: string) {
+    const svix = new Svix(TEST_ADMIN_TOKEN, { serverUrl: hookd.url });
+    const message = await svix.endpoint.sendExample('fidelity', endpointId, { eventType: name, exampleIndex: 1 });
+    await receiver.waitFor((requests) => requests.some((r) => r.headers['webhook-id'] === message.id));
+    const delivered = receiver.requests.find((r) => r.headers['webhook-id'] === message.id)!;
+    new Webhook(SECRET).verify(delivered.body, delivered.headers as Record<string, string>);
+    return { got: (await api.get(`${base}/msg/${message.id}`)).text, delivered: delivered.body };
+  }
+
+  it("keeps an event type's schemas as sent, and send-example (svix SDK) delivers the example's exact text", async () => {
+    const example = '{"big":12345678901234567890123,"f":1.0,"tiny":1e-400,"__proto__":{"u":"\\u00e9"}}';
+    const created = await eventTypeWithExample('fidelity.example', ` ${example.replace(',', ' , ')} `);
+    const stored = `{"1":{"examples":[{"old":true}]},"2":{"type":"object","examples":[{"x":1},${example}]}}`;
+    expect(created.text).toContain(`"schemas":${stored}`);
+    expect((await api.get('/api/v1/event-type/fidelity.example')).text).toContain(`"schemas":${stored}`);
+    const listed = await api.get('/api/v1/event-type?with_content=true&limit=250');
+    expect(listed.text).toContain(`"schemas":${stored}`);
+    const patched = await api.patch('/api/v1/event-type/fidelity.example', { body: { description: 'kept' } });
+    expect(patched.text).toContain(`"schemas":${stored}`);
+    const { got, delivered } = await sendExample('fidelity.example');
+    expect(delivered).toBe(example);
+    expect(got).toContain(`"payload":${example}}`);
+    const put = await api.put('/api/v1/event-type/fidelity.example', {
+      body: `{"description":"","schemas":{"1":{"examples":[0,{"n":-0.0}]}}}`,
+    });
+    expect(put.text).toContain('"schemas":{"1":{"examples":[0,{"n":-0.0}]}}');
+  });
+
+  it('send-example delivers any generated example object as stored (property)', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(jsonObjectText(), async (example) => {
+        const name = `fidelity.generated${n++}`;
+        await eventTypeWithExample(name, example);
+        const { got, delivered } = await sendExample(name);
+        expect(parseLossless(delivered)).toEqual(parseLossless(example));
+        expect(payloadIn(got)).toEqual(parseLossless(example));
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('delivers any generated JSON payload as sent (property)', async () => {

@@ -131,7 +131,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('dashboard in Chromiu
     await page.getByRole('link', { name: 'Acme' }).waitFor();
     await checkView('apps');
     await page.goto(`${hookd.url}/dead-letters`);
-    await page.getByText('No dead letters').waitFor();
+    await page.getByText('No dead letters').first().waitFor();
     await checkView('dead-letters');
     expect(problems).toEqual([]);
   });

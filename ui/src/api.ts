@@ -30,23 +30,26 @@ export function setUnauthorizedHandler(handler: () => void): void {
 }
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const text = await apiText(method, path, body === undefined ? undefined : JSON.stringify(body));
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+/**
+ * The response's JSON text as the API sent it, with `bodyText` (JSON text) sent as is: for a
+ * payload or schemas, whose numbers `JSON.parse` and `JSON.stringify` would change (`1.0`,
+ * `12345678901234567890`). `''` for a 204.
+ */
+export async function apiText(method: string, path: string, bodyText?: string): Promise<string> {
   const headers: Record<string, string> = { 'x-hookd-csrf': '1', accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (bodyText !== undefined) headers['content-type'] = 'application/json';
   if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
-  const response = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-  });
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  const json = text === '' ? null : safeParse(text);
+  const response = await fetch(path, { method, headers, body: bodyText, credentials: 'same-origin' });
+  const text = response.status === 204 ? '' : await response.text();
   if (!response.ok) {
     if (response.status === 401 && !path.endsWith('/session')) onUnauthorized();
-    throw toApiError(response.status, json, text);
+    throw toApiError(response.status, text === '' ? null : safeParse(text), text);
   }
-  return json as T;
+  return text;
 }
 
 function safeParse(text: string): unknown {

@@ -91,6 +91,18 @@ export function useAction(): [unknown, boolean, (run: () => Promise<unknown>) =>
   return [error, busy, run];
 }
 
+/** A section's heading with a Refresh button beside it (the lists that do not update by themselves). */
+export function RefreshHeading({ id, title, onRefresh }: { id: string; title: string; onRefresh: () => void }) {
+  return (
+    <div class="heading">
+      <h2 id={id}>{title}</h2>
+      <button type="button" class="secondary" onClick={onRefresh}>
+        Refresh
+      </button>
+    </div>
+  );
+}
+
 export function Status({ value }: { value: string }) {
   return <span class={`status status-${value}`}>{value}</span>;
 }

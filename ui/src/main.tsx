@@ -8,6 +8,7 @@ import { ConnectionPage, ConnectionsPage } from './pages/connections';
 import { DeadLettersPage } from './pages/dead-letters';
 import { DestinationPage, DestinationsPage } from './pages/destinations';
 import { EndpointPage } from './pages/endpoint';
+import { EventTypesPage } from './pages/event-types';
 import { LoginPage } from './pages/login';
 import { MessagePage } from './pages/message';
 import { OverviewPage } from './pages/overview';
@@ -20,6 +21,7 @@ import './styles.css';
 const NAV = [
   ['/', 'Overview'],
   ['/apps', 'Applications'],
+  ['/event-types', 'Event types'],
   ['/sources', 'Sources'],
   ['/destinations', 'Destinations'],
   ['/connections', 'Connections'],
@@ -33,6 +35,7 @@ const ROUTES: [string, (p: Record<string, string>) => JSX.Element][] = [
   ['/apps/:app', (p) => <AppPage appId={p.app} />],
   ['/apps/:app/endpoints/:endpoint', (p) => <EndpointPage appId={p.app} endpointId={p.endpoint} />],
   ['/apps/:app/messages/:message', (p) => <MessagePage appId={p.app} messageId={p.message} />],
+  ['/event-types', () => <EventTypesPage />],
   ['/sources', () => <SourcesPage />],
   ['/sources/:source', (p) => <SourcePage sourceId={p.source} />],
   ['/destinations', () => <DestinationsPage />],

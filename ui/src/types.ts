@@ -1,4 +1,36 @@
-/** The API's shapes, as far as the pages read them. */
+import type { Static } from 'typebox';
+import type { DeadLetterOut as DeadLetterSchema } from '../../src/dashboard/dashboard-schemas';
+import type {
+  EndpointOut,
+  EndpointHeadersOut,
+  EndpointStats as EndpointStatsSchema,
+} from '../../src/outbound/endpoint-schemas';
+import type {
+  EndpointMessageOut,
+  MessageAttemptOut,
+  MessageEndpointOut,
+  MessageOut,
+} from '../../src/outbound/message-schemas';
+import type { ApplicationOut, EventTypeOut } from '../../src/outbound/schemas';
+
+/**
+ * The API's shapes. The sending side's are the server's own response schemas (type-only imports
+ * of TypeBox schemas, nothing of the server in the bundle), so that they cannot drift; the
+ * receive side's are written out below, as far as the pages read them.
+ */
+
+export type Application = Static<typeof ApplicationOut>;
+export type Endpoint = Static<typeof EndpointOut>;
+export type EndpointHeaders = Static<typeof EndpointHeadersOut>;
+export type EndpointStats = Static<typeof EndpointStatsSchema>;
+export type Message = Static<typeof MessageOut>;
+/** A message with the state of its delivery to one endpoint. */
+export type EndpointMessage = Static<typeof EndpointMessageOut>;
+/** An endpoint with the state of one message's delivery to it. */
+export type MessageEndpoint = Static<typeof MessageEndpointOut>;
+export type MessageAttempt = Static<typeof MessageAttemptOut>;
+export type EventType = Static<typeof EventTypeOut>;
+export type DeadLetter = Static<typeof DeadLetterSchema>;
 
 export interface SourceResponse {
   status: number;
@@ -49,6 +81,7 @@ export interface InboundEvent {
   createdAt: string;
 }
 
+/** An attempt of a message (`msgId`) or of a received event (`eventId`), as the pages show both. */
 export interface Attempt {
   id: string;
   url: string;
@@ -62,40 +95,4 @@ export interface Attempt {
   triggerType: number;
   timestamp: string;
   requestHeaders?: Record<string, string> | [string, string][] | null;
-}
-
-export interface Application {
-  id: string;
-  uid: string | null;
-  name: string;
-  createdAt: string;
-}
-
-export interface Endpoint {
-  id: string;
-  uid: string | null;
-  url: string;
-  description: string;
-  eventTypes: string[] | null;
-  channels: string[] | null;
-  disabled: boolean;
-  throttleRate: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Message {
-  id: string;
-  eventType: string;
-  eventId: string | null;
-  payload: unknown;
-  channels: string[] | null;
-  timestamp: string;
-}
-
-export interface EventType {
-  name: string;
-  description: string;
-  schemas: Record<string, unknown> | null;
-  archived: boolean;
 }

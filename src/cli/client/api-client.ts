@@ -16,7 +16,9 @@ export class ApiError extends CliError {
 }
 
 export interface RequestOptions {
+  /** A value sent as JSON; or `bodyText`, JSON text sent as is (a payload whose numbers must not change). */
   body?: unknown;
+  bodyText?: string;
   /** What a 404 means to the user, e.g. `no application "acme"`; else the server's detail. */
   notFound?: string;
 }
@@ -35,17 +37,26 @@ export class ApiClient {
 
   /** Sends one request to `path` (e.g. `/api/v1/app`); resolves with the parsed JSON answer (or null for 204). */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.send(method, path, options.body);
+    return (await this.requestText<T>(method, path, options)).json;
+  }
+
+  /**
+   * `request`, with the answer's text as hookd sent it beside its parsed value: for a payload,
+   * whose numbers `JSON.parse` would change (`1.0`, `12345678901234567890`). `text` is `''` for 204.
+   */
+  async requestText<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ json: T; text: string }> {
+    const body = options.bodyText ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const response = await this.send(method, path, body);
     const text = await response.text();
     const json = parseJson(text);
     if (response.ok) {
       if (text !== '' && json === undefined) throw this.notHookd(response.status);
-      return (json ?? null) as T;
+      return { json: (json ?? null) as T, text };
     }
     throw this.errorFor(method, path, response.status, json, options.notFound);
   }
 
-  private async send(method: string, path: string, body: unknown): Promise<Response> {
+  private async send(method: string, path: string, body: string | undefined): Promise<Response> {
     const url = `${this.credentials.server}${path}`;
     try {
       return await fetch(url, {
@@ -55,7 +66,7 @@ export class ApiClient {
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body,
         redirect: 'manual',
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });

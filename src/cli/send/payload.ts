@@ -3,10 +3,11 @@ import { CliError } from '../cli-error.js';
 
 /**
  * The message payload from `--payload <json>`, `--file <path>` or stdin (when it is not a
- * terminal), in that order; one JSON object (the API takes nothing else). Throws CliError (exit 2)
- * naming where the bad payload came from.
+ * terminal), in that order; one JSON object (the API takes nothing else), as its text: sent as
+ * written, so that its numbers reach the endpoint unchanged. Throws CliError (exit 2) naming
+ * where the bad payload came from.
  */
-export async function readPayload(options: { payload?: string; file?: string }): Promise<Record<string, unknown>> {
+export async function readPayload(options: { payload?: string; file?: string }): Promise<string> {
   if (options.payload !== undefined && options.file !== undefined) {
     throw new CliError('give the payload with --payload or --file, not both', 2);
   }
@@ -33,7 +34,7 @@ export async function readPayload(options: { payload?: string; file?: string }):
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new CliError(`${where}: the payload must be a JSON object`, 2);
   }
-  return payload as Record<string, unknown>;
+  return text;
 }
 
 async function readStdin(): Promise<string> {

@@ -33,12 +33,15 @@ interface MessageJson {
 export async function send(options: SendOptions): Promise<number> {
   const payload = await readPayload(options);
   const client = new ApiClient(resolveCredentials(options));
-  const message = await client.request<MessageJson>('POST', `/api/v1/app/${encodeURIComponent(options.app)}/msg`, {
-    body: { eventType: options.eventType, payload },
+  const sent = await client.requestText<MessageJson>('POST', `/api/v1/app/${encodeURIComponent(options.app)}/msg`, {
+    bodyText: `{"eventType":${JSON.stringify(options.eventType)},"payload":${payload}}`,
     notFound: `no application ${JSON.stringify(options.app)} on ${client.server}`,
   });
+  const message = sent.json;
+  // `--json` prints the message as hookd answered it: its payload's numbers as sent.
+  const withMessage = (rest: Record<string, unknown>) => `{"message":${sent.text},${JSON.stringify(rest).slice(1)}`;
   if (!options.wait) {
-    if (options.json) console.log(JSON.stringify({ message }));
+    if (options.json) console.log(`{"message":${sent.text}}`);
     else console.log(`sent ${message.id} (${message.eventType}) to ${options.app}`);
     return 0;
   }
@@ -56,7 +59,7 @@ export async function send(options: SendOptions): Promise<number> {
   const ok =
     outcomes.length > 0 && outcomes.every((o, i) => o.state === 'delivered' && arrivals[i]?.signature.ok !== false);
   if (options.json) {
-    console.log(JSON.stringify({ message, ok, deliveries: outcomes.map((o, i) => deliveryJson(o, arrivals[i])) }));
+    console.log(withMessage({ ok, deliveries: outcomes.map((o, i) => deliveryJson(o, arrivals[i])) }));
   } else {
     report(outcomes, arrivals);
   }

@@ -11,6 +11,16 @@ import { raw, type Sql, sql, type SqlExecutor } from './sql.js';
 const equalsIfGiven = (column: string, value: string | undefined): Sql =>
   value === undefined ? raw('') : sql` AND ${raw(column)} = ${value}`;
 
+/**
+ * A connection's columns, `filter` as its stored text: node-postgres would parse the `json`
+ * column (and lose what JSON.parse loses), SQLite returns TEXT anyway.
+ */
+const columns = (t = '') =>
+  raw(
+    `${t}id, ${t}name, ${t}source_id, ${t}destination_id, CAST(${t}filter AS TEXT) AS filter, ${t}transform, ` +
+      `${t}disabled, ${t}created_at, ${t}updated_at`,
+  );
+
 /** Connections: source → destination, with an optional filter and transform. Refs are ids only. */
 export class SqlConnections implements ConnectionStore {
   constructor(private readonly db: SqlExecutor) {}
@@ -34,7 +44,7 @@ export class SqlConnections implements ConnectionStore {
   }
 
   async get(id: string): Promise<Connection | null> {
-    const row = await this.db.get<ConnectionRow>(sql`SELECT * FROM connections WHERE id = ${id}`);
+    const row = await this.db.get<ConnectionRow>(sql`SELECT ${columns()} FROM connections WHERE id = ${id}`);
     return row ? toConnection(row) : null;
   }
 
@@ -42,7 +52,7 @@ export class SqlConnections implements ConnectionStore {
   async list(filter: { sourceId?: string; destinationId?: string }, query: PageQuery): Promise<Page<Connection>> {
     const plan = planPage(query, 'ascending');
     const rows = await this.db.all<ConnectionRow>(
-      sql`SELECT * FROM connections WHERE true${equalsIfGiven('source_id', filter.sourceId)}${equalsIfGiven(
+      sql`SELECT ${columns()} FROM connections WHERE true${equalsIfGiven('source_id', filter.sourceId)}${equalsIfGiven(
         'destination_id',
         filter.destinationId,
       )}${pageTail(plan, 'id')}`,
@@ -56,7 +66,7 @@ export class SqlConnections implements ConnectionStore {
    */
   async listRoutes(sourceId: string): Promise<Connection[]> {
     const rows = await this.db.all<ConnectionRow>(
-      sql`SELECT c.* FROM connections c JOIN destinations d ON d.id = c.destination_id
+      sql`SELECT ${columns('c.')} FROM connections c JOIN destinations d ON d.id = c.destination_id
         WHERE c.source_id = ${sourceId} AND c.disabled = ${false} AND d.disabled = ${false} ORDER BY c.id`,
     );
     return rows.map(toConnection);
@@ -68,7 +78,7 @@ export class SqlConnections implements ConnectionStore {
       this.db.get<ConnectionRow>(
         sql`UPDATE connections SET name = ${c.name}, source_id = ${c.source_id}, destination_id = ${c.destination_id},
           filter = ${c.filter}, transform = ${c.transform}, disabled = ${c.disabled}, updated_at = ${now}
-          WHERE id = ${id} RETURNING *`,
+          WHERE id = ${id} RETURNING ${columns()}`,
       ),
     );
     if (!row) throw new NotFoundError('connection');
@@ -102,7 +112,7 @@ function connectionColumns(input: ConnectionInput) {
     name: input.name ?? '',
     source_id: input.sourceId,
     destination_id: input.destinationId,
-    filter: toJsonOrNull(input.filter),
+    filter: input.filterText !== undefined ? input.filterText : toJsonOrNull(input.filter),
     transform: input.transform ?? null,
     disabled: input.disabled ?? false,
   };

@@ -1,10 +1,18 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { EventType } from '../../core/types.js';
-import { type EventTypeRow, toEventType, toJsonOrNull } from '../rows.js';
+import { type EventTypeRow, toEventType } from '../rows.js';
 import type { EventTypeInput, EventTypeStore, Page, PageQuery } from '../store.js';
 import { pageTail, planPage, toPage } from './paging.js';
 import { raw, sql, type SqlExecutor } from './sql.js';
 import { mapViolations } from './violations.js';
+
+/**
+ * The columns of an event type, `schemas` as its stored text: node-postgres would parse a `json`
+ * column (and lose what JSON.parse loses), SQLite returns TEXT anyway.
+ */
+const COLUMNS = raw(
+  'name, description, archived, deprecated, feature_flag, CAST(schemas AS TEXT) AS schemas, created_at, updated_at',
+);
 
 /** Event types, keyed and paged by name. Deleting archives unless asked to expunge. */
 export class SqlEventTypes implements EventTypeStore {
@@ -17,7 +25,7 @@ export class SqlEventTypes implements EventTypeStore {
       archived: input.archived ?? false,
       deprecated: input.deprecated ?? false,
       feature_flag: input.featureFlag ?? null,
-      schemas: toJsonOrNull(input.schemas),
+      schemas: input.schemas ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -32,7 +40,7 @@ export class SqlEventTypes implements EventTypeStore {
   }
 
   async get(name: string): Promise<EventType | null> {
-    const row = await this.db.get<EventTypeRow>(sql`SELECT * FROM event_types WHERE name = ${name}`);
+    const row = await this.db.get<EventTypeRow>(sql`SELECT ${COLUMNS} FROM event_types WHERE name = ${name}`);
     return row ? toEventType(row) : null;
   }
 
@@ -40,7 +48,7 @@ export class SqlEventTypes implements EventTypeStore {
     const plan = planPage(query, 'ascending');
     const archived = raw(query.includeArchived ? '' : ' AND NOT archived');
     const rows = await this.db.all<EventTypeRow>(
-      sql`SELECT * FROM event_types WHERE true${archived}${pageTail(plan, 'name')}`,
+      sql`SELECT ${COLUMNS} FROM event_types WHERE true${archived}${pageTail(plan, 'name')}`,
     );
     return toPage(rows.map(toEventType), plan, (t) => t.name);
   }
@@ -49,7 +57,7 @@ export class SqlEventTypes implements EventTypeStore {
     const row = await this.db.get<EventTypeRow>(
       sql`UPDATE event_types SET description = ${input.description}, archived = ${input.archived ?? false},
         deprecated = ${input.deprecated ?? false}, feature_flag = ${input.featureFlag ?? null},
-        schemas = ${toJsonOrNull(input.schemas)}, updated_at = ${now} WHERE name = ${name} RETURNING *`,
+        schemas = ${input.schemas ?? null}, updated_at = ${now} WHERE name = ${name} RETURNING ${COLUMNS}`,
     );
     if (!row) throw new NotFoundError('event type');
     return toEventType(row);

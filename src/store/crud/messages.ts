@@ -1,7 +1,16 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { Message } from '../../core/types.js';
 import { type MessageRow, toMessage } from '../rows.js';
-import type { MessageInput, MessageQuery, MessageStore, Page } from '../store.js';
+import type {
+  DeadLetter,
+  DeadLetterQuery,
+  MessageInput,
+  MessageQuery,
+  MessageStore,
+  Page,
+  PageQuery,
+} from '../store.js';
+import { listDeadLettersSql } from './dead-letters.js';
 import { beforeAfterCondition, messageFilterCondition } from './conditions.js';
 import { pageTail, planPage, toPage } from './paging.js';
 import { join, sql, type SqlExecutor } from './sql.js';
@@ -48,5 +57,9 @@ export class SqlMessages implements MessageStore {
       sql`UPDATE messages SET payload = NULL WHERE app_id = ${appId} AND id = ${msgId}`,
     );
     if (changed === 0) throw new NotFoundError('message');
+  }
+
+  listDeadLetters(query: DeadLetterQuery & PageQuery): Promise<Page<DeadLetter>> {
+    return listDeadLettersSql(this.db, query);
   }
 }

@@ -7,7 +7,8 @@ export interface EventTypeInput {
   archived?: boolean;
   deprecated?: boolean;
   featureFlag?: string | null;
-  schemas?: Record<string, unknown> | null;
+  /** JSON text of the schemas by version, stored as given (see `EventType.schemas`). */
+  schemas?: string | null;
 }
 
 /** Event types, by name (global, as in Svix). */

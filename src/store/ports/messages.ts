@@ -23,6 +23,30 @@ export interface MessageQuery extends PageQuery {
   after?: number;
 }
 
+/** Which dead letters (exhausted message deliveries) to list or retry; every field narrows. */
+export interface DeadLetterQuery {
+  appId?: string;
+  endpointId?: string;
+  eventType?: string;
+  /** These deliveries only. */
+  ids?: string[];
+}
+
+/** A delivery of a message to an endpoint whose retries are exhausted (status `fail`). */
+export interface DeadLetter {
+  deliveryId: string;
+  appId: string;
+  endpointId: string;
+  /** The endpoint's URL now. */
+  url: string;
+  msgId: string;
+  eventType: string;
+  attemptCount: number;
+  createdAt: number;
+  /** When it ended failed (epoch ms). */
+  updatedAt: number;
+}
+
 /** Messages of the sending side. */
 export interface MessageStore {
   /**
@@ -38,4 +62,6 @@ export interface MessageStore {
   list(appId: string, query: MessageQuery): Promise<Page<Message>>;
   /** Clears the payload; the message, deliveries and attempts stay. */
   expungeContent(appId: string, msgId: string): Promise<void>;
+  /** Exhausted deliveries across applications and endpoints, newest first (the dashboard's dead letters). */
+  listDeadLetters(query: DeadLetterQuery & PageQuery): Promise<Page<DeadLetter>>;
 }

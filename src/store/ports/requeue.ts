@@ -1,5 +1,6 @@
 import type { Delivery } from '../../core/types.js';
 import type { TimeRange } from './common.js';
+import type { DeadLetterQuery } from './messages.js';
 
 /** Work put back on the queue by a person: resend, recover, replay-missing (Svix's endpoint actions). */
 export interface DeliveryRequeue {
@@ -19,4 +20,9 @@ export interface DeliveryRequeue {
    * endpoint and were never delivered to it. Returns how many.
    */
   replayMissing(endpointId: string, range: TimeRange, now: number): Promise<number>;
+  /**
+   * Makes the matching dead letters (exhausted message deliveries) due now with a full retry
+   * schedule and trigger Manual, across endpoints; a disabled endpoint's stay failed. Returns how many.
+   */
+  retryDeadLetters(query: DeadLetterQuery, now: number): Promise<number>;
 }

@@ -57,6 +57,8 @@ export interface ConnectionInput {
   sourceId: string;
   destinationId: string;
   filter?: Record<string, unknown> | null;
+  /** The filter's JSON text as the customer wrote it, stored as is; absent: `filter` serialized. */
+  filterText?: string | null;
   transform?: string | null;
   disabled?: boolean;
 }

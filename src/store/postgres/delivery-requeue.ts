@@ -2,13 +2,15 @@ import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { type Delivery, TriggerType } from '../../core/types.js';
 import { endpointAccepts } from '../endpoint-filter.js';
-import type { TimeRange } from '../store.js';
+import { retryDeadLettersSql } from '../crud/dead-letters.js';
+import type { SqlExecutor } from '../crud/sql.js';
+import type { DeadLetterQuery, TimeRange } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { rangeCondition } from './conditions.js';
 import { isForeignKeyViolation, type PgDb, type PgQueries } from './database.js';
 import { type EndpointRow, newDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
 import { SqlParams } from './sql-params.js';
-import { notifyIfAny, type WorkPayloads } from './work-notify.js';
+import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
 
 /** Inserts pending deliveries given as parallel arrays (id, app_id, msg_id, endpoint_id), and notifies. */
 const INSERT_PENDING = `WITH inserted AS (
@@ -29,6 +31,7 @@ const INSERT_CANCELED = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id
 export class PgDeliveryRequeue {
   constructor(
     private readonly db: PgDb,
+    private readonly crud: SqlExecutor,
     private readonly work: WorkSignal,
     private readonly notifyPayload: WorkPayloads,
   ) {}
@@ -75,6 +78,16 @@ export class PgDeliveryRequeue {
   async replayMissing(endpointId: string, range: TimeRange, now: number): Promise<number> {
     const count = await this.db.transaction((tx) => this.replayInTransaction(tx, endpointId, range, now));
     if (count > 0) this.work.emit('now');
+    return count;
+  }
+
+  async retryDeadLetters(query: DeadLetterQuery, now: number): Promise<number> {
+    const count = await retryDeadLettersSql(this.crud, query, now);
+    if (count > 0) {
+      // This process's claims at once; the other processes' by NOTIFY.
+      this.work.emit('now');
+      await this.db.run(`SELECT pg_notify('${WORK_CHANNEL}', $1)`, [this.notifyPayload.now]);
+    }
     return count;
   }
 

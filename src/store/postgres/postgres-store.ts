@@ -114,7 +114,7 @@ export class PostgresStore implements Store {
     this.monitor = new SqlMonitor(crud);
     this.rateLimits = new PgRateLimitCounters(db);
     this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound]);
-    this.requeue = new PgDeliveryRequeue(db, work, payload);
+    this.requeue = new PgDeliveryRequeue(db, crud, work, payload);
     this.attempts = new SqlAttempts(crud);
     this.stats = new SqlStats(crud);
     this.auth = new PgAuth(db);

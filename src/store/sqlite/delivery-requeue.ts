@@ -1,7 +1,9 @@
 import { NotFoundError } from '../../core/errors.js';
 import { type Delivery, TriggerType } from '../../core/types.js';
 import { endpointAccepts } from '../endpoint-filter.js';
-import type { TimeRange } from '../store.js';
+import { retryDeadLettersSql } from '../crud/dead-letters.js';
+import type { SqlExecutor } from '../crud/sql.js';
+import type { DeadLetterQuery, TimeRange } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { rangeCondition } from './conditions.js';
 import type { SqliteDb } from './database.js';
@@ -14,6 +16,7 @@ export class SqliteDeliveryRequeue {
 
   constructor(
     private readonly db: SqliteDb,
+    private readonly crud: SqlExecutor,
     private readonly work: WorkSignal,
   ) {
     this.replayTx = db.transaction(this.replayInTransaction.bind(this));
@@ -56,6 +59,12 @@ export class SqliteDeliveryRequeue {
 
   async replayMissing(endpointId: string, range: TimeRange, now: number): Promise<number> {
     const count = this.replayTx(endpointId, range, now);
+    if (count > 0) this.work.emit('now');
+    return count;
+  }
+
+  async retryDeadLetters(query: DeadLetterQuery, now: number): Promise<number> {
+    const count = await retryDeadLettersSql(this.crud, query, now);
     if (count > 0) this.work.emit('now');
     return count;
   }

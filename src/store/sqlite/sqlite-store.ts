@@ -80,7 +80,7 @@ export class SqliteStore implements Store {
     this.monitor = new SqlMonitor(crud);
     this.rateLimits = new MemoryRateLimitCounters();
     this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
-    this.requeue = new SqliteDeliveryRequeue(db, work);
+    this.requeue = new SqliteDeliveryRequeue(db, crud, work);
     this.attempts = new SqlAttempts(crud);
     this.stats = new SqlStats(crud);
     this.auth = new SqliteAuth(db);

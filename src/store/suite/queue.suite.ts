@@ -307,6 +307,57 @@ export function describeQueue(ctx: SuiteContext): void {
       expect(await ctx.store.requeue.recoverFailed(endpoint.id, {}, T0 + 60)).toBe(1);
     });
 
+    it('lists dead letters across endpoints, filtered, and retries them except to a disabled endpoint', async () => {
+      const app = await createApp(ctx.store);
+      const endpoint = await createEndpoint(ctx.store, app.id);
+      const other = await createEndpoint(ctx.store, app.id, { url: 'https://other.example.com/' });
+      for (const at of [T0, T0 + 1]) await ctx.store.messages.create(messageInput(app.id), at);
+      const typed = (await ctx.store.messages.create(messageInput(app.id, { eventType: 'x.y' }), T0 + 5)).message;
+      const claimed = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 10);
+      expect(claimed).toHaveLength(6);
+      // All fail for good but one, which is retried later (still pending): not a dead letter.
+      const [kept, ...failed] = claimed;
+      await ctx.store.queue.record(
+        'w',
+        [
+          outcomeFor(kept, T0 + 10, { status: 'pending', nextAttemptAt: T0 + 1000 }),
+          ...failed.map((c) => outcomeFor(c, T0 + 10, { status: 'fail', nextAttemptAt: null })),
+        ],
+        T0 + 10,
+      );
+      const all = await ctx.store.messages.listDeadLetters({ limit: 10 });
+      expect(all.data).toHaveLength(5);
+      expect(all.data.map((d) => d.deliveryId)).toEqual([...all.data.map((d) => d.deliveryId)].sort().reverse());
+      const one = all.data.find((d) => d.msgId === typed.id && d.endpointId === other.id)!;
+      expect(one).toMatchObject({
+        appId: app.id,
+        url: 'https://other.example.com/',
+        eventType: 'x.y',
+        updatedAt: T0 + 10,
+      });
+      const byEndpoint = await ctx.store.messages.listDeadLetters({ limit: 10, endpointId: other.id });
+      expect(byEndpoint.data.every((d) => d.endpointId === other.id)).toBe(true);
+      expect((await ctx.store.messages.listDeadLetters({ limit: 10, eventType: 'x.y' })).data).toHaveLength(2);
+      expect((await ctx.store.messages.listDeadLetters({ limit: 10, appId: 'app_nope' })).data).toHaveLength(0);
+      const page1 = await ctx.store.messages.listDeadLetters({ limit: 2 });
+      const page2 = await ctx.store.messages.listDeadLetters({ limit: 2, iterator: page1.iterator });
+      expect([...page1.data, ...page2.data]).toEqual(all.data.slice(0, 4));
+
+      // Retrying: one by id, then the rest but those of a disabled endpoint.
+      const work = countWork(ctx.store);
+      expect(await ctx.store.requeue.retryDeadLetters({ ids: [one.deliveryId] }, T0 + 20)).toBe(1);
+      expect(work.count).toBe(1);
+      await ctx.store.endpoints.update(app.id, endpoint.id, { url: endpoint.url, disabled: true }, T0 + 21);
+      const toOther = byEndpoint.data.length - 1;
+      expect(await ctx.store.requeue.retryDeadLetters({ appId: app.id }, T0 + 22)).toBe(toOther);
+      const again = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 22);
+      expect(again.every((c) => c.endpoint.id === other.id)).toBe(true);
+      expect(again).toHaveLength(toOther + 1);
+      expect(again[0].delivery).toMatchObject({ attemptCount: 0, trigger: TriggerType.Manual });
+      const left = await ctx.store.messages.listDeadLetters({ limit: 10 });
+      expect(left.data.every((d) => d.endpointId === endpoint.id)).toBe(true);
+    });
+
     it('replays the messages an endpoint never got, following its filters', async () => {
       const app = await createApp(ctx.store);
       const early = await createEndpoint(ctx.store, app.id);

@@ -232,7 +232,9 @@ export function describeSources(ctx: SuiteContext): void {
         name: 'paid only',
         sourceId: source.id,
         destinationId: destination.id,
-        filter: { body: { type: { $eq: 'invoice.paid' } } },
+        filter: { body: { type: { $eq: 'invoice.paid' }, 'data.id': 12345678901234567000, rate: 1 } },
+        // Its text, kept as given on both backends (a json column parsed on the way out would lose it).
+        filterText: '{"body":{"type":{"$eq":"invoice.paid"},"data.id":12345678901234567890,"rate":1.0}}',
         transform: 'function transform(r) { return r; }',
         disabled: true,
       };
@@ -246,7 +248,8 @@ export function describeSources(ctx: SuiteContext): void {
       expect(await ctx.store.connections.get(connection.id)).toEqual(connection);
       expect(await ctx.store.connections.get('conn_missing')).toBeNull();
       const plain = await ctx.store.connections.create({ sourceId: source.id, destinationId: destination.id }, T0);
-      expect(plain).toMatchObject({ name: '', filter: null, transform: null, disabled: false });
+      expect(plain).toMatchObject({ name: '', filter: null, filterText: null, transform: null, disabled: false });
+      expect((await ctx.store.connections.list({ sourceId: source.id }, { limit: 10 })).data[0]).toEqual(connection);
     });
 
     it('refuses a missing source or destination with NotFoundError naming it', async () => {
@@ -280,6 +283,7 @@ export function describeSources(ctx: SuiteContext): void {
         sourceId: source.id,
         destinationId: destination.id,
         filter: null,
+        filterText: null,
         transform: 'x',
         disabled: true,
         updatedAt: T0 + 3,

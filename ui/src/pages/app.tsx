@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { get, type Page, post, seg } from '../api';
-import { CopyButton, Empty, ErrorBox, Loading, Time, useAction, useLoad } from '../components';
+import { CopyButton, ErrorBox, Loading, RefreshHeading, Time, useAction, useLoad } from '../components';
+import { Table } from '../table';
 import { PlaceLink } from '../links';
 import type { Application, Message } from '../types';
 import { EndpointList } from './endpoint-list';
@@ -72,12 +73,7 @@ export function MessageList({ appId }: { appId: string }) {
   };
   return (
     <section aria-labelledby="messages-heading">
-      <div class="heading">
-        <h2 id="messages-heading">Messages</h2>
-        <button type="button" class="secondary" onClick={messages.reload}>
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading id="messages-heading" title="Messages" onRefresh={messages.reload} />
       <form class="row search" onSubmit={search} aria-label="Search messages">
         <label>
           Event type
@@ -98,40 +94,28 @@ export function MessageList({ appId }: { appId: string }) {
         <button type="submit">Search</button>
       </form>
       <ErrorBox error={messages.error} />
-      {messages.data === null ? (
-        <Loading />
-      ) : messages.data.data.length === 0 ? (
-        <Empty>
-          No messages. Send one with <code>POST /api/v1/app/{appId}/msg</code> (or a svix SDK).
-        </Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Event type</th>
-                <th scope="col">Message</th>
-                <th scope="col">Sent</th>
-              </tr>
-            </thead>
-            <tbody>
-              {messages.data.data.map((message) => (
-                <tr key={message.id}>
-                  <td>{message.eventType}</td>
-                  <td>
-                    <PlaceLink to={{ kind: 'message', appId, messageId: message.id }}>
-                      <code>{message.id}</code>
-                    </PlaceLink>
-                  </td>
-                  <td>
-                    <Time iso={message.timestamp} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        label="Messages"
+        rows={messages.data?.data ?? null}
+        rowKey={(message) => message.id}
+        empty={
+          <>
+            No messages. Send one with <code>POST /api/v1/app/{appId}/msg</code> (or a svix SDK).
+          </>
+        }
+        columns={[
+          { header: 'Event type', cell: (message) => message.eventType },
+          {
+            header: 'Message',
+            cell: (message) => (
+              <PlaceLink to={{ kind: 'message', appId, messageId: message.id }}>
+                <code>{message.id}</code>
+              </PlaceLink>
+            ),
+          },
+          { header: 'Sent', cell: (message) => <Time iso={message.timestamp} /> },
+        ]}
+      />
     </section>
   );
 }

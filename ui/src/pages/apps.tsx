@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { get, type Page, post } from '../api';
-import { Empty, ErrorBox, Loading, Time, useAction, useLoad } from '../components';
+import { ErrorBox, Time, useAction, useLoad } from '../components';
+import { Table } from '../table';
 import { navigate } from '../router';
 import type { Application } from '../types';
 
@@ -27,38 +28,17 @@ export function AppsPage() {
         </button>
       </form>
       <ErrorBox error={error ?? apps.error} />
-      {apps.data === null ? (
-        <Loading />
-      ) : apps.data.data.length === 0 ? (
-        <Empty>No applications yet. Name one above, or create one with the API (POST /api/v1/app).</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Id</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {apps.data.data.map((app) => (
-                <tr key={app.id}>
-                  <td>
-                    <a href={`/apps/${app.id}`}>{app.name}</a>
-                  </td>
-                  <td>
-                    <code>{app.uid ?? app.id}</code>
-                  </td>
-                  <td>
-                    <Time iso={app.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        label="Applications"
+        rows={apps.data?.data ?? null}
+        rowKey={(app) => app.id}
+        empty="No applications yet. Name one above, or create one with the API (POST /api/v1/app)."
+        columns={[
+          { header: 'Name', cell: (app) => <a href={`/apps/${app.id}`}>{app.name}</a> },
+          { header: 'Id', cell: (app) => <code>{app.uid ?? app.id}</code> },
+          { header: 'Created', cell: (app) => <Time iso={app.createdAt} /> },
+        ]}
+      />
     </section>
   );
 }

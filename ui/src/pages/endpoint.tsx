@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api, get, type Page, patch, post, put, seg } from '../api';
-import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
+import { ErrorBox, Loading, RefreshHeading, Status, Time, useAction, useLoad } from '../components';
+import { Table } from '../table';
 import { PlaceLink } from '../links';
-import type { Attempt, Endpoint, Message } from '../types';
+import type { EndpointHeaders, EndpointMessage, EndpointStats, Endpoint, MessageAttempt } from '../types';
 import { EndpointForm } from './endpoint-list';
 
 const DAY_MS = 86_400_000;
@@ -42,17 +43,16 @@ export function EndpointPage({ appId, endpointId }: { appId: string; endpointId:
         </div>
       </div>
       <EndpointMessages base={base} appId={appId} />
+      <EndpointAttempts base={base} appId={appId} />
     </section>
   );
 }
 
-type Stats = Record<'success' | 'pending' | 'sending' | 'fail' | 'canceled', number>;
-
 function Health({ base, appId }: { base: string; appId: string }) {
   const since = new Date(Date.now() - DAY_MS).toISOString();
-  const stats = useLoad(() => get<Stats>(`${base}/stats?since=${encodeURIComponent(since)}`), base);
+  const stats = useLoad(() => get<EndpointStats>(`${base}/stats?since=${encodeURIComponent(since)}`), base);
   const failures = useLoad(
-    () => get<Page<Attempt>>(`${base.replace('/endpoint/', '/attempt/endpoint/')}?status=2&limit=5`),
+    () => get<Page<MessageAttempt>>(`${base.replace('/endpoint/', '/attempt/endpoint/')}?status=2&limit=5`),
     base,
   );
   const s = stats.data;
@@ -114,7 +114,7 @@ function Secret({ base }: { base: string }) {
 }
 
 function Headers({ base }: { base: string }) {
-  const headers = useLoad(() => get<{ headers: Record<string, string>; sensitive: string[] }>(`${base}/headers`), base);
+  const headers = useLoad(() => get<EndpointHeaders>(`${base}/headers`), base);
   const [text, setText] = useState<string | null>(null);
   const [error, busy, run] = useAction();
   const shown =
@@ -182,8 +182,6 @@ function Recovery({ base }: { base: string }) {
   );
 }
 
-type EndpointMessage = Message & { statusText: string; nextAttempt: string | null };
-
 function EndpointMessages({ base, appId }: { base: string; appId: string }) {
   const messages = useLoad(
     () => get<Page<EndpointMessage>>(`${base}/msg?limit=50&with_content=false&expanded_statuses=true`),
@@ -191,46 +189,64 @@ function EndpointMessages({ base, appId }: { base: string; appId: string }) {
   );
   return (
     <section aria-labelledby="endpoint-messages-heading">
-      <div class="heading">
-        <h2 id="endpoint-messages-heading">Messages sent here</h2>
-        <button type="button" class="secondary" onClick={messages.reload}>
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading id="endpoint-messages-heading" title="Messages sent here" onRefresh={messages.reload} />
       <ErrorBox error={messages.error} />
-      {messages.data?.data.length === 0 && <Empty>No message has been sent to this endpoint yet.</Empty>}
-      {messages.data && messages.data.data.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Event type</th>
-                <th scope="col">Message</th>
-                <th scope="col">Status</th>
-                <th scope="col">Sent</th>
-              </tr>
-            </thead>
-            <tbody>
-              {messages.data.data.map((m) => (
-                <tr key={m.id}>
-                  <td>{m.eventType}</td>
-                  <td>
-                    <PlaceLink to={{ kind: 'message', appId, messageId: m.id }}>
-                      <code>{m.id}</code>
-                    </PlaceLink>
-                  </td>
-                  <td>
-                    <Status value={m.statusText} />
-                  </td>
-                  <td>
-                    <Time iso={m.timestamp} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        label="Messages sent here"
+        rows={messages.data?.data ?? null}
+        rowKey={(m) => m.id}
+        empty="No message has been sent to this endpoint yet."
+        columns={[
+          { header: 'Event type', cell: (m) => m.eventType },
+          {
+            header: 'Message',
+            cell: (m) => (
+              <PlaceLink to={{ kind: 'message', appId, messageId: m.id }}>
+                <code>{m.id}</code>
+              </PlaceLink>
+            ),
+          },
+          { header: 'Status', cell: (m) => <Status value={m.statusText} /> },
+          { header: 'Sent', cell: (m) => <Time iso={m.timestamp} /> },
+        ]}
+      />
+    </section>
+  );
+}
+
+/** The latest attempts to this endpoint, every outcome, each linked to its message. */
+function EndpointAttempts({ base, appId }: { base: string; appId: string }) {
+  const attempts = useLoad(
+    () =>
+      get<Page<MessageAttempt>>(
+        `${base.replace('/endpoint/', '/attempt/endpoint/')}?limit=50&with_content=false&expanded_statuses=true`,
+      ),
+    base,
+  );
+  return (
+    <section aria-labelledby="endpoint-attempts-heading">
+      <RefreshHeading id="endpoint-attempts-heading" title="Attempts" onRefresh={attempts.reload} />
+      <ErrorBox error={attempts.error} />
+      <Table
+        label="Attempts to this endpoint"
+        rows={attempts.data?.data ?? null}
+        rowKey={(a) => a.id}
+        empty="No attempt yet: nothing has been sent to this endpoint."
+        columns={[
+          { header: 'Outcome', cell: (a) => <Status value={a.statusText} /> },
+          { header: 'Response', cell: (a) => a.responseStatusCode || 'no response' },
+          {
+            header: 'Message',
+            cell: (a) => (
+              <PlaceLink to={{ kind: 'message', appId, messageId: a.msgId }}>
+                <code>{a.msgId}</code>
+              </PlaceLink>
+            ),
+          },
+          { header: 'Trigger', cell: (a) => (a.triggerType === 1 ? 'manual' : 'scheduled') },
+          { header: 'Time', cell: (a) => <Time iso={a.timestamp} /> },
+        ]}
+      />
     </section>
   );
 }

@@ -1,21 +1,24 @@
-import { get, type Page, post, seg } from '../api';
-import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
+import { indentJsonText, memberText } from '../../../src/core/json-text';
+import { apiText, get, type Page, post, seg } from '../api';
+import { Empty, ErrorBox, Loading, RefreshHeading, Status, Time, useAction, useLoad } from '../components';
 import { PlaceLink } from '../links';
-import type { Attempt, Endpoint, Message } from '../types';
+import type { Message, MessageAttempt, MessageEndpoint } from '../types';
 import { KeyValues } from './inspector';
-
-type Destination = Endpoint & { statusText: string; nextAttempt: string | null };
 
 /** A message: its payload, the endpoints it goes to (resend), and every attempt with its request and response. */
 export function MessagePage({ appId, messageId }: { appId: string; messageId: string }) {
   const base = `/api/v1/app/${seg(appId)}`;
-  const message = useLoad(() => get<Message>(`${base}/msg/${seg(messageId)}`), messageId);
+  // As text: the payload is shown as sent, every number as written (JSON.parse would change some).
+  const message = useLoad(async () => {
+    const text = await apiText('GET', `${base}/msg/${seg(messageId)}`);
+    return { ...(JSON.parse(text) as Message), payloadText: indentJsonText(memberText(text, 'payload') ?? '{}') };
+  }, messageId);
   const destinations = useLoad(
-    () => get<Page<Destination>>(`${base}/msg/${seg(messageId)}/endpoint?expanded_statuses=true`),
+    () => get<Page<MessageEndpoint>>(`${base}/msg/${seg(messageId)}/endpoint?expanded_statuses=true`),
     messageId,
   );
   const attempts = useLoad(
-    () => get<Page<Attempt>>(`${base}/attempt/msg/${seg(messageId)}?limit=100&expanded_statuses=true`),
+    () => get<Page<MessageAttempt>>(`${base}/attempt/msg/${seg(messageId)}?limit=100&expanded_statuses=true`),
     messageId,
   );
   const [error, busy, run] = useAction();
@@ -47,13 +50,10 @@ export function MessagePage({ appId, messageId }: { appId: string; messageId: st
         )}
       </p>
       <h2>Payload</h2>
-      <pre class="body">{JSON.stringify(m.payload, null, 2)}</pre>
-      <div class="heading">
-        <h2>Endpoints</h2>
-        <button type="button" class="secondary" onClick={refresh}>
-          Refresh
-        </button>
-      </div>
+      <pre class="body" data-testid="message-payload">
+        {m.payloadText}
+      </pre>
+      <RefreshHeading id="message-endpoints-heading" title="Endpoints" onRefresh={refresh} />
       <ErrorBox error={error ?? destinations.error} />
       {destinations.data?.data.length === 0 && <Empty>No endpoint matched this message when it was sent.</Empty>}
       <ul class="cards" aria-label="Endpoints of this message">
@@ -80,6 +80,7 @@ export function MessagePage({ appId, messageId }: { appId: string; messageId: st
                 <Status value={a.status === 0 ? 'success' : 'fail'} />{' '}
                 <strong>{a.responseStatusCode || 'no response'}</strong> in {a.responseDurationMs} ms ·{' '}
                 {a.triggerType === 1 ? 'manual' : 'scheduled'} · <Time iso={a.timestamp} />
+                <span class="muted small url-inline"> to {a.url}</span>
               </summary>
               <p class="small">
                 <code>{a.url}</code>

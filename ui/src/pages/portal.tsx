@@ -3,12 +3,14 @@ import { get, useBearerToken } from '../api';
 import { ErrorBox, Loading, useLoad } from '../components';
 import { type Navigator, NavigatorContext, type Place } from '../links';
 import type { Application } from '../types';
+import { MessageList } from './app';
 import { EndpointPage } from './endpoint';
 import { EndpointList } from './endpoint-list';
 import { MessagePage } from './message';
 
 /**
- * The app portal: one application's customer manages their endpoints. The link's fragment
+ * The app portal: one application's customer manages their endpoints (add, edit, disable, event
+ * types, secret, headers, recovery) and sees their messages, each message's attempts (resend). The link's fragment
  * (`#key=appsk_…&app=app_…`, never sent to a server) holds a token that reaches only that application;
  * it is kept in memory and sent as a bearer token, so the portal works in a third-party iframe
  * (where SameSite cookies are not sent). `theme=dark` and `accent=RRGGBB` in the fragment follow
@@ -45,12 +47,15 @@ function PortalHome({ appId }: { appId: string }) {
           <h1>{app.data.name}: webhooks</h1>
           {place !== null && (
             <button type="button" class="secondary" onClick={() => setPlace(null)}>
-              All endpoints
+              Endpoints and messages
             </button>
           )}
         </header>
         {place === null || place.kind === 'app' ? (
-          <EndpointList appId={app.data.id} />
+          <>
+            <EndpointList appId={app.data.id} />
+            <MessageList appId={app.data.id} />
+          </>
         ) : place.kind === 'endpoint' ? (
           <EndpointPage appId={app.data.id} endpointId={place.endpointId} />
         ) : (
