@@ -16,6 +16,13 @@ import type { ClaimedDelivery, DeliveryOutcome, HeldSlot, TargetHealthStore } fr
 const HEALTH_CACHE_MS = 1_000;
 /** A held slot this close ahead counts as come (ms): a timer may fire a little early. */
 const SLOT_EARLY_MS = 2;
+/**
+ * A held slot more than this past (ms) is given up, and its delivery reserves a new one: after a
+ * stall (a busy event loop, a slow database), the sends that missed their slots do not all go at
+ * once. The burst a receiver may see is thus at most this long's worth of slots: in any second,
+ * at most `rate × (1 + LATE_SLOT_MS / 1000) + 1` sends.
+ */
+const LATE_SLOT_MS = 100;
 /** How often held slots whose delivery never came back are swept, and how old they must be (ms). */
 const SWEEP_EVERY_MS = 60_000;
 const SWEEP_AGE_MS = 10 * 60_000;
@@ -178,7 +185,11 @@ export class DeliveryGate {
       // Deliveries that come back at their slot take it; the others reserve new ones, one
       // statement per target for its whole batch.
       const ids = rated.flatMap((r) => r.items.map((c) => c.delivery.id));
-      const taken = new Map((await this.health.takeSlots(ids)).map((s) => [s.deliveryId, s.slotAt]));
+      const taken = new Map(
+        (await this.health.takeSlots(ids))
+          .filter((s) => s.slotAt >= now - LATE_SLOT_MS)
+          .map((s) => [s.deliveryId, s.slotAt]),
+      );
       for (const { targetId, items, intervalMs } of rated) {
         const fresh = items.filter((c) => !taken.has(c.delivery.id));
         const first = fresh.length > 0 ? await this.health.reserve(targetId, intervalMs, fresh.length, now) : 0;
