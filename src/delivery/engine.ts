@@ -270,6 +270,7 @@ export class DeliveryEngine {
     } else {
       requestHeaders = redactHeaders(built.request.headers);
       result = await this.options.sender.send(built.request);
+      built.span?.end(result.kind === 'response' ? result.statusCode : 0);
     }
     const outcome = classifyOutcome(
       result.kind === 'response' ? { statusCode: result.statusCode } : { error: result.error },

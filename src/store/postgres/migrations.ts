@@ -300,7 +300,7 @@ CREATE UNLOGGED TABLE rate_limit_counters (
   },
   {
     version: 8,
-    name: 'endpoint health: rate budgets, slow-down, circuit state, failure clock',
+    name: 'endpoint health (rate budgets, slow-down, circuit state, failure clock), message traceparent',
     sql: `
 -- Per target (an endpoint's or a destination's id) health, shared by every worker process:
 -- the rate budget (GCRA: tat is the next free send slot, epoch ms), a Retry-After pause, the
@@ -329,6 +329,8 @@ CREATE TABLE throttle_slots (
 );
 CREATE INDEX throttle_slots_target ON throttle_slots (target_id);
 CREATE INDEX throttle_slots_slot ON throttle_slots (slot_at);
+-- The W3C traceparent of the API call that created the message: its attempts are child spans.
+ALTER TABLE messages ADD COLUMN traceparent text;
 `,
   },
 ];

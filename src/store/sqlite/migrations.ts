@@ -317,7 +317,7 @@ CREATE INDEX deliveries_cli ON deliveries (destination_id, created_at, id)
     // 6 is delivery control's fairness and ordering, 7 PostgreSQL's alone (rate-limit counters):
     // the runner applies whatever is missing, gaps included.
     version: 8,
-    name: 'endpoint health: rate budgets, slow-down, circuit state, failure clock',
+    name: 'endpoint health (rate budgets, slow-down, circuit state, failure clock), message traceparent',
     sql: `
 -- Per target (an endpoint's or a destination's id) health, shared by every worker process:
 -- the rate budget (GCRA: tat is the next free send slot, epoch ms), a Retry-After pause, the
@@ -346,6 +346,8 @@ CREATE TABLE throttle_slots (
 );
 CREATE INDEX throttle_slots_target ON throttle_slots (target_id);
 CREATE INDEX throttle_slots_slot ON throttle_slots (slot_at);
+-- The W3C traceparent of the API call that created the message: its attempts are child spans.
+ALTER TABLE messages ADD COLUMN traceparent TEXT;
 `,
   },
 ];
