@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../helpers/api-client.js';
 import { startTestHookd, TEST_ADMIN_TOKEN, type TestHookd } from '../helpers/hookd.js';
 import { type Receiver, startReceiver } from '../helpers/receiver.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /**
  * The circuit breaker and the failure clock, on an accelerated configuration: a dead endpoint's
@@ -34,14 +35,6 @@ async function circuitGauge(api: ReturnType<typeof createApiClient>, endpointId:
   const text = (await api.get('/metrics')).text;
   const line = text.split('\n').find((l) => l.startsWith(`hookd_endpoint_circuit_state{endpoint="${endpointId}"}`));
   return line === undefined ? null : Number(line.split(' ').pop());
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

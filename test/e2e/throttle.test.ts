@@ -7,6 +7,7 @@ import { freshTestDatabase, TEST_BACKEND, type TestDatabase } from '../helpers/b
 import { startTestHookd, TEST_ADMIN_TOKEN, type TestHookd } from '../helpers/hookd.js';
 import { exited, type HookdProcess, spawnHookd } from '../helpers/hookd-process.js';
 import { type Receiver, startReceiver } from '../helpers/receiver.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /**
  * Throttling: an endpoint's `throttleRate` is one budget in the store, which every worker process
@@ -166,11 +167,3 @@ describe('slowing down on a throttling answer', { timeout: 60_000 }, () => {
     expect(times[20] - times[11]).toBeGreaterThanOrEqual(9 * (1000 / 10.5) - 100);
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
