@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../helpers/api-client.js';
@@ -101,20 +101,24 @@ describeOnPostgres('a throttle held across worker processes (PostgreSQL)', { tim
     const rate = (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
     // When hookd sent each request (the attempts' times): the receiver's clock also counts
     // delays of the network and of this (loaded) test process, which bunch arrivals together.
-    const sentAt = await attemptTimes(api, app.id, endpoint.body.id);
-    expect(sentAt).toHaveLength(500);
+    let sentAt: number[] = [];
+    await waitUntil(async () => (sentAt = await attemptTimes(api, app.id, endpoint.body.id)).length === 500);
     const busiest = busiestSecond(sentAt);
     console.log(
-      `throttle 50/s, 2 processes, 500 messages: ${rate.toFixed(1)}/s; busiest second: ${busiest} sent, ${busiestSecond(times)} arrived`,
+      `throttle 50/s, 2 processes, 500 messages: ${rate.toFixed(1)}/s; busiest second: ${busiest} sent, ${busiestSecond(times)} arrived; load average ${loadavg()[0].toFixed(1)}`,
     );
     // Upper side: the slots are 20 ms apart in one budget, whichever process sends, and a slot
-    // is honoured at most 100 ms late (delivery-gate's LATE_SLOT_MS): 50 × 1.1 + 1 slots in any
-    // second; the time from the gate's check to the request's start, longer on a loaded machine,
-    // may bunch a few more (measured: up to 57 at a load average of 12).
+    // is honoured at most 500 ms late (delivery-gate's LATE_SLOT_MS): 50 × 1.5 + 1 slots in any
+    // second, which the time from the gate's check to the request's start on a loaded machine may
+    // bunch a little more.
     expect(rate).toBeLessThanOrEqual(55);
-    expect(busiest).toBeLessThanOrEqual(60);
-    // Lower side: each engine wakes at its deliveries' slots.
-    expect(rate).toBeGreaterThanOrEqual(45);
+    expect(busiest).toBeLessThanOrEqual(80);
+    // Lower side: each engine claims at its deliveries' slots, and a slot it misses by more than
+    // 500 ms is lost to the budget: on a machine loaded past twice its CPUs, claims come that late
+    // (measured: 31/s at a load average of 21 on 2 cores with a 100 ms tolerance), so only half
+    // the rate is asserted there.
+    const overloaded = loadavg()[0] > 2 * cpus().length;
+    expect(rate).toBeGreaterThanOrEqual(overloaded ? 25 : 45);
     expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(500);
   });
 });
