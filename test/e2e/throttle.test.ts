@@ -101,9 +101,8 @@ describeOnPostgres('a throttle held across worker processes (PostgreSQL)', { tim
     const rate = (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
     // When hookd sent each request (the attempts' times): the receiver's clock also counts
     // delays of the network and of this (loaded) test process, which bunch arrivals together.
-    let sentAt: number[] = [];
-    await waitUntil(async () => (sentAt = await attemptTimes(api, app.id, endpoint.body.id)).length === 500);
-    const busiest = busiestSecond(sentAt);
+    await waitUntil(async () => (await attemptTimes(api, app.id, endpoint.body.id)).length === 500);
+    const busiest = busiestSecond(await attemptTimes(api, app.id, endpoint.body.id));
     console.log(
       `throttle 50/s, 2 processes, 500 messages: ${rate.toFixed(1)}/s; busiest second: ${busiest} sent, ${busiestSecond(times)} arrived; load average ${loadavg()[0].toFixed(1)}`,
     );
