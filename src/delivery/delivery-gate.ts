@@ -76,11 +76,6 @@ export class DeliveryGate {
     private readonly log: Logger,
   ) {}
 
-  /** The target's health as last read (a target never read: healthy, no rate); for the API and tests. */
-  known(targetId: string): TargetHealth | null {
-    return this.cache.get(targetId)?.health ?? null;
-  }
-
   /**
    * Splits claimed deliveries into those that go now and those given back due at their slot, the
    * pause's end or the circuit's next probe. Never rejects: when the store cannot be asked, the
