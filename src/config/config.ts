@@ -3,9 +3,10 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { isValidNetwork } from '../core/net/ip.js';
 import { parseMasterKey } from '../core/secret-box.js';
+import type { HealthPolicy } from '../core/target-health.js';
 
 /** hookd's settings, resolved and validated once at start-up, then passed explicitly. */
-export interface Config {
+export interface Config extends HealthPolicy {
   port: number;
   host: string;
   /** Holds the SQLite file. */
@@ -221,6 +222,52 @@ const PROTECTION_SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] =
   },
 ];
 
+/** Endpoint health: slow-down, circuit breaking, disabling (see core/target-health.ts, docs/configuration.md). */
+const HEALTH_SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
+  {
+    key: 'throttleRecoveryMs',
+    env: 'HOOKD_THROTTLE_RECOVERY_MS',
+    flag: '--throttle-recovery-ms',
+    parse: int(100, 86_400_000),
+    expect: 'milliseconds, 100-86400000',
+  },
+  {
+    key: 'circuitWindowMs',
+    env: 'HOOKD_CIRCUIT_WINDOW_MS',
+    flag: '--circuit-window-ms',
+    parse: int(100, 86_400_000),
+    expect: 'milliseconds, 100-86400000',
+  },
+  {
+    key: 'circuitMinAttempts',
+    env: 'HOOKD_CIRCUIT_MIN_ATTEMPTS',
+    flag: '--circuit-min-attempts',
+    parse: int(1, 1_000_000),
+    expect: 'a number of attempts, 1-1000000',
+  },
+  {
+    key: 'circuitFailurePercent',
+    env: 'HOOKD_CIRCUIT_FAILURE_PERCENT',
+    flag: '--circuit-failure-percent',
+    parse: int(1, 101),
+    expect: 'a percentage of failed attempts, 1-100 (101: never open)',
+  },
+  {
+    key: 'circuitProbeIntervalMs',
+    env: 'HOOKD_CIRCUIT_PROBE_INTERVAL_MS',
+    flag: '--circuit-probe-interval-ms',
+    parse: int(100, 86_400_000),
+    expect: 'milliseconds, 100-86400000',
+  },
+  {
+    key: 'disableAfterFailingMs',
+    env: 'HOOKD_DISABLE_AFTER_FAILING_MS',
+    flag: '--disable-after-failing-ms',
+    parse: int(1_000, 365 * 86_400_000),
+    expect: 'milliseconds, 1000-31536000000',
+  },
+];
+
 const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
   { key: 'port', env: 'HOOKD_PORT', flag: '--port', parse: int(0, 65535), expect: 'a port number 0-65535' },
   { key: 'host', env: 'HOOKD_HOST', flag: '--host', parse: text, expect: 'a host name or address to listen on' },
@@ -292,6 +339,7 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
     expect: 'bytes, 1024-268435456',
   },
   ...PROTECTION_SETTINGS,
+  ...HEALTH_SETTINGS,
   {
     key: 'headerStyle',
     env: 'HOOKD_HEADER_STYLE',
@@ -463,6 +511,7 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     // GitHub's cap on a webhook payload.
     maxInboundBodyBytes: (resolved.maxInboundBodyBytes as number | undefined) ?? 25 * 1024 * 1024,
     ...protectionSettings(resolved),
+    ...healthSettings(resolved),
     headerStyle: (resolved.headerStyle as Config['headerStyle'] | undefined) ?? 'webhook',
     workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
     logLevel: (resolved.logLevel as LogLevel | undefined) ?? 'info',
@@ -499,6 +548,19 @@ function protectionSettings(resolved: Partial<Record<keyof Config, unknown>>) {
     metricsToken: (resolved.metricsToken as string | undefined) ?? null,
     metrics: (resolved.metrics as boolean | undefined) ?? true,
     portalFrameAncestors: (resolved.portalFrameAncestors as string[] | undefined) ?? [],
+  };
+}
+
+/** The endpoint health settings with their defaults: a circuit opens at half of 10+ attempts in a minute failing. */
+function healthSettings(resolved: Partial<Record<keyof Config, unknown>>): HealthPolicy {
+  return {
+    throttleRecoveryMs: (resolved.throttleRecoveryMs as number | undefined) ?? 60_000,
+    circuitWindowMs: (resolved.circuitWindowMs as number | undefined) ?? 60_000,
+    circuitMinAttempts: (resolved.circuitMinAttempts as number | undefined) ?? 10,
+    circuitFailurePercent: (resolved.circuitFailurePercent as number | undefined) ?? 50,
+    circuitProbeIntervalMs: (resolved.circuitProbeIntervalMs as number | undefined) ?? 30_000,
+    // Svix's: an endpoint that only failed for 5 days is disabled.
+    disableAfterFailingMs: (resolved.disableAfterFailingMs as number | undefined) ?? 5 * 86_400_000,
   };
 }
 

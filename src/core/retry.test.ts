@@ -97,11 +97,12 @@ describe('nextRetryDelayMs', () => {
     );
   });
 
-  it('honours Retry-After when it asks for longer, never for shorter', () => {
+  it('honours Retry-After when it asks for longer, never for shorter, in place of the throttle floor', () => {
     const base = { scheduleSeconds: SCHEDULE, attemptsMade: 1, random: middle } as const;
     expect(nextRetryDelayMs({ ...base, outcome: 'retry', retryAfterSeconds: 30 })).toBe(30_000);
     expect(nextRetryDelayMs({ ...base, outcome: 'retry', retryAfterSeconds: 2 })).toBe(5_000);
-    expect(nextRetryDelayMs({ ...base, outcome: 'throttled', retryAfterSeconds: 30 })).toBe(60_000);
+    expect(nextRetryDelayMs({ ...base, outcome: 'throttled', retryAfterSeconds: 30 })).toBe(30_000);
+    expect(nextRetryDelayMs({ ...base, outcome: 'throttled', retryAfterSeconds: 2 })).toBe(5_000);
     expect(nextRetryDelayMs({ ...base, outcome: 'throttled', retryAfterSeconds: 600 })).toBe(600_000);
     expect(nextRetryDelayMs({ ...base, outcome: 'retry', retryAfterSeconds: 0 })).toBe(5_000);
     expect(nextRetryDelayMs({ ...base, outcome: 'retry', retryAfterSeconds: null })).toBe(5_000);

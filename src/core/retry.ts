@@ -1,6 +1,6 @@
 import type { Outcome } from './outcome.js';
 
-/** After a timeout or a 429, the next attempt waits at least this long. */
+/** After a timeout or a 429 without `Retry-After`, the next attempt waits at least this long. */
 export const RETRY_FLOOR_AFTER_THROTTLE_MS = 60_000;
 
 /** A receiver's `Retry-After` is honoured up to this; a longer one would stall the delivery. */
@@ -29,8 +29,8 @@ export interface NextRetryInput {
  *
  * The delay is `scheduleSeconds[attemptsMade]` with ±20% uniform jitter; a zero delay stays zero
  * (jitter is proportional). After a `timeout` or `throttled` outcome the delay is raised to
- * `RETRY_FLOOR_AFTER_THROTTLE_MS` when it is shorter. A `Retry-After` raises it further (never
- * shortens it), counting at most `MAX_RETRY_AFTER_MS`.
+ * `RETRY_FLOOR_AFTER_THROTTLE_MS` when it is shorter, unless the response had a `Retry-After`:
+ * that raises the scheduled delay instead (never shortens it), counting at most `MAX_RETRY_AFTER_MS`.
  */
 export function nextRetryDelayMs(o: NextRetryInput): number | null {
   if (o.outcome === 'success' || o.outcome === 'gone') return null;
@@ -38,11 +38,12 @@ export function nextRetryDelayMs(o: NextRetryInput): number | null {
   const baseMs = o.scheduleSeconds[Math.max(0, o.attemptsMade)] * 1000;
   const jitter = (o.random() * 2 - 1) * RETRY_JITTER_FRACTION;
   let delayMs = Math.round(baseMs * (1 + jitter));
+  if (o.retryAfterSeconds != null && o.retryAfterSeconds > 0) {
+    // The receiver said when: that replaces the floor's guess.
+    return Math.max(delayMs, Math.min(o.retryAfterSeconds * 1000, MAX_RETRY_AFTER_MS));
+  }
   if ((o.outcome === 'timeout' || o.outcome === 'throttled') && delayMs < RETRY_FLOOR_AFTER_THROTTLE_MS) {
     delayMs = RETRY_FLOOR_AFTER_THROTTLE_MS;
-  }
-  if (o.retryAfterSeconds != null && o.retryAfterSeconds > 0) {
-    delayMs = Math.max(delayMs, Math.min(o.retryAfterSeconds * 1000, MAX_RETRY_AFTER_MS));
   }
   return delayMs;
 }

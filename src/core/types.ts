@@ -92,6 +92,11 @@ export interface Message {
   /** The JSON text exactly as it is signed and sent; `null` once expunged. */
   payload: string | null;
   createdAt: number;
+  /**
+   * The W3C `traceparent` of the API call that created it (`00-<trace id>-<span id>-<flags>`): each
+   * attempt is sent as a child span of it. `null` (or absent where a read leaves it out): none.
+   */
+  traceparent?: string | null;
 }
 
 /**

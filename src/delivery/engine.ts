@@ -1,12 +1,12 @@
 import { classifyOutcome, type Outcome } from '../core/outcome.js';
 import { newId } from '../core/ids.js';
-import { SendSpacer } from '../core/throttle.js';
 import type { AttemptRecord } from '../core/types.js';
 import type { Config } from '../config/config.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue } from '../store/store.js';
 import { buildAttempt, createRequestBuilders, type RequestBuilders } from './request-builders.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { nextDeliveryState } from './next-state.js';
+import type { Admission, DeliveryGate } from './delivery-gate.js';
 import { redactHeaders } from '../core/sensitive-headers.js';
 import type { Logger } from 'pino';
 import { createLogger } from '../log/create-logger.js';
@@ -32,6 +32,11 @@ export interface EngineOptions {
   now?: () => number;
   /** Told of every attempt as it finishes (metrics); none by default. */
   observer?: DeliveryObserver;
+  /**
+   * Rate budgets, Retry-After pauses, circuits and the failure clock of endpoints and
+   * destinations (`startHookd` always gives one); none: every delivery goes at once.
+   */
+  gate?: DeliveryGate;
 }
 
 /** One finished attempt, as an observer (metrics) sees it. */
@@ -93,9 +98,8 @@ export class DeliveryEngine {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private outcomes: DeliveryOutcome[] = [];
-  /** Deliveries over their destination's rate, to give back due at their slot. */
+  /** Deliveries the gate held back (over the rate, paused, circuit open), to give back due at their slot. */
   private postponed: { id: string; dueAt: number }[] = [];
-  private readonly spacer = new SendSpacer();
   private flushScheduled = false;
   /**
    * The outcome write under way, if any. One at a time, in order; what finishes meanwhile waits
@@ -234,27 +238,28 @@ export class DeliveryEngine {
     this.inFlight += claimed.length;
     this.sending += claimed.length;
     const send = () => {
-      for (const item of claimed) void this.deliver(item);
+      const admitted = this.options.gate?.admit(claimed, this.now()) ?? { go: claimed, postponed: [] };
+      if (admitted instanceof Promise) void admitted.then((a) => this.sendAdmitted(a));
+      else this.sendAdmitted(admitted);
     };
     if (afterThisTurn) setImmediate(send);
     else send();
+  }
+
+  /** Sends what the gate let through; gives the rest back to the queue, due at their slot, without an attempt. */
+  private sendAdmitted({ go, postponed }: Admission): void {
+    if (postponed.length > 0) {
+      this.postponed.push(...postponed);
+      this.scheduleFlush();
+      for (let i = 0; i < postponed.length; i++) this.doneSending();
+    }
+    for (const item of go) void this.deliver(item);
   }
 
   /** One attempt of one delivery, already counted in `inFlight` (which its outcome's commit frees). */
   private async deliver(claimed: ClaimedDelivery): Promise<void> {
     const { delivery } = claimed;
     const startedAt = this.now();
-    // Over its destination's rate: back to the queue, due at its own slot, without an attempt.
-    const slot =
-      claimed.kind === 'event' && claimed.destination.throttleRate
-        ? this.spacer.take(claimed.destination.id, claimed.destination.throttleRate, startedAt, delivery.id)
-        : startedAt;
-    if (slot > startedAt) {
-      this.postponed.push({ id: delivery.id, dueAt: slot });
-      this.scheduleFlush();
-      this.doneSending();
-      return;
-    }
     const building = buildAttempt(this.builders, claimed, startedAt);
     // Only an event's transform answers later (off the main thread): a message costs no await.
     const built = building instanceof Promise ? await building : building;
@@ -265,6 +270,7 @@ export class DeliveryEngine {
     } else {
       requestHeaders = redactHeaders(built.request.headers);
       result = await this.options.sender.send(built.request);
+      built.span?.end(result.kind === 'response' ? result.statusCode : 0);
     }
     const outcome = classifyOutcome(
       result.kind === 'response' ? { statusCode: result.statusCode } : { error: result.error },
@@ -286,15 +292,19 @@ export class DeliveryEngine {
     const decided: DeliveryOutcome =
       built.request === null
         ? { attempt, status: built.status, nextAttemptAt: null }
-        : nextDeliveryState({
-            attempt,
-            outcome,
-            retryAfterSeconds: result.kind === 'response' ? result.retryAfterSeconds : null,
-            attemptsMade: delivery.attemptCount + 1,
-            trigger: delivery.trigger,
-            scheduleSeconds: built.retrySchedule ?? this.options.config.retryScheduleSeconds,
-            now: this.now(),
-          });
+        : this.settle(
+            claimed,
+            result,
+            nextDeliveryState({
+              attempt,
+              outcome,
+              retryAfterSeconds: result.kind === 'response' ? result.retryAfterSeconds : null,
+              attemptsMade: delivery.attemptCount + 1,
+              trigger: delivery.trigger,
+              scheduleSeconds: built.retrySchedule ?? this.options.config.retryScheduleSeconds,
+              now: this.now(),
+            }),
+          );
     this.outcomes.push(decided);
     this.options.observer?.attempted({
       kind: claimed.kind,
@@ -304,6 +314,12 @@ export class DeliveryEngine {
     });
     this.scheduleFlush();
     this.doneSending();
+  }
+
+  /** The gate's view of the outcome (it may end the delivery and disable its endpoint). */
+  private settle(claimed: ClaimedDelivery, result: SendResult, decided: DeliveryOutcome): DeliveryOutcome {
+    const response = result.kind === 'response' ? result : null;
+    return this.options.gate?.settle(claimed, response, decided, this.now()) ?? decided;
   }
 
   private doneSending(): void {

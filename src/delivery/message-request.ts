@@ -14,7 +14,7 @@ function activeSecrets(endpoint: Endpoint, nowMs: number): string[] {
  * The request for one attempt of message `msgId` (delivery kind `message`): a POST of its payload
  * text as stored (so the bytes signed are the bytes sent), Standard Webhooks headers signed at
  * send time, and the endpoint's own headers. `webhook-id` is the message id on every attempt, so
- * receivers can dedupe retries.
+ * receivers can dedupe retries. `traceparent`: the attempt's W3C trace context, when it has one.
  */
 export function buildMessageRequest(
   endpoint: Endpoint,
@@ -22,6 +22,7 @@ export function buildMessageRequest(
   payload: string,
   headerStyle: Config['headerStyle'],
   nowMs: number,
+  traceparent?: string,
 ): SendRequest {
   const timestamp = Math.floor(nowMs / 1000);
   const signature = sign(activeSecrets(endpoint, nowMs), msgId, timestamp, payload);
@@ -36,5 +37,6 @@ export function buildMessageRequest(
     headers[`${prefix}-timestamp`] = String(timestamp);
     headers[`${prefix}-signature`] = signature;
   }
+  if (traceparent !== undefined) headers.traceparent = traceparent;
   return { method: 'POST', url: endpoint.url, headers: Object.entries(headers), body: Buffer.from(payload, 'utf8') };
 }

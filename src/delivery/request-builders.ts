@@ -3,6 +3,7 @@ import type { ClaimedDelivery } from '../store/store.js';
 import { type BuiltEvent, buildEventRequest, type TransformRunner } from './event-request.js';
 import type { SendRequest } from './http-sender.js';
 import { buildMessageRequest } from './message-request.js';
+import { type AttemptSpan, startAttemptSpan } from './attempt-span.js';
 
 /** What an attempt row points at, per kind (the fields `AttemptRecord` adds to an attempt's own). */
 type AttemptTarget =
@@ -13,7 +14,13 @@ type AttemptTarget =
  * One attempt, ready to send: the request, or why it can never be sent, and what the attempt row
  * records; with the delivery's own retry schedule (seconds) when it has one.
  */
-type BuiltAttempt = { target: AttemptTarget; url: string; retrySchedule?: readonly number[] | null } & (
+type BuiltAttempt = {
+  target: AttemptTarget;
+  url: string;
+  retrySchedule?: readonly number[] | null;
+  /** The attempt's trace span, when its message carries a traceparent: ended by the engine with the response. */
+  span?: AttemptSpan | null;
+} & (
   | { request: SendRequest }
   /**
    * The delivery ends at once with `status`, without a request (e.g. the message's content was
@@ -58,11 +65,10 @@ export function createRequestBuilders(
           refusal: 'the message content was expunged',
           status: 'fail',
         };
-      return {
-        target,
-        url: endpoint.url,
-        request: buildMessageRequest(endpoint, message.id, message.payload, headerStyle, nowMs),
-      };
+      // A message created with a traceparent: each attempt is a child span of it.
+      const span = startAttemptSpan(message.traceparent, endpoint.url);
+      const request = buildMessageRequest(endpoint, message.id, message.payload, headerStyle, nowMs, span?.traceparent);
+      return { target, url: endpoint.url, request, span };
     },
     event(claimed, nowMs) {
       const { delivery, destination } = claimed;

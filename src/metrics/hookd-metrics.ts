@@ -1,9 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AttemptObservation, DeliveryObserver } from '../delivery/engine.js';
-import type { StoreMonitor } from '../store/store.js';
-
-/** An endpoint's circuit as the circuit breaker keeps it. */
-export type CircuitState = 'closed' | 'half-open' | 'open';
+import type { CircuitState } from '../core/target-health.js';
+import type { StoreMonitor, TargetHealthStore } from '../store/store.js';
 
 /** The gauge's value for each state, as Prometheus needs a number. */
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -16,11 +14,8 @@ export interface MetricsDeps {
   monitor: StoreMonitor;
   /** Epoch ms, for the age of the oldest due delivery. */
   now: () => number;
-  /**
-   * The circuit state of each endpoint that has one, read at each scrape: the hook for the
-   * circuit breaker (which keeps the state in the store). Without it the gauge has no series.
-   */
-  circuitStates?: () => Promise<{ endpointId: string; state: CircuitState }[]>;
+  /** The circuit of each endpoint that has one (the store's), read at each scrape; without it the gauge has no series. */
+  circuits?: TargetHealthStore['endpointCircuits'];
 }
 
 /**
@@ -118,8 +113,8 @@ function registerCircuitGauge(registry: Registry, deps: MetricsDeps): void {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const { endpointId, state } of (await deps.circuitStates?.()) ?? []) {
-        this.set({ endpoint: endpointId }, CIRCUIT_VALUE[state]);
+      for (const { endpointId, circuit } of (await deps.circuits?.()) ?? []) {
+        this.set({ endpoint: endpointId }, CIRCUIT_VALUE[circuit]);
       }
     },
   });

@@ -10,6 +10,7 @@ import { MessageOut } from './message-schemas.js';
 import { EndpointParams } from './params.js';
 import { exampleText } from './send-example.js';
 import { iso, messageJson } from './serialize.js';
+import { circuitsOf } from './endpoint-circuits.js';
 
 const tags = ['Endpoint'];
 
@@ -78,7 +79,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
     {
       schema: {
         tags,
-        summary: "Counts of the endpoint's deliveries by status",
+        summary: "Counts of the endpoint's deliveries by status, and its circuit (hookd)",
         params: EndpointParams,
         querystring: StatsQuery,
         response: withErrors({ 200: EndpointStats }),
@@ -96,6 +97,7 @@ export function registerEndpointActionRoutes(app: TypedApp, deps: OutboundDeps):
         sending: counts.sending ?? 0,
         fail: counts.fail ?? 0,
         canceled: counts.canceled ?? 0,
+        circuitState: (await circuitsOf(store, [endpoint])).get(endpoint.id),
       };
     },
   );

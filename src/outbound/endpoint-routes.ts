@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { generateSecret } from '../core/signing.js';
+import type { Endpoint } from '../core/types.js';
 import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import { isEndpointId, requireAppEndpoint, requireApplication, type OutboundDeps, type TypedApp } from './context.js';
@@ -8,12 +9,18 @@ import { toNewEndpoint, toPatched, toReplacement } from './endpoint-input.js';
 import { EndpointIn, EndpointOut, EndpointPatch, EndpointUpdate } from './endpoint-schemas.js';
 import { AppParams, EndpointParams } from './params.js';
 import { endpointOut } from './serialize.js';
+import { circuitsOf } from './endpoint-circuits.js';
 
 const tags = ['Endpoint'];
 
 /** `/api/v1/app/{app_id}/endpoint`: list, create, get, upsert, patch, delete. */
 export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now, config } = deps;
+  /** EndpointOut with the endpoint's circuit (hookd's extension). */
+  const out = async (endpoint: Endpoint) => ({
+    ...endpointOut(endpoint),
+    circuitState: (await circuitsOf(store, [endpoint])).get(endpoint.id),
+  });
 
   app.get(
     '/api/v1/app/:app_id/endpoint',
@@ -28,7 +35,12 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     },
     async (request) => {
       const application = await requireApplication(store, request.params.app_id);
-      return toListResponse(await store.endpoints.list(application.id, toPageQuery(request.query)), endpointOut);
+      const page = await store.endpoints.list(application.id, toPageQuery(request.query));
+      const circuits = await circuitsOf(store, page.data);
+      return toListResponse(page, (endpoint) => ({
+        ...endpointOut(endpoint),
+        circuitState: circuits.get(endpoint.id),
+      }));
     },
   );
 
@@ -48,7 +60,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     async (request, reply) => {
       const application = await requireApplication(store, request.params.app_id);
       const input = toNewEndpoint(request.body, config.allowedNetworks);
-      return reply.code(201).send(endpointOut(await store.endpoints.create(application.id, input, now())));
+      return reply.code(201).send(await out(await store.endpoints.create(application.id, input, now())));
     },
   );
 
@@ -59,7 +71,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     },
     async (request) => {
       const { endpoint } = await requireAppEndpoint(store, request.params.app_id, request.params.endpoint_id);
-      return endpointOut(endpoint);
+      return out(endpoint);
     },
   );
 
@@ -87,9 +99,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
           uid: request.body.uid === undefined ? existing.uid : replacement.uid,
           headers: existing.headers,
         };
-        return reply
-          .code(200)
-          .send(endpointOut(await store.endpoints.update(application.id, existing.id, input, now())));
+        return reply.code(200).send(await out(await store.endpoints.update(application.id, existing.id, input, now())));
       }
       if (isEndpointId(ref)) throw new NotFoundError('endpoint'); // an id cannot be chosen
       try {
@@ -98,13 +108,13 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
           { ...replacement, uid: ref, headers: {}, secret: generateSecret() },
           now(),
         );
-        return reply.code(201).send(endpointOut(created));
+        return reply.code(201).send(await out(created));
       } catch (err) {
         // A concurrent PUT created it first: this one updates it.
         const winner = err instanceof ConflictError ? await store.endpoints.get(application.id, ref) : null;
         if (winner === null) throw err;
         const input = { ...replacement, uid: winner.uid, headers: winner.headers };
-        return reply.code(200).send(endpointOut(await store.endpoints.update(application.id, winner.id, input, now())));
+        return reply.code(200).send(await out(await store.endpoints.update(application.id, winner.id, input, now())));
       }
     },
   );
@@ -127,7 +137,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
         request.params.endpoint_id,
       );
       const input = toPatched(existing, request.body, config.allowedNetworks);
-      return endpointOut(await store.endpoints.update(application.id, existing.id, input, now()));
+      return await out(await store.endpoints.update(application.id, existing.id, input, now()));
     },
   );
 

@@ -48,7 +48,18 @@ export const endpointOutFields = {
   updatedAt: DateTime,
 };
 
-export const EndpointOut = Type.Object({ ...endpointOutFields, metadata: Metadata }, { title: 'EndpointOut' });
+/** hookd's extension: the endpoint's circuit (docs/svix-compatibility.md). */
+const CircuitStateOut = Type.Unsafe<'closed' | 'open' | 'half-open'>({
+  type: 'string',
+  enum: ['closed', 'open', 'half-open'],
+  description:
+    "hookd: the endpoint's circuit. `open`: its recent attempts mostly failed, so its deliveries wait while one probe goes out now and then; `half-open`: a probe is out; `closed`: deliveries go.",
+});
+
+export const EndpointOut = Type.Object(
+  { ...endpointOutFields, metadata: Metadata, circuitState: Type.Optional(CircuitStateOut) },
+  { title: 'EndpointOut' },
+);
 
 export const EndpointHeadersIn = Type.Object({ headers: StringMap() }, { title: 'EndpointHeadersIn' });
 
@@ -109,6 +120,7 @@ export const EndpointStats = Type.Object(
     sending: Type.Integer(),
     fail: Type.Integer(),
     canceled: Type.Integer(),
+    circuitState: Type.Optional(CircuitStateOut),
   },
   { title: 'EndpointStats' },
 );

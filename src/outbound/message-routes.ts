@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { formatTraceParent, parseTraceParent } from '../core/trace-context.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { memberTextOf, sendJsonText } from '../http/json-body.js';
 import { EMPTY_PAGE, ListResponse, PaginationQuery, toListJson, toPageQuery } from '../http/pagination.js';
@@ -38,7 +39,8 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
         summary: 'Send a message',
         description:
           'Fans the message out to every matching endpoint. A repeated `eventId` creates nothing and is a 409, as in Svix. ' +
-          'With `application`, an unknown application in the path is created, the path being its uid.',
+          'With `application`, an unknown application in the path is created, the path being its uid. ' +
+          'A W3C `traceparent` header is kept with the message: each attempt carries a child span of it (hookd).',
         params: AppParams,
         querystring: Type.Object({ with_content: WithContentQuery }),
         body: MessageIn,
@@ -62,6 +64,8 @@ export function registerMessageRoutes(app: TypedApp, deps: OutboundDeps): void {
           channels: body.channels ?? null,
           payload,
           payloadRetentionDays: body.payloadRetentionPeriod ?? deps.config.payloadRetentionDays,
+          // W3C Trace Context: the attempts are sent as child spans of the caller's (an invalid one is ignored).
+          traceparent: traceParentOf(request.headers.traceparent),
         },
         now(),
       );
@@ -152,4 +156,10 @@ function payloadTextOf(body: { payload: Record<string, unknown> }): string {
   const payload = memberTextOf(body, 'payload');
   if (payload === undefined) throw new ValidationError('payload is required', 'payload');
   return payload;
+}
+
+/** A valid `traceparent` header, normalised; `null` for none or an invalid one (ignored, as the spec says). */
+function traceParentOf(header: string | string[] | undefined): string | null {
+  const parsed = parseTraceParent(typeof header === 'string' ? header : undefined);
+  return parsed === null ? null : formatTraceParent(parsed);
 }

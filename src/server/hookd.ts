@@ -14,6 +14,7 @@ import { poolRunner } from '../inbound/transform-runner.js';
 import { ensureOperationalApp, withOperationalWebhooks } from '../operational/operational-webhooks.js';
 import { type RetentionJob, startRetentionJob } from '../retention/retention-job.js';
 import { HookdMetrics } from '../metrics/hookd-metrics.js';
+import { DeliveryGate } from '../delivery/delivery-gate.js';
 
 export interface Hookd {
   /** The API's base URL, or null for a worker-only process. */
@@ -69,7 +70,9 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
   const generatedAdminToken =
     config.adminToken === null && config.role !== 'worker' ? await ensureAdminToken(store) : null;
   // One set of metrics for the API and the engine of this process.
-  const metrics = config.metrics ? new HookdMetrics({ monitor: store.monitor, now: Date.now }) : null;
+  const metrics = config.metrics
+    ? new HookdMetrics({ monitor: store.monitor, now: Date.now, circuits: () => store.health.endpointCircuits() })
+    : null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
@@ -99,6 +102,7 @@ export async function startHookd(config: Config, options: StartOptions = {}): Pr
       logger,
       builders: createRequestBuilders(config.headerStyle, poolRunner(transformPool)),
       observer: metrics ?? undefined,
+      gate: new DeliveryGate(store.health, config, logger),
     });
     engine.start();
   }

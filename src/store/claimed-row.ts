@@ -22,6 +22,7 @@ export interface DueRow extends Omit<DeliveryRow, 'app_id' | 'msg_id' | 'endpoin
   m_channels: MessageRow['channels'];
   m_payload: string | null;
   m_created_at: number | null;
+  m_traceparent: string | null;
   r_source_id: string | null;
   r_method: string | null;
   r_path: string | null;
@@ -77,6 +78,7 @@ export function toClaimed(row: DueRow, targets: ClaimTargets): ClaimedDelivery {
     channels: row.m_channels,
     payload: row.m_payload,
     created_at: row.m_created_at!,
+    traceparent: row.m_traceparent,
   });
   return {
     kind: 'message',

@@ -81,6 +81,8 @@ export interface MessageRow {
   created_at: number;
   /** When retention clears the payload; `null`: never. Absent where a query does not read it. */
   payload_expires_at?: number | null;
+  /** The W3C traceparent it was created with. Absent where a query does not read it. */
+  traceparent?: string | null;
 }
 
 /** The queue columns of a delivery row, the same for every kind. */
@@ -188,6 +190,7 @@ export function toMessage(r: MessageRow): Message {
     channels: fromJson(r.channels),
     payload: r.payload,
     createdAt: r.created_at,
+    traceparent: r.traceparent ?? null,
   };
 }
 

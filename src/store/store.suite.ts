@@ -13,6 +13,7 @@ import { describeReceive } from './suite/receive.suite.js';
 import { describeRequests } from './suite/requests.suite.js';
 import { describeSources } from './suite/sources.suite.js';
 import { describeStats } from './suite/stats.suite.js';
+import { describeTargetHealth } from './suite/target-health.suite.js';
 
 /**
  * The conformance suite of the `Store` interface: every backend's test file calls it with a
@@ -36,5 +37,6 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
     describeRequests(ctx);
     describeListen(ctx);
     describeStats(ctx);
+    describeTargetHealth(ctx);
   });
 }

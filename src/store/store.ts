@@ -14,6 +14,7 @@ import type { RetentionStore } from './ports/retention.js';
 import type { SecretColumnStore } from './ports/secret-columns.js';
 import type { ConnectionStore, DestinationStore, SourceStore } from './ports/sources.js';
 import type { StatsStore } from './ports/stats.js';
+import type { TargetHealthStore } from './ports/target-health.js';
 
 export type * from './ports/applications.js';
 export type * from './ports/attempts.js';
@@ -32,6 +33,7 @@ export type * from './ports/retention.js';
 export type * from './ports/secret-columns.js';
 export type * from './ports/sources.js';
 export type * from './ports/stats.js';
+export type * from './ports/target-health.js';
 export type { TriggerType } from '../core/types.js';
 export type { StoredRequestNote } from './request-feed.js';
 
@@ -75,6 +77,8 @@ export interface Store {
   /** The API's rate-limit counters, shared by every API process. */
   readonly rateLimits: RateLimitCounters;
   readonly stats: StatsStore;
+  /** Rate budgets, slow-downs, circuits and failure clocks of endpoints and destinations, shared by every worker. */
+  readonly health: TargetHealthStore;
   /** Runs forward-only migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes what is queued for a group commit, then closes the database. */

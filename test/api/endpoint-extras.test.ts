@@ -161,6 +161,7 @@ describe('endpoint headers, secret, recovery, examples and stats', () => {
         sending: 0,
         fail: 0,
         canceled: 0,
+        circuitState: 'closed',
       });
       await recordAttempts(server.store, { status: 'success' });
     });
@@ -169,7 +170,7 @@ describe('endpoint headers, secret, recovery, examples and stats', () => {
       const ep = await newEndpoint();
       const future = new Date(Date.now() + 3600_000).toISOString();
       const res = await api.get(`${base}/endpoint/${ep.id}/stats?since=${future}`);
-      expect(res.body).toEqual({ success: 0, pending: 0, sending: 0, fail: 0, canceled: 0 });
+      expect(res.body).toEqual({ success: 0, pending: 0, sending: 0, fail: 0, canceled: 0, circuitState: 'closed' });
     });
 
     it('refuses bad dates and ranges with 422, unknown endpoints with 404', async () => {

@@ -47,6 +47,8 @@ describe('/api/v1/app/{app_id}/endpoint', () => {
       channels: ['ch1'],
       metadata: { team: 'billing' },
       throttleRate: 20,
+      // hookd's extension.
+      circuitState: 'closed',
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -96,6 +96,9 @@ describeOnPostgres('a reusable test schema', () => {
       { key: 'k', expiresAt: Date.now() + 60_000 },
       Date.now(),
     );
+    // ... and the endpoint health tables: a rate budget, a held slot.
+    await hookd.store.health.reserve('ep_reuse', 20, 1, Date.now());
+    await hookd.store.health.holdSlots([{ deliveryId: 'dlv_reuse', targetId: 'ep_reuse', slotAt: Date.now() }]);
     await expect.poll(async () => (await contents(used.name)).attempts).toBe(2);
     const written = await contents(used.name);
     await hookd.stop(); // releases its test database, a schema of its own

@@ -13,6 +13,8 @@ export interface MessageInput {
   onlyEndpointId?: string;
   /** Days until retention clears the payload and its attempts' response bodies; absent or `null`: kept. */
   payloadRetentionDays?: number | null;
+  /** The W3C `traceparent` of the call that created it, already checked (core/trace-context.ts). */
+  traceparent?: string | null;
 }
 
 export interface MessageQuery extends PageQuery {

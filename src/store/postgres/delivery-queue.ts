@@ -71,7 +71,7 @@ SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.connecti
     l.trigger,
     l.attempt_count, l.next_attempt_at, l.lease_owner, l.lease_until, l.created_at, l.updated_at,
     m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels, m.payload AS m_payload,
-    m.created_at AS m_created_at,
+    m.created_at AS m_created_at, m.traceparent AS m_traceparent,
     r.source_id AS r_source_id, r.method AS r_method, r.path AS r_path, r.headers AS r_headers, r.body AS r_body,
     r.body_size AS r_body_size, r.status AS r_status, r.cause AS r_cause, r.detail AS r_detail,
     r.received_at AS r_received_at,

@@ -85,9 +85,10 @@ const LOAD_ENDPOINTS = `SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint
  * to it; NOTIFY goes out with the commit when any delivery was left pending for a claim.
  */
 const WRITE = `WITH new_messages AS (
-    INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at, payload_expires_at)
+    INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at, payload_expires_at,
+      traceparent)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bigint[],
-      $17::bigint[])
+      $17::bigint[], $18::text[])
     ON CONFLICT (app_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
     RETURNING id
   ),
@@ -247,6 +248,7 @@ export class PgMessageWriter {
         ...deliveryColumns(fanout),
         this.notifyPayload.now,
         [...rows.values()].map((r) => r.payload_expires_at ?? null),
+        [...rows.values()].map((r) => r.traceparent ?? null),
       ]))!;
     } catch (error) {
       worker?.unreserve(handed);
@@ -342,6 +344,7 @@ export class PgMessageWriter {
         payload: input.payload,
         created_at: now,
         payload_expires_at: payloadExpiresAt(input, now),
+        traceparent: input.traceparent ?? null,
       };
       plan.rows.set(i, msg);
       for (const endpoint of targets) {

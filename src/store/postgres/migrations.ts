@@ -298,6 +298,41 @@ CREATE UNLOGGED TABLE rate_limit_counters (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'endpoint health (rate budgets, slow-down, circuit state, failure clock), message traceparent',
+    sql: `
+-- Per target (an endpoint's or a destination's id) health, shared by every worker process:
+-- the rate budget (GCRA: tat is the next free send slot, epoch ms), a Retry-After pause, the
+-- adaptive slow-down after 429/502/503/504 (slow_rate msg/s at slow_since, climbing back to
+-- slow_ceiling), the circuit (closed, open, half-open; probe_at: the next probe) and the failure
+-- clock (failing_since: the first failure since the last success). No foreign key: a target is
+-- of either kind; a deleted target's row is never read again.
+CREATE TABLE target_health (
+  target_id text COLLATE "C" PRIMARY KEY,
+  tat double precision,
+  paused_until bigint,
+  slow_rate double precision,
+  slow_ceiling double precision,
+  slow_since bigint,
+  circuit text NOT NULL DEFAULT 'closed',
+  probe_at bigint,
+  failing_since bigint,
+  updated_at bigint NOT NULL
+);
+-- Send slots reserved in the budget by deliveries given back to the queue until then: the
+-- delivery that comes back (to any worker) takes its own slot instead of a new one.
+CREATE TABLE throttle_slots (
+  delivery_id text COLLATE "C" PRIMARY KEY,
+  target_id text COLLATE "C" NOT NULL,
+  slot_at double precision NOT NULL
+);
+CREATE INDEX throttle_slots_target ON throttle_slots (target_id);
+CREATE INDEX throttle_slots_slot ON throttle_slots (slot_at);
+-- The W3C traceparent of the API call that created the message: its attempts are child spans.
+ALTER TABLE messages ADD COLUMN traceparent text;
+`,
+  },
 ];
 
 /**

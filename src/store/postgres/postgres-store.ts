@@ -7,6 +7,7 @@ import { WorkSignal } from '../work-signal.js';
 import { SqlApplications } from '../crud/applications.js';
 import { SqlAttempts } from '../crud/attempts.js';
 import { SqlStats } from '../crud/stats.js';
+import { SqlTargetHealth } from '../crud/target-health.js';
 import { SqlConnections } from '../crud/connections.js';
 import { SqlDestinations } from '../crud/destinations.js';
 import { SqlListenSessions } from '../crud/listen-sessions.js';
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
   readonly requeue: PgDeliveryRequeue;
   readonly attempts: SqlAttempts;
   readonly stats: SqlStats;
+  readonly health: SqlTargetHealth;
   readonly auth: PgAuth;
   readonly sources: SqlSources;
   readonly destinations: SqlDestinations;
@@ -117,6 +119,7 @@ export class PostgresStore implements Store {
     this.requeue = new PgDeliveryRequeue(db, crud, work, payload);
     this.attempts = new SqlAttempts(crud);
     this.stats = new SqlStats(crud);
+    this.health = new SqlTargetHealth(crud);
     this.auth = new PgAuth(db);
     const listenConfig = { ...config, application_name: `${config.application_name ?? 'hookd'}:listen` };
     this.listener = new PgWorkListener(listenConfig, sender, work, log, feed);

@@ -23,7 +23,7 @@ export interface HandOffWriter {
  * indexes leave it out too.
  */
 const SELECT_DUE = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels,
-    m.payload AS m_payload, m.created_at AS m_created_at,
+    m.payload AS m_payload, m.created_at AS m_created_at, m.traceparent AS m_traceparent,
     r.source_id AS r_source_id, r.method AS r_method, r.path AS r_path, r.headers AS r_headers, r.body AS r_body,
     r.body_size AS r_body_size, r.status AS r_status, r.cause AS r_cause, r.detail AS r_detail,
     r.received_at AS r_received_at

@@ -53,8 +53,8 @@ interface HandOff {
 }
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at,
-    payload_expires_at)
-  VALUES (@id, @app_id, @event_type, @event_id, @channels, @payload, @created_at, @payload_expires_at)`;
+    payload_expires_at, traceparent)
+  VALUES (@id, @app_id, @event_type, @event_id, @channels, @payload, @created_at, @payload_expires_at, @traceparent)`;
 /** One `DeliveryRow`, by its column names; requeueing deliveries uses it too. */
 export const INSERT_DELIVERY = `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
     next_attempt_at, lease_owner, lease_until, created_at, updated_at)
@@ -202,6 +202,7 @@ export class SqliteMessageWriter {
       payload: input.payload,
       created_at: now,
       payload_expires_at: payloadExpiresAt(input, now),
+      traceparent: input.traceparent ?? null,
     };
     this.db.run(INSERT_MESSAGE, row);
     const message = toMessage(row);

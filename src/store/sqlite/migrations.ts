@@ -313,6 +313,43 @@ CREATE INDEX deliveries_cli ON deliveries (destination_id, created_at, id)
   WHERE kind = 'cli' AND status IN ('pending', 'sending');
 `,
   },
+  {
+    // 6 is delivery control's fairness and ordering, 7 PostgreSQL's alone (rate-limit counters):
+    // the runner applies whatever is missing, gaps included.
+    version: 8,
+    name: 'endpoint health (rate budgets, slow-down, circuit state, failure clock), message traceparent',
+    sql: `
+-- Per target (an endpoint's or a destination's id) health, shared by every worker process:
+-- the rate budget (GCRA: tat is the next free send slot, epoch ms), a Retry-After pause, the
+-- adaptive slow-down after 429/502/503/504 (slow_rate msg/s at slow_since, climbing back to
+-- slow_ceiling), the circuit (closed, open, half-open; probe_at: the next probe) and the failure
+-- clock (failing_since: the first failure since the last success). No foreign key: a target is
+-- of either kind; a deleted target's row is never read again.
+CREATE TABLE target_health (
+  target_id TEXT PRIMARY KEY,
+  tat REAL,
+  paused_until INTEGER,
+  slow_rate REAL,
+  slow_ceiling REAL,
+  slow_since INTEGER,
+  circuit TEXT NOT NULL DEFAULT 'closed',
+  probe_at INTEGER,
+  failing_since INTEGER,
+  updated_at INTEGER NOT NULL
+);
+-- Send slots reserved in the budget by deliveries given back to the queue until then: the
+-- delivery that comes back (to any worker) takes its own slot instead of a new one.
+CREATE TABLE throttle_slots (
+  delivery_id TEXT PRIMARY KEY,
+  target_id TEXT NOT NULL,
+  slot_at REAL NOT NULL
+);
+CREATE INDEX throttle_slots_target ON throttle_slots (target_id);
+CREATE INDEX throttle_slots_slot ON throttle_slots (slot_at);
+-- The W3C traceparent of the API call that created the message: its attempts are child spans.
+ALTER TABLE messages ADD COLUMN traceparent TEXT;
+`,
+  },
 ];
 
 /**

@@ -4,6 +4,7 @@ import { WorkSignal } from '../work-signal.js';
 import { SqlApplications } from '../crud/applications.js';
 import { SqlAttempts } from '../crud/attempts.js';
 import { SqlStats } from '../crud/stats.js';
+import { SqlTargetHealth } from '../crud/target-health.js';
 import { SqlConnections } from '../crud/connections.js';
 import { SqlDestinations } from '../crud/destinations.js';
 import { SqlListenSessions } from '../crud/listen-sessions.js';
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
   readonly requeue: SqliteDeliveryRequeue;
   readonly attempts: SqlAttempts;
   readonly stats: SqlStats;
+  readonly health: SqlTargetHealth;
   readonly auth: SqliteAuth;
   readonly sources: SqlSources;
   readonly destinations: SqlDestinations;
@@ -83,6 +85,7 @@ export class SqliteStore implements Store {
     this.requeue = new SqliteDeliveryRequeue(db, crud, work);
     this.attempts = new SqlAttempts(crud);
     this.stats = new SqlStats(crud);
+    this.health = new SqlTargetHealth(crud);
     this.auth = new SqliteAuth(db);
   }
 

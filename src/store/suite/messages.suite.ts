@@ -19,13 +19,15 @@ async function destinationsOf(store: Store, appId: string, msgId: string): Promi
   return page.data.map((d) => d.endpoint.id);
 }
 
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
 export function describeMessages(ctx: SuiteContext): void {
   describe('messages', () => {
     it('creates a message with a pending delivery due now, found by id and by eventId', async () => {
       const app = await createApp(ctx.store);
       const endpoint = await createEndpoint(ctx.store, app.id);
       const { message, created } = await ctx.store.messages.create(
-        messageInput(app.id, { eventId: 'evt-1', channels: ['eu'] }),
+        messageInput(app.id, { eventId: 'evt-1', channels: ['eu'], traceparent: TRACEPARENT }),
         T0,
       );
       expect(created).toBe(true);
@@ -37,12 +39,14 @@ export function describeMessages(ctx: SuiteContext): void {
         channels: ['eu'],
         payload: '{"amount":100}',
         createdAt: T0,
+        traceparent: TRACEPARENT,
       });
       expect(await ctx.store.messages.get(app.id, message.id)).toEqual(message);
       expect(await ctx.store.messages.get(app.id, 'evt-1')).toEqual(message);
       expect(await ctx.store.messages.get((await createApp(ctx.store)).id, message.id)).toBeNull();
 
       const [claimed] = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0);
+      expect(claimed.message.traceparent).toBe(TRACEPARENT);
       expect(claimed.delivery).toMatchObject({
         appId: app.id,
         msgId: message.id,

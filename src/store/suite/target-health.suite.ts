@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { createApp, createEndpoint, type SuiteContext, T0 } from './fixtures.suite.js';
+
+export function describeTargetHealth(ctx: SuiteContext): void {
+  describe('target health', () => {
+    it("reads an endpoint never written as healthy, with its own rate or else its application's", async () => {
+      const { store } = ctx;
+      const app = await store.applications.create({ name: 'Acme', throttleRate: 7 }, T0);
+      const own = await createEndpoint(store, app.id, { throttleRate: 3 });
+      const inherited = await createEndpoint(store, app.id);
+      const destination = await store.destinations.create({ url: 'https://svc.example/in', throttleRate: 5 }, T0);
+      const read = await store.health.read([own.id, inherited.id, 'ep_missing'], [destination.id]);
+      const byId = new Map(read.map((h) => [h.targetId, h]));
+      expect(byId.size).toBe(3);
+      expect(byId.get(own.id)).toMatchObject({ rate: 3, circuit: 'closed', pausedUntil: null, failingSince: null });
+      expect(byId.get(inherited.id)?.rate).toBe(7);
+      expect(byId.get(destination.id)?.rate).toBe(5);
+    });
+
+    it('reserves consecutive slots that never overlap, starting no earlier than a pause', async () => {
+      const { store } = ctx;
+      const endpoint = await createEndpoint(store, (await createApp(store)).id);
+      const [a, b] = await Promise.all([
+        store.health.reserve(endpoint.id, 20, 5, T0),
+        store.health.reserve(endpoint.id, 20, 5, T0),
+      ]);
+      expect([a, b].sort((x, y) => x - y)).toEqual([T0, T0 + 100]);
+      // Later, after the budget's slots have passed: the next slot is now.
+      expect(await store.health.reserve(endpoint.id, 20, 1, T0 + 1_000)).toBe(T0 + 1_000);
+      await store.health.slowDown(
+        endpoint.id,
+        { slowRate: null, slowCeiling: null, pausedUntil: T0 + 5_000 },
+        T0 + 1_001,
+      );
+      expect(await store.health.reserve(endpoint.id, 20, 1, T0 + 1_002)).toBe(T0 + 5_000);
+      expect(await store.health.reserve(endpoint.id, 20, 1, T0 + 1_003)).toBe(T0 + 5_020);
+    });
+
+    it('gives a held slot to one taker only; a slow-down drops the slots held at the old pace', async () => {
+      const { store } = ctx;
+      const endpoint = await createEndpoint(store, (await createApp(store)).id);
+      await store.health.holdSlots([
+        { deliveryId: 'dlv_1', targetId: endpoint.id, slotAt: T0 + 20 },
+        { deliveryId: 'dlv_2', targetId: endpoint.id, slotAt: T0 + 40 },
+        { deliveryId: 'dlv_3', targetId: endpoint.id, slotAt: T0 + 60 },
+      ]);
+      const [first, second] = await Promise.all([
+        store.health.takeSlots(['dlv_1', 'dlv_9']),
+        store.health.takeSlots(['dlv_1']),
+      ]);
+      expect([...first, ...second]).toEqual([{ deliveryId: 'dlv_1', targetId: endpoint.id, slotAt: T0 + 20 }]);
+      await store.health.slowDown(endpoint.id, { slowRate: 2, slowCeiling: 10, pausedUntil: null }, T0 + 30);
+      expect(await store.health.takeSlots(['dlv_2', 'dlv_3'])).toEqual([]);
+      const [health] = await store.health.read([endpoint.id], []);
+      expect(health).toMatchObject({ slowRate: 2, slowCeiling: 10, slowSince: T0 + 30, pausedUntil: null });
+      // A pause never shortens one already set.
+      await store.health.slowDown(endpoint.id, { slowRate: null, slowCeiling: null, pausedUntil: T0 + 9_000 }, T0 + 40);
+      await store.health.slowDown(endpoint.id, { slowRate: 1, slowCeiling: 10, pausedUntil: T0 + 2_000 }, T0 + 50);
+      expect((await store.health.read([endpoint.id], []))[0]).toMatchObject({ pausedUntil: T0 + 9_000, slowRate: 1 });
+    });
+
+    it('sweeps held slots whose delivery never came back', async () => {
+      const { store } = ctx;
+      await store.health.holdSlots([
+        { deliveryId: 'dlv_old', targetId: 'ep_x', slotAt: T0 },
+        { deliveryId: 'dlv_new', targetId: 'ep_x', slotAt: T0 + 10_000 },
+      ]);
+      expect(await store.health.sweepSlots(T0 + 1)).toBe(1);
+      expect((await store.health.takeSlots(['dlv_old', 'dlv_new'])).map((s) => s.deliveryId)).toEqual(['dlv_new']);
+    });
+
+    it('opens a circuit, gives its probe to one taker once due, and closes it', async () => {
+      const { store } = ctx;
+      const endpoint = await createEndpoint(store, (await createApp(store)).id);
+      await store.health.setCircuit(endpoint.id, 'open', T0 + 1_000, T0);
+      expect(await store.health.takeProbe(endpoint.id, T0 + 2_000, T0 + 999)).toBe(false);
+      const takers = await Promise.all([
+        store.health.takeProbe(endpoint.id, T0 + 2_000, T0 + 1_000),
+        store.health.takeProbe(endpoint.id, T0 + 2_000, T0 + 1_000),
+      ]);
+      expect(takers.filter(Boolean)).toHaveLength(1);
+      expect((await store.health.read([endpoint.id], []))[0]).toMatchObject({
+        circuit: 'half-open',
+        probeAt: T0 + 2_000,
+      });
+      expect(await store.health.endpointCircuits()).toEqual([{ endpointId: endpoint.id, circuit: 'half-open' }]);
+      await store.health.setCircuit(endpoint.id, 'closed', null, T0 + 1_500);
+      expect(await store.health.takeProbe(endpoint.id, T0 + 9_000, T0 + 5_000)).toBe(false);
+      expect((await store.health.read([endpoint.id], []))[0]).toMatchObject({ circuit: 'closed', probeAt: null });
+    });
+
+    it('keeps the failure clock from the first failure until a success', async () => {
+      const { store } = ctx;
+      const endpoint = await createEndpoint(store, (await createApp(store)).id);
+      expect(await store.health.markFailing(endpoint.id, T0)).toBe(T0);
+      expect(await store.health.markFailing(endpoint.id, T0 + 5_000)).toBe(T0);
+      await store.health.markHealthy(endpoint.id, T0 + 6_000);
+      expect((await store.health.read([endpoint.id], []))[0].failingSince).toBeNull();
+      expect(await store.health.markFailing(endpoint.id, T0 + 7_000)).toBe(T0 + 7_000);
+    });
+  });
+}

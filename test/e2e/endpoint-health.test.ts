@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApiClient } from '../helpers/api-client.js';
+import { startTestHookd, TEST_ADMIN_TOKEN, type TestHookd } from '../helpers/hookd.js';
+import { type Receiver, startReceiver } from '../helpers/receiver.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+/**
+ * The circuit breaker and the failure clock, on an accelerated configuration: a dead endpoint's
+ * circuit opens, only probes reach it, and it closes when the endpoint recovers; an endpoint that
+ * only fails for the configured time is disabled, `endpoint.disabled` is sent, and re-enabling
+ * it plus `recover` delivers what waited.
+ */
+
+let hookd: TestHookd | null = null;
+const receivers: Receiver[] = [];
+
+afterEach(async () => {
+  await hookd?.stop();
+  for (const r of receivers.splice(0)) await r.close();
+  hookd = null;
+});
+
+/** A receiver that answers 500 while `state.down`, else 200. */
+async function flakyReceiver(state: { down: boolean }): Promise<Receiver> {
+  const receiver = await startReceiver(() => (state.down ? 500 : 200));
+  receivers.push(receiver);
+  return receiver;
+}
+
+/** Distinct messages (webhook-id) the receiver answered 200 while up. */
+const deliveredIds = (receiver: Receiver, upSince: number) =>
+  new Set(receiver.requests.filter((r) => r.receivedAt >= upSince).map((r) => r.headers['webhook-id']));
+
+async function circuitGauge(api: ReturnType<typeof createApiClient>, endpointId: string): Promise<number | null> {
+  const text = (await api.get('/metrics')).text;
+  const line = text.split('\n').find((l) => l.startsWith(`hookd_endpoint_circuit_state{endpoint="${endpointId}"}`));
+  return line === undefined ? null : Number(line.split(' ').pop());
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('endpoint health', { timeout: 60_000 }, () => {
+  it('opens the circuit of a dead endpoint, sends only probes, and closes it when the endpoint recovers', async () => {
+    const state = { down: true };
+    const receiver = await flakyReceiver(state);
+    const PROBE_MS = 500;
+    hookd = await startTestHookd({
+      // A retry every 200 ms: without the circuit, 10 messages would be 50 attempts a second.
+      retryScheduleSeconds: [0, ...Array(40).fill(0.2)],
+      circuitWindowMs: 10_000,
+      circuitMinAttempts: 5,
+      circuitFailurePercent: 50,
+      circuitProbeIntervalMs: PROBE_MS,
+    });
+    const api = createApiClient(hookd.url, TEST_ADMIN_TOKEN);
+    const app = (await api.post('/api/v1/app', { body: { name: 'circuit' } })).body;
+    const endpoint = (await api.post(`/api/v1/app/${app.id}/endpoint`, { body: { url: receiver.url } })).body;
+    const path = `/api/v1/app/${app.id}/endpoint/${endpoint.id}`;
+    expect((await api.get(path)).body.circuitState).toBe('closed');
+    for (let i = 0; i < 10; i++)
+      await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a', payload: { i } } });
+
+    await waitUntil(async () => (await api.get(path)).body.circuitState !== 'closed');
+    expect(['open', 'half-open']).toContain((await api.get(`${path}/stats`)).body.circuitState);
+    expect([1, 2]).toContain(await circuitGauge(api, endpoint.id));
+    // Open for 2 s: one probe per interval at most (each failed probe opens it for another interval).
+    const before = receiver.requests.length;
+    await sleep(2_000);
+    const probes = receiver.requests.length - before;
+    expect(probes).toBeLessThanOrEqual(2_000 / PROBE_MS + 1);
+    expect(probes).toBeGreaterThanOrEqual(1);
+
+    state.down = false;
+    const upSince = Date.now();
+    await receiver.waitFor(() => deliveredIds(receiver, upSince).size === 10, 30_000);
+    await waitUntil(async () => (await api.get(path)).body.circuitState === 'closed');
+    expect((await api.get(`${path}/stats`)).body.circuitState).toBe('closed');
+    expect(await circuitGauge(api, endpoint.id)).toBe(0);
+    const listed = (await api.get(`/api/v1/app/${app.id}/endpoint`)).body.data;
+    expect(listed.map((e: { circuitState: string }) => e.circuitState)).toEqual(['closed']);
+  });
+
+  it('disables an endpoint whose attempts only failed for the configured time; re-enabled plus recover delivers', async () => {
+    const state = { down: true };
+    const receiver = await flakyReceiver(state);
+    const operator = await startReceiver();
+    receivers.push(operator);
+    const FAILING_MS = 1_500;
+    hookd = await startTestHookd({
+      retryScheduleSeconds: [0, ...Array(40).fill(0.3)],
+      disableAfterFailingMs: FAILING_MS,
+      // The circuit stays out of it: every retry is an attempt.
+      circuitFailurePercent: 101,
+    });
+    const api = createApiClient(hookd.url, TEST_ADMIN_TOKEN);
+    await api.post('/api/v1/operational-webhook/endpoint', { body: { url: operator.url } });
+    const app = (await api.post('/api/v1/app', { body: { name: 'failing' } })).body;
+    const endpoint = (await api.post(`/api/v1/app/${app.id}/endpoint`, { body: { url: receiver.url } })).body;
+    const path = `/api/v1/app/${app.id}/endpoint/${endpoint.id}`;
+    const startedAt = Date.now();
+    await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a', payload: { n: 1 } } });
+
+    await waitUntil(async () => (await api.get(path)).body.disabled === true);
+    // Not before the failure clock ran its time, from the first failure.
+    const failures = receiver.requests.map((r) => r.receivedAt);
+    expect(failures[failures.length - 1] - failures[0]).toBeGreaterThanOrEqual(FAILING_MS);
+    await operator.waitFor(
+      (requests) =>
+        requests.some((r) => {
+          const event = JSON.parse(r.body) as { type: string; data: { endpointId: string } };
+          return event.type === 'endpoint.disabled' && event.data.endpointId === endpoint.id;
+        }),
+      20_000,
+    );
+    // Disabled: a later message is not attempted.
+    const attemptsWhenDisabled = receiver.requests.length;
+    await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a', payload: { n: 2 } } });
+    await sleep(1_000);
+    expect(receiver.requests.length).toBe(attemptsWhenDisabled);
+
+    state.down = false;
+    const upSince = Date.now();
+    expect((await api.patch(path, { body: { disabled: false } })).status).toBe(200);
+    const recover = await api.post(`${path}/recover`, { body: { since: new Date(startedAt - 1000).toISOString() } });
+    expect(recover.status).toBe(202);
+    // The failed message is sent again; the one sent while it was disabled never had a delivery
+    // (as in Svix): replay-missing sends it.
+    await receiver.waitFor(() => deliveredIds(receiver, upSince).size === 1, 20_000);
+    await api.post(`${path}/replay-missing`, { body: { since: new Date(startedAt - 1000).toISOString() } });
+    await receiver.waitFor(() => deliveredIds(receiver, upSince).size === 2, 20_000);
+    expect((await api.get(path)).body.disabled).toBe(false);
+  });
+});
