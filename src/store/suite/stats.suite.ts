@@ -54,6 +54,9 @@ export function describeStats(ctx: SuiteContext): void {
       expect(received.events.map((e) => e.status)).toEqual(['pending']);
       const withCli = await store.stats.deliveryStats(T0);
       expect([withCli.pending, withCli.sending, withCli.oldestDueAt]).toEqual([1, 0, T0]);
+      // Nor in the monitor's figures (/metrics), though it is due and the older.
+      const queue = await store.monitor.queueStats(T0);
+      expect(queue).toEqual({ pending: 1, due: 1, sending: 0, oldestDueAt: T0 });
 
       const later = await store.stats.deliveryStats(T0 + MINUTE_MS);
       expect([later.success, later.fail]).toEqual([1, 1]);
