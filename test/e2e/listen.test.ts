@@ -19,6 +19,8 @@ import { type Receiver, type ReceivedRequest, startReceiver } from '../helpers/r
  */
 
 const REQUESTS = 100;
+/** Session f's --filter: the x-kind: keep requests (no header equals a number); written as JSON text, digits and all. */
+const F_FILTER = '{"$or":[{"headers":{"x-kind":"keep"}},{"headers":{"x-seq":{"$eq":12345678901234567890}}}]}';
 const START_TIMEOUT_MS = 120_000;
 /** Generous: the CLI forwards one request at a time, and the machine is shared. */
 const ARRIVAL_TIMEOUT_MS = 90_000;
@@ -153,7 +155,7 @@ describe('hookd listen', () => {
   it('forwards 100 requests byte for byte to two sessions, and the filtered ones to a third', async () => {
     await startListen('a');
     await startListen('b');
-    await startListen('f', ['--filter', JSON.stringify({ headers: { 'x-kind': 'keep' } })]);
+    await startListen('f', ['--filter', F_FILTER]);
     for (let i = 0; i < REQUESTS; i++) await send(i);
     for (const name of ['a', 'b'] as const) {
       await apps[name].waitFor((r) => r.length >= REQUESTS, ARRIVAL_TIMEOUT_MS);
@@ -181,6 +183,11 @@ describe('hookd listen', () => {
     // Nothing filtered out was stored for f.
     const filtered = await api<{ data: unknown[] }>(`/event?destination=listen_${sourceId}_f&limit=250`);
     expect(filtered.data).toHaveLength(REQUESTS / 10);
+    // f's connection shows its filter as the CLI was given it: the number keeps its digits.
+    const response = await fetch(`${hookd.url}/api/v1/connection?source=${sourceId}`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(await response.text()).toContain(`"filter":${F_FILTER}`);
   });
 
   it('keeps the requests sent while the CLI is down, and delivers them in order when it is back', async () => {

@@ -8,7 +8,8 @@ export interface ListenOptions {
   source: string;
   device: string;
   forwardTo: string;
-  filter: Record<string, unknown> | null;
+  /** The connection filter as JSON text (a JSON object, checked by the caller), sent as written; `null`: none. */
+  filter: string | null;
   replay: boolean;
   /** One line per forwarded request (stdout). */
   print: (line: string) => void;
@@ -57,7 +58,8 @@ export async function listen(options: ListenOptions, signal: AbortSignal): Promi
 }
 
 async function openSession(options: ListenOptions, signal: AbortSignal): Promise<{ skipped: number }> {
-  const body = { forwardTo: options.forwardTo, filter: options.filter, replay: options.replay };
+  // JSON text, the filter spliced in as written: JSON.stringify of a parsed filter would round its numbers.
+  const body = `{"forwardTo":${JSON.stringify(options.forwardTo)},"filter":${options.filter ?? 'null'},"replay":${options.replay}}`;
   const response = await call(options, 'PUT', '', body, signal);
   return (await response.json()) as { skipped: number };
 }
@@ -92,7 +94,7 @@ async function report(
   signal: AbortSignal,
 ): Promise<void> {
   try {
-    await call(options, 'POST', '/outcome', { session, event: event.event, ...result }, signal);
+    await call(options, 'POST', '/outcome', JSON.stringify({ session, event: event.event, ...result }), signal);
   } catch (error) {
     if (!signal.aborted) options.say(`could not report ${event.event}: ${(error as Error).message}`);
   }
@@ -111,7 +113,8 @@ async function call(
   options: ListenOptions,
   method: string,
   suffix: string,
-  body: unknown,
+  /** JSON text, or `undefined` for none. */
+  body: string | undefined,
   signal: AbortSignal,
 ): Promise<Response> {
   const { server, source, device } = options;
@@ -124,7 +127,7 @@ async function call(
         authorization: `Bearer ${server.token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body,
       signal,
     });
   } catch (error) {

@@ -49,7 +49,7 @@ async function runListen(source: string, flags: ListenFlags): Promise<number> {
       source,
       device: flags.name ?? deviceName(),
       forwardTo: checkForwardTo(flags.forwardTo),
-      filter: flags.filter === undefined ? null : parseFilter(flags.filter),
+      filter: flags.filter === undefined ? null : checkFilterText(flags.filter),
       replay: flags.replay,
       print: (line) => console.log(line),
       say: (line) => console.error(line),
@@ -96,7 +96,8 @@ function checkForwardTo(url: string): string {
   return url;
 }
 
-function parseFilter(text: string): Record<string, unknown> {
+/** The `--filter` text, checked to be a JSON object; sent as written, so its numbers keep their digits. */
+function checkFilterText(text: string): string {
   let filter: unknown;
   try {
     filter = JSON.parse(text);
@@ -105,5 +106,5 @@ function parseFilter(text: string): Record<string, unknown> {
   }
   if (filter === null || typeof filter !== 'object' || Array.isArray(filter))
     throw new CliError('--filter must be a JSON object', 2);
-  return filter as Record<string, unknown>;
+  return text;
 }

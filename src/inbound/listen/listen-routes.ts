@@ -4,6 +4,7 @@ import { withErrors } from '../../http/schema-types.js';
 import type { TypedApp } from '../../outbound/context.js';
 import type { Store } from '../../store/store.js';
 import { type ReceiveApiDeps, requireEvent, requireSource } from '../context.js';
+import { memberTextOf } from '../../http/json-body.js';
 import { checkFilter } from '../setting-checks.js';
 import { ListenHub } from './listen-hub.js';
 import { recordListenOutcome } from './listen-outcome.js';
@@ -46,7 +47,11 @@ export function registerListenRoutes(app: TypedApp, deps: ReceiveApiDeps): void 
       checkForwardUrl(forwardTo);
       const checked = filter == null ? null : checkFilter(filter);
       const device = request.params.device;
-      const target = await store.listen.open({ sourceId: source.id, device, forwardTo, filter: checked }, now());
+      const filterText = checked === null ? null : (memberTextOf(request.body, 'filter') ?? null);
+      const target = await store.listen.open(
+        { sourceId: source.id, device, forwardTo, filter: checked, filterText },
+        now(),
+      );
       const skipped = replay === false ? await store.listen.skipBacklog(target.destination.id, now()) : 0;
       return {
         source: source.id,

@@ -24,7 +24,7 @@ export class SqlListenSessions implements ListenStore {
 
   async open(input: ListenInput, now: number): Promise<ListenTarget> {
     const destination = await this.openDestination(input, now);
-    const filter = toJsonOrNull(input.filter);
+    const filter = input.filterText !== undefined ? input.filterText : toJsonOrNull(input.filter);
     const updated = await this.db.get<ConnectionRow>(
       sql`UPDATE connections SET filter = ${filter}, disabled = ${false}, updated_at = ${now}
         WHERE destination_id = ${destination.id} AND source_id = ${input.sourceId} RETURNING *`,

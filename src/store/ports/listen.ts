@@ -9,6 +9,8 @@ export interface ListenInput {
   forwardTo: string;
   /** The connection's filter (core/filter); `null`: every request. */
   filter: Record<string, unknown> | null;
+  /** The filter as the caller wrote it (JSON text), kept for the API to show back; default: `filter` serialized. */
+  filterText?: string | null;
 }
 
 /** A device's CLI destination on a source, and the connection that routes the source's requests to it. */
