@@ -50,7 +50,7 @@ export async function measureBareIngest(settings: ReceiveSettings): Promise<numb
   const bare = await forkBenchChild('bare-ingest.ts');
   const pool = openPool(`http://127.0.0.1:${bare.port}`, settings.concurrency);
   try {
-    const count = settings.warmup + settings.messages;
+    const count = settings.warmup + settings.repeat * settings.messages;
     const request = prepareIngestRequests(BARE_PATH, settings.payloadJson, 'none', 'bare', count);
     return await measureAnswered({ pool, request, expectStatus: 200 }, settings);
   } finally {
@@ -75,7 +75,7 @@ export async function measureReceive(
       const sourceId = await createIngestRoute(hookd, receiver, signing, receiverPath);
       const pool = openPool(hookd.url, settings.concurrency);
       try {
-        const count = settings.warmup + settings.messages;
+        const count = settings.warmup + settings.repeat * settings.messages;
         const prefix = `${run.paths}-in-${signing}`;
         const request = prepareIngestRequests(`/in/${sourceId}`, settings.payloadJson, signing, prefix, count);
         return await measureThroughput(

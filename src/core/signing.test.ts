@@ -121,6 +121,27 @@ describe('ed25519 (v1a)', () => {
     expect(verify(generateSigningKeyPair().publicKey, MSG_ID, 1_700_000_000, PAYLOAD, header)).toBe(false);
   });
 
+  it('signs each message with its own content when a key is used again (keys are decoded once)', () => {
+    const { secret, publicKey } = generateSigningKeyPair();
+    const hmacSecret = generateSecret();
+    for (const [msgId, at, payload] of [
+      [MSG_ID, 1_700_000_000, PAYLOAD],
+      ['msg_other', 1_700_000_009, '{"b":2}'],
+    ] as const) {
+      const [v1, v1a] = sign([hmacSecret, secret], msgId, at, payload).split(' ');
+      expect(verify(hmacSecret, msgId, at, payload, v1)).toBe(true);
+      expect(verify(publicKey, msgId, at, payload, v1a)).toBe(true);
+      expect(verify(publicKey, MSG_ID, 1_700_000_001, PAYLOAD, v1a)).toBe(false);
+    }
+  });
+
+  it('refuses a malformed key on every call, not only the first', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(() => sign(['whsk_%%%'], MSG_ID, 1, PAYLOAD)).toThrow(TypeError);
+      expect(() => sign(['whsec_%%%'], MSG_ID, 1, PAYLOAD)).toThrow(TypeError);
+    }
+  });
+
   it('mixes with symmetric secrets; each key only checks its own version', () => {
     const pair = generateSigningKeyPair();
     const symmetric = generateSecret();

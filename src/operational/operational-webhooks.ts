@@ -64,22 +64,33 @@ export function withOperationalWebhooks(store: Store, operationalAppId: string, 
     return claimed;
   };
 
+  /** The operational events one recorded outcome causes (most cause none: no read then). */
+  const eventsOf = ({ attempt, status, nextAttemptAt, disableEndpoint }: DeliveryOutcome, attemptNumber: number) => {
+    const types: OperationalEventType[] = [];
+    if (disableEndpoint) types.push('endpoint.disabled');
+    if (attempt.status === 'success' && attemptNumber > FAILING_AFTER_ATTEMPTS) types.push('message.attempt.recovered');
+    if (attempt.status === 'fail' && attemptNumber === FAILING_AFTER_ATTEMPTS && status === 'pending')
+      types.push('message.attempt.failing');
+    if (status === 'fail' && nextAttemptAt === null) types.push('message.attempt.exhausted');
+    return types;
+  };
+
   const observe = async (outcomes: DeliveryOutcome[]) => {
-    for (const { attempt, status, nextAttemptAt, disableEndpoint } of outcomes) {
+    for (const outcome of outcomes) {
+      const { attempt } = outcome;
       if (attempt.kind === 'event') continue;
       const done = attemptCounts.get(attempt.deliveryId);
       attemptCounts.delete(attempt.deliveryId);
       if (attempt.appId === operationalAppId) continue;
-      const number = (done ?? 0) + 1;
+      const types = eventsOf(outcome, (done ?? 0) + 1);
+      // The application's uid is read only for an outcome that sends something: reading it for
+      // every outcome cost the send bench's event loop 195 → 168 µs per message (SQLite).
+      if (types.length === 0) continue;
       const data = { ...(await appData(attempt.appId)), endpointId: attempt.endpointId, msgId: attempt.msgId };
-      const withAttempt = { ...data, lastAttempt: lastAttempt(attempt) };
-      if (disableEndpoint) emit('endpoint.disabled', { ...data, failSince: new Date(attempt.createdAt).toISOString() });
-      if (attempt.status === 'success' && number > FAILING_AFTER_ATTEMPTS)
-        emit('message.attempt.recovered', withAttempt);
-      if (attempt.status === 'fail' && number === FAILING_AFTER_ATTEMPTS && status === 'pending') {
-        emit('message.attempt.failing', withAttempt);
+      for (const type of types) {
+        if (type === 'endpoint.disabled') emit(type, { ...data, failSince: new Date(attempt.createdAt).toISOString() });
+        else emit(type, { ...data, lastAttempt: lastAttempt(attempt) });
       }
-      if (status === 'fail' && nextAttemptAt === null) emit('message.attempt.exhausted', withAttempt);
     }
   };
 
