@@ -142,6 +142,16 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('send side of the das
     await filter.getByRole('button', { name: 'Filter' }).click();
     await letters.getByText(sent.body.id).waitFor();
 
+    // The failing endpoint's page finds it by status.
+    await page.goto(`${hookd.url}/apps/${appId}/endpoints/${failingEndpointId}`);
+    const sentHere = page.getByRole('table', { name: 'Messages sent here' });
+    const status = page.getByRole('combobox', { name: 'Status' });
+    await status.selectOption({ label: 'Succeeded' });
+    await page.getByText('No message sent here has this status.').waitFor();
+    await status.selectOption({ label: 'Failed' });
+    await sentHere.getByText(sent.body.id).waitFor();
+    await page.goto(`${hookd.url}/dead-letters`);
+
     failing = false;
     const before = receiver.requests.length;
     await filter.getByRole('button', { name: 'Retry all that match' }).click();

@@ -182,20 +182,43 @@ function Recovery({ base }: { base: string }) {
   );
 }
 
+/** Svix's delivery status codes, as the endpoint's message list filters by them (`status`). */
+const DELIVERY_STATUSES = [
+  ['', 'Any'],
+  ['0', 'Succeeded'],
+  ['1', 'Pending'],
+  ['3', 'Sending'],
+  ['2', 'Failed'],
+] as const;
+
 function EndpointMessages({ base, appId }: { base: string; appId: string }) {
+  const [status, setStatus] = useState('');
   const messages = useLoad(
-    () => get<Page<EndpointMessage>>(`${base}/msg?limit=50&with_content=false&expanded_statuses=true`),
-    base,
+    () =>
+      get<Page<EndpointMessage>>(
+        `${base}/msg?limit=50&with_content=false&expanded_statuses=true${status ? `&status=${status}` : ''}`,
+      ),
+    `${base} ${status}`,
   );
   return (
     <section aria-labelledby="endpoint-messages-heading">
       <RefreshHeading id="endpoint-messages-heading" title="Messages sent here" onRefresh={messages.reload} />
+      <label>
+        Status
+        <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+          {DELIVERY_STATUSES.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+      </label>
       <ErrorBox error={messages.error} />
       <Table
         label="Messages sent here"
         rows={messages.data?.data ?? null}
         rowKey={(m) => m.id}
-        empty="No message has been sent to this endpoint yet."
+        empty={status ? 'No message sent here has this status.' : 'No message has been sent to this endpoint yet.'}
         columns={[
           { header: 'Event type', cell: (m) => m.eventType },
           {
