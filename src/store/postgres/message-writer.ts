@@ -17,6 +17,8 @@ import {
   toMessage,
 } from '../rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
+import { DEFAULT_ENDPOINT_CONCURRENCY, limitOf, mayHandOff } from '../fair-share.js';
+import { type ClaimGate, readLiveLeases } from './fair-claim.js';
 
 type Created = { message: Message; created: boolean };
 type Result = { ok: Created } | { error: unknown };
@@ -130,6 +132,10 @@ export class PgMessageWriter {
     private readonly db: PgDb,
     private readonly work: WorkSignal,
     private readonly notifyPayload: WorkPayloads,
+    /** Shared with the queue: this process's claims and hand-offs take turns. */
+    private readonly gate: ClaimGate,
+    /** An endpoint's limit on live leases when it sets none (store/fair-share.ts). */
+    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
   ) {}
 
   /**
@@ -225,15 +231,22 @@ export class PgMessageWriter {
    * this point throws) hands the local worker its deliveries and answers the inputs whose eventId
    * was taken. The worker's room is reserved from the plan to the hand-off.
    */
-  private async write(batch: Queued[]): Promise<Written> {
+  private write(batch: Queued[]): Promise<Written> {
     const worker = this.worker;
+    // Hand-offs read the live leases, then lease in the write: one batch (or claim) at a time.
+    if (worker === null) return this.writeWith(batch, null);
+    return this.gate.tryRun((held) => this.writeWith(batch, held ? worker : null));
+  }
+
+  private async writeWith(batch: Queued[], worker: LocalWorker | null): Promise<Written> {
     const plan = this.plan(batch, await this.loadEndpoints([...new Set(batch.map((q) => q.input.appRef))]));
     const { results, rows, lookups, fanout } = plan;
     if (rows.size === 0) return this.settle(batch, plan, 0);
     // A disabled endpoint's delivery is written canceled (send-example): never handed to the worker.
     const due = fanout.filter((d) => d.row.status === 'pending');
-    const handed = worker === null ? 0 : worker.reserve(due.length);
-    for (const { row, msg } of due.slice(0, handed)) {
+    const leased = worker === null || due.length === 0 ? [] : await this.chooseHandOffs(due, worker);
+    const handed = leased.length;
+    for (const { row, msg } of leased) {
       Object.assign(row, {
         status: 'sending',
         lease_owner: worker!.workerId,
@@ -258,7 +271,7 @@ export class PgMessageWriter {
       else lookups.set(i, row.app_id); // its eventId was taken: skipped by ON CONFLICT
     }
     if (worker !== null) {
-      const taken = due.slice(0, handed).filter((d) => inserted.has(d.msg.id));
+      const taken = leased.filter((d) => inserted.has(d.msg.id));
       worker.unreserve(handed - taken.length);
       if (taken.length > 0)
         worker.take(
@@ -271,6 +284,28 @@ export class PgMessageWriter {
         );
     }
     return this.settle(batch, plan, written.pending);
+  }
+
+  /**
+   * The deliveries to hand the worker: as many as it has room for and each endpoint's limit allows,
+   * counted in the store (store/fair-share.ts); their places stay reserved, the rest are given back.
+   */
+  private async chooseHandOffs(due: NewDelivery[], worker: LocalWorker): Promise<NewDelivery[]> {
+    const { live } = await readLiveLeases(
+      this.db,
+      Math.max(...due.map((d) => d.msg.created_at)),
+      this.endpointConcurrency,
+    );
+    const room = worker.reserve(due.length);
+    const leased: NewDelivery[] = [];
+    for (const d of due) {
+      if (leased.length === room) break;
+      if (mayHandOff(live, d.endpoint.id, limitOf(d.endpoint, this.endpointConcurrency), d.endpoint.ordered)) {
+        leased.push(d);
+      }
+    }
+    worker.unreserve(room - leased.length);
+    return leased;
   }
 
   /** Answers the inputs that repeat an eventId, from the messages that have it; a failed read fails only them. */
