@@ -101,6 +101,12 @@ export class DeliveryEngine {
    * for): a committed outcome may have freed their endpoint's place, so it claims again.
    */
   private heldBack = false;
+  /**
+   * The earliest retry this engine scheduled that is still ahead: the timer fires by then. The
+   * store's `nextDueAt` cannot tell it while held-back deliveries are due already (an ordered
+   * endpoint's messages waiting for their head's retry).
+   */
+  private earliestRetryAt = Number.POSITIVE_INFINITY;
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -238,10 +244,13 @@ export class DeliveryEngine {
     return granted;
   }
 
+  /** Sets the timer, never past a retry this engine scheduled (see `earliestRetryAt`). */
   private armTimer(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(true), delayMs);
+    const now = this.now();
+    if (this.earliestRetryAt <= now) this.earliestRetryAt = Number.POSITIVE_INFINITY;
+    this.timer = setTimeout(() => this.wake(true), Math.min(delayMs, this.earliestRetryAt - now));
     this.timer.unref();
   }
 
@@ -351,7 +360,14 @@ export class DeliveryEngine {
       this.options.queue.postpone(this.workerId, postponed, now),
     ])
       .then(
-        () => this.freePlaces(batch.length + postponed.length),
+        () => {
+          for (const o of batch) {
+            if (o.status === 'pending' && o.nextAttemptAt !== null) {
+              this.earliestRetryAt = Math.min(this.earliestRetryAt, o.nextAttemptAt);
+            }
+          }
+          this.freePlaces(batch.length + postponed.length);
+        },
         (err: Error) => {
           // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
           this.log.error({ err: err.message, outcomes: batch.length }, 'recording outcomes failed');

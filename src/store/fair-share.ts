@@ -126,27 +126,44 @@ export class FairClaim {
 
   /**
    * Takes what `rows` (one window, in due order) allow. `headOf(endpointId)`: an ordered
-   * endpoint's head message id (or null). After a window shorter than `windowSize`, nothing more
-   * is due: `wantsMore` turns false.
+   * endpoint's head. After a window shorter than `windowSize`, nothing more is due: `wantsMore`
+   * turns false.
+   *
+   * An ordered endpoint's head is taken at the place of the endpoint's first row in the window,
+   * even when the head itself is not in it: a retried head is due later than the messages behind
+   * it, which would fill the window and hide it.
    */
-  consider(rows: readonly WindowRow[], headOf: (endpointId: string) => string | null): void {
+  consider(rows: readonly WindowRow[], headOf: (endpointId: string) => OrderedHead | null): void {
     this.passes = rows.length < this.windowSize ? MAX_CLAIM_PASSES : this.passes + 1;
     const candidates: FairCandidate[] = [];
+    const headsTaken = new Set<string>();
     for (const row of rows) {
       this.skip.add(row.target);
       if (row.disabled) {
         this.cancel.push(row.id);
         continue;
       }
-      candidates.push({
-        id: row.id,
-        target: row.target,
-        limit: row.lim ?? this.defaultLimit,
-        startable: !row.ordered || row.trigger !== 0 || row.msg_id === headOf(row.target),
-      });
+      const limit = row.lim ?? this.defaultLimit;
+      if (!row.ordered || row.trigger !== 0) {
+        candidates.push({ id: row.id, target: row.target, limit, startable: true });
+        continue;
+      }
+      const head = headOf(row.target);
+      if (head !== null && head.due && !headsTaken.has(row.target)) {
+        headsTaken.add(row.target);
+        candidates.push({ id: head.id, target: row.target, limit, startable: true });
+      }
+      // What follows the head waits for it (and marks the endpoint as having work left).
+      if (head?.id !== row.id) candidates.push({ id: row.id, target: row.target, limit, startable: false });
     }
     this.lease.push(...pickFair(candidates, this.live, this.limit - this.lease.length).picked.map((c) => c.id));
   }
+}
+
+/** An ordered endpoint's head: its oldest scheduled delivery not ended, and whether it is due now (not leased). */
+export interface OrderedHead {
+  id: string;
+  due: boolean;
 }
 
 /** The limit of an endpoint or destination: its own, else the default. */

@@ -1,4 +1,4 @@
-import { FairClaim, type LiveLeases, type WindowRow } from '../fair-share.js';
+import { FairClaim, type LiveLeases, type OrderedHead, type WindowRow } from '../fair-share.js';
 import type { PgQueries } from './database.js';
 
 /**
@@ -23,15 +23,11 @@ const LIVE_LEASES = `SELECT COALESCE(d.endpoint_id, d.destination_id) AS target,
 /*
  * A window of due deliveries, oldest first, leaving out the targets at their limit (or seen by an
  * earlier pass): each arm walks one partial index (pending by due time, sending by lease end) and
- * stops after `window` rows. With each target's limit, and an ordered endpoint's head (its oldest
- * scheduled delivery not ended: the first entry of deliveries_open for it).
+ * stops after `window` rows. With each target's limit, and each ordered endpoint's head (its
+ * oldest scheduled delivery not ended: the first entry of deliveries_open for it), which may be
+ * outside the window.
  */
-export const WINDOW_SQL = `SELECT c.id, c.target, c.msg_id, c.trigger, e.max_concurrency AS lim, e.ordered,
-    COALESCE(e.disabled, dd.disabled, false) AS disabled,
-    CASE WHEN e.ordered AND c.trigger = 0 THEN (SELECT h.msg_id FROM deliveries h
-      WHERE h.endpoint_id = c.target AND h.kind = 'message' AND h.trigger = 0 AND h.status IN ('pending', 'sending')
-      ORDER BY h.msg_id LIMIT 1) END AS head
-  FROM (
+export const WINDOW_SQL = `WITH c AS (
     (SELECT id, COALESCE(endpoint_id, destination_id) AS target, msg_id, trigger, next_attempt_at AS due
       FROM deliveries
       WHERE status = 'pending' AND kind <> 'cli' AND next_attempt_at <= $1
@@ -44,9 +40,22 @@ export const WINDOW_SQL = `SELECT c.id, c.target, c.msg_id, c.trigger, e.max_con
         AND COALESCE(endpoint_id, destination_id) <> ALL ($3::text[])
       ORDER BY lease_until LIMIT $2)
     ORDER BY due, id LIMIT $2
-  ) c
+  ),
+  heads AS (
+    SELECT o.target, h.id AS head_id, h.due AS head_due
+    FROM (SELECT DISTINCT c.target FROM c JOIN endpoints e ON e.id = c.target WHERE e.ordered) o
+    CROSS JOIN LATERAL (SELECT id,
+        (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1) AS due
+      FROM deliveries
+      WHERE endpoint_id = o.target AND kind = 'message' AND trigger = 0 AND status IN ('pending', 'sending')
+      ORDER BY msg_id LIMIT 1) h
+  )
+SELECT c.id, c.target, c.msg_id, c.trigger, e.max_concurrency AS lim, e.ordered,
+    COALESCE(e.disabled, dd.disabled, false) AS disabled, heads.head_id, heads.head_due
+  FROM c
   LEFT JOIN endpoints e ON e.id = c.target
   LEFT JOIN destinations dd ON dd.id = c.target
+  LEFT JOIN heads ON heads.target = c.target
   ORDER BY c.due, c.id`;
 
 /** Live leases per target, and the targets already at their limit. */
@@ -69,12 +78,13 @@ export async function pickDue(db: PgQueries, now: number, limit: number, default
   const { live, full } = await readLiveLeases(db, now, defaultLimit);
   const claim = new FairClaim(live, full, limit, defaultLimit);
   while (claim.wantsMore) {
-    const rows = await db.all<WindowRow & { head: string | null }>(WINDOW_SQL, [
+    const rows = await db.all<WindowRow & { head_id: string | null; head_due: boolean | null }>(WINDOW_SQL, [
       now,
       claim.windowSize,
       [...claim.skip],
     ]);
-    const heads = new Map(rows.map((r) => [r.target, r.head]));
+    const heads = new Map<string, OrderedHead>();
+    for (const r of rows) if (r.head_id !== null) heads.set(r.target, { id: r.head_id, due: r.head_due === true });
     claim.consider(rows, (endpointId) => heads.get(endpointId) ?? null);
   }
   return claim;

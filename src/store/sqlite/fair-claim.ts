@@ -1,4 +1,4 @@
-import { FairClaim, type LiveLeases, type WindowRow } from '../fair-share.js';
+import { FairClaim, type LiveLeases, type OrderedHead, type WindowRow } from '../fair-share.js';
 import type { SqliteDb } from './database.js';
 
 /**
@@ -38,8 +38,10 @@ const WINDOW = `SELECT c.id, c.target, c.msg_id, c.trigger, e.max_concurrency AS
   ORDER BY c.due, c.id`;
 
 /** An ordered endpoint's head: its oldest scheduled delivery not ended (deliveries_open). */
-const HEAD = `SELECT msg_id FROM deliveries
-  WHERE endpoint_id = ? AND kind = 'message' AND trigger = 0 AND status IN ('pending', 'sending')
+const HEAD = `SELECT id, (status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND lease_until <= @now)
+    AS due
+  FROM deliveries
+  WHERE endpoint_id = @endpoint AND kind = 'message' AND trigger = 0 AND status IN ('pending', 'sending')
   ORDER BY msg_id LIMIT 1`;
 
 /** Live leases per target, and the targets already at their limit. */
@@ -60,11 +62,12 @@ export function readLiveLeases(db: SqliteDb, now: number, defaultLimit: number):
 export function pickDue(db: SqliteDb, now: number, limit: number, defaultLimit: number): FairClaim {
   const { live, full } = readLiveLeases(db, now, defaultLimit);
   const claim = new FairClaim(live, full, limit, defaultLimit);
-  const heads = new Map<string, string | null>();
+  const heads = new Map<string, OrderedHead | null>();
   const headOf = (endpointId: string) => {
     let head = heads.get(endpointId);
     if (head === undefined) {
-      head = db.get<{ msg_id: string }>(HEAD, endpointId)?.msg_id ?? null;
+      const row = db.get<{ id: string; due: number }>(HEAD, { now, endpoint: endpointId });
+      head = row ? { id: row.id, due: row.due === 1 } : null;
       heads.set(endpointId, head);
     }
     return head;

@@ -134,6 +134,21 @@ export function describeFairShare(ctx: SuiteContext): void {
       expect(third.map((c) => [c.message.id, c.delivery.trigger])).toEqual([[m3, 0]]);
     });
 
+    it('finds a retried head behind a window full of the messages that wait for it', async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { ordered: true });
+      const [m1] = await send(app.id, 100);
+      const first = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 200);
+      await ctx.store.queue.record(
+        'w',
+        [outcomeFor(first[0], T0 + 201, { status: 'pending', nextAttemptAt: T0 + 500 })],
+        T0 + 201,
+      );
+      // A claim of 10 reads 64 rows at a time: all 99 waiting messages are due before m1's retry.
+      const retry = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 500);
+      expect(retry.map((c) => c.message.id)).toEqual([m1]);
+    });
+
     it('leaves other endpoints unaffected', async () => {
       const app = await createApp(ctx.store);
       await createEndpoint(ctx.store, app.id, { uid: 'ordered', ordered: true });
