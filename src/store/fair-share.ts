@@ -14,7 +14,7 @@
  *   resends are not ordered (and do not hold up others).
  */
 
-/** Live leases per target id, and the limits of the targets that have some. */
+/** Live leases per target id (endpoint, or destination for kind `event`). */
 export type LiveLeases = Map<string, number>;
 
 /** The default per-target concurrency limit (config `endpointConcurrency`). */
@@ -32,35 +32,24 @@ export interface FairCandidate {
 }
 
 /**
- * The ids to lease from `candidates` (in due order, oldest first), at most `take` of them: rank 1 of
+ * The candidates to lease (given in due order, oldest first), at most `take` of them: rank 1 of
  * every target, then rank 2, ..., each target up to its limit minus its live leases (`live`, which
- * this updates with what it picks). Returns the picks in claim order, and the targets that were
- * left with due candidates not picked (at their limit, or behind their head).
+ * this updates with what it picks), in claim order.
  */
-export function pickFair<C extends FairCandidate>(
-  candidates: readonly C[],
-  live: LiveLeases,
-  take: number,
-): { picked: C[]; saturated: Set<string> } {
+export function pickFair<C extends FairCandidate>(candidates: readonly C[], live: LiveLeases, take: number): C[] {
   const ranked: { candidate: C; rank: number }[] = [];
-  const saturated = new Set<string>();
   const taken = new Map<string, number>();
   for (const candidate of candidates) {
     const rank = (taken.get(candidate.target) ?? 0) + 1;
-    if (!candidate.startable || (live.get(candidate.target) ?? 0) + rank > candidate.limit) {
-      saturated.add(candidate.target);
-      continue;
-    }
+    if (!candidate.startable || (live.get(candidate.target) ?? 0) + rank > candidate.limit) continue;
     taken.set(candidate.target, rank);
     ranked.push({ candidate, rank });
   }
   // Stable: within a rank, due order stays.
   ranked.sort((a, b) => a.rank - b.rank);
   const picked = ranked.slice(0, take).map((r) => r.candidate);
-  // What was ranked but did not fit this claim is still due: its target is not done.
-  for (const r of ranked.slice(take)) saturated.add(r.candidate.target);
   for (const c of picked) live.set(c.target, (live.get(c.target) ?? 0) + 1);
-  return { picked, saturated };
+  return picked;
 }
 
 /**
@@ -156,7 +145,7 @@ export class FairClaim {
       // What follows the head waits for it (and marks the endpoint as having work left).
       if (head?.id !== row.id) candidates.push({ id: row.id, target: row.target, limit, startable: false });
     }
-    this.lease.push(...pickFair(candidates, this.live, this.limit - this.lease.length).picked.map((c) => c.id));
+    this.lease.push(...pickFair(candidates, this.live, this.limit - this.lease.length).map((c) => c.id));
   }
 }
 
