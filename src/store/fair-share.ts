@@ -138,7 +138,7 @@ export class FairClaim {
         continue;
       }
       const head = headOf(row.target);
-      if (head !== null && head.due && !headsTaken.has(row.target)) {
+      if (head?.due && !headsTaken.has(row.target)) {
         headsTaken.add(row.target);
         candidates.push({ id: head.id, target: row.target, limit, startable: true });
       }
