@@ -17,8 +17,8 @@ import {
   toMessage,
 } from '../rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
-import { DEFAULT_ENDPOINT_CONCURRENCY, limitOf, mayHandOff } from '../fair-share.js';
-import { type ClaimGate, readLiveLeases } from './fair-claim.js';
+import { DEFAULT_ENDPOINT_CONCURRENCY, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
+import type { ClaimGate } from './fair-claim.js';
 
 type Created = { message: Message; created: boolean };
 type Result = { ok: Created } | { error: unknown };
@@ -71,12 +71,20 @@ const MIN_SPLIT = 32;
  * Each application ref (id or uid) that exists, and its whole endpoints (a delivery handed to the
  * local worker needs the URL, headers and secrets); an application without endpoints is one row
  * with a null endpoint. The id wins over another application's equal uid, as in applications.get.
+ * With a time ($2, when the batch may hand deliveries over), each endpoint's live leases then
+ * (store/fair-share.ts), read from the lease index in the same round trip.
  */
-const LOAD_ENDPOINTS = `SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint
+const LOAD_ENDPOINTS = `WITH live AS (
+    SELECT endpoint_id, count(*) AS n FROM deliveries
+    WHERE $2::bigint IS NOT NULL AND status = 'sending' AND kind <> 'cli' AND lease_until > $2
+    GROUP BY endpoint_id
+  )
+SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint, COALESCE(live.n, 0) AS live
   FROM unnest($1::text[]) AS r(ref)
   CROSS JOIN LATERAL (SELECT COALESCE(
     (SELECT id FROM applications WHERE id = r.ref), (SELECT id FROM applications WHERE uid = r.ref)) AS id) a
   LEFT JOIN endpoints e ON e.app_id = a.id
+  LEFT JOIN live ON live.endpoint_id = e.id
   WHERE a.id IS NOT NULL`;
 
 /*
@@ -239,12 +247,17 @@ export class PgMessageWriter {
   }
 
   private async writeWith(batch: Queued[], worker: LocalWorker | null): Promise<Written> {
-    const plan = this.plan(batch, await this.loadEndpoints([...new Set(batch.map((q) => q.input.appRef))]));
+    const now = Math.max(...batch.map((q) => q.now));
+    const { apps, live } = await this.loadEndpoints(
+      [...new Set(batch.map((q) => q.input.appRef))],
+      worker ? now : null,
+    );
+    const plan = this.plan(batch, apps);
     const { results, rows, lookups, fanout } = plan;
     if (rows.size === 0) return this.settle(batch, plan, 0);
     // A disabled endpoint's delivery is written canceled (send-example): never handed to the worker.
     const due = fanout.filter((d) => d.row.status === 'pending');
-    const leased = worker === null || due.length === 0 ? [] : await this.chooseHandOffs(due, worker);
+    const leased = worker === null || due.length === 0 ? [] : this.chooseHandOffs(due, worker, live);
     const handed = leased.length;
     for (const { row, msg } of leased) {
       Object.assign(row, {
@@ -288,14 +301,10 @@ export class PgMessageWriter {
 
   /**
    * The deliveries to hand the worker: as many as it has room for and each endpoint's limit allows,
-   * counted in the store (store/fair-share.ts); their places stay reserved, the rest are given back.
+   * given its live leases in the store (`live`: store/fair-share.ts); their places stay reserved,
+   * the rest are given back.
    */
-  private async chooseHandOffs(due: NewDelivery[], worker: LocalWorker): Promise<NewDelivery[]> {
-    const { live } = await readLiveLeases(
-      this.db,
-      Math.max(...due.map((d) => d.msg.created_at)),
-      this.endpointConcurrency,
-    );
+  private chooseHandOffs(due: NewDelivery[], worker: LocalWorker, live: LiveLeases): NewDelivery[] {
     const room = worker.reserve(due.length);
     const leased: NewDelivery[] = [];
     for (const d of due) {
@@ -391,20 +400,28 @@ export class PgMessageWriter {
   }
 
   /** Each application ref that exists, with its id and endpoints. */
-  private async loadEndpoints(appRefs: string[]): Promise<Map<string, AppEndpoints>> {
-    const rows = await this.db.all<{ ref: string; app_id: string; endpoint: EndpointRow | null }>(LOAD_ENDPOINTS, [
-      appRefs,
-    ]);
-    const byRef = new Map<string, AppEndpoints>();
+  private async loadEndpoints(
+    appRefs: string[],
+    leasesAt: number | null,
+  ): Promise<{ apps: Map<string, AppEndpoints>; live: LiveLeases }> {
+    const rows = await this.db.all<{ ref: string; app_id: string; endpoint: EndpointRow | null; live: number }>(
+      LOAD_ENDPOINTS,
+      [appRefs, leasesAt],
+    );
+    const apps = new Map<string, AppEndpoints>();
+    const live: LiveLeases = new Map();
     for (const r of rows) {
-      let app = byRef.get(r.ref);
+      let app = apps.get(r.ref);
       if (!app) {
         app = { appId: r.app_id, endpoints: [] };
-        byRef.set(r.ref, app);
+        apps.set(r.ref, app);
       }
-      if (r.endpoint !== null) app.endpoints.push(toEndpoint(r.endpoint));
+      if (r.endpoint !== null) {
+        app.endpoints.push(toEndpoint(r.endpoint));
+        if (r.live > 0) live.set(r.endpoint.id, r.live);
+      }
     }
-    return byRef;
+    return { apps, live };
   }
 
   private async findByEventIds(keys: { appId: string; eventId: string }[]): Promise<Map<string, Message>> {
