@@ -220,7 +220,7 @@ export class SqliteMessageWriter {
         continue;
       }
       pending++;
-      if (handOff !== null && handOff.room > 0 && this.mayHandOff(handOff, endpoint, now)) {
+      if (handOff !== null && handOff.room > 0 && this.mayTake(handOff, endpoint, now)) {
         handOff.room--;
         Object.assign(delivery, {
           status: 'sending',
@@ -235,7 +235,7 @@ export class SqliteMessageWriter {
   }
 
   /** Whether the endpoint's limit (counted in the store, with this batch's hand-offs) and ordering let it take one more now. */
-  private mayHandOff(handOff: HandOff, endpoint: Endpoint, now: number): boolean {
+  private mayTake(handOff: HandOff, endpoint: Endpoint, now: number): boolean {
     handOff.live ??= readLiveLeases(this.db, now, this.endpointConcurrency).live;
     return mayHandOff(handOff.live, endpoint.id, limitOf(endpoint, this.endpointConcurrency), endpoint.ordered);
   }
