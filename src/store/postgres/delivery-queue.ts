@@ -7,7 +7,7 @@ import { type ConnectionRow, type DestinationRow, toConnection, toDestination } 
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 import { type DueRow, toClaimed } from '../claimed-row.js';
 import { DEFAULT_ENDPOINT_CONCURRENCY } from '../fair-share.js';
-import { CLAIM_LOCK, type ClaimGate, pickDue } from './fair-claim.js';
+import { BEGIN_CLAIM, type ClaimGate, pickDue } from './fair-claim.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
 export interface HandOffWriter {
@@ -159,11 +159,10 @@ export class PgDeliveryQueue implements DeliveryQueue {
     if (limit <= 0) return [];
     const rows = await this.gate.run(() =>
       this.db.transaction(async (tx) => {
-        await tx.run(CLAIM_LOCK);
         const { lease, cancel } = await pickDue(tx, now, limit, this.endpointConcurrency);
         if (lease.length + cancel.length === 0) return [];
         return tx.all<ClaimedRow>(LEASE_PICKED, [now, lease, workerId, now + leaseMs, cancel]);
-      }),
+      }, BEGIN_CLAIM),
     );
     // Deliveries to one endpoint (destination) share its (read-only) object.
     const endpoints = new Map<string, Endpoint>();

@@ -10,8 +10,11 @@ import type { PgQueries } from './database.js';
  * `ClaimGate`).
  */
 
-/** Waits for the other processes' claims on this schema; released at COMMIT or ROLLBACK. */
-export const CLAIM_LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('hookd claims ' || current_schema(), 0))`;
+/**
+ * Opens a claim's transaction and waits for the other processes' claims on this schema (the lock
+ * is released at COMMIT or ROLLBACK): one round trip.
+ */
+export const BEGIN_CLAIM = `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('hookd claims ' || current_schema(), 0))`;
 
 /** Live leases per target (endpoint, or destination for kind `event`), from the lease index. */
 const LIVE_LEASES = `SELECT COALESCE(d.endpoint_id, d.destination_id) AS target, count(*) AS n,
@@ -73,7 +76,7 @@ export async function readLiveLeases(
   return { live, full };
 }
 
-/** Which due deliveries to lease (in claim order) and to cancel, by the fair-share policy; inside the claim's transaction, after CLAIM_LOCK. */
+/** Which due deliveries to lease (in claim order) and to cancel, by the fair-share policy; inside the claim's transaction (BEGIN_CLAIM). */
 export async function pickDue(db: PgQueries, now: number, limit: number, defaultLimit: number): Promise<FairClaim> {
   const { live, full } = await readLiveLeases(db, now, defaultLimit);
   const claim = new FairClaim(live, full, limit, defaultLimit);
