@@ -5,7 +5,7 @@
  * the delivery engine does for a batch that went well. Both are timed; the claim alone too.
  *
  * The backlog is seeded with SQL (generate_series) into a fresh schema migrated by the store:
- * one application, one endpoint, `backlog` messages with one due delivery each, plus as many as
+ * one application, one endpoint (its `maxConcurrency` the batch size, so that each batch is whole), `backlog` messages with one due delivery each, plus as many as
  * the measured batches take off the queue, so that at least `backlog` stay pending throughout.
  * Then VACUUM ANALYZE, as autovacuum would have done to a backlog that built up over time, and a
  * CHECKPOINT, so that writing out the seed is not part of what is measured. The backlogs are
@@ -191,9 +191,9 @@ async function seedBacklog(url: string, count: number, now: number, payloadJson:
     );
     await client.query(
       `INSERT INTO endpoints (id, app_id, uid, url, description, event_types, channels, disabled, metadata,
-         throttle_rate, headers, secrets, created_at, updated_at)
+         throttle_rate, headers, secrets, created_at, updated_at, max_concurrency)
        VALUES ('ep_bench', 'app_bench', NULL, 'http://127.0.0.1:9/bench', '', NULL, NULL, false, '{}',
-         NULL, '{}', '[{"key":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","expiresAt":null}]', $1, $1)`,
+         NULL, '{}', '[{"key":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","expiresAt":null}]', $1, $1, ${CLAIM_BATCH})`,
       [now],
     );
     const params = [count, now];

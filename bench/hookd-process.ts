@@ -84,6 +84,9 @@ export class HookdProcess {
       // The receiver is on loopback, which the SSRF guard refuses unless allowed.
       HOOKD_ALLOWED_NETWORKS: '127.0.0.0/8',
       HOOKD_ROLE: role,
+      // The bench sends to one endpoint: it may take every place of the engine, as before the
+      // per-endpoint limit (16 by default); BENCH_ENDPOINT_CONCURRENCY prices the default.
+      HOOKD_ENDPOINT_CONCURRENCY: process.env.BENCH_ENDPOINT_CONCURRENCY ?? '10000',
     });
     if (databaseUrl !== undefined) env.HOOKD_DATABASE_URL = databaseUrl;
     // BENCH_METRICS=off measures hookd without its metrics (HOOKD_METRICS), to price them.

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       requestTimeoutMs: 15_000,
       maxPayloadBytes: 1024 * 1024,
       headerStyle: 'webhook',
+      endpointConcurrency: 16,
     });
   });
 
@@ -42,9 +43,10 @@ describe('loadConfig', () => {
   it('parses lists and --flag=value', () => {
     const config = loadConfig({
       argv: ['--allowed-networks=127.0.0.0/8, ::1/128'],
-      env: { HOOKD_RETRY_SCHEDULE: '0,1,1' },
+      env: { HOOKD_RETRY_SCHEDULE: '0,1,1', HOOKD_ENDPOINT_CONCURRENCY: '4' },
       cwd: dirWithConfig(),
     });
+    expect(config.endpointConcurrency).toBe(4);
     expect(config.allowedNetworks).toEqual(['127.0.0.0/8', '::1/128']);
     expect(config.retryScheduleSeconds).toEqual([0, 1, 1]);
   });
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
     [{ HOOKD_DATABASE_POOL_SIZE: '0' }, /HOOKD_DATABASE_POOL_SIZE.*connections/],
     [{ HOOKD_ADMIN_TOKEN: 'short' }, /HOOKD_ADMIN_TOKEN.*16 characters/],
     [{ HOOKD_REQUEST_TIMEOUT_MS: '5' }, /HOOKD_REQUEST_TIMEOUT_MS/],
+    [{ HOOKD_ENDPOINT_CONCURRENCY: '0' }, /HOOKD_ENDPOINT_CONCURRENCY.*requests/],
   ])('refuses %o with a message naming the setting', (env, message) => {
     expect(() => loadConfig({ env, cwd: dirWithConfig() })).toThrow(message);
   });

@@ -50,6 +50,11 @@ export interface Config extends HealthPolicy {
   headerStyle: 'webhook' | 'svix' | 'both';
   /** How many requests one worker process keeps in flight. */
   workerConcurrency: number;
+  /**
+   * The most requests in flight to one endpoint (or destination) at once, across every worker
+   * process (counted in the store), unless the endpoint sets its own `maxConcurrency`.
+   */
+  endpointConcurrency: number;
   /** The least severe log lines written (JSON lines: stdout for `serve`, stderr for `token` and `migrate`). */
   logLevel: LogLevel;
   /** A lease lasts the request timeout plus this (ms): time to record an outcome, and clock skew tolerated between workers. */
@@ -355,6 +360,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
     expect: 'a number of requests, 1-10000',
   },
   {
+    key: 'endpointConcurrency',
+    env: 'HOOKD_ENDPOINT_CONCURRENCY',
+    flag: '--endpoint-concurrency',
+    parse: int(1, 10_000),
+    expect: 'a number of requests, 1-10000',
+  },
+  {
     key: 'logLevel',
     env: 'HOOKD_LOG_LEVEL',
     flag: '--log-level',
@@ -514,6 +526,7 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     ...healthSettings(resolved),
     headerStyle: (resolved.headerStyle as Config['headerStyle'] | undefined) ?? 'webhook',
     workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
+    endpointConcurrency: (resolved.endpointConcurrency as number | undefined) ?? 16,
     logLevel: (resolved.logLevel as LogLevel | undefined) ?? 'info',
     leaseMarginMs: (resolved.leaseMarginMs as number | undefined) ?? 10_000,
     masterKey: (resolved.masterKey as string | undefined) ?? null,

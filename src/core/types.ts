@@ -76,6 +76,16 @@ export interface Endpoint {
   disabled: boolean;
   metadata: Metadata;
   throttleRate: number | null;
+  /**
+   * hookd extension: the most requests in flight to this endpoint at once, across every worker
+   * process; `null`: the configured default (`HOOKD_ENDPOINT_CONCURRENCY`, 16).
+   */
+  maxConcurrency: number | null;
+  /**
+   * hookd extension: a message's delivery is attempted only after every earlier message's
+   * delivery to this endpoint succeeded or ended (failed for good, canceled).
+   */
+  ordered: boolean;
   /** Extra headers sent with every request to this endpoint. */
   headers: Record<string, string>;
   secrets: EndpointSecret[];

@@ -15,6 +15,13 @@ import { createLogger } from '../log/create-logger.js';
 const IDLE_POLL_MS = 30_000;
 /** The most deliveries claimed in one query. */
 const CLAIM_BATCH = 256;
+/**
+ * How soon an engine claims again when deliveries due now were left in the queue (their endpoint
+ * at its concurrency limit, or behind an ordered endpoint's head: store/fair-share.ts), rather
+ * than at once in a loop: a place freed in another process is seen this late at most. An outcome
+ * committed in this process claims again at once.
+ */
+const HELD_BACK_RECHECK_MS = 1_000;
 
 export interface EngineOptions {
   /** The queue port of the store: the engine needs nothing else of it. */
@@ -94,6 +101,17 @@ export class DeliveryEngine {
   private lookAhead = false;
   /** Set when the last pass stopped for lack of room: a finishing send claims again. */
   private backlog = false;
+  /**
+   * Set when the last claim may have left due deliveries behind (it took fewer than it asked
+   * for): a committed outcome may have freed their endpoint's place, so it claims again.
+   */
+  private heldBack = false;
+  /**
+   * The earliest retry this engine scheduled that is still ahead: the timer fires by then. The
+   * store's `nextDueAt` cannot tell it while held-back deliveries are due already (an ordered
+   * endpoint's messages waiting for their head's retry).
+   */
+  private earliestRetryAt = Number.POSITIVE_INFINITY;
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -202,12 +220,17 @@ export class DeliveryEngine {
       this.deliverAll(claimed, false);
       if (claimed.length === limit || this.rerun) continue; // there may be more
       // Everything due now was taken, and what is due later is where the timer already points;
-      // unless nothing was: another worker took it, or it was stamped by a clock ahead of ours.
+      // unless nothing was: another worker took it, it was stamped by a clock ahead of ours, or
+      // the fair shares held it back.
+      this.heldBack = true;
       if (claimed.length === 0) this.lookAhead = true;
       if (!this.lookAhead) return;
       this.lookAhead = false;
       const due = await queue.nextDueAt().catch(() => null);
-      this.armTimer(due === null ? IDLE_POLL_MS : Math.min(Math.max(due - this.now(), 0), IDLE_POLL_MS));
+      const wait = due === null ? IDLE_POLL_MS : due - this.now();
+      // Due already, yet not claimed: held back (or being claimed by another worker). Not a loop.
+      this.heldBack = wait <= 0;
+      this.armTimer(this.heldBack ? HELD_BACK_RECHECK_MS : Math.min(wait, IDLE_POLL_MS));
       // Woken while asking (work committed after the claim read the queue): claim again rather
       // than sleep past it.
       if (this.rerun) continue;
@@ -225,10 +248,13 @@ export class DeliveryEngine {
     return granted;
   }
 
+  /** Sets the timer, never past a retry this engine scheduled (see `earliestRetryAt`). */
   private armTimer(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(true), delayMs);
+    const now = this.now();
+    if (this.earliestRetryAt <= now) this.earliestRetryAt = Number.POSITIVE_INFINITY;
+    this.timer = setTimeout(() => this.wake(true), Math.min(delayMs, this.earliestRetryAt - now));
     this.timer.unref();
   }
 
@@ -350,7 +376,14 @@ export class DeliveryEngine {
       this.options.queue.postpone(this.workerId, postponed, now),
     ])
       .then(
-        () => this.freePlaces(batch.length + postponed.length),
+        () => {
+          for (const o of batch) {
+            if (o.status === 'pending' && o.nextAttemptAt !== null) {
+              this.earliestRetryAt = Math.min(this.earliestRetryAt, o.nextAttemptAt);
+            }
+          }
+          this.freePlaces(batch.length + postponed.length);
+        },
         (err: Error) => {
           // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
           this.log.error({ err: err.message, outcomes: batch.length }, 'recording outcomes failed');
@@ -367,6 +400,6 @@ export class DeliveryEngine {
   /** Outcomes committed (or their leases over): their places take new work. */
   private freePlaces(count: number): void {
     this.inFlight -= count;
-    if (this.backlog) this.wake();
+    if (this.backlog || this.heldBack) this.wake();
   }
 }

@@ -49,6 +49,8 @@ export function toReplacement(body: EndpointFields & { url: string }, allowedNet
     disabled: body.disabled ?? false,
     metadata: body.metadata ?? {},
     throttleRate: throttleRateOf(body) ?? null,
+    maxConcurrency: body.maxConcurrency ?? null,
+    ordered: body.ordered ?? false,
   };
 }
 
@@ -65,6 +67,8 @@ export function toPatched(existing: Endpoint, body: EndpointFields, allowedNetwo
     disabled: body.disabled ?? existing.disabled,
     metadata: body.metadata ?? existing.metadata,
     throttleRate: throttleRate === undefined ? existing.throttleRate : throttleRate,
+    maxConcurrency: body.maxConcurrency === undefined ? existing.maxConcurrency : body.maxConcurrency,
+    ordered: body.ordered ?? existing.ordered,
     headers: existing.headers,
   };
 }

@@ -8,6 +8,19 @@ const Url = Type.String({ format: 'uri', minLength: 1, maxLength: 65536, example
 const EventTypeList = Nullable(Type.Array(EventTypeName, { minItems: 1, uniqueItems: true }));
 const ChannelList = Nullable(Type.Array(ChannelName, { minItems: 1, maxItems: 10, uniqueItems: true }));
 const ThrottleRateIn = Nullable(Type.Integer({ minimum: 1, maximum: 65535 }));
+/** hookd extensions (not in Svix): see docs/svix-compatibility.md. */
+const MaxConcurrencyIn = Nullable(
+  Type.Integer({
+    minimum: 1,
+    maximum: 10000,
+    description:
+      'hookd extension: the most requests in flight to this endpoint at once, across every worker; null: the server default (HOOKD_ENDPOINT_CONCURRENCY, 16)',
+  }),
+);
+const OrderedIn = Type.Boolean({
+  description:
+    "hookd extension: deliver in creation order: a message is attempted only after every earlier message's delivery to this endpoint succeeded or ended (failed for good, canceled). Manual resends are not ordered.",
+});
 /** Checked by `isValidSecret` (core/signing.ts) rather than a pattern: it also takes `whsk_` keys. */
 const SecretIn = Nullable(Type.String({ minLength: 1, maxLength: 1024 }));
 
@@ -23,6 +36,8 @@ const endpointFields = {
   throttleRate: Type.Optional(ThrottleRateIn),
   /** Older name of `throttleRate`. */
   rateLimit: Type.Optional(ThrottleRateIn),
+  maxConcurrency: Type.Optional(MaxConcurrencyIn),
+  ordered: Type.Optional(OrderedIn),
 };
 
 export const EndpointIn = Type.Object(
@@ -44,6 +59,8 @@ export const endpointOutFields = {
   eventTypes: Nullable(Type.Array(Type.String())),
   channels: Nullable(Type.Array(Type.String())),
   throttleRate: Nullable(Type.Integer()),
+  maxConcurrency: Type.Optional(MaxConcurrencyIn),
+  ordered: Type.Optional(OrderedIn),
   createdAt: DateTime,
   updatedAt: DateTime,
 };

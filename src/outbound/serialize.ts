@@ -78,6 +78,8 @@ export function endpointOut(endpoint: Endpoint) {
     channels: endpoint.channels,
     metadata: endpoint.metadata,
     throttleRate: endpoint.throttleRate,
+    maxConcurrency: endpoint.maxConcurrency,
+    ordered: endpoint.ordered,
     createdAt: iso(endpoint.createdAt),
     updatedAt: iso(endpoint.updatedAt),
   };

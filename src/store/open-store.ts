@@ -30,6 +30,7 @@ export async function openBackend(config: Config, options: { logger?: Logger } =
       poolSize: config.databasePoolSize,
       listen: config.role !== 'api',
       logger: options.logger,
+      endpointConcurrency: config.endpointConcurrency,
     });
     try {
       await store.migrate();
@@ -39,7 +40,7 @@ export async function openBackend(config: Config, options: { logger?: Logger } =
     }
     return store;
   }
-  const store = SqliteStore.open(sqlitePath(config), options);
+  const store = SqliteStore.open(sqlitePath(config), { ...options, endpointConcurrency: config.endpointConcurrency });
   await store.migrate();
   return store;
 }

@@ -65,6 +65,8 @@ export interface EndpointRow {
   disabled: Flag;
   metadata: Json<Metadata>;
   throttle_rate: number | null;
+  max_concurrency: number | null;
+  ordered: Flag;
   headers: Json<Record<string, string>>;
   secrets: Json<EndpointSecret[]>;
   created_at: number;
@@ -174,6 +176,8 @@ export function toEndpoint(r: EndpointRow): Endpoint {
     disabled: fromFlag(r.disabled),
     metadata: fromJson(r.metadata),
     throttleRate: r.throttle_rate,
+    maxConcurrency: r.max_concurrency,
+    ordered: fromFlag(r.ordered),
     headers: fromJson(r.headers),
     secrets: fromJson(r.secrets),
     createdAt: r.created_at,

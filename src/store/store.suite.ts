@@ -4,6 +4,7 @@ import { describeApplications, describeEventTypes } from './suite/applications.s
 import { describeAttempts } from './suite/attempts.suite.js';
 import { describeAuth } from './suite/auth.suite.js';
 import { describeEndpoints } from './suite/endpoints.suite.js';
+import { describeFairShare } from './suite/fair-share.suite.js';
 import { setUpStore } from './suite/fixtures.suite.js';
 import { describeInbound } from './suite/inbound.suite.js';
 import { describeListen } from './suite/listen.suite.js';
@@ -29,6 +30,7 @@ export function runStoreSuite(name: string, makeStore: () => Promise<Store>): vo
     describeEndpoints(ctx);
     describeMessages(ctx);
     describeQueue(ctx);
+    describeFairShare(ctx);
     describeAttempts(ctx);
     describeAuth(ctx);
     describeInbound(ctx);

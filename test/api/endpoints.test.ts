@@ -47,6 +47,8 @@ describe('/api/v1/app/{app_id}/endpoint', () => {
       channels: ['ch1'],
       metadata: { team: 'billing' },
       throttleRate: 20,
+      maxConcurrency: null,
+      ordered: false,
       // hookd's extension.
       circuitState: 'closed',
       createdAt: expect.any(String),
@@ -57,6 +59,18 @@ describe('/api/v1/app/{app_id}/endpoint', () => {
   it('accepts the older names filterTypes and rateLimit', async () => {
     const ep = await create({ filterTypes: ['a.b'], rateLimit: 3 });
     expect(ep).toMatchObject({ eventTypes: ['a.b'], throttleRate: 3 });
+  });
+
+  it('takes the hookd extensions maxConcurrency and ordered; PATCH keeps them, PUT resets them', async () => {
+    const ep = await create({ maxConcurrency: 4, ordered: true });
+    expect(ep).toMatchObject({ maxConcurrency: 4, ordered: true });
+    const patched = await api.patch(`${base}/endpoint/${ep.id}`, { body: { description: 'x' } });
+    expect(patched.body).toMatchObject({ maxConcurrency: 4, ordered: true, description: 'x' });
+    const cleared = await api.patch(`${base}/endpoint/${ep.id}`, { body: { maxConcurrency: null, ordered: false } });
+    expect(cleared.body).toMatchObject({ maxConcurrency: null, ordered: false });
+    await api.patch(`${base}/endpoint/${ep.id}`, { body: { maxConcurrency: 2, ordered: true } });
+    const put = await api.put(`${base}/endpoint/${ep.id}`, { body: { url: 'https://example.com/hook' } });
+    expect(put.body).toMatchObject({ maxConcurrency: null, ordered: false });
   });
 
   it('generates a whsec_ secret when none is given, and keeps a given one', async () => {
@@ -172,6 +186,9 @@ describe('/api/v1/app/{app_id}/endpoint', () => {
       [{ uid: 'ep_reserved' }, 'uid'],
       [{ throttleRate: -1 }, 'throttleRate'],
       [{ disabled: 'no' }, 'disabled'],
+      [{ maxConcurrency: 0 }, 'maxConcurrency'],
+      [{ maxConcurrency: 1.5 }, 'maxConcurrency'],
+      [{ ordered: 'yes' }, 'ordered'],
       [{ headers: { 'webhook-signature': 'x' } }, 'headers'],
     ];
     for (const [body, field] of cases) {

@@ -34,10 +34,10 @@ export class SqlEndpoints implements EndpointStore {
     await mapViolations(this.db, { unique: UID_TAKEN, foreignKey: 'application' }, () =>
       this.db.run(
         sql`INSERT INTO endpoints (id, app_id, uid, url, description, event_types, channels, disabled, metadata,
-            throttle_rate, headers, secrets, created_at, updated_at)
+            throttle_rate, max_concurrency, ordered, headers, secrets, created_at, updated_at)
           VALUES (${row.id}, ${row.app_id}, ${row.uid}, ${row.url}, ${row.description}, ${row.event_types},
-            ${row.channels}, ${row.disabled}, ${row.metadata}, ${row.throttle_rate}, ${row.headers}, ${row.secrets},
-            ${now}, ${now})`,
+            ${row.channels}, ${row.disabled}, ${row.metadata}, ${row.throttle_rate}, ${row.max_concurrency},
+            ${row.ordered}, ${row.headers}, ${row.secrets}, ${now}, ${now})`,
       ),
     );
     return toEndpoint(row);
@@ -119,5 +119,7 @@ function endpointColumns(input: Omit<EndpointInput, 'secret'>) {
     disabled: input.disabled ?? false,
     metadata: JSON.stringify(input.metadata ?? {}),
     throttle_rate: input.throttleRate ?? null,
+    max_concurrency: input.maxConcurrency ?? null,
+    ordered: input.ordered ?? false,
   };
 }

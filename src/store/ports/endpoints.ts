@@ -10,6 +10,10 @@ export interface EndpointInput {
   disabled?: boolean;
   metadata?: Metadata;
   throttleRate?: number | null;
+  /** hookd extension (see `Endpoint`); `null`: the default. */
+  maxConcurrency?: number | null;
+  /** hookd extension (see `Endpoint`); default false. */
+  ordered?: boolean;
   headers?: Record<string, string>;
   /** The first signing key; required here (the caller generates one when the user gave none). */
   secret: string;

@@ -63,8 +63,12 @@ export interface DeliveryQueue {
   /**
    * Leases up to `limit` due deliveries (`status` pending, `nextAttemptAt <= now`, or `sending`
    * with an expired lease) to `workerId` until `now + leaseMs`, marks them `sending`, and returns
-   * each with what a request needs, by kind (see `ClaimedDelivery`). Oldest due first, whatever
-   * the kind. A message delivery whose endpoint is disabled is canceled instead of returned.
+   * each with what a request needs, by kind (see `ClaimedDelivery`). Fair shares
+   * (store/fair-share.ts): no endpoint (destination) gets more live leases, counted in the store
+   * across processes, than its limit; rank 1 of every endpoint (destination) comes before rank 2,
+   * oldest due first within a rank, whatever the kind; an ordered endpoint's scheduled delivery
+   * only when no earlier message's scheduled delivery to it is pending or sending. A delivery
+   * whose endpoint (destination) is disabled is canceled instead of returned.
    */
   claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]>;
   /**
@@ -93,8 +97,9 @@ export interface DeliveryQueue {
   onWork(listener: (due: WorkDue) => void): () => void;
   /**
    * Lets the delivery engine of this process take new deliveries as they are created, of every
-   * kind (`messages.create`, `inbound.receive`): as many of a
-   * batch's deliveries as `worker.reserve` grants are inserted already leased to the worker, and
+   * kind (`messages.create`, `inbound.receive`): as many of a batch's deliveries as
+   * `worker.reserve` grants, and each endpoint's (destination's) limit on live leases allows (an
+   * ordered endpoint's: none; a claim decides), are inserted already leased to the worker, and
    * handed to `worker.take` right after the commit. That saves a claim per batch. The rest wait for
    * a claim after `onWork`, as every delivery does in a process without an engine (role `api`).
    * `null` detaches; the promise resolves when no batch under way still owes the previous worker a

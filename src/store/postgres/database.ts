@@ -99,12 +99,15 @@ export class PgDb extends PgQueries {
     super(pool);
   }
 
-  /** Runs `fn` between BEGIN and COMMIT on one connection; ROLLBACK when it throws. */
-  async transaction<T>(fn: (tx: PgQueries) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` between BEGIN and COMMIT on one connection; ROLLBACK when it throws. `begin`: the
+   * statements that open the transaction, sent in one round trip (parameterless SQL only).
+   */
+  async transaction<T>(fn: (tx: PgQueries) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await fn(new PgQueries(client));
       await client.query('COMMIT');
       return result;

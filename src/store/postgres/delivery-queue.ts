@@ -6,6 +6,8 @@ import { type EndpointRow, toEndpoint } from '../rows.js';
 import { type ConnectionRow, type DestinationRow, toConnection, toDestination } from '../inbound-rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 import { type DueRow, toClaimed } from '../claimed-row.js';
+import { DEFAULT_ENDPOINT_CONCURRENCY } from '../fair-share.js';
+import { BEGIN_CLAIM, type ClaimGate, pickDue } from './fair-claim.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
 export interface HandOffWriter {
@@ -25,47 +27,33 @@ interface ClaimedRow extends DueRow {
 }
 
 /*
- * A claim is one statement (one round trip, its own transaction):
- * - `pending` and `expired` each walk one partial index (pending by due time, sending by lease
- *   end) and stop after `limit` rows, so the cost is O(limit) however long the backlog.
- *   FOR UPDATE SKIP LOCKED: rows that another worker is claiming right now are skipped, not
- *   waited for; and a row that changed since our snapshot is re-checked against the WHERE
- *   before it is locked, so a delivery is never leased twice. Expired leases sort by their
- *   original due time: they are the oldest.
- * - A message delivery whose endpoint was disabled since the fan-out is canceled instead of leased.
+ * A claim leases what `pickDue` chose (fair-claim.ts: each target's limit counted across
+ * processes, rank by target, ordered endpoints' heads), in one statement after it, in the same
+ * transaction and under the same advisory lock:
+ * - A row leased (or ended) since the window read it is left out by the WHERE, which PostgreSQL
+ *   checks again on the row's newest version after waiting for a concurrent writer's lock; so a
+ *   delivery is never leased twice.
+ * - A delivery whose endpoint (destination) was disabled since the fan-out is canceled instead.
  * - The endpoint (destination) comes back as JSON on one row per endpoint (destination) only: a
  *   batch usually has few distinct ones, each transferred and parsed once.
  * - What a delivery points at is per kind: one LEFT JOIN per kind, each by primary key, so a kind
  *   costs nothing to the rows of another. Kind `cli` is never claimed here (a `hookd listen`
- *   session takes it: store/crud/listen-sessions.ts); the partial indexes leave it out too. The request body is bytea, a column of its own (not in
- *   JSON), so it arrives as bytes.
+ *   session takes it: store/crud/listen-sessions.ts). The request body is bytea, a column of its
+ *   own (not in JSON), so it arrives as bytes.
  */
-export const CLAIM_SQL = `WITH pending AS MATERIALIZED (
-    SELECT id, endpoint_id, destination_id, next_attempt_at AS due FROM deliveries
-    WHERE status = 'pending' AND kind <> 'cli' AND next_attempt_at <= $1
-    ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
-  ),
-  expired AS MATERIALIZED (
-    SELECT id, endpoint_id, destination_id, next_attempt_at AS due FROM deliveries
-    WHERE status = 'sending' AND kind <> 'cli' AND lease_until <= $1
-    ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
-  ),
-  due AS MATERIALIZED (
-    SELECT * FROM pending UNION ALL SELECT * FROM expired ORDER BY due, id LIMIT $2
-  ),
-  targets AS MATERIALIZED (
-    SELECT due.id, due.due, COALESCE(e.disabled, dd.disabled, false) AS disabled
-    FROM due LEFT JOIN endpoints e ON e.id = due.endpoint_id LEFT JOIN destinations dd ON dd.id = due.destination_id
+const DUE_AGAIN = `((d.status = 'pending' AND d.next_attempt_at <= $1) OR (d.status = 'sending' AND d.lease_until <= $1))`;
+export const LEASE_PICKED = `WITH picked AS (
+    SELECT x.id, x.ord FROM unnest($2::text[]) WITH ORDINALITY AS x(id, ord)
   ),
   canceled AS (
     UPDATE deliveries d SET status = 'canceled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
       updated_at = $1
-    FROM targets t WHERE d.id = t.id AND t.disabled
+    WHERE d.id = ANY ($5::text[]) AND ${DUE_AGAIN}
   ),
   leased AS (
     UPDATE deliveries d SET status = 'sending', lease_owner = $3, lease_until = $4, updated_at = $1
-    FROM targets t WHERE d.id = t.id AND NOT t.disabled
-    RETURNING d.*, t.due
+    FROM picked p WHERE d.id = p.id AND ${DUE_AGAIN}
+    RETURNING d.*, p.ord
   )
 SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.connection_id, l.destination_id, l.status,
     l.trigger,
@@ -82,7 +70,7 @@ SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.connecti
     LEFT JOIN messages m ON m.id = l.msg_id LEFT JOIN endpoints e ON e.id = l.endpoint_id
     LEFT JOIN requests r ON r.id = l.request_id LEFT JOIN destinations dst ON dst.id = l.destination_id
     LEFT JOIN connections cn ON cn.id = l.connection_id
-  ORDER BY l.due, l.id`;
+  ORDER BY l.ord`;
 
 /*
  * Recording a batch is one statement too: the outcomes arrive as parallel arrays (unnest), the
@@ -161,11 +149,21 @@ export class PgDeliveryQueue implements DeliveryQueue {
     private readonly notifyPayload: WorkPayloads,
     /** The writers that create deliveries: each hands its new ones to the local worker. */
     private readonly writers: readonly HandOffWriter[],
+    /** Shared with the writers: this process's claims and hand-offs take turns. */
+    private readonly gate: ClaimGate,
+    /** A target's limit on live leases when it sets none (store/fair-share.ts). */
+    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
   ) {}
 
   async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
-    const rows = await this.db.all<ClaimedRow>(CLAIM_SQL, [now, limit, workerId, now + leaseMs]);
+    const rows = await this.gate.run(() =>
+      this.db.transaction(async (tx) => {
+        const { lease, cancel } = await pickDue(tx, now, limit, this.endpointConcurrency);
+        if (lease.length + cancel.length === 0) return [];
+        return tx.all<ClaimedRow>(LEASE_PICKED, [now, lease, workerId, now + leaseMs, cancel]);
+      }, BEGIN_CLAIM),
+    );
     // Deliveries to one endpoint (destination) share its (read-only) object.
     const endpoints = new Map<string, Endpoint>();
     const destinations = new Map<string, Destination>();

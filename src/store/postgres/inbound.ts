@@ -29,6 +29,8 @@ import type { WorkSignal } from '../work-signal.js';
 import type { RequestFeed, StoredRequestNote } from '../request-feed.js';
 import type { RequestFeedPublisher } from './request-feed-publisher.js';
 import { isForeignKeyViolation, isInputError, isTransient, type PgDb } from './database.js';
+import { DEFAULT_ENDPOINT_CONCURRENCY, mayHandOff } from '../fair-share.js';
+import { type ClaimGate, readLiveLeases } from './fair-claim.js';
 import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
 
 /*
@@ -146,6 +148,10 @@ export class PgInbound implements InboundStore {
     private readonly feed: RequestFeed,
     /** Tells the other processes (NOTIFY, batched). */
     private readonly publisher: RequestFeedPublisher,
+    /** Shared with the queue: this process's claims and hand-offs take turns. */
+    private readonly gate: ClaimGate,
+    /** A destination's limit on live leases (store/fair-share.ts). */
+    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
   ) {}
 
   onRequest(listener: (note: StoredRequestNote) => void): () => void {
@@ -255,7 +261,12 @@ export class PgInbound implements InboundStore {
    * the requests, hands the local worker the events it leased for accepted requests, and gives back
    * the room of those a duplicate left out.
    */
-  private async write(batch: QueuedRequest[]): Promise<Received[]> {
+  private write(batch: QueuedRequest[]): Promise<Received[]> {
+    return this.gate.tryRun((held) => this.writeBatch(batch, held));
+  }
+
+  /** `held`: this batch holds the claim gate, and may hand events over. */
+  private async writeBatch(batch: QueuedRequest[], held: boolean): Promise<Received[]> {
     const now = Math.max(...batch.map((q) => q.now));
     const accepted = batch.map((q) => (q.input.status ?? 'accepted') === 'accepted');
     const targets = await this.readTargets(batch.flatMap((q, i) => (accepted[i] ? q.routes : [])));
@@ -280,7 +291,7 @@ export class PgInbound implements InboundStore {
       return true;
     });
     const allEvents = events.flat();
-    const handed = this.lease(allEvents, now);
+    const handed = held ? await this.lease(allEvents, now) : 0;
     let result: { duplicates: string[]; holders: string[] };
     try {
       result = (await this.db.get<{ duplicates: string[]; holders: string[] }>(RECEIVE, [
@@ -350,7 +361,16 @@ export class PgInbound implements InboundStore {
     return received;
   }
 
-  private async writeReplay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]> {
+  private writeReplay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]> {
+    return this.gate.tryRun((held) => this.writeReplayWith(requestId, routes, now, held));
+  }
+
+  private async writeReplayWith(
+    requestId: string,
+    routes: readonly EventRoute[],
+    now: number,
+    held: boolean,
+  ): Promise<EventDelivery[]> {
     const found = await this.db.get<RequestRow>('SELECT * FROM requests WHERE id = $1', [requestId]);
     if (!found) throw new NotFoundError('request');
     const request = toInboundRequest(found);
@@ -359,7 +379,7 @@ export class PgInbound implements InboundStore {
       ...newEventDeliveryRow(request.id, route, now, targets.destinations.get(route.destinationId)?.kind),
       trigger: 1,
     }));
-    const handed = this.lease(events, now);
+    const handed = held ? await this.lease(events, now) : 0;
     try {
       await this.db.get(REPLAY, [
         request.id,
@@ -404,16 +424,26 @@ export class PgInbound implements InboundStore {
   }
 
   /**
-   * Leases the first events the local worker has room for; returns how many. A CLI destination's
-   * events (kind `cli`) wait for its `hookd listen` session: never leased to the engine.
+   * Leases the first events the local worker has room for and their destination's limit allows
+   * (live leases counted in the store: store/fair-share.ts); returns how many. A CLI destination's
+   * events (kind `cli`) wait for its `hookd listen` session: never leased to the engine. Called
+   * holding the claim gate.
    */
-  private lease(events: EventDeliveryRow[], now: number): number {
-    const worker = this.worker;
+  private async lease(events: EventDeliveryRow[], now: number): Promise<number> {
     const forEngine = events.filter((e) => e.kind === 'event');
-    const handed = worker === null ? 0 : worker.reserve(forEngine.length);
-    for (const event of forEngine.slice(0, handed)) {
-      Object.assign(event, { status: 'sending', lease_owner: worker!.workerId, lease_until: now + worker!.leaseMs });
+    if (this.worker === null || forEngine.length === 0) return 0;
+    const { live } = await readLiveLeases(this.db, now, this.endpointConcurrency);
+    const worker = this.worker;
+    if (worker === null) return 0;
+    const room = worker.reserve(forEngine.length);
+    let handed = 0;
+    for (const event of forEngine) {
+      if (handed === room) break;
+      if (!mayHandOff(live, event.destination_id, this.endpointConcurrency, false)) continue;
+      Object.assign(event, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
+      handed++;
     }
+    worker.unreserve(room - handed);
     return handed;
   }
 

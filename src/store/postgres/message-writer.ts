@@ -17,6 +17,8 @@ import {
   toMessage,
 } from '../rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
+import { DEFAULT_ENDPOINT_CONCURRENCY, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
+import type { ClaimGate } from './fair-claim.js';
 
 type Created = { message: Message; created: boolean };
 type Result = { ok: Created } | { error: unknown };
@@ -69,12 +71,20 @@ const MIN_SPLIT = 32;
  * Each application ref (id or uid) that exists, and its whole endpoints (a delivery handed to the
  * local worker needs the URL, headers and secrets); an application without endpoints is one row
  * with a null endpoint. The id wins over another application's equal uid, as in applications.get.
+ * With a time ($2, when the batch may hand deliveries over), each endpoint's live leases then
+ * (store/fair-share.ts), read from the lease index in the same round trip.
  */
-const LOAD_ENDPOINTS = `SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint
+const LOAD_ENDPOINTS = `WITH live AS (
+    SELECT endpoint_id, count(*) AS n FROM deliveries
+    WHERE $2::bigint IS NOT NULL AND status = 'sending' AND kind <> 'cli' AND lease_until > $2
+    GROUP BY endpoint_id
+  )
+SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint, COALESCE(live.n, 0) AS live
   FROM unnest($1::text[]) AS r(ref)
   CROSS JOIN LATERAL (SELECT COALESCE(
     (SELECT id FROM applications WHERE id = r.ref), (SELECT id FROM applications WHERE uid = r.ref)) AS id) a
   LEFT JOIN endpoints e ON e.app_id = a.id
+  LEFT JOIN live ON live.endpoint_id = e.id
   WHERE a.id IS NOT NULL`;
 
 /*
@@ -131,6 +141,10 @@ export class PgMessageWriter {
     private readonly db: PgDb,
     private readonly work: WorkSignal,
     private readonly notifyPayload: WorkPayloads,
+    /** Shared with the queue: this process's claims and hand-offs take turns. */
+    private readonly gate: ClaimGate,
+    /** An endpoint's limit on live leases when it sets none (store/fair-share.ts). */
+    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
   ) {}
 
   /**
@@ -226,15 +240,27 @@ export class PgMessageWriter {
    * this point throws) hands the local worker its deliveries and answers the inputs whose eventId
    * was taken. The worker's room is reserved from the plan to the hand-off.
    */
-  private async write(batch: Queued[]): Promise<Written> {
+  private write(batch: Queued[]): Promise<Written> {
     const worker = this.worker;
-    const plan = this.plan(batch, await this.loadEndpoints([...new Set(batch.map((q) => q.input.appRef))]));
+    // Hand-offs read the live leases, then lease in the write: one batch (or claim) at a time.
+    if (worker === null) return this.writeWith(batch, null);
+    return this.gate.tryRun((held) => this.writeWith(batch, held ? worker : null));
+  }
+
+  private async writeWith(batch: Queued[], worker: LocalWorker | null): Promise<Written> {
+    const now = Math.max(...batch.map((q) => q.now));
+    const { apps, live } = await this.loadEndpoints(
+      [...new Set(batch.map((q) => q.input.appRef))],
+      worker ? now : null,
+    );
+    const plan = this.plan(batch, apps);
     const { results, rows, lookups, fanout } = plan;
     if (rows.size === 0) return this.settle(batch, plan, 0);
     // A disabled endpoint's delivery is written canceled (send-example): never handed to the worker.
     const due = fanout.filter((d) => d.row.status === 'pending');
-    const handed = worker === null ? 0 : worker.reserve(due.length);
-    for (const { row, msg } of due.slice(0, handed)) {
+    const leased = worker === null || due.length === 0 ? [] : this.chooseHandOffs(due, worker, live);
+    const handed = leased.length;
+    for (const { row, msg } of leased) {
       Object.assign(row, {
         status: 'sending',
         lease_owner: worker!.workerId,
@@ -260,7 +286,7 @@ export class PgMessageWriter {
       else lookups.set(i, row.app_id); // its eventId was taken: skipped by ON CONFLICT
     }
     if (worker !== null) {
-      const taken = due.slice(0, handed).filter((d) => inserted.has(d.msg.id));
+      const taken = leased.filter((d) => inserted.has(d.msg.id));
       worker.unreserve(handed - taken.length);
       if (taken.length > 0)
         worker.take(
@@ -273,6 +299,24 @@ export class PgMessageWriter {
         );
     }
     return this.settle(batch, plan, written.pending);
+  }
+
+  /**
+   * The deliveries to hand the worker: as many as it has room for and each endpoint's limit allows,
+   * given its live leases in the store (`live`: store/fair-share.ts); their places stay reserved,
+   * the rest are given back.
+   */
+  private chooseHandOffs(due: NewDelivery[], worker: LocalWorker, live: LiveLeases): NewDelivery[] {
+    const room = worker.reserve(due.length);
+    const leased: NewDelivery[] = [];
+    for (const d of due) {
+      if (leased.length === room) break;
+      if (mayHandOff(live, d.endpoint.id, limitOf(d.endpoint, this.endpointConcurrency), d.endpoint.ordered)) {
+        leased.push(d);
+      }
+    }
+    worker.unreserve(room - leased.length);
+    return leased;
   }
 
   /** Answers the inputs that repeat an eventId, from the messages that have it; a failed read fails only them. */
@@ -359,20 +403,28 @@ export class PgMessageWriter {
   }
 
   /** Each application ref that exists, with its id and endpoints. */
-  private async loadEndpoints(appRefs: string[]): Promise<Map<string, AppEndpoints>> {
-    const rows = await this.db.all<{ ref: string; app_id: string; endpoint: EndpointRow | null }>(LOAD_ENDPOINTS, [
-      appRefs,
-    ]);
-    const byRef = new Map<string, AppEndpoints>();
+  private async loadEndpoints(
+    appRefs: string[],
+    leasesAt: number | null,
+  ): Promise<{ apps: Map<string, AppEndpoints>; live: LiveLeases }> {
+    const rows = await this.db.all<{ ref: string; app_id: string; endpoint: EndpointRow | null; live: number }>(
+      LOAD_ENDPOINTS,
+      [appRefs, leasesAt],
+    );
+    const apps = new Map<string, AppEndpoints>();
+    const live: LiveLeases = new Map();
     for (const r of rows) {
-      let app = byRef.get(r.ref);
+      let app = apps.get(r.ref);
       if (!app) {
         app = { appId: r.app_id, endpoints: [] };
-        byRef.set(r.ref, app);
+        apps.set(r.ref, app);
       }
-      if (r.endpoint !== null) app.endpoints.push(toEndpoint(r.endpoint));
+      if (r.endpoint !== null) {
+        app.endpoints.push(toEndpoint(r.endpoint));
+        if (r.live > 0) live.set(r.endpoint.id, r.live);
+      }
     }
-    return byRef;
+    return { apps, live };
   }
 
   private async findByEventIds(keys: { appId: string; eventId: string }[]): Promise<Map<string, Message>> {

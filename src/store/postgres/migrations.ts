@@ -286,7 +286,19 @@ CREATE INDEX deliveries_cli ON deliveries (destination_id, created_at, id)
 `,
   },
   {
-    // 6 is delivery control's, on both backends; this one is PostgreSQL's alone (SQLite counts in memory).
+    version: 6,
+    name: 'delivery control: per-endpoint concurrency limit, ordered endpoints',
+    // deliveries_open: an ordered endpoint's head (its oldest scheduled delivery not ended) is the
+    // first entry for the endpoint; rows leave the index when they end, so the lookup costs the
+    // same however long the endpoint's history.
+    sql: `
+ALTER TABLE endpoints ADD COLUMN max_concurrency integer, ADD COLUMN ordered boolean NOT NULL DEFAULT false;
+CREATE INDEX deliveries_open ON deliveries (endpoint_id, msg_id)
+  WHERE kind = 'message' AND trigger = 0 AND status IN ('pending', 'sending');
+`,
+  },
+  {
+    // PostgreSQL's alone (SQLite counts in memory): 7 was applied before 6 on databases of that time.
     version: 7,
     name: 'API rate-limit counters',
     // UNLOGGED: counters of the last minute need no crash safety, and no WAL per failed request.

@@ -8,7 +8,7 @@ import { runStoreSuite } from '../store.suite.js';
 import type { WorkDue } from '../work-signal.js';
 import type { StoredRequestNote } from '../request-feed.js';
 import { LEASE_MS, messageInput, outcomeFor, T0 } from '../suite/fixtures.suite.js';
-import { CLAIM_SQL } from './delivery-queue.js';
+import { WINDOW_SQL } from './fair-claim.js';
 import { MIGRATIONS } from './migrations.js';
 import { PostgresStore } from './postgres-store.js';
 
@@ -63,7 +63,7 @@ function describePostgres(url: string): void {
     it('never leases one delivery to two stores claiming at the same time', async () => {
       const { a, b, close } = await twoStores();
       const app = await a.applications.create({ name: 'a' }, T0);
-      await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x', maxConcurrency: 1_000 }, T0);
       await Promise.all(Array.from({ length: 500 }, (_, i) => a.messages.create(messageInput(app.id), T0 + (i % 7))));
       const drain = async (store: PostgresStore, worker: string) => {
         const ids: string[] = [];
@@ -83,6 +83,26 @@ function describePostgres(url: string): void {
       expect(byB.filter((id) => seenA.has(id))).toEqual([]);
       expect(byA.length).toBeGreaterThan(0);
       expect(byB.length).toBeGreaterThan(0);
+      await close();
+    });
+
+    it('holds each endpoint to its limit across two stores claiming at the same time', async () => {
+      const { a, b, close } = await twoStores();
+      const app = await a.applications.create({ name: 'a' }, T0);
+      const limited = await a.endpoints.create(
+        app.id,
+        { url: 'https://x.test', secret: 'whsec_x', maxConcurrency: 3 },
+        T0,
+      );
+      await a.endpoints.create(app.id, { url: 'https://y.test', secret: 'whsec_y' }, T0); // the default, 16
+      await Promise.all(Array.from({ length: 40 }, () => a.messages.create(messageInput(app.id), T0)));
+      // Eight claims of 5 at once, over two pools: as many as 40 would fit the claims' limits.
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => claimMessages(i % 2 ? a : b, `w${i}`, 5, LEASE_MS, T0 + 10)),
+      );
+      const byEndpoint = (id: string) => claims.flat().filter((c) => c.endpoint.id === id).length;
+      expect(byEndpoint(limited.id)).toBe(3);
+      expect(claims.flat()).toHaveLength(3 + 16);
       await close();
     });
 
@@ -289,7 +309,7 @@ function describePostgres(url: string): void {
       await admin.connect();
       await admin.query(`INSERT INTO applications VALUES ('app_1', NULL, 'a', '{}', NULL, 0, 0)`);
       await admin.query(`INSERT INTO endpoints VALUES ('ep_1', 'app_1', NULL, 'https://x.test', '', NULL, NULL, false,
-        '{}', NULL, '{}', '[]', 0, 0)`);
+        '{}', NULL, '{}', '[]', 0, 0, 1000)`);
       await admin.query(`INSERT INTO messages SELECT 'msg_' || i, 'app_1', 't', NULL, NULL, '{}', i
         FROM generate_series(1, 30000) AS i`);
       // Mostly finished deliveries, as in a long-running system, and a few due.
@@ -298,7 +318,7 @@ function describePostgres(url: string): void {
         FROM generate_series(1, 30000) AS i`);
       await admin.query('ANALYZE');
       await admin.query('BEGIN');
-      const { rows } = await admin.query(`EXPLAIN (COSTS OFF) ${CLAIM_SQL}`, [T0, 100, 'w', T0 + LEASE_MS]);
+      const { rows } = await admin.query(`EXPLAIN (COSTS OFF) ${WINDOW_SQL}`, [T0, 100, ['ep_full']]);
       await admin.query('ROLLBACK');
       await admin.end();
       const plan = rows.map((r) => r['QUERY PLAN'] as string).join('\n');
@@ -313,7 +333,7 @@ function describePostgres(url: string): void {
       const store = await open(newSchema());
       await store.migrate();
       const app = await store.applications.create({ name: 'a' }, T0);
-      await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x', maxConcurrency: 5_000 }, T0);
       const burst = Array.from({ length: 2_500 }, () => store.messages.create(messageInput(app.id), T0));
       const pending = store.messages.create(messageInput(app.id), T0); // not awaited before close
       expect(new Set((await Promise.all(burst)).map((r) => r.message.id)).size).toBe(2_500);

@@ -5,6 +5,8 @@ import { type DueRow, toClaimed } from '../claimed-row.js';
 import type { SqliteDb } from './database.js';
 import { toEndpoint } from '../rows.js';
 import { toConnection, toDestination } from '../inbound-rows.js';
+import { DEFAULT_ENDPOINT_CONCURRENCY } from '../fair-share.js';
+import { pickDue } from './fair-claim.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
 export interface HandOffWriter {
@@ -12,33 +14,23 @@ export interface HandOffWriter {
 }
 
 /*
- * Each arm of the UNION reads one partial index (pending by due time, sending by lease end) and
- * stops after `limit` rows, so a claim costs O(limit) however long the backlog. A single
- * `WHERE (pending AND due) OR (sending AND expired) ORDER BY next_attempt_at` would sort every due
- * row on each claim instead. Expired leases sort by their original due time: they are the oldest.
+ * Which due deliveries a claim takes is decided by `pickDue` (fair-claim.ts: each target's
+ * concurrency limit, rank by target, ordered endpoints' heads); this reads what they point at.
  * Endpoints and destinations are not joined here: a batch usually has few distinct ones, loaded
  * (and their JSON parsed) once each. What a delivery points at is per kind: one LEFT JOIN per
  * kind, each by primary key, so a kind costs nothing to the rows of another. Kind `cli` is never
  * claimed here (a `hookd listen` session takes it: store/crud/listen-sessions.ts); the partial
  * indexes leave it out too.
  */
-const SELECT_DUE = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels,
+const SELECT_PICKED = `SELECT d.*, m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels,
     m.payload AS m_payload, m.created_at AS m_created_at, m.traceparent AS m_traceparent,
     r.source_id AS r_source_id, r.method AS r_method, r.path AS r_path, r.headers AS r_headers, r.body AS r_body,
     r.body_size AS r_body_size, r.status AS r_status, r.cause AS r_cause, r.detail AS r_detail,
     r.received_at AS r_received_at
-  FROM (
-    SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM deliveries
-      WHERE status = 'pending' AND kind <> 'cli' AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit)
-    UNION ALL
-    SELECT id, due FROM (SELECT id, next_attempt_at AS due FROM deliveries
-      WHERE status = 'sending' AND kind <> 'cli' AND lease_until <= @now ORDER BY lease_until LIMIT @limit)
-    ORDER BY due LIMIT @limit
-  ) c
-  JOIN deliveries d ON d.id = c.id
+  FROM deliveries d
   LEFT JOIN messages m ON m.id = d.msg_id
   LEFT JOIN requests r ON r.id = d.request_id
-  ORDER BY c.due, d.id`;
+  WHERE d.id IN (SELECT value FROM json_each(?))`;
 const SELECT_ENDPOINTS = 'SELECT * FROM endpoints WHERE id IN (SELECT value FROM json_each(?))';
 const SELECT_DESTINATIONS = 'SELECT * FROM destinations WHERE id IN (SELECT value FROM json_each(?))';
 const SELECT_CONNECTIONS = 'SELECT * FROM connections WHERE id IN (SELECT value FROM json_each(?))';
@@ -79,6 +71,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     private readonly work: WorkSignal,
     /** The writers that create deliveries: each hands its new ones to the local worker. */
     private readonly writers: readonly HandOffWriter[],
+    /** A target's limit on live leases when it sets none (store/fair-share.ts). */
+    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
   ) {
     this.claimTx = db.transaction(this.claimInTransaction.bind(this));
     this.recordTx = db.transaction(this.recordInTransaction.bind(this));
@@ -139,29 +133,24 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   private claimInTransaction(workerId: string, limit: number, leaseMs: number, now: number): ClaimedDelivery[] {
-    const rows = this.db.all<DueRow>(SELECT_DUE, { now, limit });
-    if (rows.length === 0) return [];
+    const { lease, cancel } = pickDue(this.db, now, limit, this.endpointConcurrency);
+    // Disabled since the delivery was created: it ends here instead of being sent.
+    if (cancel.length > 0) this.db.run(CANCEL, now, JSON.stringify(cancel));
+    if (lease.length === 0) return [];
+    const order = new Map(lease.map((id, i) => [id, i]));
+    const rows = this.db
+      .all<DueRow>(SELECT_PICKED, JSON.stringify(lease))
+      .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     const endpoints = this.loadTargets(rows, 'endpoint_id', SELECT_ENDPOINTS, toEndpoint);
     const destinations = this.loadTargets(rows, 'destination_id', SELECT_DESTINATIONS, toDestination);
     const connections = this.loadTargets(rows, 'connection_id', SELECT_CONNECTIONS, toConnection);
-    const claimed: ClaimedDelivery[] = [];
-    const canceled: string[] = [];
-    for (const row of rows) {
-      // Disabled since the delivery was created: it ends here instead of being sent.
-      const target = row.kind === 'message' ? endpoints.get(row.endpoint_id!)! : destinations.get(row.destination_id!)!;
-      if (target.disabled) {
-        canceled.push(row.id);
-        continue;
-      }
+    const claimed = rows.map((row) => {
       const item = toClaimed(row, { endpoints, destinations, connections });
       item.delivery.status = 'sending';
       item.delivery.updatedAt = now;
-      claimed.push(item);
-    }
-    if (canceled.length > 0) this.db.run(CANCEL, now, JSON.stringify(canceled));
-    if (claimed.length > 0) {
-      this.db.run(LEASE, workerId, now + leaseMs, now, JSON.stringify(claimed.map((c) => c.delivery.id)));
-    }
+      return item;
+    });
+    this.db.run(LEASE, workerId, now + leaseMs, now, JSON.stringify(lease));
     return claimed;
   }
 

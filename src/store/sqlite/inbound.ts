@@ -24,6 +24,8 @@ import type {
   TimeRange,
 } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
+import { DEFAULT_ENDPOINT_CONCURRENCY, type LiveLeases, mayHandOff } from '../fair-share.js';
+import { readLiveLeases } from './fair-claim.js';
 import { RequestFeed, type StoredRequestNote } from '../request-feed.js';
 import { retryEventSql, retryEventsSql } from '../crud/event-retries.js';
 import type { SqlExecutor } from '../crud/sql.js';
@@ -87,6 +89,8 @@ export class SqliteInbound implements InboundStore {
     private readonly db: SqliteDb,
     private readonly executor: SqlExecutor,
     private readonly work: WorkSignal,
+    /** A destination's limit on live leases (store/fair-share.ts). */
+    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
     private readonly feed = new RequestFeed(),
   ) {
     this.batchTx = db.transaction((batch: readonly QueuedReceive[], room: number): WrittenBatch => {
@@ -250,13 +254,19 @@ export class SqliteInbound implements InboundStore {
   ): Written {
     const rows: EventDeliveryRow[] = [];
     const handed: ClaimedEvent[] = [];
+    /** Live leases per destination, read (in this transaction) at the first event that could be handed over. */
+    let live: LiveLeases | null = null;
+    const mayTake = (destinationId: string) => {
+      live ??= readLiveLeases(this.db, now, this.endpointConcurrency).live;
+      return mayHandOff(live, destinationId, this.endpointConcurrency, false);
+    };
     for (const route of routes) {
       // As PostgreSQL does: routes that carry their targets (the ingest's cache) are not read again;
       // a destination deleted since is refused by the foreign key all the same.
       const targets = route.targets ?? this.readTargets(route);
       const row = { ...newEventDeliveryRow(request.id, route, now, targets.destination.kind), trigger };
       // A CLI destination's event waits for its `hookd listen` session: never handed to the engine.
-      if (handed.length < room && row.kind === 'event') {
+      if (handed.length < room && row.kind === 'event' && mayTake(row.destination_id)) {
         const worker = this.worker!;
         Object.assign(row, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
         handed.push({ kind: 'event', delivery: toEventDelivery(row), request, ...targets });

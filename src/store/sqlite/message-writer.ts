@@ -6,6 +6,8 @@ import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { type AppEndpoints, fanoutTargets } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
+import { DEFAULT_ENDPOINT_CONCURRENCY, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
+import { readLiveLeases } from './fair-claim.js';
 import { isConstraintError, type SqliteDb } from './database.js';
 import {
   type EndpointRow,
@@ -50,6 +52,8 @@ interface HandOff {
   worker: LocalWorker;
   room: number;
   leaseUntil: number;
+  /** Live leases per endpoint, read in the batch's transaction at its first due delivery. */
+  live: LiveLeases | null;
 }
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at,
@@ -93,6 +97,8 @@ export class SqliteMessageWriter {
   constructor(
     private readonly db: SqliteDb,
     private readonly work: WorkSignal,
+    /** An endpoint's limit on live leases when it sets none (store/fair-share.ts). */
+    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
   ) {
     this.writeTx = db.transaction((batch: Queued[], handOff: HandOff | null): Result[] => {
       const cache: EndpointCache = new Map();
@@ -115,7 +121,7 @@ export class SqliteMessageWriter {
     const worker = this.worker;
     if (worker === null) return this.writeTx(batch, null);
     const granted = worker.reserve(Number.MAX_SAFE_INTEGER);
-    const handOff: HandOff = { worker, room: granted, leaseUntil: batch[0].now + worker.leaseMs };
+    const handOff: HandOff = { worker, room: granted, leaseUntil: batch[0].now + worker.leaseMs, live: null };
     try {
       const results = this.writeTx(batch, handOff);
       worker.unreserve(handOff.room);
@@ -215,7 +221,7 @@ export class SqliteMessageWriter {
         continue;
       }
       pending++;
-      if (handOff !== null && handOff.room > 0) {
+      if (handOff !== null && handOff.room > 0 && this.mayTake(handOff, endpoint, now)) {
         handOff.room--;
         Object.assign(delivery, {
           status: 'sending',
@@ -227,6 +233,12 @@ export class SqliteMessageWriter {
       this.db.stmt(INSERT_DELIVERY).run(delivery);
     }
     return { message, created: true, pending: pending - handed.length, handed };
+  }
+
+  /** Whether the endpoint's limit (counted in the store, with this batch's hand-offs) and ordering let it take one more now. */
+  private mayTake(handOff: HandOff, endpoint: Endpoint, now: number): boolean {
+    handOff.live ??= readLiveLeases(this.db, now, this.endpointConcurrency).live;
+    return mayHandOff(handOff.live, endpoint.id, limitOf(endpoint, this.endpointConcurrency), endpoint.ordered);
   }
 
   /** The application named by id or uid, with whole endpoints (a delivery handed to the worker needs the URL, headers and secrets). */

@@ -314,6 +314,19 @@ CREATE INDEX deliveries_cli ON deliveries (destination_id, created_at, id)
 `,
   },
   {
+    version: 6,
+    name: 'delivery control: per-endpoint concurrency limit, ordered endpoints',
+    // deliveries_open: an ordered endpoint's head (its oldest scheduled delivery not ended) is the
+    // first entry for the endpoint; rows leave the index when they end, so the lookup costs the
+    // same however long the endpoint's history.
+    sql: `
+ALTER TABLE endpoints ADD COLUMN max_concurrency INTEGER;
+ALTER TABLE endpoints ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX deliveries_open ON deliveries (endpoint_id, msg_id)
+  WHERE kind = 'message' AND trigger = 0 AND status IN ('pending', 'sending');
+`,
+  },
+  {
     // 6 is delivery control's fairness and ordering, 7 PostgreSQL's alone (rate-limit counters):
     // the runner applies whatever is missing, gaps included.
     version: 8,

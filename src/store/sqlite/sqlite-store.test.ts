@@ -77,7 +77,7 @@ describe('SqliteStore specifics', () => {
     const store = SqliteStore.open(':memory:');
     await store.migrate();
     const app = await store.applications.create({ name: 'a' }, 1);
-    await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, 1);
+    await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x', maxConcurrency: 5_000 }, 1);
     const burst = Array.from({ length: 2_500 }, () =>
       store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, 2),
     );

@@ -25,6 +25,14 @@ import { SqliteMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
 import { SqliteSecretColumns } from './secret-columns.js';
 import { sqliteExecutor } from './sqlite-executor.js';
+import { DEFAULT_ENDPOINT_CONCURRENCY } from '../fair-share.js';
+
+export interface SqliteStoreOptions {
+  /** Where a throwing work listener is reported. */
+  logger?: Logger;
+  /** An endpoint's (destination's) limit on live leases when it sets none. Default 16. */
+  endpointConcurrency?: number;
+}
 
 /**
  * The `Store` on one embedded SQLite database (better-sqlite3, WAL). The hot path (message writer,
@@ -62,10 +70,10 @@ export class SqliteStore implements Store {
 
   private constructor(
     private readonly db: SqliteDb,
-    logger?: Logger,
+    { logger, endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY }: SqliteStoreOptions,
   ) {
     const work = new WorkSignal(logger);
-    this.writer = new SqliteMessageWriter(db, work);
+    this.writer = new SqliteMessageWriter(db, work, endpointConcurrency);
     const crud = sqliteExecutor(db);
     this.applications = new SqlApplications(crud);
     this.eventTypes = new SqlEventTypes(crud);
@@ -75,13 +83,13 @@ export class SqliteStore implements Store {
     this.destinations = new SqlDestinations(crud);
     this.connections = new SqlConnections(crud);
     this.listen = new SqlListenSessions(crud);
-    this.inbound = new SqliteInbound(db, crud, work);
+    this.inbound = new SqliteInbound(db, crud, work, endpointConcurrency);
     this.requests = new SqlRequests(crud);
     this.retention = new SqlRetention(crud);
     this.secretColumns = new SqliteSecretColumns(crud, db);
     this.monitor = new SqlMonitor(crud);
     this.rateLimits = new MemoryRateLimitCounters();
-    this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound]);
+    this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound], endpointConcurrency);
     this.requeue = new SqliteDeliveryRequeue(db, crud, work);
     this.attempts = new SqlAttempts(crud);
     this.stats = new SqlStats(crud);
@@ -93,8 +101,8 @@ export class SqliteStore implements Store {
    * Opens (creating it and its directory if needed) the database at `path`, or an in-memory one
    * for `':memory:'`. Does not migrate: call `migrate()` before first use.
    */
-  static open(path: string, options: { logger?: Logger } = {}): SqliteStore {
-    return new SqliteStore(SqliteDb.open(path), options.logger);
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    return new SqliteStore(SqliteDb.open(path), options);
   }
 
   async migrate(): Promise<void> {

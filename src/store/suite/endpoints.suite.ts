@@ -26,6 +26,8 @@ export function describeEndpoints(ctx: SuiteContext): void {
           channels: ['eu'],
           metadata: { team: 'x' },
           throttleRate: 5,
+          maxConcurrency: 4,
+          ordered: true,
           headers: { 'x-extra': '1' },
           secret: 'whsec_first',
         }),
@@ -42,6 +44,8 @@ export function describeEndpoints(ctx: SuiteContext): void {
         disabled: false,
         metadata: { team: 'x' },
         throttleRate: 5,
+        maxConcurrency: 4,
+        ordered: true,
         headers: { 'x-extra': '1' },
         secrets: [{ key: 'whsec_first', expiresAt: null }],
         createdAt: T0,
@@ -63,6 +67,8 @@ export function describeEndpoints(ctx: SuiteContext): void {
         disabled: false,
         metadata: {},
         throttleRate: null,
+        maxConcurrency: null,
+        ordered: false,
         headers: {},
       });
     });

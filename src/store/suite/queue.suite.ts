@@ -226,7 +226,7 @@ export function describeQueue(ctx: SuiteContext): void {
 
     it('never hands more than its room across a burst, and nothing for a repeated eventId', async () => {
       const app = await createApp(ctx.store);
-      await createEndpoint(ctx.store, app.id);
+      await createEndpoint(ctx.store, app.id, { maxConcurrency: 1_000 }); // the worker's room is what binds here
       const burst = () =>
         Promise.all(Array.from({ length: 100 }, () => ctx.store.messages.create(messageInput(app.id), T0)));
       await burst(); // warms up what a backend pools, so that the measured burst's batches overlap

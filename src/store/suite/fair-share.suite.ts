@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { ClaimedMessage, LocalWorker } from '../store.js';
+import {
+  claimMessages,
+  createApp,
+  createEndpoint,
+  LEASE_MS,
+  messageInput,
+  outcomeFor,
+  type SuiteContext,
+  T0,
+} from './fixtures.suite.js';
+
+/** Fair shares (store/fair-share.ts): each endpoint's limit on live leases, rank order, ordered endpoints. */
+export function describeFairShare(ctx: SuiteContext): void {
+  /** `n` messages to the application, created at T0, T0+1, ... */
+  async function send(appId: string, n: number) {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push((await ctx.store.messages.create(messageInput(appId), T0 + i)).message.id);
+    return ids;
+  }
+
+  const endpointsOf = (claimed: ClaimedMessage[]) => claimed.map((c) => c.endpoint.uid);
+
+  describe('fair shares of the queue', () => {
+    it('leases no endpoint more than its limit, counting live leases across claims, until outcomes free them', async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { uid: 'a', maxConcurrency: 2 });
+      await send(app.id, 5);
+      await createEndpoint(ctx.store, app.id, { uid: 'b', url: 'https://example.com/b' });
+      await send(app.id, 3); // due: 8 to a (limit 2), 3 to b (the default limit, 16)
+      const first = await claimMessages(ctx.store, 'w1', 100, LEASE_MS, T0 + 10);
+      expect(endpointsOf(first).filter((e) => e === 'a')).toHaveLength(2);
+      expect(endpointsOf(first).filter((e) => e === 'b')).toHaveLength(3);
+      // Another worker finds a at its limit: the leases are counted in the store, not per worker.
+      expect(await claimMessages(ctx.store, 'w2', 100, LEASE_MS, T0 + 11)).toEqual([]);
+      const done = first.find((c) => c.endpoint.uid === 'a')!;
+      await ctx.store.queue.record(
+        'w1',
+        [outcomeFor(done, T0 + 12, { status: 'success', nextAttemptAt: null })],
+        T0 + 12,
+      );
+      expect(endpointsOf(await claimMessages(ctx.store, 'w2', 100, LEASE_MS, T0 + 13))).toEqual(['a']);
+      // An expired lease is no longer live: its delivery is due again, and its place is free.
+      const later = T0 + 13 + LEASE_MS;
+      expect(endpointsOf(await claimMessages(ctx.store, 'w3', 100, LEASE_MS, later)).sort()).toEqual([
+        'a',
+        'a',
+        'b',
+        'b',
+        'b',
+      ]);
+    });
+
+    it('takes rank 1 of every endpoint before rank 2, oldest first within a rank', async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { uid: 'a' });
+      await send(app.id, 3); // a's three are the oldest
+      await createEndpoint(ctx.store, app.id, { uid: 'b', url: 'https://example.com/b' });
+      await ctx.store.messages.create(messageInput(app.id), T0 + 5); // one more to a, one to b
+      const claimed = await claimMessages(ctx.store, 'w', 3, LEASE_MS, T0 + 10);
+      expect(endpointsOf(claimed)).toEqual(['a', 'b', 'a']);
+    });
+
+    it('a deep backlog of an endpoint at its limit does not hide the others', async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { uid: 'busy', maxConcurrency: 2 });
+      await send(app.id, 300);
+      await createEndpoint(ctx.store, app.id, { uid: 'quiet', url: 'https://example.com/q' });
+      await ctx.store.messages.create(messageInput(app.id), T0 + 400);
+      // A claim of 4 reads a window of 64 due rows: all of them busy's, at its limit after 2.
+      const claimed = await claimMessages(ctx.store, 'w', 4, LEASE_MS, T0 + 500);
+      expect(endpointsOf(claimed)).toEqual(['busy', 'busy', 'quiet']);
+      expect(endpointsOf(await claimMessages(ctx.store, 'w', 4, LEASE_MS, T0 + 501))).toEqual([]);
+    });
+
+    it('hands a local worker no more than an endpoint limit allows, and nothing of an ordered endpoint', async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { uid: 'limited', maxConcurrency: 3 });
+      await createEndpoint(ctx.store, app.id, { uid: 'ordered', url: 'https://example.com/o', ordered: true });
+      const taken: ClaimedMessage[] = [];
+      const worker: LocalWorker = {
+        workerId: 'wrk_local',
+        leaseMs: LEASE_MS,
+        reserve: (wanted) => wanted,
+        unreserve: () => {},
+        take: (claimed) => taken.push(...(claimed as ClaimedMessage[])),
+      };
+      await ctx.store.queue.attachLocalWorker(worker);
+      await Promise.all(Array.from({ length: 10 }, () => ctx.store.messages.create(messageInput(app.id), T0)));
+      await ctx.store.queue.attachLocalWorker(null);
+      expect(endpointsOf(taken)).toEqual(['limited', 'limited', 'limited']);
+      // The limited endpoint is full; the ordered one's first message is claimable, alone.
+      expect(endpointsOf(await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 1))).toEqual(['ordered']);
+    });
+  });
+
+  describe('ordered endpoints', () => {
+    it("attempts a message only after every earlier message's delivery succeeded or ended", async () => {
+      const app = await createApp(ctx.store);
+      const endpoint = await createEndpoint(ctx.store, app.id, { ordered: true });
+      const [m1, m2, m3] = await send(app.id, 3);
+      const claimAt = (now: number) => claimMessages(ctx.store, 'w', 100, LEASE_MS, now);
+      const first = await claimAt(T0 + 10);
+      expect(first.map((c) => c.message.id)).toEqual([m1]);
+      expect(await claimAt(T0 + 11)).toEqual([]); // m1 in flight: nothing behind it
+      // m1 fails, its retry due at T0 + 100: m2 and m3 wait for it.
+      await ctx.store.queue.record(
+        'w',
+        [outcomeFor(first[0], T0 + 12, { status: 'pending', nextAttemptAt: T0 + 100 })],
+        T0 + 12,
+      );
+      expect(await claimAt(T0 + 50)).toEqual([]);
+      const retry = await claimAt(T0 + 100);
+      expect(retry.map((c) => c.message.id)).toEqual([m1]);
+      await ctx.store.queue.record(
+        'w',
+        [outcomeFor(retry[0], T0 + 101, { status: 'success', nextAttemptAt: null })],
+        T0 + 101,
+      );
+      const second = await claimAt(T0 + 102);
+      expect(second.map((c) => c.message.id)).toEqual([m2]);
+      // A manual resend is not ordered: it goes at once, even of the last message, beside m2.
+      await ctx.store.requeue.resend(app.id, m3, endpoint.id, T0 + 103);
+      const resent = await claimAt(T0 + 104);
+      expect(resent.map((c) => [c.message.id, c.delivery.trigger])).toEqual([[m3, 1]]);
+      // m2 ends for good (its schedule exhausted): m3's scheduled delivery may go.
+      await ctx.store.queue.record(
+        'w',
+        [outcomeFor(second[0], T0 + 105, { status: 'fail', nextAttemptAt: null })],
+        T0 + 105,
+      );
+      const third = await claimAt(T0 + 106);
+      expect(third.map((c) => [c.message.id, c.delivery.trigger])).toEqual([[m3, 0]]);
+    });
+
+    it('finds a retried head behind a window full of the messages that wait for it', async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { ordered: true });
+      const [m1] = await send(app.id, 100);
+      const first = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 200);
+      await ctx.store.queue.record(
+        'w',
+        [outcomeFor(first[0], T0 + 201, { status: 'pending', nextAttemptAt: T0 + 500 })],
+        T0 + 201,
+      );
+      // A claim of 10 reads 64 rows at a time: all 99 waiting messages are due before m1's retry.
+      const retry = await claimMessages(ctx.store, 'w', 10, LEASE_MS, T0 + 500);
+      expect(retry.map((c) => c.message.id)).toEqual([m1]);
+    });
+
+    it('leaves other endpoints unaffected', async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { uid: 'ordered', ordered: true });
+      await createEndpoint(ctx.store, app.id, { uid: 'free', url: 'https://example.com/f' });
+      await send(app.id, 5);
+      const claimed = await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 10);
+      expect(endpointsOf(claimed).sort()).toEqual(['free', 'free', 'free', 'free', 'free', 'ordered']);
+    });
+  });
+}
