@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, type Page, patch, post, seg } from '../api';
 import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
-import type { Connection, ConnectionCheck, Destination } from '../receive-types';
+import type { Connection, ConnectionCheck, Destination, Source } from '../types';
 import '../receive.css';
 import { navigate } from '../router';
-import type { Source } from '../types';
+import { Table } from '../table';
 import { DeleteButton, ResourceHeading } from './resource-parts';
 
 /** How long typing pauses before the editors ask the API to check what was typed. */
@@ -27,6 +27,10 @@ function useEnds() {
   );
 }
 
+/** The name of the source or destination `id` in `list`; its id while the list loads, or when it has no name. */
+export const nameOf = (list: { id: string; name: string }[] | undefined, id: string) =>
+  list?.find((item) => item.id === id)?.name || id;
+
 /** Connections (source → destination, with a filter and a transform), optionally of one source or destination. */
 export function ConnectionsPage() {
   const query = new URLSearchParams(location.search);
@@ -39,8 +43,6 @@ export function ConnectionsPage() {
   });
   const connections = useLoad(() => get<Page<Connection>>(`/api/v1/connection?${filter}`), filter.toString());
   const ends = useEnds();
-  const nameOf = (list: { id: string; name: string }[] | undefined, id: string) =>
-    list?.find((item) => item.id === id)?.name || id;
   return (
     <section>
       <h1>Connections</h1>
@@ -55,44 +57,37 @@ export function ConnectionsPage() {
         )}
       </p>
       <ErrorBox error={connections.error ?? ends.error} />
-      {connections.data === null ? (
-        <Loading />
-      ) : connections.data.data.length === 0 ? (
-        <Empty>No connections yet. Pick a source and a destination below to route requests.</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Connection</th>
-                <th scope="col">Source → destination</th>
-                <th scope="col">Filter / transform</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {connections.data.data.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <a href={`/connections/${c.id}`}>{c.name || c.id}</a>
-                    {c.disabled && <Status value="disabled" />}
-                  </td>
-                  <td>
-                    <a href={`/sources/${c.sourceId}`}>{nameOf(ends.data?.sources, c.sourceId)}</a> →{' '}
-                    <a href={`/destinations/${c.destinationId}`}>{nameOf(ends.data?.destinations, c.destinationId)}</a>
-                  </td>
-                  <td>
-                    {c.filter ? 'filter' : 'no filter'} · {c.transform ? 'transform' : 'no transform'}
-                  </td>
-                  <td>
-                    <Time iso={c.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        label="Connections"
+        rows={connections.data?.data ?? null}
+        rowKey={(c) => c.id}
+        empty="No connections yet. Pick a source and a destination below to route requests."
+        columns={[
+          {
+            header: 'Connection',
+            cell: (c) => (
+              <>
+                <a href={`/connections/${c.id}`}>{c.name || c.id}</a>
+                {c.disabled && <Status value="disabled" />}
+              </>
+            ),
+          },
+          {
+            header: 'Source → destination',
+            cell: (c) => (
+              <>
+                <a href={`/sources/${c.sourceId}`}>{nameOf(ends.data?.sources, c.sourceId)}</a> →{' '}
+                <a href={`/destinations/${c.destinationId}`}>{nameOf(ends.data?.destinations, c.destinationId)}</a>
+              </>
+            ),
+          },
+          {
+            header: 'Filter / transform',
+            cell: (c) => `${c.filter ? 'filter' : 'no filter'} · ${c.transform ? 'transform' : 'no transform'}`,
+          },
+          { header: 'Created', cell: (c) => <Time iso={c.createdAt} /> },
+        ]}
+      />
       {ends.data && (
         <ConnectionForm
           heading="New connection"

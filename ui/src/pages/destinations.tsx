@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { get, type Page, patch, post, seg } from '../api';
-import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
-import type { Destination } from '../receive-types';
+import { ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
+import type { Destination } from '../types';
 import '../receive.css';
 import { navigate } from '../router';
+import { Table } from '../table';
 import { DeleteButton, ResourceHeading } from './resource-parts';
 
 /** Where received requests are forwarded: the list, and a form for a new one. */
@@ -17,39 +18,29 @@ export function DestinationsPage() {
         <a href="/connections">connection</a> routes a source's requests to it.
       </p>
       <ErrorBox error={destinations.error} />
-      {destinations.data === null ? (
-        <Loading />
-      ) : destinations.data.data.length === 0 ? (
-        <Empty>No destinations yet. Add one below with the URL of the service that should get the requests.</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">URL</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {destinations.data.data.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <a href={`/destinations/${d.id}`}>{d.name || d.uid || d.id}</a>
-                    {d.disabled && <Status value="disabled" />}
-                  </td>
-                  <td class="url">
-                    <code>{d.kind === 'cli' ? `hookd listen → ${d.url}` : d.url}</code>
-                  </td>
-                  <td>
-                    <Time iso={d.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        label="Destinations"
+        rows={destinations.data?.data ?? null}
+        rowKey={(d) => d.id}
+        empty="No destinations yet. Add one below with the URL of the service that should get the requests."
+        columns={[
+          {
+            header: 'Name',
+            cell: (d) => (
+              <>
+                <a href={`/destinations/${d.id}`}>{d.name || d.uid || d.id}</a>
+                {d.disabled && <Status value="disabled" />}
+              </>
+            ),
+          },
+          {
+            header: 'URL',
+            class: 'url',
+            cell: (d) => <code>{d.kind === 'cli' ? `hookd listen → ${d.url}` : d.url}</code>,
+          },
+          { header: 'Created', cell: (d) => <Time iso={d.createdAt} /> },
+        ]}
+      />
       <DestinationForm
         heading="New destination"
         submitLabel="Create destination"
