@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import { get, type Page, patch, post, seg } from '../api';
-import { ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
+import { ErrorBox, Loading, Status, Time, useLoad } from '../components';
 import type { Destination } from '../types';
 import '../receive.css';
 import { navigate } from '../router';
 import { Table } from '../table';
-import { DeleteButton, ResourceHeading } from './resource-parts';
+import { DeleteButton, ResourceHeading, SettingsForm } from './resource-parts';
 
 /** Where received requests are forwarded: the list, and a form for a new one. */
 export function DestinationsPage() {
@@ -172,7 +172,6 @@ function toBody(draft: Draft): Record<string, unknown> {
 
 function DestinationForm({ heading, submitLabel, initial, onSubmit, onChange, status }: DestinationFormProps) {
   const [draft, setDraft] = useState<Draft>(() => toDraft(initial));
-  const [error, busy, run] = useAction();
   const set = (change: Partial<Draft>) => {
     onChange?.();
     setDraft({ ...draft, ...change });
@@ -181,14 +180,14 @@ function DestinationForm({ heading, submitLabel, initial, onSubmit, onChange, st
     value: draft[key],
     onInput: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => set({ [key]: e.currentTarget.value }),
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
-    run(() => onSubmit(toBody(draft)));
-  };
-  const id = initial ? 'edit-destination' : 'new-destination';
   return (
-    <form class="card settings" onSubmit={submit} aria-labelledby={`${id}-heading`}>
-      <h2 id={`${id}-heading`}>{heading}</h2>
+    <SettingsForm
+      id={initial ? 'edit-destination' : 'new-destination'}
+      heading={heading}
+      submitLabel={submitLabel}
+      status={status}
+      submit={() => onSubmit(toBody(draft))}
+    >
       <div class="grid">
         <label>
           Name
@@ -238,13 +237,6 @@ function DestinationForm({ heading, submitLabel, initial, onSubmit, onChange, st
         <input type="checkbox" checked={draft.disabled} onChange={(e) => set({ disabled: e.currentTarget.checked })} />
         Disabled (its events are canceled)
       </label>
-      <div class="actions">
-        <button type="submit" disabled={busy}>
-          {submitLabel}
-        </button>
-        {status && <span aria-live="polite">{status}</span>}
-      </div>
-      <ErrorBox error={error} />
-    </form>
+    </SettingsForm>
   );
 }

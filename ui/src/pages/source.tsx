@@ -3,7 +3,7 @@ import { get, type Page, patch, seg } from '../api';
 import { CopyButton, Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
 import type { Connection, Destination, InboundRequest, Source, SourceResponse } from '../types';
 import { Table } from '../table';
-import { nameOf } from './connections';
+import { connectionColumn, nameOf } from './connections';
 import { RequestInspector } from './inspector';
 
 const MAX_SHOWN = 200;
@@ -117,15 +117,7 @@ function SourceConnections({ sourceId }: { sourceId: string }) {
         rowKey={(c) => c.id}
         empty="None: requests are kept here to inspect, and forwarded nowhere."
         columns={[
-          {
-            header: 'Connection',
-            cell: (c) => (
-              <>
-                <a href={`/connections/${c.id}`}>{c.name || c.id}</a>
-                {c.disabled && <Status value="disabled" />}
-              </>
-            ),
-          },
+          connectionColumn,
           {
             header: 'Destination',
             cell: (c) => (
