@@ -63,11 +63,16 @@ export async function expectNoSeriousA11yViolations(page: Page, view: string): P
   expect(serious, `${view}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
 }
 
-/** Saves the page at 1400 px and 375 px wide (full page), then puts the desktop width back. */
+/**
+ * Saves the page at 1400 px and 375 px wide (full page), then puts the desktop width back. At
+ * each width nothing may make the page wider than the window (the issue: usable at 375 px).
+ */
 export async function screenshotBothWidths(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   for (const width of [1400, 375]) {
     await page.setViewportSize({ width, height: 900 });
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(pageWidth, `${name} at ${width} px scrolls sideways`).toBeLessThanOrEqual(width);
     await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1400, height: 900 });
