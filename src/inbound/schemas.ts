@@ -24,7 +24,9 @@ const MAX_RESPONSE_BODY_CHARS = 64 * 1024;
  */
 export const MAX_RESPONSE_DELAY_MS = 10_000;
 
-const VerificationIn = Type.Unsafe<{ type: string; [field: string]: unknown }>({
+/** A source's verification: its `type` and that type's own fields. */
+type Verification = { type: string; [field: string]: unknown };
+const VerificationIn = Type.Unsafe<Verification>({
   type: 'object',
   required: ['type'],
   properties: { type: Type.String({ minLength: 1, maxLength: 64 }) },
@@ -81,7 +83,7 @@ export const SourceOut = Type.Object(
     uid: Nullable(Type.String()),
     name: Type.String(),
     url: Type.String({ description: 'Where the provider sends: `{PUBLIC_URL}/in/{id}`' }),
-    verification: Type.Unsafe<{ type: string; [field: string]: unknown }>(JsonObject()),
+    verification: Type.Unsafe<Verification>(JsonObject()),
     response: SourceResponseSchema,
     dedup: Nullable(DedupSchema),
     disabled: Type.Boolean(),
@@ -253,12 +255,12 @@ export const EventFilter = {
 };
 export const TimeRangeQuery = { since: Type.Optional(Time), until: Type.Optional(Time) };
 
-/** `POST /api/v1/connection/check`'s answer. */
 const Verdict = Type.Object({
   valid: Type.Boolean(),
   detail: Nullable(Type.String({ description: "The create route's 422 message for it, when invalid" })),
 });
 
+/** `POST /api/v1/connection/check`'s answer. */
 export const ConnectionCheckOut = Type.Object(
   {
     filter: Nullable(Verdict),
