@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
 import { ValidationError } from '../core/errors.js';
-import { JsonObject, Nullable, withErrors } from '../http/schema-types.js';
+import { JsonObject, withErrors } from '../http/schema-types.js';
 import type { TypedApp } from '../outbound/context.js';
 import type { ReceiveApiDeps } from './context.js';
+import { ConnectionCheckOut } from './schemas.js';
 import { checkFilter, checkTransform } from './setting-checks.js';
 
 const CheckIn = Type.Object(
@@ -13,19 +14,6 @@ const CheckIn = Type.Object(
     ),
   },
   { title: 'ConnectionCheckIn' },
-);
-
-const Verdict = Type.Object({
-  valid: Type.Boolean(),
-  detail: Nullable(Type.String({ description: "The create route's 422 message for it, when invalid" })),
-});
-
-const CheckOut = Type.Object(
-  {
-    filter: Nullable(Verdict),
-    transform: Nullable(Verdict),
-  },
-  { title: 'ConnectionCheckOut', description: 'One verdict per field given; null for a field not given' },
 );
 
 /**
@@ -45,7 +33,7 @@ export function registerConnectionCheckRoute(app: TypedApp, { transformPool }: R
         summary: "Check a connection's filter and transform",
         description: 'Validates without saving: each field given gets `{valid, detail}`.',
         body: CheckIn,
-        response: withErrors({ 200: CheckOut }),
+        response: withErrors({ 200: ConnectionCheckOut }),
       },
     },
     async (request) => {

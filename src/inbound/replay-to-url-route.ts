@@ -7,6 +7,7 @@ import { withErrors } from '../http/schema-types.js';
 import type { TypedApp } from '../outbound/context.js';
 import { type ReceiveApiDeps, requireRequest } from './context.js';
 import { RequestParams } from './params.js';
+import { ReplayToUrlOut } from './schemas.js';
 
 const ReplayToUrlIn = Type.Object(
   {
@@ -17,19 +18,6 @@ const ReplayToUrlIn = Type.Object(
     }),
   },
   { title: 'ReplayToUrlIn' },
-);
-
-const ReplayToUrlOut = Type.Object(
-  {
-    url: Type.String({ description: 'Where the request was sent' }),
-    outcome: Type.Union([Type.Literal('response'), Type.Literal('timeout'), Type.Literal('connection')], {
-      description: '`response`: any status came back; otherwise why none did',
-    }),
-    responseStatusCode: Type.Integer({ description: '0 without a response' }),
-    response: Type.String({ description: 'The response body (up to 64 KiB), or why there was none' }),
-    responseDurationMs: Type.Integer(),
-  },
-  { title: 'ReplayToUrlOut' },
 );
 
 /**

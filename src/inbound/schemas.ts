@@ -1,4 +1,3 @@
-import { MAX_RESPONSE_DELAY_MS } from './source-answer.js';
 import { Type } from 'typebox';
 import { JsonObject, Nullable, StringMap } from '../http/schema-types.js';
 import { ID_PATTERN, Uid } from '../outbound/schemas.js';
@@ -18,8 +17,16 @@ export const MAX_RETRY_SCHEDULE_LENGTH = 20;
 export const MAX_TIMEOUT_MS = 60_000;
 const MAX_DEDUP_WINDOW_SECONDS = 30 * 24 * 3600;
 const MAX_RESPONSE_BODY_CHARS = 64 * 1024;
+/**
+ * The longest a source may hold its answer (`response.delayMs`): a capture URL simulating a slow
+ * receiver. Here, not in source-answer.ts, so that the dashboard's type-only import of these
+ * schemas reaches no module that needs Node's types.
+ */
+export const MAX_RESPONSE_DELAY_MS = 10_000;
 
-const VerificationIn = Type.Unsafe<{ type: string; [field: string]: unknown }>({
+/** A source's verification: its `type` and that type's own fields. */
+type Verification = { type: string; [field: string]: unknown };
+const VerificationIn = Type.Unsafe<Verification>({
   type: 'object',
   required: ['type'],
   properties: { type: Type.String({ minLength: 1, maxLength: 64 }) },
@@ -76,7 +83,7 @@ export const SourceOut = Type.Object(
     uid: Nullable(Type.String()),
     name: Type.String(),
     url: Type.String({ description: 'Where the provider sends: `{PUBLIC_URL}/in/{id}`' }),
-    verification: JsonObject(),
+    verification: Type.Unsafe<Verification>(JsonObject()),
     response: SourceResponseSchema,
     dedup: Nullable(DedupSchema),
     disabled: Type.Boolean(),
@@ -247,3 +254,31 @@ export const EventFilter = {
   until: Type.Optional(Time),
 };
 export const TimeRangeQuery = { since: Type.Optional(Time), until: Type.Optional(Time) };
+
+const Verdict = Type.Object({
+  valid: Type.Boolean(),
+  detail: Nullable(Type.String({ description: "The create route's 422 message for it, when invalid" })),
+});
+
+/** `POST /api/v1/connection/check`'s answer. */
+export const ConnectionCheckOut = Type.Object(
+  {
+    filter: Nullable(Verdict),
+    transform: Nullable(Verdict),
+  },
+  { title: 'ConnectionCheckOut', description: 'One verdict per field given; null for a field not given' },
+);
+
+/** `POST /api/v1/request/{request_id}/replay-to-url`'s answer. */
+export const ReplayToUrlOut = Type.Object(
+  {
+    url: Type.String({ description: 'Where the request was sent' }),
+    outcome: Type.Union([Type.Literal('response'), Type.Literal('timeout'), Type.Literal('connection')], {
+      description: '`response`: any status came back; otherwise why none did',
+    }),
+    responseStatusCode: Type.Integer({ description: '0 without a response' }),
+    response: Type.String({ description: 'The response body (up to 64 KiB), or why there was none' }),
+    responseDurationMs: Type.Integer(),
+  },
+  { title: 'ReplayToUrlOut' },
+);

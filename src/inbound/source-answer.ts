@@ -1,7 +1,5 @@
 import type { HeaderList, SourceResponse } from '../core/types.js';
-
-/** The longest a source may hold its answer (`response.delayMs`): a capture URL simulating a slow receiver. */
-export const MAX_RESPONSE_DELAY_MS = 10_000;
+import { MAX_RESPONSE_DELAY_MS } from './schemas.js';
 
 const CORS_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ROOT } from './hookd-build.js';
+import { TEST_ADMIN_TOKEN } from './hookd.js';
 
 /** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it when absent). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -11,6 +12,9 @@ export const hasChromium = existsSync(CHROMIUM);
 
 /** Where the tests save screenshots (git-ignored): look at them after a run. */
 export const SCREENSHOTS_DIR = join(ROOT, 'test-output', 'screenshots');
+
+/** Generous: the engine delivers and the pages poll on a machine whose two cores are shared. */
+export const UI_TIMEOUT_MS = 30_000;
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -59,12 +63,42 @@ export async function expectNoSeriousA11yViolations(page: Page, view: string): P
   expect(serious, `${view}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
 }
 
-/** Saves the page at 1400 px and 375 px wide (full page), then puts the desktop width back. */
+/**
+ * Saves the page at 1400 px and 375 px wide (full page), then puts the desktop width back. At
+ * each width nothing may make the page wider than the window (the issue: usable at 375 px).
+ */
 export async function screenshotBothWidths(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   for (const width of [1400, 375]) {
     await page.setViewportSize({ width, height: 900 });
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(pageWidth, `${name} at ${width} px scrolls sideways`).toBeLessThanOrEqual(width);
     await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1400, height: 900 });
+}
+
+/**
+ * A fresh browser context (no session: 1400 × 900, every wait up to UI_TIMEOUT_MS) and a page in
+ * it whose console problems are collected in `problems`.
+ */
+export async function openPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  const page = await context.newPage();
+  return { context, page, problems: watchConsole(page) };
+}
+
+/** Opens `url`, which asks a visitor with no session to log in, logs in with the admin token, and waits for the `landing` heading. */
+export async function logIn(page: Page, url: string, landing: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Admin token').fill(TEST_ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: landing, level: 1 }).waitFor();
+}
+
+/** A main view: no serious or critical axe violation, then saved at both widths. */
+export async function checkView(page: Page, name: string): Promise<void> {
+  await expectNoSeriousA11yViolations(page, name);
+  await screenshotBothWidths(page, name);
 }

@@ -1,31 +1,12 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, createApiClient } from '../helpers/api-client.js';
 import { TEST_BACKEND } from '../helpers/backend.js';
-import {
-  expectNoSeriousA11yViolations,
-  hasChromium,
-  launchChromium,
-  screenshotBothWidths,
-  watchConsole,
-} from '../helpers/browser.js';
+import { checkView, hasChromium, launchChromium, logIn, openPage } from '../helpers/browser.js';
+import { freePort } from '../helpers/free-port.js';
 import { startTestHookd, TEST_ADMIN_TOKEN, type TestHookd } from '../helpers/hookd.js';
 import { type Receiver, startReceiver } from '../helpers/receiver.js';
-
-/** A loopback port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Generous: the page polls and the engine delivers on a machine whose two cores are shared. */
-const UI_TIMEOUT_MS = 30_000;
 
 /**
  * The dashboard and app portal in Debian's Chromium, against a whole hookd (API, engine, the
@@ -36,7 +17,6 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('dashboard in Chromiu
   let hookd: TestHookd;
   let receiver: Receiver;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let problems: string[];
   let api: ApiClient;
@@ -48,10 +28,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('dashboard in Chromiu
     receiver = await startReceiver();
     api = createApiClient(hookd.url, TEST_ADMIN_TOKEN);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
-    page = await context.newPage();
-    problems = watchConsole(page);
+    ({ page, problems } = await openPage(browser));
   });
   afterAll(async () => {
     await browser?.close();
@@ -59,17 +36,8 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('dashboard in Chromiu
     await hookd?.stop();
   });
 
-  /** A main view is checked for accessibility and saved at both widths. */
-  async function checkView(name: string): Promise<void> {
-    await expectNoSeriousA11yViolations(page, name);
-    await screenshotBothWidths(page, name);
-  }
-
   it('logs in, delivers a message to an endpoint made in the UI, and resends it', async () => {
-    await page.goto(`${hookd.url}/`);
-    await page.getByLabel('Admin token').fill(TEST_ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+    await logIn(page, `${hookd.url}/`, 'Overview');
     // The token is in no URL and no storage the page can read.
     expect(page.url()).not.toContain(TEST_ADMIN_TOKEN);
     expect(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).not.toContain(
@@ -86,7 +54,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('dashboard in Chromiu
     await page.getByLabel('Description').fill('Loopback receiver');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     await page.getByRole('list', { name: 'Endpoints' }).getByText(receiver.url).waitFor();
-    await checkView('app');
+    await checkView(page, 'app');
 
     const sent = await api.post(`/api/v1/app/${appId}/msg`, {
       body: { eventType: 'invoice.paid', payload: { invoice: 42 } },
@@ -106,7 +74,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('dashboard in Chromiu
     await expect.poll(() => attempts.first().textContent()).toContain('200');
     await attempts.first().locator('summary').click();
     await expect.poll(() => attempts.first().getByRole('table').textContent()).toContain('webhook-signature');
-    await checkView('message');
+    await checkView(page, 'message');
 
     await page.getByRole('button', { name: 'Resend' }).click();
     await receiver.waitFor((requests) => requests.length === 2);
@@ -122,17 +90,17 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('dashboard in Chromiu
     await page.getByRole('heading', { name: 'Signing secret' }).waitFor();
     await page.getByRole('button', { name: 'Reveal secret' }).click();
     await expect.poll(() => page.getByTestId('endpoint-secret').textContent()).toMatch(/^whsec_/);
-    await checkView('endpoint');
+    await checkView(page, 'endpoint');
 
     await page.goto(`${hookd.url}/`);
     await expect.poll(() => page.locator('.figures').textContent()).toContain('100.0%');
-    await checkView('overview');
+    await checkView(page, 'overview');
     await page.goto(`${hookd.url}/apps`);
     await page.getByRole('link', { name: 'Acme' }).waitFor();
-    await checkView('apps');
+    await checkView(page, 'apps');
     await page.goto(`${hookd.url}/dead-letters`);
     await page.getByText('No dead letters').first().waitFor();
-    await checkView('dead-letters');
+    await checkView(page, 'dead-letters');
     expect(problems).toEqual([]);
   });
 
@@ -161,10 +129,10 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('dashboard in Chromiu
     expect(JSON.parse(body ?? '')).toEqual({ order: { id: 7, paid: true } });
     await inspector.getByRole('tab', { name: 'Hex' }).click();
     await expect.poll(() => inspector.getByTestId('request-body').textContent()).toContain('7b 22 6f 72');
-    await checkView('source');
+    await checkView(page, 'source');
     await page.goto(`${hookd.url}/sources`);
     await page.getByRole('table').waitFor();
-    await checkView('sources');
+    await checkView(page, 'sources');
     expect(problems).toEqual([]);
   });
 
@@ -178,15 +146,11 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('dashboard in Chromiu
     const { url } = (await api.post(`/api/v1/auth/app-portal-access/${mine.id}`)).body as { url: string };
 
     // A fresh browser context: no dashboard session, only the link.
-    const portalContext = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    portalContext.setDefaultTimeout(UI_TIMEOUT_MS);
-    const portal = await portalContext.newPage();
-    const portalProblems = watchConsole(portal);
+    const { context: portalContext, page: portal, problems: portalProblems } = await openPage(browser);
     await portal.goto(url);
     await portal.getByRole('list', { name: 'Endpoints' }).getByText(mineUrl).waitFor();
     expect(await portal.content()).not.toContain(otherUrl);
-    page = portal;
-    await checkView('portal');
+    await checkView(portal, 'portal');
 
     const token = new URLSearchParams(new URL(url).hash.slice(1)).get('key')!;
     const portalApi = createApiClient(hookd.url, token);

@@ -3,19 +3,10 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, createApiClient } from '../helpers/api-client.js';
 import { TEST_BACKEND } from '../helpers/backend.js';
-import {
-  expectNoSeriousA11yViolations,
-  hasChromium,
-  launchChromium,
-  screenshotBothWidths,
-  watchConsole,
-} from '../helpers/browser.js';
+import { checkView, hasChromium, launchChromium, logIn, openPage } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
 import { startTestHookd, TEST_ADMIN_TOKEN, type TestHookd } from '../helpers/hookd.js';
 import { type Receiver, startReceiver } from '../helpers/receiver.js';
-
-/** Generous: the engine delivers and the page polls on a machine whose two cores are shared. */
-const UI_TIMEOUT_MS = 30_000;
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -31,7 +22,6 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
   let service: Receiver;
   let laptop: Receiver;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let problems: string[];
   let api: ApiClient;
@@ -45,15 +35,10 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
     api = createApiClient(hookd.url, TEST_ADMIN_TOKEN);
     source = (await api.post('/api/v1/source', { body: { name: 'Shop' } })).body;
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    let context: BrowserContext;
+    ({ context, page, problems } = await openPage(browser));
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hookd.url });
-    page = await context.newPage();
-    problems = watchConsole(page);
-    await page.goto(`${hookd.url}/destinations`);
-    await page.getByLabel('Admin token').fill(TEST_ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Destinations', level: 1 }).waitFor();
+    await logIn(page, `${hookd.url}/destinations`, 'Destinations');
   });
   afterAll(async () => {
     await browser?.close();
@@ -62,14 +47,9 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
     await hookd?.stop();
   });
 
-  async function checkView(name: string): Promise<void> {
-    await expectNoSeriousA11yViolations(page, name);
-    await screenshotBothWidths(page, name);
-  }
-
   it('creates and edits a destination with every setting', async () => {
     await page.getByText('No destinations yet').waitFor();
-    await checkView('destinations-empty');
+    await checkView(page, 'destinations-empty');
     const form = page.getByRole('form', { name: 'New destination' });
     await form.getByLabel('Name', { exact: true }).fill('Billing service');
     await form.getByLabel('Destination URL').fill(service.url);
@@ -114,7 +94,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
     await settings.getByRole('button', { name: 'Save destination' }).click();
     await settings.getByText('Saved.').waitFor();
     expect((await api.get(`/api/v1/destination/${id}`)).body.timeoutMs).toBe(8000);
-    await checkView('destination');
+    await checkView(page, 'destination');
     expect(problems).toEqual([]);
   });
 
@@ -142,10 +122,10 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
     await expect.poll(() => transformVerdict.textContent()).toMatch(/\S/);
     await expect.poll(() => transformVerdict.textContent()).not.toBe('Checking…');
     expect(await transform.getAttribute('aria-invalid')).toBe('true');
-    await checkView('connections-invalid');
+    await checkView(page, 'connections-invalid');
     await transform.fill("function transform(request) { request.headers['x-transformed'] = 'yes'; return request; }");
     await expect.poll(() => transformVerdict.textContent()).toBe('Valid transform.');
-    await checkView('connections');
+    await checkView(page, 'connections');
 
     await form.getByLabel('Name', { exact: true }).fill('Paid invoices');
     await form.getByRole('button', { name: 'Create connection' }).click();
@@ -153,7 +133,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
     // The saved connection's editors, checked again on load.
     await page.getByText('Valid filter.').waitFor();
     await page.getByText('Valid transform.').waitFor();
-    await checkView('connection');
+    await checkView(page, 'connection');
     expect(problems).toEqual([]);
   });
 
@@ -203,7 +183,13 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
     expect(laptop.requests[0].url).toBe('/hook/invoices?live=1');
     expect(laptop.requests[0].rawBody.equals(Buffer.from(body))).toBe(true);
     expect(laptop.requests[0].headers['x-provider']).toBe('acme');
-    await checkView('source-routed');
+    // The source's connections, each with its destination by name.
+    const routes = page.getByRole('table', { name: 'Connections of this source' });
+    await routes
+      .getByRole('row', { name: /Paid invoices/ })
+      .getByRole('link', { name: 'Billing service' })
+      .waitFor();
+    await checkView(page, 'source-routed');
     expect(problems).toEqual([]);
   });
 
@@ -236,7 +222,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('receive side of the 
     const fields = inspector.getByRole('table', { name: 'Form fields' });
     await expect.poll(() => fields.textContent()).toContain('Ada Lovelace');
     expect(await fields.textContent()).toContain('plan');
-    await checkView('source-inspector');
+    await checkView(page, 'source-inspector');
     expect(problems).toEqual([]);
   });
 });

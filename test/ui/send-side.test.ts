@@ -1,20 +1,11 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, createApiClient } from '../helpers/api-client.js';
 import { TEST_BACKEND } from '../helpers/backend.js';
-import {
-  expectNoSeriousA11yViolations,
-  hasChromium,
-  launchChromium,
-  screenshotBothWidths,
-  watchConsole,
-} from '../helpers/browser.js';
+import { checkView, hasChromium, launchChromium, logIn, openPage } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
 import { startTestHookd, TEST_ADMIN_TOKEN, type TestHookd } from '../helpers/hookd.js';
 import { type Receiver, startReceiver } from '../helpers/receiver.js';
-
-/** Generous: the page polls and the engine delivers on a machine whose two cores are shared. */
-const UI_TIMEOUT_MS = 30_000;
 
 /** An example whose numbers JSON.parse would change: it must reach the endpoint as written. */
 const EXAMPLE = '{"amount":12345678901234567890,"rate":1.0}';
@@ -31,7 +22,6 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('send side of the das
   let hookd: TestHookd;
   let receiver: Receiver;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let problems: string[];
   let api: ApiClient;
@@ -50,25 +40,14 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('send side of the das
     failingEndpointId = (await api.post(`/api/v1/app/${appId}/endpoint`, { body: { url: `${receiver.url}/fail` } }))
       .body.id;
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
-    page = await context.newPage();
-    problems = watchConsole(page);
-    await page.goto(`${hookd.url}/`);
-    await page.getByLabel('Admin token').fill(TEST_ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    ({ page, problems } = await openPage(browser));
+    await logIn(page, `${hookd.url}/`, 'Overview');
   });
   afterAll(async () => {
     await browser?.close();
     await receiver?.close();
     await hookd?.stop();
   });
-
-  async function checkView(view: Page, name: string): Promise<void> {
-    await expectNoSeriousA11yViolations(view, name);
-    await screenshotBothWidths(view, name);
-  }
 
   it('creates an event type whose schemas the API checks as one types, and sends its example exactly', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Event types' }).click();
@@ -169,10 +148,7 @@ describe.skipIf(!hasChromium || TEST_BACKEND !== 'sqlite')('send side of the das
     const deliveriesOf = (id: string) => receiver.requests.filter((r) => r.headers['webhook-id'] === id).length;
     await receiver.waitFor(() => deliveriesOf(sent.body.id) === 2);
     const { url } = (await api.post(`/api/v1/auth/app-portal-access/${appId}`)).body as { url: string };
-    const portalContext = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    portalContext.setDefaultTimeout(UI_TIMEOUT_MS);
-    const portal = await portalContext.newPage();
-    const portalProblems = watchConsole(portal);
+    const { context: portalContext, page: portal, problems: portalProblems } = await openPage(browser);
     await portal.goto(url);
     const messages = portal.getByRole('table', { name: 'Messages' });
     await messages.getByText(sent.body.id).waitFor();

@@ -42,7 +42,7 @@ export function asHex(bytes: Uint8Array, maxBytes = 64 * 1024): string {
 }
 
 /** A shell-quoted curl command that sends the same request to `url`. */
-export function asCurl(method: string, url: string, headers: [string, string][], text: string): string {
+export function asCurl(method: string, url: string, headers: string[][], text: string): string {
   const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
   const skip = new Set(['host', 'content-length', 'connection', 'accept-encoding', 'transfer-encoding']);
   const parts = [`curl -X ${method} ${quote(url)}`];

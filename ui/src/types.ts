@@ -12,11 +12,20 @@ import type {
   MessageOut,
 } from '../../src/outbound/message-schemas';
 import type { ApplicationOut, EventTypeOut } from '../../src/outbound/schemas';
+import type {
+  ConnectionCheckOut,
+  ConnectionOut,
+  DestinationOut,
+  EventAttemptOut,
+  EventOut,
+  ReplayToUrlOut,
+  RequestOut,
+  SourceOut,
+} from '../../src/inbound/schemas';
 
 /**
- * The API's shapes. The sending side's are the server's own response schemas (type-only imports
- * of TypeBox schemas, nothing of the server in the bundle), so that they cannot drift; the
- * receive side's are written out below, as far as the pages read them.
+ * The API's shapes: the server's own response schemas, both sides (type-only imports of TypeBox
+ * schemas, nothing of the server in the bundle), so that they cannot drift.
  */
 
 export type Application = Static<typeof ApplicationOut>;
@@ -32,67 +41,16 @@ export type MessageAttempt = Static<typeof MessageAttemptOut>;
 export type EventType = Static<typeof EventTypeOut>;
 export type DeadLetter = Static<typeof DeadLetterSchema>;
 
-export interface SourceResponse {
-  status: number;
-  body: string;
-  contentType: string;
-  headers: Record<string, string>;
-  delayMs?: number;
-  cors?: boolean;
-}
-
-export interface Source {
-  id: string;
-  uid: string | null;
-  name: string;
-  url: string;
-  verification: { type: string } & Record<string, unknown>;
-  response: SourceResponse;
-  disabled: boolean;
-  createdAt: string;
-}
-
-export interface InboundRequest {
-  id: string;
-  sourceId: string | null;
-  method: string;
-  path: string;
-  query: string;
-  headers: [string, string][];
-  /** base64 */
-  body: string;
-  bodySize: number;
-  /** Retention cleared the body and headers. */
-  bodyExpired?: boolean;
-  status: 'accepted' | 'rejected' | 'handshake';
-  cause: string | null;
-  detail: string | null;
-  receivedAt: string;
-}
-
-export interface InboundEvent {
-  id: string;
-  requestId: string;
-  connectionId: string | null;
-  destinationId: string;
-  status: string;
-  attemptCount: number;
-  nextAttempt: string | null;
-  createdAt: string;
-}
-
-/** An attempt of a message (`msgId`) or of a received event (`eventId`), as the pages show both. */
-export interface Attempt {
-  id: string;
-  url: string;
-  msgId?: string;
-  endpointId?: string;
-  eventId?: string;
-  response: string;
-  responseStatusCode: number;
-  responseDurationMs: number;
-  status: number;
-  triggerType: number;
-  timestamp: string;
-  requestHeaders?: Record<string, string> | [string, string][] | null;
-}
+export type Source = Static<typeof SourceOut>;
+export type SourceResponse = Source['response'];
+/** A request a source received (`body` base64; `headers` `[name, value]` pairs in arrival order). */
+export type InboundRequest = Static<typeof RequestOut>;
+/** What a request became for one connection's destination. */
+export type InboundEvent = Static<typeof EventOut>;
+export type EventAttempt = Static<typeof EventAttemptOut>;
+export type Destination = Static<typeof DestinationOut>;
+export type Connection = Static<typeof ConnectionOut>;
+/** `POST /api/v1/connection/check`: one verdict per field given. */
+export type ConnectionCheck = Static<typeof ConnectionCheckOut>;
+/** `POST /api/v1/request/{id}/replay-to-url`. */
+export type ReplayResult = Static<typeof ReplayToUrlOut>;

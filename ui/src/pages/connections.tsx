@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, type Page, patch, post, seg } from '../api';
-import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
-import type { Connection, ConnectionCheck, Destination } from '../receive-types';
+import { Empty, ErrorBox, Loading, Status, Time, useLoad } from '../components';
+import type { Connection, ConnectionCheck, Destination, Source } from '../types';
 import '../receive.css';
 import { navigate } from '../router';
-import type { Source } from '../types';
-import { DeleteButton, ResourceHeading } from './resource-parts';
+import { type Column, Table } from '../table';
+import { DeleteButton, ResourceHeading, SettingsForm } from './resource-parts';
 
 /** How long typing pauses before the editors ask the API to check what was typed. */
 const CHECK_DEBOUNCE_MS = 300;
@@ -27,6 +27,21 @@ function useEnds() {
   );
 }
 
+/** The name of the source or destination `id` in `list`; its id while the list loads, or when it has no name. */
+export const nameOf = (list: { id: string; name: string }[] | undefined, id: string) =>
+  list?.find((item) => item.id === id)?.name || id;
+
+/** A list's column naming a connection (a link to it) and saying whether it is disabled. */
+export const connectionColumn: Column<Connection> = {
+  header: 'Connection',
+  cell: (c) => (
+    <>
+      <a href={`/connections/${c.id}`}>{c.name || c.id}</a>
+      {c.disabled && <Status value="disabled" />}
+    </>
+  ),
+};
+
 /** Connections (source → destination, with a filter and a transform), optionally of one source or destination. */
 export function ConnectionsPage() {
   const query = new URLSearchParams(location.search);
@@ -39,8 +54,6 @@ export function ConnectionsPage() {
   });
   const connections = useLoad(() => get<Page<Connection>>(`/api/v1/connection?${filter}`), filter.toString());
   const ends = useEnds();
-  const nameOf = (list: { id: string; name: string }[] | undefined, id: string) =>
-    list?.find((item) => item.id === id)?.name || id;
   return (
     <section>
       <h1>Connections</h1>
@@ -55,44 +68,29 @@ export function ConnectionsPage() {
         )}
       </p>
       <ErrorBox error={connections.error ?? ends.error} />
-      {connections.data === null ? (
-        <Loading />
-      ) : connections.data.data.length === 0 ? (
-        <Empty>No connections yet. Pick a source and a destination below to route requests.</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Connection</th>
-                <th scope="col">Source → destination</th>
-                <th scope="col">Filter / transform</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {connections.data.data.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <a href={`/connections/${c.id}`}>{c.name || c.id}</a>
-                    {c.disabled && <Status value="disabled" />}
-                  </td>
-                  <td>
-                    <a href={`/sources/${c.sourceId}`}>{nameOf(ends.data?.sources, c.sourceId)}</a> →{' '}
-                    <a href={`/destinations/${c.destinationId}`}>{nameOf(ends.data?.destinations, c.destinationId)}</a>
-                  </td>
-                  <td>
-                    {c.filter ? 'filter' : 'no filter'} · {c.transform ? 'transform' : 'no transform'}
-                  </td>
-                  <td>
-                    <Time iso={c.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        label="Connections"
+        rows={connections.data?.data ?? null}
+        rowKey={(c) => c.id}
+        empty="No connections yet. Pick a source and a destination below to route requests."
+        columns={[
+          connectionColumn,
+          {
+            header: 'Source → destination',
+            cell: (c) => (
+              <>
+                <a href={`/sources/${c.sourceId}`}>{nameOf(ends.data?.sources, c.sourceId)}</a> →{' '}
+                <a href={`/destinations/${c.destinationId}`}>{nameOf(ends.data?.destinations, c.destinationId)}</a>
+              </>
+            ),
+          },
+          {
+            header: 'Filter / transform',
+            cell: (c) => `${c.filter ? 'filter' : 'no filter'} · ${c.transform ? 'transform' : 'no transform'}`,
+          },
+          { header: 'Created', cell: (c) => <Time iso={c.createdAt} /> },
+        ]}
+      />
       {ends.data && (
         <ConnectionForm
           heading="New connection"
@@ -165,14 +163,12 @@ function ConnectionForm({ heading, submitLabel, ends, initial, onSubmit, onChang
   const [filter, setFilter] = useState(initial.filter ? JSON.stringify(initial.filter, null, 2) : '');
   const [transform, setTransform] = useState(initial.transform ?? '');
   const [disabled, setDisabled] = useState(initial.disabled ?? false);
-  const [error, busy, run] = useAction();
   const changed =
     <T,>(set: (value: T) => void) =>
     (value: T) => {
       onChange?.();
       set(value);
     };
-  const id = initial.id ? 'edit-connection' : 'new-connection';
   if (ends.sources.length === 0 || ends.destinations.length === 0)
     return (
       <Empty>
@@ -180,24 +176,26 @@ function ConnectionForm({ heading, submitLabel, ends, initial, onSubmit, onChang
         {ends.sources.length === 0 ? <a href="/sources">source</a> : <a href="/destinations">destination</a>} first.
       </Empty>
     );
-  const submit = (event: Event) => {
-    event.preventDefault();
-    run(async () => {
-      const parsedFilter = filter.trim() === '' ? null : parseFilter(filter);
-      if (parsedFilter instanceof Error) throw parsedFilter;
-      await onSubmit({
-        name,
-        source: sourceId,
-        destination: destinationId,
-        filter: parsedFilter,
-        transform: transform.trim() === '' ? null : transform,
-        disabled,
-      });
+  const submit = async () => {
+    const parsedFilter = filter.trim() === '' ? null : parseFilter(filter);
+    if (parsedFilter instanceof Error) throw parsedFilter;
+    await onSubmit({
+      name,
+      source: sourceId,
+      destination: destinationId,
+      filter: parsedFilter,
+      transform: transform.trim() === '' ? null : transform,
+      disabled,
     });
   };
   return (
-    <form class="card settings" onSubmit={submit} aria-labelledby={`${id}-heading`}>
-      <h2 id={`${id}-heading`}>{heading}</h2>
+    <SettingsForm
+      id={initial.id ? 'edit-connection' : 'new-connection'}
+      heading={heading}
+      submitLabel={submitLabel}
+      status={status}
+      submit={submit}
+    >
       <div class="grid">
         <label>
           Name
@@ -242,14 +240,7 @@ function ConnectionForm({ heading, submitLabel, ends, initial, onSubmit, onChang
         <input type="checkbox" checked={disabled} onChange={(e) => changed(setDisabled)(e.currentTarget.checked)} />
         Disabled (routes nothing)
       </label>
-      <div class="actions">
-        <button type="submit" disabled={busy}>
-          {submitLabel}
-        </button>
-        {status && <span aria-live="polite">{status}</span>}
-      </div>
-      <ErrorBox error={error} />
-    </form>
+    </SettingsForm>
   );
 }
 

@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
 import { get, type Page, patch, post, seg } from '../api';
-import { Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
-import type { Destination } from '../receive-types';
+import { ErrorBox, Loading, Status, Time, useLoad } from '../components';
+import type { Destination } from '../types';
 import '../receive.css';
 import { navigate } from '../router';
-import { DeleteButton, ResourceHeading } from './resource-parts';
+import { Table } from '../table';
+import { DeleteButton, ResourceHeading, SettingsForm } from './resource-parts';
 
 /** Where received requests are forwarded: the list, and a form for a new one. */
 export function DestinationsPage() {
@@ -17,39 +18,29 @@ export function DestinationsPage() {
         <a href="/connections">connection</a> routes a source's requests to it.
       </p>
       <ErrorBox error={destinations.error} />
-      {destinations.data === null ? (
-        <Loading />
-      ) : destinations.data.data.length === 0 ? (
-        <Empty>No destinations yet. Add one below with the URL of the service that should get the requests.</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">URL</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {destinations.data.data.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <a href={`/destinations/${d.id}`}>{d.name || d.uid || d.id}</a>
-                    {d.disabled && <Status value="disabled" />}
-                  </td>
-                  <td class="url">
-                    <code>{d.kind === 'cli' ? `hookd listen → ${d.url}` : d.url}</code>
-                  </td>
-                  <td>
-                    <Time iso={d.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        label="Destinations"
+        rows={destinations.data?.data ?? null}
+        rowKey={(d) => d.id}
+        empty="No destinations yet. Add one below with the URL of the service that should get the requests."
+        columns={[
+          {
+            header: 'Name',
+            cell: (d) => (
+              <>
+                <a href={`/destinations/${d.id}`}>{d.name || d.uid || d.id}</a>
+                {d.disabled && <Status value="disabled" />}
+              </>
+            ),
+          },
+          {
+            header: 'URL',
+            class: 'url',
+            cell: (d) => <code>{d.kind === 'cli' ? `hookd listen → ${d.url}` : d.url}</code>,
+          },
+          { header: 'Created', cell: (d) => <Time iso={d.createdAt} /> },
+        ]}
+      />
       <DestinationForm
         heading="New destination"
         submitLabel="Create destination"
@@ -181,7 +172,6 @@ function toBody(draft: Draft): Record<string, unknown> {
 
 function DestinationForm({ heading, submitLabel, initial, onSubmit, onChange, status }: DestinationFormProps) {
   const [draft, setDraft] = useState<Draft>(() => toDraft(initial));
-  const [error, busy, run] = useAction();
   const set = (change: Partial<Draft>) => {
     onChange?.();
     setDraft({ ...draft, ...change });
@@ -190,14 +180,14 @@ function DestinationForm({ heading, submitLabel, initial, onSubmit, onChange, st
     value: draft[key],
     onInput: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => set({ [key]: e.currentTarget.value }),
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
-    run(() => onSubmit(toBody(draft)));
-  };
-  const id = initial ? 'edit-destination' : 'new-destination';
   return (
-    <form class="card settings" onSubmit={submit} aria-labelledby={`${id}-heading`}>
-      <h2 id={`${id}-heading`}>{heading}</h2>
+    <SettingsForm
+      id={initial ? 'edit-destination' : 'new-destination'}
+      heading={heading}
+      submitLabel={submitLabel}
+      status={status}
+      submit={() => onSubmit(toBody(draft))}
+    >
       <div class="grid">
         <label>
           Name
@@ -247,13 +237,6 @@ function DestinationForm({ heading, submitLabel, initial, onSubmit, onChange, st
         <input type="checkbox" checked={draft.disabled} onChange={(e) => set({ disabled: e.currentTarget.checked })} />
         Disabled (its events are canceled)
       </label>
-      <div class="actions">
-        <button type="submit" disabled={busy}>
-          {submitLabel}
-        </button>
-        {status && <span aria-live="polite">{status}</span>}
-      </div>
-      <ErrorBox error={error} />
-    </form>
+    </SettingsForm>
   );
 }

@@ -3,8 +3,7 @@ import { get, type Page, post, seg } from '../api';
 import { CopyButton, ErrorBox, Status, Time, useAction, useLoad } from '../components';
 import { asCurl, asFormFields, asHex, asPrettyJson, asText, decodeBase64 } from '../body-view';
 import '../receive.css';
-import type { Destination, ReplayResult } from '../receive-types';
-import type { Attempt, InboundEvent, InboundRequest } from '../types';
+import type { Destination, EventAttempt, InboundEvent, InboundRequest, ReplayResult } from '../types';
 
 type BodyMode = 'json' | 'form' | 'raw' | 'hex';
 
@@ -90,7 +89,7 @@ export function RequestInspector({ request, sourceUrl }: { request: InboundReque
   );
 }
 
-export function KeyValues({ pairs, label }: { pairs: [string, string][]; label: string }) {
+export function KeyValues({ pairs, label }: { pairs: string[][]; label: string }) {
   if (pairs.length === 0) return <p class="muted">None.</p>;
   return (
     <div class="table-wrap">
@@ -145,7 +144,7 @@ function RequestEvents({ requestId }: { requestId: string }) {
 }
 
 function EventRow({ event }: { event: InboundEvent }) {
-  const attempts = useLoad(() => get<Page<Attempt>>(`/api/v1/event/${seg(event.id)}/attempt`), event.id);
+  const attempts = useLoad(() => get<Page<EventAttempt>>(`/api/v1/event/${seg(event.id)}/attempt`), event.id);
   const destination = useLoad(
     () => get<Destination>(`/api/v1/destination/${seg(event.destinationId)}`),
     event.destinationId,

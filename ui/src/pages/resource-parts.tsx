@@ -55,3 +55,35 @@ export function DeleteButton({
     </>
   );
 }
+
+/**
+ * A settings card: `heading`, the fields (children), a submit button, `status` (e.g. "Saved.")
+ * and the error `submit` threw, worded as the API words it. `submit` runs once at a time.
+ */
+export function SettingsForm(props: {
+  id: string;
+  heading: string;
+  submitLabel: string;
+  status?: string | null;
+  submit: () => Promise<void>;
+  children: ComponentChildren;
+}) {
+  const [error, busy, run] = useAction();
+  const onSubmit = (event: Event) => {
+    event.preventDefault();
+    run(props.submit);
+  };
+  return (
+    <form class="card settings" onSubmit={onSubmit} aria-labelledby={`${props.id}-heading`}>
+      <h2 id={`${props.id}-heading`}>{props.heading}</h2>
+      {props.children}
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          {props.submitLabel}
+        </button>
+        {props.status && <span aria-live="polite">{props.status}</span>}
+      </div>
+      <ErrorBox error={error} />
+    </form>
+  );
+}

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, type Page, patch, seg } from '../api';
 import { CopyButton, Empty, ErrorBox, Loading, Status, Time, useAction, useLoad } from '../components';
-import type { Connection } from '../receive-types';
-import type { InboundRequest, Source, SourceResponse } from '../types';
+import type { Connection, Destination, InboundRequest, Source, SourceResponse } from '../types';
+import { Table } from '../table';
+import { connectionColumn, nameOf } from './connections';
 import { RequestInspector } from './inspector';
 
 const MAX_SHOWN = 200;
@@ -105,25 +106,26 @@ function SourceConnections({ sourceId }: { sourceId: string }) {
     () => get<Page<Connection>>(`/api/v1/connection?source=${seg(sourceId)}&limit=250`),
     `connections-${sourceId}`,
   );
+  const destinations = useLoad(() => get<Page<Destination>>('/api/v1/destination?limit=250'), 'destinations');
   return (
     <section class="card" aria-labelledby="connections-heading">
       <h2 id="connections-heading">Connections</h2>
-      <ErrorBox error={connections.error} />
-      {connections.data === null ? (
-        <Loading />
-      ) : connections.data.data.length === 0 ? (
-        <p class="muted">None: requests are kept here to inspect, and forwarded nowhere.</p>
-      ) : (
-        <ul>
-          {connections.data.data.map((c) => (
-            <li key={c.id}>
-              <a href={`/connections/${c.id}`}>{c.name || c.id}</a> →{' '}
-              <a href={`/destinations/${c.destinationId}`}>{c.destinationId}</a>
-              {c.disabled && <Status value="disabled" />}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ErrorBox error={connections.error ?? destinations.error} />
+      <Table
+        label="Connections of this source"
+        rows={connections.data?.data ?? null}
+        rowKey={(c) => c.id}
+        empty="None: requests are kept here to inspect, and forwarded nowhere."
+        columns={[
+          connectionColumn,
+          {
+            header: 'Destination',
+            cell: (c) => (
+              <a href={`/destinations/${c.destinationId}`}>{nameOf(destinations.data?.data, c.destinationId)}</a>
+            ),
+          },
+        ]}
+      />
       <p>
         <a href={`/connections?source=${encodeURIComponent(sourceId)}`}>Add a connection</a> to forward its requests to
         a destination.
@@ -133,7 +135,7 @@ function SourceConnections({ sourceId }: { sourceId: string }) {
 }
 
 function ResponseSettings({ source, onSaved }: { source: Source; onSaved: (s: Source) => void }) {
-  const [form, setForm] = useState<SourceResponse>({ delayMs: 0, cors: false, ...source.response });
+  const [form, setForm] = useState<SourceResponse>(source.response);
   const [error, busy, run] = useAction();
   const [saved, setSaved] = useState(false);
   const set = (change: Partial<SourceResponse>) => {
@@ -172,16 +174,12 @@ function ResponseSettings({ source, onSaved }: { source: Source; onSaved: (s: So
             type="number"
             min={0}
             max={10000}
-            value={form.delayMs ?? 0}
+            value={form.delayMs}
             onInput={(e) => set({ delayMs: Number(e.currentTarget.value) })}
           />
         </label>
         <label class="check">
-          <input
-            type="checkbox"
-            checked={form.cors ?? false}
-            onChange={(e) => set({ cors: e.currentTarget.checked })}
-          />
+          <input type="checkbox" checked={form.cors} onChange={(e) => set({ cors: e.currentTarget.checked })} />
           Allow CORS (any origin)
         </label>
       </div>

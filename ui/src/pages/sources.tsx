@@ -1,6 +1,7 @@
 import { get, type Page, post } from '../api';
-import { CopyButton, Empty, ErrorBox, Loading, Time, useAction, useLoad } from '../components';
+import { CopyButton, ErrorBox, Status, Time, useAction, useLoad } from '../components';
 import { navigate } from '../router';
+import { Table } from '../table';
 import type { Source } from '../types';
 
 /** A capture URL: a source with no verification and no connection; its requests are kept to inspect. */
@@ -26,44 +27,39 @@ export function SourcesPage() {
         every request to it is kept here to inspect.
       </p>
       <ErrorBox error={error ?? sources.error} />
-      {sources.data === null ? (
-        <Loading />
-      ) : sources.data.data.length === 0 ? (
-        <Empty>
-          No sources yet. Click <strong>New capture URL</strong> and send a request to it, or create a source with the
-          API (<code>POST /api/v1/source</code>).
-        </Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">URL</th>
-                <th scope="col">Verification</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.data.data.map((source) => (
-                <tr key={source.id}>
-                  <td>
-                    <a href={`/sources/${source.id}`}>{source.name}</a>
-                    {source.disabled && <span class="status status-fail">disabled</span>}
-                  </td>
-                  <td class="url">
-                    <code>{source.url}</code> <CopyButton text={source.url} label="Copy URL" />
-                  </td>
-                  <td>{source.verification.type}</td>
-                  <td>
-                    <Time iso={source.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        label="Sources"
+        rows={sources.data?.data ?? null}
+        rowKey={(source) => source.id}
+        empty={
+          <>
+            No sources yet. Click <strong>New capture URL</strong> and send a request to it, or create a source with the
+            API (<code>POST /api/v1/source</code>).
+          </>
+        }
+        columns={[
+          {
+            header: 'Name',
+            cell: (source) => (
+              <>
+                <a href={`/sources/${source.id}`}>{source.name}</a>
+                {source.disabled && <Status value="disabled" />}
+              </>
+            ),
+          },
+          {
+            header: 'URL',
+            class: 'url',
+            cell: (source) => (
+              <>
+                <code>{source.url}</code> <CopyButton text={source.url} label="Copy URL" />
+              </>
+            ),
+          },
+          { header: 'Verification', cell: (source) => source.verification.type },
+          { header: 'Created', cell: (source) => <Time iso={source.createdAt} /> },
+        ]}
+      />
     </section>
   );
 }
