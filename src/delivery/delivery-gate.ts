@@ -138,7 +138,7 @@ export class DeliveryGate {
     if (claimed.kind !== 'message' || decided.disableEndpoint) return decided;
     const failingFor = now - Math.max(h.failingSince, claimed.endpoint.updatedAt);
     if (failingFor < this.policy.disableAfterFailingMs) return decided;
-    return { ...decided, status: 'fail', nextAttemptAt: null, disableEndpoint: true };
+    return { ...decided, status: 'fail', nextAttemptAt: null, disableEndpoint: true, failingSince: h.failingSince };
   }
 
   /** Healthy, no rate, not paused, circuit closed: nothing to ask the store. */

@@ -152,14 +152,16 @@ describe('endpoint health', { timeout: 60_000 }, () => {
     // Not before the failure clock ran its time, from the first failure.
     const failures = receiver.requests.map((r) => r.receivedAt);
     expect(failures[failures.length - 1] - failures[0]).toBeGreaterThanOrEqual(FAILING_MS);
-    await operator.waitFor(
-      (requests) =>
-        requests.some((r) => {
-          const event = JSON.parse(r.body) as { type: string; data: { endpointId: string } };
-          return event.type === 'endpoint.disabled' && event.data.endpointId === endpoint.id;
-        }),
-      20_000,
-    );
+    const disabledEvent = () =>
+      operator.requests
+        .map((r) => JSON.parse(r.body) as { type: string; data: { endpointId: string; failSince: string } })
+        .find((event) => event.type === 'endpoint.disabled' && event.data.endpointId === endpoint.id);
+    await operator.waitFor(() => disabledEvent() !== undefined, 20_000);
+    // failSince: when the failures began (the first failed attempt's outcome, before the retry
+    // went out), not the last attempt's time.
+    const failSince = Date.parse(disabledEvent()!.data.failSince);
+    expect(failSince).toBeGreaterThanOrEqual(startedAt);
+    expect(failSince).toBeLessThan(failures[1]);
     // Disabled: a later message is not attempted.
     const attemptsWhenDisabled = receiver.requests.length;
     await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a', payload: { n: 2 } } });
