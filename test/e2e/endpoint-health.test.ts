@@ -128,6 +128,33 @@ describe('endpoint health', { timeout: 60_000 }, () => {
     expect((await api.get(path)).body.circuitState).toBe('closed');
   });
 
+  it("shows a destination's circuit, and an operational endpoint's, in the API", async () => {
+    const receiver = await flakyReceiver({ down: true });
+    hookd = await startTestHookd({
+      retryScheduleSeconds: [0, ...Array(10).fill(0.2)],
+      circuitWindowMs: 30_000,
+      circuitMinAttempts: 5,
+      circuitFailurePercent: 50,
+      circuitProbeIntervalMs: 60_000,
+    });
+    const api = createApiClient(hookd.url, TEST_ADMIN_TOKEN);
+    const operational = (await api.post('/api/v1/operational-webhook/endpoint', { body: { url: receiver.url } })).body;
+    expect(operational.circuitState).toBe('closed');
+    const source = (await api.post('/api/v1/source', { body: { name: 'shop' } })).body;
+    const destination = (await api.post('/api/v1/destination', { body: { url: receiver.url } })).body;
+    expect(destination.circuitState).toBe('closed');
+    await api.post('/api/v1/connection', { body: { source: source.id, destination: destination.id } });
+    for (let i = 0; i < 6; i++) await fetch(`${hookd.url}/in/${source.id}`, { method: 'POST', body: `{"i":${i}}` });
+
+    const path = `/api/v1/destination/${destination.id}`;
+    await waitUntil(async () => (await api.get(path)).body.circuitState === 'open');
+    const listed = (await api.get('/api/v1/destination')).body.data;
+    expect(listed.map((d: { circuitState: string }) => d.circuitState)).toEqual(['open']);
+    expect((await api.get(`/api/v1/operational-webhook/endpoint/${operational.id}`)).body.circuitState).toBe('closed');
+    const operators = (await api.get('/api/v1/operational-webhook/endpoint')).body.data;
+    expect(operators.map((e: { circuitState: string }) => e.circuitState)).toEqual(['closed']);
+  });
+
   it('disables an endpoint whose attempts only failed for the configured time; re-enabled plus recover delivers', async () => {
     const state = { down: true };
     const receiver = await flakyReceiver(state);
