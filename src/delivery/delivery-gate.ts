@@ -61,7 +61,9 @@ interface Cached {
  * costs no query beyond that read (a batch to such targets is admitted without an await).
  *
  * The circuit's failure ratio is counted per process (its own recent attempts), and its state is
- * shared: a process that sees mostly failures opens it for all.
+ * shared: a process that sees mostly failures opens it for all. Per process on purpose: every
+ * process samples the same target's outcomes, and a shared count would cost a store write per
+ * attempt (measured in docs/ARCHITECTURE.md, "The gate").
  */
 export class DeliveryGate {
   private readonly cache = new Map<string, Cached>();
