@@ -13,7 +13,7 @@ import {
   EndpointUpdate,
 } from '../outbound/endpoint-schemas.js';
 import { currentSecret, rotateSecrets } from '../outbound/secret-rotation.js';
-import { endpointsOut } from '../outbound/endpoint-circuits.js';
+import { endpointsOut, endpointWithCircuit } from '../outbound/endpoint-circuits.js';
 import { ensureOperationalApp } from './operational-webhooks.js';
 
 const tags = ['Operational webhook'];
@@ -30,8 +30,7 @@ const GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 export function registerOperationalWebhookRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now, config } = deps;
   const appId = () => ensureOperationalApp(store, now());
-  /** EndpointOut with the endpoint's circuit, as the endpoint API shows it. */
-  const out = async (endpoint: Endpoint) => (await endpointsOut(store, [endpoint]))[0];
+  const out = (endpoint: Endpoint) => endpointWithCircuit(store, endpoint);
   const requireEndpoint = async (ref: string) => {
     const id = await appId();
     const endpoint = await store.endpoints.get(id, ref);

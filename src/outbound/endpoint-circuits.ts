@@ -24,3 +24,8 @@ export async function endpointsOut(store: Store, endpoints: readonly Endpoint[])
   const circuits = await circuitsOf(store, endpoints);
   return endpoints.map((endpoint) => ({ ...endpointOut(endpoint), circuitState: circuits.get(endpoint.id) }));
 }
+
+/** `EndpointOut` of one endpoint, with its circuit. */
+export async function endpointWithCircuit(store: Store, endpoint: Endpoint) {
+  return (await endpointsOut(store, [endpoint]))[0];
+}

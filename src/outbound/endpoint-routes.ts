@@ -8,15 +8,14 @@ import { isEndpointId, requireAppEndpoint, requireApplication, type OutboundDeps
 import { toNewEndpoint, toPatched, toReplacement } from './endpoint-input.js';
 import { EndpointIn, EndpointOut, EndpointPatch, EndpointUpdate } from './endpoint-schemas.js';
 import { AppParams, EndpointParams } from './params.js';
-import { endpointsOut } from './endpoint-circuits.js';
+import { endpointsOut, endpointWithCircuit } from './endpoint-circuits.js';
 
 const tags = ['Endpoint'];
 
 /** `/api/v1/app/{app_id}/endpoint`: list, create, get, upsert, patch, delete. */
 export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now, config } = deps;
-  /** EndpointOut with the endpoint's circuit (hookd's extension). */
-  const out = async (endpoint: Endpoint) => (await endpointsOut(store, [endpoint]))[0];
+  const out = (endpoint: Endpoint) => endpointWithCircuit(store, endpoint);
 
   app.get(
     '/api/v1/app/:app_id/endpoint',
