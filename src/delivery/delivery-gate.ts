@@ -61,7 +61,9 @@ interface Cached {
  * costs no query beyond that read (a batch to such targets is admitted without an await).
  *
  * The circuit's failure ratio is counted per process (its own recent attempts), and its state is
- * shared: a process that sees mostly failures opens it for all.
+ * shared: a process that sees mostly failures opens it for all. Per process on purpose: every
+ * process samples the same target's outcomes, and a shared count would cost a store write per
+ * attempt (measured in docs/ARCHITECTURE.md, "The gate").
  */
 export class DeliveryGate {
   private readonly cache = new Map<string, Cached>();
@@ -117,7 +119,7 @@ export class DeliveryGate {
     const window = this.windowOf(target.id);
     // A 429 is a live receiver asking for less: the slow-down's business, not the circuit's.
     window.add(now, !success && status !== 429);
-    this.settleCircuit(target.id, h, success, this.probes.delete(claimed.delivery.id), window, now);
+    this.settleCircuit(target, h, success, this.probes.delete(claimed.delivery.id), window, now);
     if (isThrottlingStatus(status)) this.slowDown(target.id, h, response?.retryAfterSeconds ?? null, window, now);
     if (success) {
       if (h.failingSince !== null) {
@@ -138,7 +140,7 @@ export class DeliveryGate {
     if (claimed.kind !== 'message' || decided.disableEndpoint) return decided;
     const failingFor = now - Math.max(h.failingSince, claimed.endpoint.updatedAt);
     if (failingFor < this.policy.disableAfterFailingMs) return decided;
-    return { ...decided, status: 'fail', nextAttemptAt: null, disableEndpoint: true };
+    return { ...decided, status: 'fail', nextAttemptAt: null, disableEndpoint: true, failingSince: h.failingSince };
   }
 
   /** Healthy, no rate, not paused, circuit closed: nothing to ask the store. */
@@ -230,7 +232,7 @@ export class DeliveryGate {
   }
 
   private settleCircuit(
-    targetId: string,
+    target: { id: string; kind: 'endpoint' | 'destination' },
     h: TargetHealth,
     success: boolean,
     wasProbe: boolean,
@@ -240,14 +242,15 @@ export class DeliveryGate {
     const open = () => {
       h.circuit = 'open';
       h.probeAt = now + this.policy.circuitProbeIntervalMs;
-      this.write(this.health.setCircuit(targetId, 'open', h.probeAt, now));
+      this.write(this.health.setCircuit(target.id, 'open', h.probeAt, now));
     };
     if (success && h.circuit !== 'closed') {
-      // The probe (or an attempt that was in flight when the circuit opened) got through.
+      // The probe (or an attempt that was in flight when the circuit opened) got through: what
+      // waited for the next probe is due now (any probe time set so far is at most an interval on).
       h.circuit = 'closed';
       h.probeAt = null;
       window.clear();
-      this.write(this.health.setCircuit(targetId, 'closed', null, now));
+      this.write(this.health.closeCircuit(target, now + this.policy.circuitProbeIntervalMs, now));
     } else if (!success && wasProbe) open();
     else if (!success && h.circuit === 'closed' && shouldOpenCircuit(window.counts(now), this.policy)) open();
   }

@@ -1,7 +1,9 @@
 import { Type } from 'typebox';
 import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
+import type { Destination } from '../core/types.js';
 import type { TypedApp } from '../outbound/context.js';
+import { circuitsOf } from '../outbound/endpoint-circuits.js';
 import { type ReceiveApiDeps, requireDestination } from './context.js';
 import { toNewDestination, toPatchedDestination } from './destination-input.js';
 import { DestinationParams } from './params.js';
@@ -13,6 +15,12 @@ const tags = ['Destination'];
 /** `/api/v1/destination`: list, create, get, patch, delete. A destination is named by its id or uid. */
 export function registerDestinationRoutes(app: TypedApp, deps: ReceiveApiDeps): void {
   const { store, now, config } = deps;
+  /** DestinationOut of each destination, with its circuit (`circuitState`), read in one query. */
+  const out = async (destinations: readonly Destination[]) => {
+    const circuits = await circuitsOf(store, [], destinations);
+    return destinations.map((d) => ({ ...destinationOut(d), circuitState: circuits.get(d.id) ?? 'closed' }));
+  };
+  const one = async (destination: Destination) => (await out([destination]))[0];
 
   app.get(
     '/api/v1/destination',
@@ -24,7 +32,10 @@ export function registerDestinationRoutes(app: TypedApp, deps: ReceiveApiDeps): 
         response: withErrors({ 200: ListResponse(DestinationOut) }),
       },
     },
-    async (request) => toListResponse(await store.destinations.list(toPageQuery(request.query)), destinationOut),
+    async (request) => {
+      const page = await store.destinations.list(toPageQuery(request.query));
+      return toListResponse({ ...page, data: await out(page.data) }, (destination) => destination);
+    },
   );
 
   app.post(
@@ -40,7 +51,7 @@ export function registerDestinationRoutes(app: TypedApp, deps: ReceiveApiDeps): 
     },
     async (request, reply) => {
       const input = toNewDestination(request.body, config.allowedNetworks);
-      return reply.code(201).send(destinationOut(await store.destinations.create(input, now())));
+      return reply.code(201).send(await one(await store.destinations.create(input, now())));
     },
   );
 
@@ -54,7 +65,7 @@ export function registerDestinationRoutes(app: TypedApp, deps: ReceiveApiDeps): 
         response: withErrors({ 200: DestinationOut }),
       },
     },
-    async (request) => destinationOut(await requireDestination(store, request.params.destination_id)),
+    async (request) => one(await requireDestination(store, request.params.destination_id)),
   );
 
   app.patch(
@@ -71,7 +82,7 @@ export function registerDestinationRoutes(app: TypedApp, deps: ReceiveApiDeps): 
     async (request) => {
       const existing = await requireDestination(store, request.params.destination_id);
       const input = toPatchedDestination(existing, request.body, config.allowedNetworks);
-      return destinationOut(await store.destinations.update(existing.id, input, now()));
+      return one(await store.destinations.update(existing.id, input, now()));
     },
   );
 

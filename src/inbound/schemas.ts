@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { JsonObject, Nullable, StringMap } from '../http/schema-types.js';
 import { ID_PATTERN, Uid } from '../outbound/schemas.js';
+import { CircuitStateOut } from '../outbound/endpoint-schemas.js';
 
 /**
  * Request and response bodies of the receive API. What a schema cannot say (a verification
@@ -134,6 +135,7 @@ export const DestinationOut = Type.Object(
     timeoutMs: Nullable(Type.Integer()),
     secret: Nullable(Type.String()),
     disabled: Type.Boolean(),
+    circuitState: CircuitStateOut,
     createdAt: Type.String(),
     updatedAt: Type.String(),
   },

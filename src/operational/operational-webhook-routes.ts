@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { NotFoundError } from '../core/errors.js';
+import type { Endpoint } from '../core/types.js';
 import { ListResponse, PaginationQuery, toListResponse, toPageQuery } from '../http/pagination.js';
 import { NoContent, withErrors } from '../http/schema-types.js';
 import { emptyBodyAsObject, type OutboundDeps, type TypedApp } from '../outbound/context.js';
@@ -12,7 +13,7 @@ import {
   EndpointUpdate,
 } from '../outbound/endpoint-schemas.js';
 import { currentSecret, rotateSecrets } from '../outbound/secret-rotation.js';
-import { endpointOut } from '../outbound/serialize.js';
+import { endpointsOut, endpointWithCircuit } from '../outbound/endpoint-circuits.js';
 import { ensureOperationalApp } from './operational-webhooks.js';
 
 const tags = ['Operational webhook'];
@@ -29,6 +30,7 @@ const GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 export function registerOperationalWebhookRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now, config } = deps;
   const appId = () => ensureOperationalApp(store, now());
+  const out = (endpoint: Endpoint) => endpointWithCircuit(store, endpoint);
   const requireEndpoint = async (ref: string) => {
     const id = await appId();
     const endpoint = await store.endpoints.get(id, ref);
@@ -46,8 +48,10 @@ export function registerOperationalWebhookRoutes(app: TypedApp, deps: OutboundDe
         response: withErrors({ 200: ListResponse(EndpointOut) }),
       },
     },
-    async (request) =>
-      toListResponse(await store.endpoints.list(await appId(), toPageQuery(request.query)), endpointOut),
+    async (request) => {
+      const page = await store.endpoints.list(await appId(), toPageQuery(request.query));
+      return toListResponse({ ...page, data: await endpointsOut(store, page.data) }, (endpoint) => endpoint);
+    },
   );
 
   app.post(
@@ -62,7 +66,7 @@ export function registerOperationalWebhookRoutes(app: TypedApp, deps: OutboundDe
     },
     async (request, reply) => {
       const input = toNewEndpoint(request.body, config.allowedNetworks);
-      return reply.code(201).send(endpointOut(await store.endpoints.create(await appId(), input, now())));
+      return reply.code(201).send(await out(await store.endpoints.create(await appId(), input, now())));
     },
   );
 
@@ -76,7 +80,7 @@ export function registerOperationalWebhookRoutes(app: TypedApp, deps: OutboundDe
         response: withErrors({ 200: EndpointOut }),
       },
     },
-    async (request) => endpointOut((await requireEndpoint(request.params.endpoint_id)).endpoint),
+    async (request) => out((await requireEndpoint(request.params.endpoint_id)).endpoint),
   );
 
   app.put(
@@ -98,7 +102,7 @@ export function registerOperationalWebhookRoutes(app: TypedApp, deps: OutboundDe
         uid: request.body.uid === undefined ? endpoint.uid : replacement.uid,
         headers: endpoint.headers,
       };
-      return endpointOut(await store.endpoints.update(id, endpoint.id, input, now()));
+      return out(await store.endpoints.update(id, endpoint.id, input, now()));
     },
   );
 

@@ -88,7 +88,8 @@ export function withOperationalWebhooks(store: Store, operationalAppId: string, 
       if (types.length === 0) continue;
       const data = { ...(await appData(attempt.appId)), endpointId: attempt.endpointId, msgId: attempt.msgId };
       for (const type of types) {
-        if (type === 'endpoint.disabled') emit(type, { ...data, failSince: new Date(attempt.createdAt).toISOString() });
+        if (type === 'endpoint.disabled')
+          emit(type, { ...data, failSince: new Date(outcome.failingSince ?? attempt.createdAt).toISOString() });
         else emit(type, { ...data, lastAttempt: lastAttempt(attempt) });
       }
     }

@@ -8,19 +8,14 @@ import { isEndpointId, requireAppEndpoint, requireApplication, type OutboundDeps
 import { toNewEndpoint, toPatched, toReplacement } from './endpoint-input.js';
 import { EndpointIn, EndpointOut, EndpointPatch, EndpointUpdate } from './endpoint-schemas.js';
 import { AppParams, EndpointParams } from './params.js';
-import { endpointOut } from './serialize.js';
-import { circuitsOf } from './endpoint-circuits.js';
+import { endpointsOut, endpointWithCircuit } from './endpoint-circuits.js';
 
 const tags = ['Endpoint'];
 
 /** `/api/v1/app/{app_id}/endpoint`: list, create, get, upsert, patch, delete. */
 export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void {
   const { store, now, config } = deps;
-  /** EndpointOut with the endpoint's circuit (hookd's extension). */
-  const out = async (endpoint: Endpoint) => ({
-    ...endpointOut(endpoint),
-    circuitState: (await circuitsOf(store, [endpoint])).get(endpoint.id),
-  });
+  const out = (endpoint: Endpoint) => endpointWithCircuit(store, endpoint);
 
   app.get(
     '/api/v1/app/:app_id/endpoint',
@@ -36,11 +31,7 @@ export function registerEndpointRoutes(app: TypedApp, deps: OutboundDeps): void 
     async (request) => {
       const application = await requireApplication(store, request.params.app_id);
       const page = await store.endpoints.list(application.id, toPageQuery(request.query));
-      const circuits = await circuitsOf(store, page.data);
-      return toListResponse(page, (endpoint) => ({
-        ...endpointOut(endpoint),
-        circuitState: circuits.get(endpoint.id),
-      }));
+      return toListResponse({ ...page, data: await endpointsOut(store, page.data) }, (endpoint) => endpoint);
     },
   );
 

@@ -65,12 +65,12 @@ export const endpointOutFields = {
   updatedAt: DateTime,
 };
 
-/** hookd's extension: the endpoint's circuit (docs/svix-compatibility.md). */
-const CircuitStateOut = Type.Unsafe<'closed' | 'open' | 'half-open'>({
+/** hookd's extension: an endpoint's or a destination's circuit (docs/svix-compatibility.md). */
+export const CircuitStateOut = Type.Unsafe<'closed' | 'open' | 'half-open'>({
   type: 'string',
   enum: ['closed', 'open', 'half-open'],
   description:
-    "hookd: the endpoint's circuit. `open`: its recent attempts mostly failed, so its deliveries wait while one probe goes out now and then; `half-open`: a probe is out; `closed`: deliveries go.",
+    "hookd: the endpoint's (or destination's) circuit. `open`: its recent attempts mostly failed, so its deliveries wait while one probe goes out now and then; `half-open`: a probe is out; `closed`: deliveries go.",
 });
 
 export const EndpointOut = Type.Object(

@@ -134,6 +134,7 @@ describe('/api/v1/source, /destination, /connection', () => {
         id: expect.stringMatching(/^dst_/),
         kind: 'http',
         disabled: false,
+        circuitState: 'closed',
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

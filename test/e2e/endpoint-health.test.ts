@@ -80,6 +80,81 @@ describe('endpoint health', { timeout: 60_000 }, () => {
     expect(listed.map((e: { circuitState: string }) => e.circuitState)).toEqual(['closed']);
   });
 
+  it('sends the deliveries the open circuit held as soon as an attempt gets through, not at the next probe', async () => {
+    // One message's attempt is held by the receiver while the others fail and open the circuit;
+    // when it is answered 200 the circuit closes, and what waited for the probe goes at once.
+    const state = { down: true };
+    let answerSlow: (() => void) | null = null;
+    const receiver = await startReceiver((req, _n, res) => {
+      if (JSON.parse(req.body).slow === true && answerSlow === null) {
+        answerSlow = () => res.writeHead(200).end('ok');
+        return;
+      }
+      return state.down ? 500 : 200;
+    });
+    receivers.push(receiver);
+    const PROBE_MS = 60_000;
+    hookd = await startTestHookd({
+      retryScheduleSeconds: [0, ...Array(10).fill(0.2)],
+      circuitWindowMs: 30_000,
+      circuitMinAttempts: 5,
+      circuitFailurePercent: 50,
+      circuitProbeIntervalMs: PROBE_MS,
+    });
+    const api = createApiClient(hookd.url, TEST_ADMIN_TOKEN);
+    const app = (await api.post('/api/v1/app', { body: { name: 'held' } })).body;
+    const endpoint = (await api.post(`/api/v1/app/${app.id}/endpoint`, { body: { url: receiver.url } })).body;
+    const path = `/api/v1/app/${app.id}/endpoint/${endpoint.id}`;
+    await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a', payload: { slow: true } } });
+    await receiver.waitFor(() => answerSlow !== null);
+    const msgIds: string[] = [];
+    for (let i = 0; i < 6; i++)
+      msgIds.push((await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a', payload: { i } } })).body.id);
+    await waitUntil(async () => (await api.get(path)).body.circuitState === 'open');
+    // Every failed message's retry came due and was held back until the probe, an interval on.
+    const heldPast = Date.now() + PROBE_MS / 2;
+    const nextAttempt = async (msgId: string) =>
+      Date.parse((await api.get(`/api/v1/app/${app.id}/msg/${msgId}/endpoint`)).body.data[0].nextAttempt ?? '');
+    await waitUntil(async () => (await Promise.all(msgIds.map(nextAttempt))).every((at) => at > heldPast));
+    const failedBeforeRecovery = receiver.requests.length;
+
+    state.down = false;
+    const upSince = Date.now();
+    answerSlow!();
+    // Without the release they would wait for the probe, a whole interval after the circuit opened.
+    await receiver.waitFor(() => deliveredIds(receiver, upSince).size === 6, PROBE_MS / 2);
+    expect(Math.max(...receiver.requests.map((r) => r.receivedAt)) - upSince).toBeLessThan(PROBE_MS / 2);
+    expect(failedBeforeRecovery).toBeGreaterThanOrEqual(1 + 5);
+    expect((await api.get(path)).body.circuitState).toBe('closed');
+  });
+
+  it("shows a destination's circuit, and an operational endpoint's, in the API", async () => {
+    const receiver = await flakyReceiver({ down: true });
+    hookd = await startTestHookd({
+      retryScheduleSeconds: [0, ...Array(10).fill(0.2)],
+      circuitWindowMs: 30_000,
+      circuitMinAttempts: 5,
+      circuitFailurePercent: 50,
+      circuitProbeIntervalMs: 60_000,
+    });
+    const api = createApiClient(hookd.url, TEST_ADMIN_TOKEN);
+    const operational = (await api.post('/api/v1/operational-webhook/endpoint', { body: { url: receiver.url } })).body;
+    expect(operational.circuitState).toBe('closed');
+    const source = (await api.post('/api/v1/source', { body: { name: 'shop' } })).body;
+    const destination = (await api.post('/api/v1/destination', { body: { url: receiver.url } })).body;
+    expect(destination.circuitState).toBe('closed');
+    await api.post('/api/v1/connection', { body: { source: source.id, destination: destination.id } });
+    for (let i = 0; i < 6; i++) await fetch(`${hookd.url}/in/${source.id}`, { method: 'POST', body: `{"i":${i}}` });
+
+    const path = `/api/v1/destination/${destination.id}`;
+    await waitUntil(async () => (await api.get(path)).body.circuitState === 'open');
+    const listed = (await api.get('/api/v1/destination')).body.data;
+    expect(listed.map((d: { circuitState: string }) => d.circuitState)).toEqual(['open']);
+    expect((await api.get(`/api/v1/operational-webhook/endpoint/${operational.id}`)).body.circuitState).toBe('closed');
+    const operators = (await api.get('/api/v1/operational-webhook/endpoint')).body.data;
+    expect(operators.map((e: { circuitState: string }) => e.circuitState)).toEqual(['closed']);
+  });
+
   it('disables an endpoint whose attempts only failed for the configured time; re-enabled plus recover delivers', async () => {
     const state = { down: true };
     const receiver = await flakyReceiver(state);
@@ -104,14 +179,16 @@ describe('endpoint health', { timeout: 60_000 }, () => {
     // Not before the failure clock ran its time, from the first failure.
     const failures = receiver.requests.map((r) => r.receivedAt);
     expect(failures[failures.length - 1] - failures[0]).toBeGreaterThanOrEqual(FAILING_MS);
-    await operator.waitFor(
-      (requests) =>
-        requests.some((r) => {
-          const event = JSON.parse(r.body) as { type: string; data: { endpointId: string } };
-          return event.type === 'endpoint.disabled' && event.data.endpointId === endpoint.id;
-        }),
-      20_000,
-    );
+    const disabledEvent = () =>
+      operator.requests
+        .map((r) => JSON.parse(r.body) as { type: string; data: { endpointId: string; failSince: string } })
+        .find((event) => event.type === 'endpoint.disabled' && event.data.endpointId === endpoint.id);
+    await operator.waitFor(() => disabledEvent() !== undefined, 20_000);
+    // failSince: when the failures began (the first failed attempt's outcome, before the retry
+    // went out), not the last attempt's time.
+    const failSince = Date.parse(disabledEvent()!.data.failSince);
+    expect(failSince).toBeGreaterThanOrEqual(startedAt);
+    expect(failSince).toBeLessThan(failures[1]);
     // Disabled: a later message is not attempted.
     const attemptsWhenDisabled = receiver.requests.length;
     await api.post(`/api/v1/app/${app.id}/msg`, { body: { eventType: 'a', payload: { n: 2 } } });

@@ -58,7 +58,8 @@ describe('operational webhooks', () => {
     const endpoint = await svix.endpoint.create(app.id, { url: customer.url });
     await svix.endpoint.patch(app.id, endpoint.id, { description: 'changed' });
     await svix.endpoint.delete(app.id, endpoint.id);
-    await waitForEvent('endpoint.deleted');
+    // Three messages, delivered concurrently: wait for all three, in whatever order they arrive.
+    for (const type of ['endpoint.created', 'endpoint.updated', 'endpoint.deleted']) await waitForEvent(type);
     const endpointEvents = events().filter((e) => e.type.startsWith('endpoint.'));
     expect(endpointEvents.map((e) => e.type).sort()).toEqual([
       'endpoint.created',

@@ -27,7 +27,11 @@ const HEALTH_COLUMNS = raw(`h.paused_until, h.slow_rate, h.slow_ceiling, h.slow_
  * values the statement brought: `excluded.updated_at` is `now`.
  */
 export class SqlTargetHealth implements TargetHealthStore {
-  constructor(private readonly db: SqlExecutor) {}
+  /** `workDue`: announces deliveries made due now (the backend's `onWork` signal). */
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly workDue: () => Promise<void> | void,
+  ) {}
 
   async read(endpointIds: readonly string[], destinationIds: readonly string[]): Promise<TargetHealth[]> {
     const { isOneOf } = this.db.dialect;
@@ -105,6 +109,22 @@ export class SqlTargetHealth implements TargetHealthStore {
       VALUES (${targetId}, ${circuit}, ${probeAt}, ${now})
       ON CONFLICT (target_id) DO UPDATE SET circuit = excluded.circuit, probe_at = excluded.probe_at,
         updated_at = excluded.updated_at`);
+  }
+
+  async closeCircuit(
+    target: { id: string; kind: 'endpoint' | 'destination' },
+    heldUntil: number,
+    now: number,
+  ): Promise<number> {
+    await this.setCircuit(target.id, 'closed', null, now);
+    const held =
+      target.kind === 'endpoint'
+        ? sql`kind = 'message' AND endpoint_id = ${target.id}`
+        : sql`kind = 'event' AND destination_id = ${target.id}`;
+    const moved = await this.db.run(sql`UPDATE deliveries SET next_attempt_at = ${now}, updated_at = ${now}
+      WHERE ${held} AND status = 'pending' AND next_attempt_at > ${now} AND next_attempt_at <= ${Math.ceil(heldUntil)}`);
+    if (moved > 0) await this.workDue();
+    return moved;
   }
 
   async takeProbe(targetId: string, nextProbeAt: number, now: number): Promise<boolean> {

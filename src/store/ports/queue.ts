@@ -56,6 +56,11 @@ export interface DeliveryOutcome {
   nextAttemptAt: number | null;
   /** e.g. after a 410 Gone; kind `message` only (an event's destination is not disabled). */
   disableEndpoint?: boolean;
+  /**
+   * With `disableEndpoint` by the failure clock: when the endpoint's run of failures began (epoch
+   * ms), reported as `endpoint.disabled`'s `failSince`; absent, this attempt's time (a 410).
+   */
+  failingSince?: number;
 }
 
 /** The queue port of the delivery engine: what it claims, records and gives back. */

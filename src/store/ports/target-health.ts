@@ -50,6 +50,17 @@ export interface TargetHealthStore {
   /** Sets the circuit: `open` until `probeAt`, or `closed` (then `probeAt` is `null`). */
   setCircuit(targetId: string, circuit: 'open' | 'closed', probeAt: number | null, now: number): Promise<void>;
   /**
+   * Closes the circuit (a probe got through) and makes due at `now` the target's pending
+   * deliveries that were held back until its probe: those due after `now` and by `heldUntil`
+   * (epoch ms; the latest probe time the circuit can have set). Signals `onWork` (and, on
+   * PostgreSQL, the other processes) when it moved any; returns how many.
+   */
+  closeCircuit(
+    target: { id: string; kind: 'endpoint' | 'destination' },
+    heldUntil: number,
+    now: number,
+  ): Promise<number>;
+  /**
    * Takes the probe of an open circuit whose probe time has come: the circuit becomes half-open
    * until `nextProbeAt` (when another probe may go if this one's outcome never came). `false`
    * when the circuit is not open and due (another worker took the probe, or it closed).

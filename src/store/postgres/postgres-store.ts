@@ -31,7 +31,7 @@ import { PgMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
 import { postgresExecutor } from './postgres-executor.js';
 import { PgWorkListener } from './work-listener.js';
-import { workPayload } from './work-notify.js';
+import { WORK_CHANNEL, workPayload } from './work-notify.js';
 import { ClaimGate } from './fair-claim.js';
 import { DEFAULT_ENDPOINT_CONCURRENCY } from '../fair-share.js';
 
@@ -125,7 +125,11 @@ export class PostgresStore implements Store {
     this.requeue = new PgDeliveryRequeue(db, crud, work, payload);
     this.attempts = new SqlAttempts(crud);
     this.stats = new SqlStats(crud);
-    this.health = new SqlTargetHealth(crud);
+    this.health = new SqlTargetHealth(crud, async () => {
+      // This process's claims at once; the other processes' by NOTIFY.
+      work.emit('now');
+      await db.run(`SELECT pg_notify('${WORK_CHANNEL}', $1)`, [payload.now]);
+    });
     this.auth = new PgAuth(db);
     const listenConfig = { ...config, application_name: `${config.application_name ?? 'hookd'}:listen` };
     this.listener = new PgWorkListener(listenConfig, sender, work, log, feed);

@@ -93,7 +93,7 @@ export class SqliteStore implements Store {
     this.requeue = new SqliteDeliveryRequeue(db, crud, work);
     this.attempts = new SqlAttempts(crud);
     this.stats = new SqlStats(crud);
-    this.health = new SqlTargetHealth(crud);
+    this.health = new SqlTargetHealth(crud, () => work.emit('now'));
     this.auth = new SqliteAuth(db);
   }
 

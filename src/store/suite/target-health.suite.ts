@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createApp, createEndpoint, type SuiteContext, T0 } from './fixtures.suite.js';
+import {
+  claimMessages,
+  countWork,
+  createApp,
+  createEndpoint,
+  LEASE_MS,
+  messageInput,
+  type SuiteContext,
+  T0,
+} from './fixtures.suite.js';
 
 export function describeTargetHealth(ctx: SuiteContext): void {
   describe('target health', () => {
@@ -87,6 +96,41 @@ export function describeTargetHealth(ctx: SuiteContext): void {
       await store.health.setCircuit(endpoint.id, 'closed', null, T0 + 1_500);
       expect(await store.health.takeProbe(endpoint.id, T0 + 9_000, T0 + 5_000)).toBe(false);
       expect((await store.health.read([endpoint.id], []))[0]).toMatchObject({ circuit: 'closed', probeAt: null });
+    });
+
+    it('closing a circuit makes due now the deliveries held until its probe, and signals work', async () => {
+      const { store } = ctx;
+      const app = await createApp(store);
+      const endpoint = await createEndpoint(store, app.id);
+      const other = await createEndpoint(store, app.id, { url: 'https://other.example/hook' });
+      for (let i = 0; i < 3; i++) await store.messages.create(messageInput(app.id), T0);
+      const claimed = await claimMessages(store, 'w', 10, LEASE_MS, T0);
+      const mine = claimed.filter((c) => c.endpoint.id === endpoint.id);
+      expect(mine).toHaveLength(3);
+      const PROBE_AT = T0 + 60_000;
+      await store.health.setCircuit(endpoint.id, 'open', PROBE_AT, T0);
+      // Two held until the probe; one retry due later than any probe; the other endpoint's held too.
+      await store.queue.postpone(
+        'w',
+        [
+          { id: mine[0].delivery.id, dueAt: PROBE_AT },
+          { id: mine[1].delivery.id, dueAt: PROBE_AT },
+          { id: mine[2].delivery.id, dueAt: T0 + 600_000 },
+          ...claimed.filter((c) => c.endpoint.id === other.id).map((c) => ({ id: c.delivery.id, dueAt: PROBE_AT })),
+        ],
+        T0,
+      );
+      const work = countWork(store);
+      const NOW = T0 + 1_000;
+      expect(await store.health.closeCircuit({ id: endpoint.id, kind: 'endpoint' }, NOW + 60_000, NOW)).toBe(2);
+      expect(work.count).toBeGreaterThanOrEqual(1);
+      expect((await store.health.read([endpoint.id], []))[0]).toMatchObject({ circuit: 'closed', probeAt: null });
+      const due = await claimMessages(store, 'w', 10, LEASE_MS, NOW);
+      expect(due.map((c) => c.delivery.id).sort()).toEqual([mine[0].delivery.id, mine[1].delivery.id].sort());
+      // Nothing held: nothing moved, no signal.
+      const signals = work.count;
+      expect(await store.health.closeCircuit({ id: endpoint.id, kind: 'endpoint' }, NOW + 60_000, NOW)).toBe(0);
+      expect(work.count).toBe(signals);
     });
 
     it('keeps the failure clock from the first failure until a success', async () => {
