@@ -78,7 +78,7 @@ describe('pickFair', () => {
 });
 
 describe('tallyLiveLeases', () => {
-  it("sums an application's endpoints, and leaves out the targets at their limit or in a full application", () => {
+  it("sums an application's endpoints, and leaves out the targets and applications at their limit", () => {
     const { live, full } = tallyLiveLeases(
       [
         { target: 'a', app_id: 'A', n: 2, lim: 2 },
@@ -91,7 +91,7 @@ describe('tallyLiveLeases', () => {
     );
     expect(live.get('A')).toBe(3);
     expect(live.get('B')).toBe(4);
-    expect(full).toEqual(['a', 'c', 'c2']);
+    expect(full).toEqual(['a', 'B']);
   });
 });
 
@@ -123,6 +123,14 @@ describe('FairClaim', () => {
     expect(claim.cancel).toEqual(['d1']);
     expect([...claim.skip].sort()).toEqual(['d', 'o', 'x']);
     expect(claim.wantsMore).toBe(false); // a window shorter than its size: nothing more is due
+  });
+
+  it('leaves out an application that a window filled, for the next windows', () => {
+    const claim = new FairClaim(new Map(), [], 10, { endpoint: 16, application: 2 });
+    claim.consider([row('a1', 'a'), row('b1', 'b'), row('c1', 'c'), row('x1', 'x', { app_id: 'other' })], () => null);
+    expect(claim.lease).toEqual(['a1', 'x1', 'b1']);
+    expect(claim.skip.has('app')).toBe(true);
+    expect(claim.skip.has('other')).toBe(false);
   });
 });
 

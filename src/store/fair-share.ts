@@ -142,8 +142,8 @@ export const MAX_CLAIM_PASSES = 4;
 
 /**
  * One claim's decisions, built over one or more windows of due deliveries (oldest first), each
- * read leaving out `skip`: the targets at their limit or in an application at its limit, then
- * those that earlier windows saw. A window that one busy target fills would otherwise hide every
+ * read leaving out `skip`: the targets and applications at their limit, then the targets that
+ * earlier windows saw and the applications that filled up. A window that one busy target fills would otherwise hide every
  * other target's deliveries.
  */
 export class FairClaim {
@@ -210,6 +210,11 @@ export class FairClaim {
       if (head?.id !== row.id) candidates.push({ id: row.id, ...share, startable: false });
     }
     this.lease.push(...pickFair(candidates, this.live, this.limit - this.lease.length).map((c) => c.id));
+    for (const c of candidates) {
+      if (c.application !== null && (this.live.get(c.application.id) ?? 0) >= c.application.limit) {
+        this.skip.add(c.application.id);
+      }
+    }
   }
 }
 
@@ -233,8 +238,8 @@ export interface LiveLeaseRow {
 }
 
 /**
- * Live leases per target and per application, from the rows both backends read, and the targets
- * a claim leaves out: those at their limit, and those in an application at its limit.
+ * Live leases per target and per application, from the rows both backends read, and what a claim
+ * leaves out (`full`): the targets at their limit and the applications at theirs (ids of both).
  */
 export function tallyLiveLeases(
   rows: readonly LiveLeaseRow[],
@@ -245,12 +250,11 @@ export function tallyLiveLeases(
     live.set(row.target, Number(row.n));
     if (row.app_id !== null) live.set(row.app_id, (live.get(row.app_id) ?? 0) + Number(row.n));
   }
-  const full = rows
-    .filter(
-      (r) =>
-        Number(r.n) >= (r.lim ?? limits.endpoint) ||
-        (r.app_id !== null && (live.get(r.app_id) ?? 0) >= limits.application),
-    )
-    .map((r) => r.target);
+  const full = rows.filter((r) => Number(r.n) >= (r.lim ?? limits.endpoint)).map((r) => r.target);
+  for (const r of rows) {
+    if (r.app_id !== null && (live.get(r.app_id) ?? 0) >= limits.application && !full.includes(r.app_id)) {
+      full.push(r.app_id);
+    }
+  }
   return { live, full };
 }

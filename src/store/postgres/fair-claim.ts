@@ -32,8 +32,8 @@ const LIVE_LEASES = `SELECT COALESCE(d.endpoint_id, d.destination_id) AS target,
   GROUP BY 1`;
 
 /*
- * A window of due deliveries, oldest first, leaving out the targets at their limit or in an
- * application at its limit (or seen by an earlier pass): each arm walks one partial index (pending by due time, sending by lease end) and
+ * A window of due deliveries, oldest first, leaving out the targets at their limit or whose
+ * application is at its limit (or seen by an earlier pass): each arm walks one partial index (pending by due time, sending by lease end) and
  * stops after `window` rows. With each target's limit, and each ordered endpoint's head (its
  * oldest scheduled delivery not ended: the first entry of deliveries_open for it), which may be
  * outside the window.
@@ -43,12 +43,14 @@ export const WINDOW_SQL = `WITH c AS (
       FROM deliveries
       WHERE status = 'pending' AND kind <> 'cli' AND next_attempt_at <= $1
         AND COALESCE(endpoint_id, destination_id) <> ALL ($3::text[])
+        AND COALESCE(app_id, '') <> ALL ($3::text[])
       ORDER BY next_attempt_at, id LIMIT $2)
     UNION ALL
     (SELECT id, COALESCE(endpoint_id, destination_id) AS target, app_id, msg_id, trigger, next_attempt_at AS due
       FROM deliveries
       WHERE status = 'sending' AND kind <> 'cli' AND lease_until <= $1
         AND COALESCE(endpoint_id, destination_id) <> ALL ($3::text[])
+        AND COALESCE(app_id, '') <> ALL ($3::text[])
       ORDER BY lease_until LIMIT $2)
     ORDER BY due, id LIMIT $2
   ),

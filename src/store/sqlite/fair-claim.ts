@@ -23,7 +23,7 @@ const LIVE_LEASES = `SELECT COALESCE(d.endpoint_id, d.destination_id) AS target,
 
 /*
  * A window of due deliveries, oldest first, leaving out the targets already at their limit (or
- * in an application at its limit, or looked at by an earlier pass): each arm walks one partial index (pending by due time, sending
+ * whose application is at its limit, or looked at by an earlier pass): each arm walks one partial index (pending by due time, sending
  * by lease end), as the claim always did. With each target's limit and ordering, joined by key.
  */
 const WINDOW = `SELECT c.id, c.target, c.app_id, c.msg_id, c.trigger, e.max_concurrency AS lim, e.ordered,
@@ -33,12 +33,14 @@ const WINDOW = `SELECT c.id, c.target, c.app_id, c.msg_id, c.trigger, e.max_conc
         next_attempt_at AS due FROM deliveries
       WHERE status = 'pending' AND kind <> 'cli' AND next_attempt_at <= @now
         AND COALESCE(endpoint_id, destination_id) NOT IN (SELECT value FROM json_each(@skip))
+        AND COALESCE(app_id, '') NOT IN (SELECT value FROM json_each(@skip))
       ORDER BY next_attempt_at LIMIT @window)
     UNION ALL
     SELECT * FROM (SELECT id, COALESCE(endpoint_id, destination_id) AS target, app_id, msg_id, trigger,
         next_attempt_at AS due FROM deliveries
       WHERE status = 'sending' AND kind <> 'cli' AND lease_until <= @now
         AND COALESCE(endpoint_id, destination_id) NOT IN (SELECT value FROM json_each(@skip))
+        AND COALESCE(app_id, '') NOT IN (SELECT value FROM json_each(@skip))
       ORDER BY lease_until LIMIT @window)
     ORDER BY due, id LIMIT @window
   ) c
