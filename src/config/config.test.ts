@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       maxPayloadBytes: 1024 * 1024,
       headerStyle: 'webhook',
       endpointConcurrency: 16,
+      applicationConcurrency: 64,
     });
   });
 
@@ -43,10 +44,11 @@ describe('loadConfig', () => {
   it('parses lists and --flag=value', () => {
     const config = loadConfig({
       argv: ['--allowed-networks=127.0.0.0/8, ::1/128'],
-      env: { HOOKD_RETRY_SCHEDULE: '0,1,1', HOOKD_ENDPOINT_CONCURRENCY: '4' },
+      env: { HOOKD_RETRY_SCHEDULE: '0,1,1', HOOKD_ENDPOINT_CONCURRENCY: '4', HOOKD_APPLICATION_CONCURRENCY: '8' },
       cwd: dirWithConfig(),
     });
     expect(config.endpointConcurrency).toBe(4);
+    expect(config.applicationConcurrency).toBe(8);
     expect(config.allowedNetworks).toEqual(['127.0.0.0/8', '::1/128']);
     expect(config.retryScheduleSeconds).toEqual([0, 1, 1]);
   });
@@ -64,6 +66,7 @@ describe('loadConfig', () => {
     [{ HOOKD_ADMIN_TOKEN: 'short' }, /HOOKD_ADMIN_TOKEN.*16 characters/],
     [{ HOOKD_REQUEST_TIMEOUT_MS: '5' }, /HOOKD_REQUEST_TIMEOUT_MS/],
     [{ HOOKD_ENDPOINT_CONCURRENCY: '0' }, /HOOKD_ENDPOINT_CONCURRENCY.*requests/],
+    [{ HOOKD_APPLICATION_CONCURRENCY: 'many' }, /HOOKD_APPLICATION_CONCURRENCY.*requests/],
   ])('refuses %o with a message naming the setting', (env, message) => {
     expect(() => loadConfig({ env, cwd: dirWithConfig() })).toThrow(message);
   });

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { isValidNetwork } from '../core/net/ip.js';
 import { parseMasterKey } from '../core/secret-box.js';
 import type { HealthPolicy } from '../core/target-health.js';
+import { DEFAULT_FAIR_LIMITS } from '../store/fair-share.js';
 
 /** hookd's settings, resolved and validated once at start-up, then passed explicitly. */
 export interface Config extends HealthPolicy {
@@ -55,6 +56,11 @@ export interface Config extends HealthPolicy {
    * process (counted in the store), unless the endpoint sets its own `maxConcurrency`.
    */
   endpointConcurrency: number;
+  /**
+   * The most requests in flight to one application's endpoints together, across every worker
+   * process (counted in the store): its stalled endpoints cannot fill the engine.
+   */
+  applicationConcurrency: number;
   /** The least severe log lines written (JSON lines: stdout for `serve`, stderr for `token` and `migrate`). */
   logLevel: LogLevel;
   /** A lease lasts the request timeout plus this (ms): time to record an outcome, and clock skew tolerated between workers. */
@@ -367,6 +373,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> }[keyof Config][] = [
     expect: 'a number of requests, 1-10000',
   },
   {
+    key: 'applicationConcurrency',
+    env: 'HOOKD_APPLICATION_CONCURRENCY',
+    flag: '--application-concurrency',
+    parse: int(1, 10_000),
+    expect: 'a number of requests, 1-10000',
+  },
+  {
     key: 'logLevel',
     env: 'HOOKD_LOG_LEVEL',
     flag: '--log-level',
@@ -526,7 +539,8 @@ export function loadConfig({ argv = [], env = process.env, cwd = process.cwd() }
     ...healthSettings(resolved),
     headerStyle: (resolved.headerStyle as Config['headerStyle'] | undefined) ?? 'webhook',
     workerConcurrency: (resolved.workerConcurrency as number | undefined) ?? 256,
-    endpointConcurrency: (resolved.endpointConcurrency as number | undefined) ?? 16,
+    endpointConcurrency: (resolved.endpointConcurrency as number | undefined) ?? DEFAULT_FAIR_LIMITS.endpoint,
+    applicationConcurrency: (resolved.applicationConcurrency as number | undefined) ?? DEFAULT_FAIR_LIMITS.application,
     logLevel: (resolved.logLevel as LogLevel | undefined) ?? 'info',
     leaseMarginMs: (resolved.leaseMarginMs as number | undefined) ?? 10_000,
     masterKey: (resolved.masterKey as string | undefined) ?? null,

@@ -1,24 +1,51 @@
 /**
- * Fair shares of the delivery engine across endpoints (and destinations): the one policy that both
- * backends' claims and creation-time hand-offs apply, as plain functions over rows they read.
+ * Fair shares of the delivery engine across applications and endpoints (and destinations): the
+ * one policy that both backends' claims and creation-time hand-offs apply, as plain functions over
+ * rows they read.
  *
  * - A target (an endpoint, or a destination for kind `event`) has at most `limit` live leases at
  *   once: its `maxConcurrency`, else the store's default (`HOOKD_ENDPOINT_CONCURRENCY`, 16). Live
  *   leases are counted in the store (deliveries `sending` whose lease has not ended), so the
  *   limit holds across processes; an expired lease does not count (its delivery is due again).
- * - A claim takes rank 1 of every target before rank 2 (the oldest due delivery of each target,
- *   then the second oldest, ...), oldest first within a rank; so a target with a deep backlog
- *   or slow requests takes at most its share, and every other target's deliveries keep flowing.
+ * - An application's endpoints together have at most `HOOKD_APPLICATION_CONCURRENCY` (64) live
+ *   leases, counted the same way: many stalled endpoints of one application, each under its own
+ *   limit, cannot fill the engine. A destination belongs to no application (nothing plays that
+ *   part on the receive side): only its own limit holds it.
+ * - A claim takes rank 1 of every application before rank 2, and within an application rank 1 of
+ *   every target before rank 2 (the oldest due delivery of each target, then the second oldest,
+ *   ...), oldest first within a rank; so an application or a target with a deep backlog or slow
+ *   requests takes at most its share, and every other one's deliveries keep flowing.
  * - An ordered endpoint's scheduled delivery may start only when it is the endpoint's head: no
  *   scheduled delivery of an earlier message to that endpoint is still pending or sending. Manual
  *   resends are not ordered (and do not hold up others).
  */
 
-/** Live leases per target id (endpoint, or destination for kind `event`). */
+/**
+ * Live leases per target id (endpoint, or destination for kind `event`) and per application id:
+ * one map, as the ids' prefixes (`ep_`, `dst_`, `app_`) keep them apart.
+ */
 export type LiveLeases = Map<string, number>;
 
-/** The default per-target concurrency limit (config `endpointConcurrency`). */
-export const DEFAULT_ENDPOINT_CONCURRENCY = 16;
+/** The store's limits on live leases (config `endpointConcurrency`, `applicationConcurrency`). */
+export interface FairLimits {
+  /** Per endpoint or destination, unless the endpoint sets its own `maxConcurrency`. */
+  endpoint: number;
+  /** Per application, over all of its endpoints. */
+  application: number;
+}
+
+/**
+ * The defaults: 16 per endpoint, and 64 per application, a quarter of the default engine
+ * (`HOOKD_WORKER_CONCURRENCY`, 256): one application's stalled endpoints leave three quarters of
+ * the engine to the others, and still four endpoints at their own limit fit in its share.
+ */
+export const DEFAULT_FAIR_LIMITS: FairLimits = { endpoint: 16, application: 64 };
+
+/** An application's share, as a delivery's candidate or hand-off carries it. */
+export interface ApplicationShare {
+  id: string;
+  limit: number;
+}
 
 /** A due delivery as the fair-share policy sees it. */
 export interface FairCandidate {
@@ -27,41 +54,71 @@ export interface FairCandidate {
   target: string;
   /** The target's limit on live leases. */
   limit: number;
+  /** Its endpoint's application, or null (a destination). */
+  application: ApplicationShare | null;
   /** `false` for a scheduled delivery of an ordered endpoint that is not the endpoint's head. */
   startable: boolean;
 }
 
 /**
- * The candidates to lease (given in due order, oldest first), at most `take` of them: rank 1 of
- * every target, then rank 2, ..., each target up to its limit minus its live leases (`live`, which
- * this updates with what it picks), in claim order.
+ * The candidates to lease (given in due order, oldest first), at most `take` of them, each target
+ * up to its limit and each application up to its own, less their live leases (`live`, which this
+ * updates with what it picks). In claim order: by rank in the application (rank 1 of every
+ * application first), where an application's candidates are ranked by their rank in their target
+ * and then due order; a candidate without an application is ranked by its target alone.
  */
 export function pickFair<C extends FairCandidate>(candidates: readonly C[], live: LiveLeases, take: number): C[] {
-  const ranked: { candidate: C; rank: number }[] = [];
+  const byTarget: { candidate: C; rank: number }[] = [];
   const taken = new Map<string, number>();
   for (const candidate of candidates) {
     const rank = (taken.get(candidate.target) ?? 0) + 1;
     if (!candidate.startable || (live.get(candidate.target) ?? 0) + rank > candidate.limit) continue;
     taken.set(candidate.target, rank);
-    ranked.push({ candidate, rank });
+    byTarget.push({ candidate, rank });
   }
   // Stable: within a rank, due order stays.
+  byTarget.sort((a, b) => a.rank - b.rank);
+  const ranked: { candidate: C; rank: number }[] = [];
+  const takenByApp = new Map<string, number>();
+  for (const { candidate, rank } of byTarget) {
+    const app = candidate.application;
+    if (app === null) {
+      ranked.push({ candidate, rank });
+      continue;
+    }
+    const appRank = (takenByApp.get(app.id) ?? 0) + 1;
+    if ((live.get(app.id) ?? 0) + appRank > app.limit) continue;
+    takenByApp.set(app.id, appRank);
+    ranked.push({ candidate, rank: appRank });
+  }
   ranked.sort((a, b) => a.rank - b.rank);
   const picked = ranked.slice(0, take).map((r) => r.candidate);
-  for (const c of picked) live.set(c.target, (live.get(c.target) ?? 0) + 1);
+  for (const c of picked) count(live, c.target, c.application);
   return picked;
+}
+
+/** Adds one live lease to the target and its application. */
+function count(live: LiveLeases, target: string, application: ApplicationShare | null): void {
+  live.set(target, (live.get(target) ?? 0) + 1);
+  if (application !== null) live.set(application.id, (live.get(application.id) ?? 0) + 1);
 }
 
 /**
  * Whether a new delivery to `target` may be leased at creation (the hand-off), given the live
- * leases (which this updates when it says yes). An ordered endpoint's deliveries are never handed
- * off: two batches written at once could each see no earlier open delivery; a claim decides.
+ * leases (which this updates when it says yes): under the target's limit and its application's
+ * (null: a destination). An ordered endpoint's deliveries are never handed off: two batches
+ * written at once could each see no earlier open delivery; a claim decides.
  */
-export function mayHandOff(live: LiveLeases, target: string, limit: number, ordered: boolean): boolean {
-  if (ordered) return false;
-  const count = live.get(target) ?? 0;
-  if (count >= limit) return false;
-  live.set(target, count + 1);
+export function mayHandOff(
+  live: LiveLeases,
+  target: string,
+  limit: number,
+  application: ApplicationShare | null,
+  ordered: boolean,
+): boolean {
+  if (ordered || (live.get(target) ?? 0) >= limit) return false;
+  if (application !== null && (live.get(application.id) ?? 0) >= application.limit) return false;
+  count(live, target, application);
   return true;
 }
 
@@ -70,6 +127,8 @@ export interface WindowRow {
   id: string;
   /** Its endpoint id, or destination id for kind `event`. */
   target: string;
+  /** Its application (null for kind `event`). */
+  app_id: string | null;
   msg_id: string | null;
   trigger: number;
   /** The endpoint's `max_concurrency` (null for a destination, or none set). */
@@ -83,8 +142,9 @@ export const MAX_CLAIM_PASSES = 4;
 
 /**
  * One claim's decisions, built over one or more windows of due deliveries (oldest first), each
- * read leaving out `skip`: the targets at their limit, then those that earlier windows saw. A
- * window that one busy target fills would otherwise hide every other target's deliveries.
+ * read leaving out `skip`: the targets and applications at their limit, then the targets that
+ * earlier windows saw and the applications that filled up. A window that one busy target fills would otherwise hide every
+ * other target's deliveries.
  */
 export class FairClaim {
   /** The ids to lease, in claim order. */
@@ -98,7 +158,7 @@ export class FairClaim {
     private readonly live: LiveLeases,
     full: Iterable<string>,
     private readonly limit: number,
-    private readonly defaultLimit: number,
+    private readonly limits: FairLimits,
   ) {
     this.skip = new Set(full);
   }
@@ -132,20 +192,29 @@ export class FairClaim {
         this.cancel.push(row.id);
         continue;
       }
-      const limit = row.lim ?? this.defaultLimit;
+      const share = {
+        target: row.target,
+        limit: row.lim ?? this.limits.endpoint,
+        application: row.app_id === null ? null : { id: row.app_id, limit: this.limits.application },
+      };
       if (!row.ordered || row.trigger !== 0) {
-        candidates.push({ id: row.id, target: row.target, limit, startable: true });
+        candidates.push({ id: row.id, ...share, startable: true });
         continue;
       }
       const head = headOf(row.target);
       if (head?.due && !headsTaken.has(row.target)) {
         headsTaken.add(row.target);
-        candidates.push({ id: head.id, target: row.target, limit, startable: true });
+        candidates.push({ id: head.id, ...share, startable: true });
       }
       // What follows the head waits for it (and marks the endpoint as having work left).
-      if (head?.id !== row.id) candidates.push({ id: row.id, target: row.target, limit, startable: false });
+      if (head?.id !== row.id) candidates.push({ id: row.id, ...share, startable: false });
     }
     this.lease.push(...pickFair(candidates, this.live, this.limit - this.lease.length).map((c) => c.id));
+    for (const c of candidates) {
+      if (c.application !== null && (this.live.get(c.application.id) ?? 0) >= c.application.limit) {
+        this.skip.add(c.application.id);
+      }
+    }
   }
 }
 
@@ -158,4 +227,34 @@ export interface OrderedHead {
 /** The limit of an endpoint or destination: its own, else the default. */
 export function limitOf(target: { maxConcurrency?: number | null }, defaultLimit: number): number {
   return target.maxConcurrency ?? defaultLimit;
+}
+
+/** A live-lease count as both backends read it: one target's, with its limit and application. */
+export interface LiveLeaseRow {
+  target: string;
+  app_id: string | null;
+  n: number;
+  lim: number | null;
+}
+
+/**
+ * Live leases per target and per application, from the rows both backends read, and what a claim
+ * leaves out (`full`): the targets at their limit and the applications at theirs (ids of both).
+ */
+export function tallyLiveLeases(
+  rows: readonly LiveLeaseRow[],
+  limits: FairLimits,
+): { live: LiveLeases; full: string[] } {
+  const live: LiveLeases = new Map();
+  for (const row of rows) {
+    live.set(row.target, Number(row.n));
+    if (row.app_id !== null) live.set(row.app_id, (live.get(row.app_id) ?? 0) + Number(row.n));
+  }
+  const full = rows.filter((r) => Number(r.n) >= (r.lim ?? limits.endpoint)).map((r) => r.target);
+  for (const r of rows) {
+    if (r.app_id !== null && (live.get(r.app_id) ?? 0) >= limits.application && !full.includes(r.app_id)) {
+      full.push(r.app_id);
+    }
+  }
+  return { live, full };
 }

@@ -1,6 +1,7 @@
 import { sqlitePath, type Config } from '../config/config.js';
 import type { Logger } from 'pino';
 import { loadKeyring, sealStoredSecrets } from './master-key.js';
+import type { FairLimits } from './fair-share.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { sealStore } from './sealed-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -30,7 +31,7 @@ export async function openBackend(config: Config, options: { logger?: Logger } =
       poolSize: config.databasePoolSize,
       listen: config.role !== 'api',
       logger: options.logger,
-      endpointConcurrency: config.endpointConcurrency,
+      fairLimits: fairLimits(config),
     });
     try {
       await store.migrate();
@@ -40,7 +41,12 @@ export async function openBackend(config: Config, options: { logger?: Logger } =
     }
     return store;
   }
-  const store = SqliteStore.open(sqlitePath(config), { ...options, endpointConcurrency: config.endpointConcurrency });
+  const store = SqliteStore.open(sqlitePath(config), { ...options, fairLimits: fairLimits(config) });
   await store.migrate();
   return store;
+}
+
+/** The store's fair-share limits, as configured (store/fair-share.ts). */
+function fairLimits(config: Config): FairLimits {
+  return { endpoint: config.endpointConcurrency, application: config.applicationConcurrency };
 }

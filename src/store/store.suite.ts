@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import type { Store } from './store.js';
+import type { MakeStore } from './suite/fixtures.suite.js';
 import { describeApplications, describeEventTypes } from './suite/applications.suite.js';
 import { describeAttempts } from './suite/attempts.suite.js';
 import { describeAuth } from './suite/auth.suite.js';
@@ -22,7 +22,7 @@ import { describeTargetHealth } from './suite/target-health.suite.js';
  * (no SQL, no backend internals), with times passed in from a fixed clock. The suite calls
  * `migrate()` itself and `close()` after each test.
  */
-export function runStoreSuite(name: string, makeStore: () => Promise<Store>): void {
+export function runStoreSuite(name: string, makeStore: MakeStore): void {
   describe(`Store conformance: ${name}`, () => {
     const ctx = setUpStore(makeStore);
     describeApplications(ctx);

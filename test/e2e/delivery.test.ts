@@ -218,8 +218,13 @@ describe('concurrency', () => {
       if (open === 200) for (const r of held.splice(0)) r();
     });
     cleanups.push(() => receiver.close());
-    // One endpoint may take all 200 places here (its limit is 16 by default).
-    const hookd = await startTestHookd({ workerConcurrency: 200, endpointConcurrency: 200, requestTimeoutMs: 15_000 });
+    // One endpoint may take all 200 places here (its limit is 16 by default, its application's 64).
+    const hookd = await startTestHookd({
+      workerConcurrency: 200,
+      endpointConcurrency: 200,
+      applicationConcurrency: 200,
+      requestTimeoutMs: 15_000,
+    });
     cleanups.push(() => hookd.stop());
     const svix = new Svix(TEST_ADMIN_TOKEN, { serverUrl: hookd.url });
     const app = await svix.application.create({ name: 'slow' });

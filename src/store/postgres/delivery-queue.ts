@@ -6,7 +6,7 @@ import { type EndpointRow, toEndpoint } from '../rows.js';
 import { type ConnectionRow, type DestinationRow, toConnection, toDestination } from '../inbound-rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 import { type DueRow, toClaimed } from '../claimed-row.js';
-import { DEFAULT_ENDPOINT_CONCURRENCY } from '../fair-share.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
 import { BEGIN_CLAIM, type ClaimGate, pickDue } from './fair-claim.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
@@ -151,15 +151,15 @@ export class PgDeliveryQueue implements DeliveryQueue {
     private readonly writers: readonly HandOffWriter[],
     /** Shared with the writers: this process's claims and hand-offs take turns. */
     private readonly gate: ClaimGate,
-    /** A target's limit on live leases when it sets none (store/fair-share.ts). */
-    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
+    /** The limits on live leases per target (when it sets none) and per application (store/fair-share.ts). */
+    private readonly limits: FairLimits = DEFAULT_FAIR_LIMITS,
   ) {}
 
   async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
     const rows = await this.gate.run(() =>
       this.db.transaction(async (tx) => {
-        const { lease, cancel } = await pickDue(tx, now, limit, this.endpointConcurrency);
+        const { lease, cancel } = await pickDue(tx, now, limit, this.limits);
         if (lease.length + cancel.length === 0) return [];
         return tx.all<ClaimedRow>(LEASE_PICKED, [now, lease, workerId, now + leaseMs, cancel]);
       }, BEGIN_CLAIM),

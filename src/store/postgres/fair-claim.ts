@@ -1,4 +1,12 @@
-import { FairClaim, type LiveLeases, type OrderedHead, type WindowRow } from '../fair-share.js';
+import {
+  FairClaim,
+  type FairLimits,
+  type LiveLeaseRow,
+  type LiveLeases,
+  type OrderedHead,
+  tallyLiveLeases,
+  type WindowRow,
+} from '../fair-share.js';
 import type { PgQueries } from './database.js';
 
 /**
@@ -16,31 +24,33 @@ import type { PgQueries } from './database.js';
  */
 export const BEGIN_CLAIM = `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('hookd claims ' || current_schema(), 0))`;
 
-/** Live leases per target (endpoint, or destination for kind `event`), from the lease index. */
-const LIVE_LEASES = `SELECT COALESCE(d.endpoint_id, d.destination_id) AS target, count(*) AS n,
-    max(e.max_concurrency) AS lim
+/** Live leases per target (endpoint, or destination for kind `event`) with its application, from the lease index. */
+const LIVE_LEASES = `SELECT COALESCE(d.endpoint_id, d.destination_id) AS target, max(d.app_id) AS app_id,
+    count(*)::int AS n, max(e.max_concurrency) AS lim
   FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
   WHERE d.status = 'sending' AND d.kind <> 'cli' AND d.lease_until > $1
   GROUP BY 1`;
 
 /*
- * A window of due deliveries, oldest first, leaving out the targets at their limit (or seen by an
- * earlier pass): each arm walks one partial index (pending by due time, sending by lease end) and
+ * A window of due deliveries, oldest first, leaving out the targets at their limit or whose
+ * application is at its limit (or seen by an earlier pass): each arm walks one partial index (pending by due time, sending by lease end) and
  * stops after `window` rows. With each target's limit, and each ordered endpoint's head (its
  * oldest scheduled delivery not ended: the first entry of deliveries_open for it), which may be
  * outside the window.
  */
 export const WINDOW_SQL = `WITH c AS (
-    (SELECT id, COALESCE(endpoint_id, destination_id) AS target, msg_id, trigger, next_attempt_at AS due
+    (SELECT id, COALESCE(endpoint_id, destination_id) AS target, app_id, msg_id, trigger, next_attempt_at AS due
       FROM deliveries
       WHERE status = 'pending' AND kind <> 'cli' AND next_attempt_at <= $1
         AND COALESCE(endpoint_id, destination_id) <> ALL ($3::text[])
+        AND COALESCE(app_id, '') <> ALL ($3::text[])
       ORDER BY next_attempt_at, id LIMIT $2)
     UNION ALL
-    (SELECT id, COALESCE(endpoint_id, destination_id) AS target, msg_id, trigger, next_attempt_at AS due
+    (SELECT id, COALESCE(endpoint_id, destination_id) AS target, app_id, msg_id, trigger, next_attempt_at AS due
       FROM deliveries
       WHERE status = 'sending' AND kind <> 'cli' AND lease_until <= $1
         AND COALESCE(endpoint_id, destination_id) <> ALL ($3::text[])
+        AND COALESCE(app_id, '') <> ALL ($3::text[])
       ORDER BY lease_until LIMIT $2)
     ORDER BY due, id LIMIT $2
   ),
@@ -53,7 +63,7 @@ export const WINDOW_SQL = `WITH c AS (
       WHERE endpoint_id = o.target AND kind = 'message' AND trigger = 0 AND status IN ('pending', 'sending')
       ORDER BY msg_id LIMIT 1) h
   )
-SELECT c.id, c.target, c.msg_id, c.trigger, e.max_concurrency AS lim, e.ordered,
+SELECT c.id, c.target, c.app_id, c.msg_id, c.trigger, e.max_concurrency AS lim, e.ordered,
     COALESCE(e.disabled, dd.disabled, false) AS disabled, heads.head_id, heads.head_due
   FROM c
   LEFT JOIN endpoints e ON e.id = c.target
@@ -61,25 +71,19 @@ SELECT c.id, c.target, c.msg_id, c.trigger, e.max_concurrency AS lim, e.ordered,
   LEFT JOIN heads ON heads.target = c.target
   ORDER BY c.due, c.id`;
 
-/** Live leases per target, and the targets already at their limit. */
+/** Live leases per target and application, and the targets a claim leaves out (tallyLiveLeases). */
 export async function readLiveLeases(
   db: PgQueries,
   now: number,
-  defaultLimit: number,
+  limits: FairLimits,
 ): Promise<{ live: LiveLeases; full: string[] }> {
-  const live: LiveLeases = new Map();
-  const full: string[] = [];
-  for (const row of await db.all<{ target: string; n: number; lim: number | null }>(LIVE_LEASES, [now])) {
-    live.set(row.target, row.n);
-    if (row.n >= (row.lim ?? defaultLimit)) full.push(row.target);
-  }
-  return { live, full };
+  return tallyLiveLeases(await db.all<LiveLeaseRow>(LIVE_LEASES, [now]), limits);
 }
 
 /** Which due deliveries to lease (in claim order) and to cancel, by the fair-share policy; inside the claim's transaction (BEGIN_CLAIM). */
-export async function pickDue(db: PgQueries, now: number, limit: number, defaultLimit: number): Promise<FairClaim> {
-  const { live, full } = await readLiveLeases(db, now, defaultLimit);
-  const claim = new FairClaim(live, full, limit, defaultLimit);
+export async function pickDue(db: PgQueries, now: number, limit: number, limits: FairLimits): Promise<FairClaim> {
+  const { live, full } = await readLiveLeases(db, now, limits);
+  const claim = new FairClaim(live, full, limit, limits);
   while (claim.wantsMore) {
     const rows = await db.all<WindowRow & { head_id: string | null; head_due: boolean | null }>(WINDOW_SQL, [
       now,

@@ -29,7 +29,7 @@ import type { WorkSignal } from '../work-signal.js';
 import type { RequestFeed, StoredRequestNote } from '../request-feed.js';
 import type { RequestFeedPublisher } from './request-feed-publisher.js';
 import { isForeignKeyViolation, isInputError, isTransient, type PgDb } from './database.js';
-import { DEFAULT_ENDPOINT_CONCURRENCY, mayHandOff } from '../fair-share.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits, mayHandOff } from '../fair-share.js';
 import { type ClaimGate, readLiveLeases } from './fair-claim.js';
 import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
 
@@ -150,8 +150,8 @@ export class PgInbound implements InboundStore {
     private readonly publisher: RequestFeedPublisher,
     /** Shared with the queue: this process's claims and hand-offs take turns. */
     private readonly gate: ClaimGate,
-    /** A destination's limit on live leases (store/fair-share.ts). */
-    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
+    /** The limits on live leases per target (when it sets none) and per application (store/fair-share.ts). */
+    private readonly limits: FairLimits = DEFAULT_FAIR_LIMITS,
   ) {}
 
   onRequest(listener: (note: StoredRequestNote) => void): () => void {
@@ -432,14 +432,14 @@ export class PgInbound implements InboundStore {
   private async lease(events: EventDeliveryRow[], now: number): Promise<number> {
     const forEngine = events.filter((e) => e.kind === 'event');
     if (this.worker === null || forEngine.length === 0) return 0;
-    const { live } = await readLiveLeases(this.db, now, this.endpointConcurrency);
+    const { live } = await readLiveLeases(this.db, now, this.limits);
     const worker = this.worker;
     if (worker === null) return 0;
     const room = worker.reserve(forEngine.length);
     let handed = 0;
     for (const event of forEngine) {
       if (handed === room) break;
-      if (!mayHandOff(live, event.destination_id, this.endpointConcurrency, false)) continue;
+      if (!mayHandOff(live, event.destination_id, this.limits.endpoint, null, false)) continue;
       Object.assign(event, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
       handed++;
     }

@@ -17,7 +17,7 @@ import {
   toMessage,
 } from '../rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
-import { DEFAULT_ENDPOINT_CONCURRENCY, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
 import type { ClaimGate } from './fair-claim.js';
 
 type Created = { message: Message; created: boolean };
@@ -72,7 +72,7 @@ const MIN_SPLIT = 32;
  * local worker needs the URL, headers and secrets); an application without endpoints is one row
  * with a null endpoint. The id wins over another application's equal uid, as in applications.get.
  * With a time ($2, when the batch may hand deliveries over), each endpoint's live leases then
- * (store/fair-share.ts), read from the lease index in the same round trip.
+ * (store/fair-share.ts; an application's are the sum of its endpoints'), read from the lease index in the same round trip.
  */
 const LOAD_ENDPOINTS = `WITH live AS (
     SELECT endpoint_id, count(*) AS n FROM deliveries
@@ -143,8 +143,8 @@ export class PgMessageWriter {
     private readonly notifyPayload: WorkPayloads,
     /** Shared with the queue: this process's claims and hand-offs take turns. */
     private readonly gate: ClaimGate,
-    /** An endpoint's limit on live leases when it sets none (store/fair-share.ts). */
-    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
+    /** The limits on live leases per endpoint (when it sets none) and per application (store/fair-share.ts). */
+    private readonly limits: FairLimits = DEFAULT_FAIR_LIMITS,
   ) {}
 
   /**
@@ -302,7 +302,8 @@ export class PgMessageWriter {
   }
 
   /**
-   * The deliveries to hand the worker: as many as it has room for and each endpoint's limit allows,
+   * The deliveries to hand the worker: as many as it has room for and each endpoint's and
+   * application's limit allow,
    * given its live leases in the store (`live`: store/fair-share.ts); their places stay reserved,
    * the rest are given back.
    */
@@ -311,7 +312,9 @@ export class PgMessageWriter {
     const leased: NewDelivery[] = [];
     for (const d of due) {
       if (leased.length === room) break;
-      if (mayHandOff(live, d.endpoint.id, limitOf(d.endpoint, this.endpointConcurrency), d.endpoint.ordered)) {
+      const { endpoint } = d;
+      const application = { id: endpoint.appId, limit: this.limits.application };
+      if (mayHandOff(live, endpoint.id, limitOf(endpoint, this.limits.endpoint), application, endpoint.ordered)) {
         leased.push(d);
       }
     }
@@ -421,7 +424,11 @@ export class PgMessageWriter {
       }
       if (r.endpoint !== null) {
         app.endpoints.push(toEndpoint(r.endpoint));
-        if (r.live > 0) live.set(r.endpoint.id, r.live);
+        // An application named twice (by id and uid) has its rows twice: each endpoint counts once.
+        if (r.live > 0 && !live.has(r.endpoint.id)) {
+          live.set(r.endpoint.id, r.live);
+          live.set(r.app_id, (live.get(r.app_id) ?? 0) + r.live);
+        }
       }
     }
     return { apps, live };

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reusableTestSchema, type TestSchema } from '../../../test/helpers/test-schemas.js';
-import { claimMessages } from '../suite/fixtures.suite.js';
+import type { FairLimits } from '../fair-share.js';
+import { claimMessages, ROOMY_APPLICATIONS } from '../suite/fixtures.suite.js';
 import { ValidationError } from '../../core/errors.js';
 import { runStoreSuite } from '../store.suite.js';
 import type { WorkDue } from '../work-signal.js';
@@ -30,7 +31,8 @@ function describePostgres(url: string): void {
     schemas.push(schema);
     return schema;
   };
-  const open = (schema: string) => PostgresStore.open(url, { schema, poolSize: 4 });
+  const open = (schema: string, fairLimits?: FairLimits) =>
+    PostgresStore.open(url, { schema, poolSize: 4, fairLimits });
 
   afterAll(async () => {
     const client = new pg.Client({ connectionString: url });
@@ -43,10 +45,10 @@ function describePostgres(url: string): void {
   // then be emptied and used again (test/helpers/test-schemas.ts).
   let suiteSchema: TestSchema | null = null;
   afterAll(() => suiteSchema?.release());
-  runStoreSuite('postgres', async () => {
+  runStoreSuite('postgres', async (fairLimits) => {
     await suiteSchema?.release();
     suiteSchema = await reusableTestSchema(url);
-    return open(suiteSchema.name);
+    return open(suiteSchema.name, fairLimits);
   });
 
   describe('PostgresStore specifics', () => {
@@ -54,8 +56,10 @@ function describePostgres(url: string): void {
     async function twoStores() {
       const schema = newSchema();
       // Named after the schema, so that a test can find these stores' connections in pg_stat_activity.
-      const a = await PostgresStore.open(url, { schema, poolSize: 4, applicationName: schema });
-      const b = await PostgresStore.open(url, { schema, poolSize: 4, applicationName: schema });
+      // One application's bursts: the limits bind nowhere here.
+      const options = { schema, poolSize: 4, applicationName: schema, fairLimits: ROOMY_APPLICATIONS };
+      const a = await PostgresStore.open(url, options);
+      const b = await PostgresStore.open(url, options);
       await Promise.all([a.migrate(), b.migrate()]);
       return { a, b, schema, close: () => Promise.all([a.close(), b.close()]) };
     }
@@ -303,7 +307,7 @@ function describePostgres(url: string): void {
 
     it('claims through the partial indexes, not by reading the table', async () => {
       const schema = newSchema();
-      const store = await open(schema);
+      const store = await open(schema, ROOMY_APPLICATIONS);
       await store.migrate();
       const admin = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
       await admin.connect();
@@ -330,7 +334,7 @@ function describePostgres(url: string): void {
     });
 
     it('splits a burst larger than one group commit into several, losing nothing', async () => {
-      const store = await open(newSchema());
+      const store = await open(newSchema(), ROOMY_APPLICATIONS);
       await store.migrate();
       const app = await store.applications.create({ name: 'a' }, T0);
       await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x', maxConcurrency: 5_000 }, T0);
@@ -339,7 +343,7 @@ function describePostgres(url: string): void {
       expect(new Set((await Promise.all(burst)).map((r) => r.message.id)).size).toBe(2_500);
       await store.close();
       expect((await pending).created).toBe(true);
-      const again = await open(schemas[schemas.length - 1]);
+      const again = await open(schemas[schemas.length - 1], ROOMY_APPLICATIONS);
       expect(await claimMessages(again, 'w', 5_000, 1_000, T0)).toHaveLength(2_501);
       await again.close();
     });

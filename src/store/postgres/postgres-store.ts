@@ -33,7 +33,7 @@ import { postgresExecutor } from './postgres-executor.js';
 import { PgWorkListener } from './work-listener.js';
 import { WORK_CHANNEL, workPayload } from './work-notify.js';
 import { ClaimGate } from './fair-claim.js';
-import { DEFAULT_ENDPOINT_CONCURRENCY } from '../fair-share.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
 
 const DEFAULT_POOL_SIZE = 10;
 
@@ -47,8 +47,11 @@ export interface PostgresStoreOptions extends PgConnectionOptions {
   listen?: boolean;
   /** Where lost connections are reported. Default: `createLogger()` (info, stdout). */
   logger?: Logger;
-  /** An endpoint's (destination's) limit on live leases when it sets none. Default 16. */
-  endpointConcurrency?: number;
+  /**
+   * The limits on live leases per endpoint (destination) when it sets none, and per application.
+   * Default: 16 and 64 (store/fair-share.ts).
+   */
+  fairLimits?: FairLimits;
 }
 
 /**
@@ -97,13 +100,13 @@ export class PostgresStore implements Store {
     config: pg.ClientConfig,
     schema: string,
     log: Logger,
-    endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
+    limits: FairLimits = DEFAULT_FAIR_LIMITS,
   ) {
     const work = new WorkSignal(log);
     const sender = { instance: randomUUID(), schema };
     const payload = { now: workPayload(sender, 'now'), later: workPayload(sender, 'later') };
     const gate = new ClaimGate();
-    this.writer = new PgMessageWriter(db, work, payload, gate, endpointConcurrency);
+    this.writer = new PgMessageWriter(db, work, payload, gate, limits);
     const crud = postgresExecutor(db);
     this.applications = new SqlApplications(crud);
     this.eventTypes = new SqlEventTypes(crud);
@@ -115,13 +118,13 @@ export class PostgresStore implements Store {
     this.listen = new SqlListenSessions(crud);
     const feed = new RequestFeed();
     this.publisher = new RequestFeedPublisher(db, sender, log);
-    this.inbound = new PgInbound(db, crud, work, payload, feed, this.publisher, gate, endpointConcurrency);
+    this.inbound = new PgInbound(db, crud, work, payload, feed, this.publisher, gate, limits);
     this.requests = new SqlRequests(crud);
     this.retention = new SqlRetention(crud);
     this.secretColumns = new SqlSecretColumns(crud);
     this.monitor = new SqlMonitor(crud);
     this.rateLimits = new PgRateLimitCounters(db);
-    this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound], gate, endpointConcurrency);
+    this.queue = new PgDeliveryQueue(db, work, payload, [this.writer, this.inbound], gate, limits);
     this.requeue = new PgDeliveryRequeue(db, crud, work, payload);
     this.attempts = new SqlAttempts(crud);
     this.stats = new SqlStats(crud);
@@ -152,7 +155,7 @@ export class PostgresStore implements Store {
       // The schema the tables live in, however it was chosen (this option, `options` in the URL, the
       // role's default): NOTIFY payloads carry it, so that stores on other schemas ignore them.
       const { rows } = await pool.query<{ schema: string | null }>('SELECT current_schema() AS schema');
-      const store = new PostgresStore(new PgDb(pool), config, rows[0].schema ?? '', log, options.endpointConcurrency);
+      const store = new PostgresStore(new PgDb(pool), config, rows[0].schema ?? '', log, options.fairLimits);
       if (options.listen !== false) await store.listener.start();
       return store;
     } catch (error) {

@@ -5,7 +5,7 @@ import { type DueRow, toClaimed } from '../claimed-row.js';
 import type { SqliteDb } from './database.js';
 import { toEndpoint } from '../rows.js';
 import { toConnection, toDestination } from '../inbound-rows.js';
-import { DEFAULT_ENDPOINT_CONCURRENCY } from '../fair-share.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
 import { pickDue } from './fair-claim.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
@@ -71,8 +71,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     private readonly work: WorkSignal,
     /** The writers that create deliveries: each hands its new ones to the local worker. */
     private readonly writers: readonly HandOffWriter[],
-    /** A target's limit on live leases when it sets none (store/fair-share.ts). */
-    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
+    /** The limits on live leases per target (when it sets none) and per application (store/fair-share.ts). */
+    private readonly limits: FairLimits = DEFAULT_FAIR_LIMITS,
   ) {
     this.claimTx = db.transaction(this.claimInTransaction.bind(this));
     this.recordTx = db.transaction(this.recordInTransaction.bind(this));
@@ -133,7 +133,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   private claimInTransaction(workerId: string, limit: number, leaseMs: number, now: number): ClaimedDelivery[] {
-    const { lease, cancel } = pickDue(this.db, now, limit, this.endpointConcurrency);
+    const { lease, cancel } = pickDue(this.db, now, limit, this.limits);
     // Disabled since the delivery was created: it ends here instead of being sent.
     if (cancel.length > 0) this.db.run(CANCEL, now, JSON.stringify(cancel));
     if (lease.length === 0) return [];

@@ -24,7 +24,7 @@ import type {
   TimeRange,
 } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
-import { DEFAULT_ENDPOINT_CONCURRENCY, type LiveLeases, mayHandOff } from '../fair-share.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits, type LiveLeases, mayHandOff } from '../fair-share.js';
 import { readLiveLeases } from './fair-claim.js';
 import { RequestFeed, type StoredRequestNote } from '../request-feed.js';
 import { retryEventSql, retryEventsSql } from '../crud/event-retries.js';
@@ -89,8 +89,8 @@ export class SqliteInbound implements InboundStore {
     private readonly db: SqliteDb,
     private readonly executor: SqlExecutor,
     private readonly work: WorkSignal,
-    /** A destination's limit on live leases (store/fair-share.ts). */
-    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
+    /** The limits on live leases per target (when it sets none) and per application (store/fair-share.ts). */
+    private readonly limits: FairLimits = DEFAULT_FAIR_LIMITS,
     private readonly feed = new RequestFeed(),
   ) {
     this.batchTx = db.transaction((batch: readonly QueuedReceive[], room: number): WrittenBatch => {
@@ -257,8 +257,8 @@ export class SqliteInbound implements InboundStore {
     /** Live leases per destination, read (in this transaction) at the first event that could be handed over. */
     let live: LiveLeases | null = null;
     const mayTake = (destinationId: string) => {
-      live ??= readLiveLeases(this.db, now, this.endpointConcurrency).live;
-      return mayHandOff(live, destinationId, this.endpointConcurrency, false);
+      live ??= readLiveLeases(this.db, now, this.limits).live;
+      return mayHandOff(live, destinationId, this.limits.endpoint, null, false);
     };
     for (const route of routes) {
       // As PostgreSQL does: routes that carry their targets (the ingest's cache) are not read again;

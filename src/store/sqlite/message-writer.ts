@@ -6,7 +6,7 @@ import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { type AppEndpoints, fanoutTargets } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
-import { DEFAULT_ENDPOINT_CONCURRENCY, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
 import { readLiveLeases } from './fair-claim.js';
 import { isConstraintError, type SqliteDb } from './database.js';
 import {
@@ -97,8 +97,8 @@ export class SqliteMessageWriter {
   constructor(
     private readonly db: SqliteDb,
     private readonly work: WorkSignal,
-    /** An endpoint's limit on live leases when it sets none (store/fair-share.ts). */
-    private readonly endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY,
+    /** The limits on live leases per target (when it sets none) and per application (store/fair-share.ts). */
+    private readonly limits: FairLimits = DEFAULT_FAIR_LIMITS,
   ) {
     this.writeTx = db.transaction((batch: Queued[], handOff: HandOff | null): Result[] => {
       const cache: EndpointCache = new Map();
@@ -235,10 +235,20 @@ export class SqliteMessageWriter {
     return { message, created: true, pending: pending - handed.length, handed };
   }
 
-  /** Whether the endpoint's limit (counted in the store, with this batch's hand-offs) and ordering let it take one more now. */
+  /**
+   * Whether the endpoint's and its application's limits (counted in the store, with this batch's
+   * hand-offs) and the endpoint's ordering let it take one more now.
+   */
   private mayTake(handOff: HandOff, endpoint: Endpoint, now: number): boolean {
-    handOff.live ??= readLiveLeases(this.db, now, this.endpointConcurrency).live;
-    return mayHandOff(handOff.live, endpoint.id, limitOf(endpoint, this.endpointConcurrency), endpoint.ordered);
+    handOff.live ??= readLiveLeases(this.db, now, this.limits).live;
+    const application = { id: endpoint.appId, limit: this.limits.application };
+    return mayHandOff(
+      handOff.live,
+      endpoint.id,
+      limitOf(endpoint, this.limits.endpoint),
+      application,
+      endpoint.ordered,
+    );
   }
 
   /** The application named by id or uid, with whole endpoints (a delivery handed to the worker needs the URL, headers and secrets). */

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { ROOMY_APPLICATIONS } from '../suite/fixtures.suite.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,7 +13,7 @@ let n = 0;
 const newPath = () => join(dir, `store-${++n}.db`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-runStoreSuite('sqlite', async () => SqliteStore.open(newPath()));
+runStoreSuite('sqlite', async (fairLimits) => SqliteStore.open(newPath(), { fairLimits }));
 
 describe('SqliteStore specifics', () => {
   it('keeps committed data across close and reopen', async () => {
@@ -74,7 +75,7 @@ describe('SqliteStore specifics', () => {
   });
 
   it('splits a burst larger than one group commit into several, losing nothing', async () => {
-    const store = SqliteStore.open(':memory:');
+    const store = SqliteStore.open(':memory:', { fairLimits: ROOMY_APPLICATIONS });
     await store.migrate();
     const app = await store.applications.create({ name: 'a' }, 1);
     await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x', maxConcurrency: 5_000 }, 1);

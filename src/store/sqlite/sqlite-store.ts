@@ -25,13 +25,16 @@ import { SqliteMessageWriter } from './message-writer.js';
 import { migrate } from './migrations.js';
 import { SqliteSecretColumns } from './secret-columns.js';
 import { sqliteExecutor } from './sqlite-executor.js';
-import { DEFAULT_ENDPOINT_CONCURRENCY } from '../fair-share.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
 
 export interface SqliteStoreOptions {
   /** Where a throwing work listener is reported. */
   logger?: Logger;
-  /** An endpoint's (destination's) limit on live leases when it sets none. Default 16. */
-  endpointConcurrency?: number;
+  /**
+   * The limits on live leases per endpoint (destination) when it sets none, and per application.
+   * Default: 16 and 64 (store/fair-share.ts).
+   */
+  fairLimits?: FairLimits;
 }
 
 /**
@@ -70,10 +73,10 @@ export class SqliteStore implements Store {
 
   private constructor(
     private readonly db: SqliteDb,
-    { logger, endpointConcurrency = DEFAULT_ENDPOINT_CONCURRENCY }: SqliteStoreOptions,
+    { logger, fairLimits = DEFAULT_FAIR_LIMITS }: SqliteStoreOptions,
   ) {
     const work = new WorkSignal(logger);
-    this.writer = new SqliteMessageWriter(db, work, endpointConcurrency);
+    this.writer = new SqliteMessageWriter(db, work, fairLimits);
     const crud = sqliteExecutor(db);
     this.applications = new SqlApplications(crud);
     this.eventTypes = new SqlEventTypes(crud);
@@ -83,13 +86,13 @@ export class SqliteStore implements Store {
     this.destinations = new SqlDestinations(crud);
     this.connections = new SqlConnections(crud);
     this.listen = new SqlListenSessions(crud);
-    this.inbound = new SqliteInbound(db, crud, work, endpointConcurrency);
+    this.inbound = new SqliteInbound(db, crud, work, fairLimits);
     this.requests = new SqlRequests(crud);
     this.retention = new SqlRetention(crud);
     this.secretColumns = new SqliteSecretColumns(crud, db);
     this.monitor = new SqlMonitor(crud);
     this.rateLimits = new MemoryRateLimitCounters();
-    this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound], endpointConcurrency);
+    this.queue = new SqliteDeliveryQueue(db, work, [this.writer, this.inbound], fairLimits);
     this.requeue = new SqliteDeliveryRequeue(db, crud, work);
     this.attempts = new SqlAttempts(crud);
     this.stats = new SqlStats(crud);

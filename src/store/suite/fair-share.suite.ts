@@ -74,6 +74,58 @@ export function describeFairShare(ctx: SuiteContext): void {
       expect(endpointsOf(await claimMessages(ctx.store, 'w', 4, LEASE_MS, T0 + 501))).toEqual([]);
     });
 
+    /** An application with 5 endpoints and 16 messages: 80 deliveries, 16 (the endpoint limit) to each. */
+    async function crowdedApp() {
+      const app = await createApp(ctx.store);
+      for (let i = 0; i < 5; i++)
+        await createEndpoint(ctx.store, app.id, { uid: `e${i}`, url: `https://example.com/${i}` });
+      await send(app.id, 16);
+      return app;
+    }
+    /** How many were claimed of each endpoint, fewest first. */
+    function perEndpoint(claimed: ClaimedMessage[]): number[] {
+      const counts = new Map<string, number>();
+      for (const c of claimed) counts.set(c.endpoint.id, (counts.get(c.endpoint.id) ?? 0) + 1);
+      return [...counts.values()].sort((a, b) => a - b);
+    }
+
+    it("leases an application's endpoints together no more than its limit (64), counting live leases across claims", async () => {
+      const crowded = await crowdedApp();
+      const other = await createApp(ctx.store);
+      await createEndpoint(ctx.store, other.id, { uid: 'other', url: 'https://example.com/other' });
+      await send(other.id, 2);
+      const first = await claimMessages(ctx.store, 'w1', 200, LEASE_MS, T0 + 100);
+      expect(endpointsOf(first).filter((e) => e === 'other')).toHaveLength(2);
+      const ofCrowded = first.filter((c) => c.endpoint.appId === crowded.id);
+      expect(ofCrowded).toHaveLength(64);
+      // Ranked per endpoint within the application: 12 or 13 each, not the oldest endpoint's 16.
+      expect(perEndpoint(ofCrowded)).toEqual([12, 13, 13, 13, 13]);
+      // Another worker finds the application at its limit.
+      expect(await claimMessages(ctx.store, 'w2', 200, LEASE_MS, T0 + 101)).toEqual([]);
+      await ctx.store.queue.record(
+        'w1',
+        [outcomeFor(ofCrowded[0], T0 + 102, { status: 'success', nextAttemptAt: null })],
+        T0 + 102,
+      );
+      const next = await claimMessages(ctx.store, 'w2', 200, LEASE_MS, T0 + 103);
+      expect(next.map((c) => c.endpoint.appId)).toEqual([crowded.id]);
+    });
+
+    it("hands a local worker no more than the application's limit, and a claim then counts those leases", async () => {
+      const taken: ClaimedMessage[] = [];
+      await ctx.store.queue.attachLocalWorker({
+        workerId: 'wrk_local',
+        leaseMs: LEASE_MS,
+        reserve: (wanted) => wanted,
+        unreserve: () => {},
+        take: (claimed) => taken.push(...(claimed as ClaimedMessage[])),
+      });
+      await crowdedApp();
+      await ctx.store.queue.attachLocalWorker(null);
+      expect(taken).toHaveLength(64);
+      expect(await claimMessages(ctx.store, 'w', 200, LEASE_MS, T0 + 100)).toEqual([]);
+    });
+
     it('hands a local worker no more than an endpoint limit allows, and nothing of an ordered endpoint', async () => {
       const app = await createApp(ctx.store);
       await createEndpoint(ctx.store, app.id, { uid: 'limited', maxConcurrency: 3 });

@@ -1,17 +1,24 @@
 import { afterEach, beforeEach } from 'vitest';
 import { newId } from '../../core/ids.js';
 import type { Application, Attempt, Endpoint } from '../../core/types.js';
+import type { FairLimits } from '../fair-share.js';
 import type { ClaimedMessage, DeliveryOutcome, EndpointInput, MessageInput, Page, Store } from '../store.js';
 
 /** The suite's clock: every test passes times relative to this instant. */
 export const T0 = 1_700_000_000_000;
 export const LEASE_MS = 30_000;
 
-export type MakeStore = () => Promise<Store>;
+/** Opens a fresh store; `fairLimits` as the store option (default: the store's defaults). */
+export type MakeStore = (fairLimits?: FairLimits) => Promise<Store>;
+
+/** The default endpoint limit, and an application limit above any burst a test sends. */
+export const ROOMY_APPLICATIONS: FairLimits = { endpoint: 16, application: 100_000 };
 
 /** The store of the running test: a fresh, migrated one per test, closed after it. */
 export interface SuiteContext {
   readonly store: Store;
+  /** Replaces the test's store (still empty) by a fresh one with these limits. */
+  useFairLimits(fairLimits: FairLimits): Promise<void>;
 }
 
 export function setUpStore(makeStore: MakeStore): SuiteContext {
@@ -28,6 +35,11 @@ export function setUpStore(makeStore: MakeStore): SuiteContext {
     get store(): Store {
       if (!current) throw new Error('no store outside a test');
       return current;
+    },
+    async useFairLimits(fairLimits) {
+      await current?.close();
+      current = await makeStore(fairLimits);
+      await current.migrate();
     },
   };
 }

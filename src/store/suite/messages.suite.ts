@@ -11,6 +11,7 @@ import {
   type SuiteContext,
   T0,
   claimMessages,
+  ROOMY_APPLICATIONS,
 } from './fixtures.suite.js';
 
 /** The ids of the endpoints that a message has deliveries to. */
@@ -212,8 +213,9 @@ export function describeMessages(ctx: SuiteContext): void {
     });
 
     it('lands 200 concurrent messages with their own deliveries; one bad input fails alone', async () => {
+      // Limits above the burst: this test counts what the writer lands, not fair shares.
+      await ctx.useFairLimits(ROOMY_APPLICATIONS);
       const app = await createApp(ctx.store);
-      // A limit above the burst: this test counts what the writer lands, not fair shares.
       const roomy = { maxConcurrency: 1_000 };
       const endpoints = [
         await createEndpoint(ctx.store, app.id, roomy),

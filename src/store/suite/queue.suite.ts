@@ -11,6 +11,7 @@ import {
   type SuiteContext,
   T0,
   claimMessages,
+  ROOMY_APPLICATIONS,
 } from './fixtures.suite.js';
 
 export function describeQueue(ctx: SuiteContext): void {
@@ -225,6 +226,7 @@ export function describeQueue(ctx: SuiteContext): void {
     });
 
     it('never hands more than its room across a burst, and nothing for a repeated eventId', async () => {
+      await ctx.useFairLimits(ROOMY_APPLICATIONS);
       const app = await createApp(ctx.store);
       await createEndpoint(ctx.store, app.id, { maxConcurrency: 1_000 }); // the worker's room is what binds here
       const burst = () =>
