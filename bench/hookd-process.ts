@@ -84,9 +84,11 @@ export class HookdProcess {
       // The receiver is on loopback, which the SSRF guard refuses unless allowed.
       HOOKD_ALLOWED_NETWORKS: '127.0.0.0/8',
       HOOKD_ROLE: role,
-      // The bench sends to one endpoint: it may take every place of the engine, as before the
-      // per-endpoint limit (16 by default); BENCH_ENDPOINT_CONCURRENCY prices the default.
+      // The bench sends to one endpoint of one application: it may take every place of the
+      // engine, as before the fair-share limits (16 per endpoint, 64 per application by default);
+      // BENCH_ENDPOINT_CONCURRENCY and BENCH_APPLICATION_CONCURRENCY price the defaults.
       HOOKD_ENDPOINT_CONCURRENCY: process.env.BENCH_ENDPOINT_CONCURRENCY ?? '10000',
+      HOOKD_APPLICATION_CONCURRENCY: process.env.BENCH_APPLICATION_CONCURRENCY ?? '10000',
     });
     if (databaseUrl !== undefined) env.HOOKD_DATABASE_URL = databaseUrl;
     // BENCH_METRICS=off measures hookd without its metrics (HOOKD_METRICS), to price them.
