@@ -100,8 +100,8 @@ export async function pickDue(db: PgQueries, now: number, limit: number, limits:
 /**
  * Takes turns, in one process, between the engine's claims and the writers' hand-offs, which
  * read the live leases and then lease new deliveries in a later statement: two batches written at
- * once would otherwise both see the same room. A writer that finds the gate taken hands nothing
- * over (its deliveries wait for a claim); a claim waits its turn.
+ * once would otherwise both see the same room. A claim and a message batch wait their turn; the
+ * ingest's batches, which find the gate taken, hand nothing over (their events wait for a claim).
  */
 export class ClaimGate {
   private held = false;

@@ -242,9 +242,11 @@ export class PgMessageWriter {
    */
   private write(batch: Queued[]): Promise<Written> {
     const worker = this.worker;
-    // Hand-offs read the live leases, then lease in the write: one batch (or claim) at a time.
+    // Hand-offs read the live leases, then lease in the write: one batch (or claim) at a time. A
+    // batch waits its turn rather than write without handing off, which left its deliveries to a
+    // claim (bench, one process: 3,151 → 3,873 msg/s, 202 → delivered p50 9.1 → 0.16 ms, load ~2).
     if (worker === null) return this.writeWith(batch, null);
-    return this.gate.tryRun((held) => this.writeWith(batch, held ? worker : null));
+    return this.gate.run(() => this.writeWith(batch, worker));
   }
 
   private async writeWith(batch: Queued[], worker: LocalWorker | null): Promise<Written> {
