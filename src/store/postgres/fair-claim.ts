@@ -100,8 +100,8 @@ export async function pickDue(db: PgQueries, now: number, limit: number, limits:
 /**
  * Takes turns, in one process, between the engine's claims and the writers' hand-offs, which
  * read the live leases and then lease new deliveries in a later statement: two batches written at
- * once would otherwise both see the same room. A claim and a message batch wait their turn; the
- * ingest's batches, which find the gate taken, hand nothing over (their events wait for a claim).
+ * once would otherwise both see the same room. Each waits its turn: a batch that wrote without
+ * handing off would leave its deliveries to a claim (bench: 202 → delivered p50 9.1 vs 0.16 ms).
  */
 export class ClaimGate {
   private held = false;
@@ -113,17 +113,6 @@ export class ClaimGate {
     else this.held = true;
     try {
       return await fn();
-    } finally {
-      this.release();
-    }
-  }
-
-  /** Runs `fn(true)` holding the gate if it is free now, else `fn(false)` without it. */
-  async tryRun<T>(fn: (held: boolean) => Promise<T>): Promise<T> {
-    if (this.held) return fn(false);
-    this.held = true;
-    try {
-      return await fn(true);
     } finally {
       this.release();
     }

@@ -262,11 +262,11 @@ export class PgInbound implements InboundStore {
    * the room of those a duplicate left out.
    */
   private write(batch: QueuedRequest[]): Promise<Received[]> {
-    return this.gate.tryRun((held) => this.writeBatch(batch, held));
+    return this.gate.run(() => this.writeBatch(batch));
   }
 
-  /** `held`: this batch holds the claim gate, and may hand events over. */
-  private async writeBatch(batch: QueuedRequest[], held: boolean): Promise<Received[]> {
+  /** Called holding the claim gate: it may hand events over. */
+  private async writeBatch(batch: QueuedRequest[]): Promise<Received[]> {
     const now = Math.max(...batch.map((q) => q.now));
     const accepted = batch.map((q) => (q.input.status ?? 'accepted') === 'accepted');
     const targets = await this.readTargets(batch.flatMap((q, i) => (accepted[i] ? q.routes : [])));
@@ -291,7 +291,7 @@ export class PgInbound implements InboundStore {
       return true;
     });
     const allEvents = events.flat();
-    const handed = held ? await this.lease(allEvents, now) : 0;
+    const handed = await this.lease(allEvents, now);
     let result: { duplicates: string[]; holders: string[] };
     try {
       result = (await this.db.get<{ duplicates: string[]; holders: string[] }>(RECEIVE, [
@@ -362,14 +362,13 @@ export class PgInbound implements InboundStore {
   }
 
   private writeReplay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]> {
-    return this.gate.tryRun((held) => this.writeReplayWith(requestId, routes, now, held));
+    return this.gate.run(() => this.writeReplayWith(requestId, routes, now));
   }
 
   private async writeReplayWith(
     requestId: string,
     routes: readonly EventRoute[],
     now: number,
-    held: boolean,
   ): Promise<EventDelivery[]> {
     const found = await this.db.get<RequestRow>('SELECT * FROM requests WHERE id = $1', [requestId]);
     if (!found) throw new NotFoundError('request');
@@ -379,7 +378,7 @@ export class PgInbound implements InboundStore {
       ...newEventDeliveryRow(request.id, route, now, targets.destinations.get(route.destinationId)?.kind),
       trigger: 1,
     }));
-    const handed = held ? await this.lease(events, now) : 0;
+    const handed = await this.lease(events, now);
     try {
       await this.db.get(REPLAY, [
         request.id,
