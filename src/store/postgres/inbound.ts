@@ -28,7 +28,7 @@ import type {
 import type { WorkSignal } from '../work-signal.js';
 import type { RequestFeed, StoredRequestNote } from '../request-feed.js';
 import type { RequestFeedPublisher } from './request-feed-publisher.js';
-import { isForeignKeyViolation, isInputError, isTransient, type PgDb } from './database.js';
+import { isForeignKeyViolation, isInputError, isTransient, named, type PgDb } from './database.js';
 import { DEFAULT_FAIR_LIMITS, type FairLimits, mayHandOff } from '../fair-share.js';
 import { type ClaimGate, readLiveLeases } from './fair-claim.js';
 import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
@@ -44,7 +44,9 @@ import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
  * stored accepted only. Events handed to the local worker are inserted already leased to it;
  * NOTIFY goes out with the commit when any was left pending for a claim.
  */
-const RECEIVE = `WITH r AS MATERIALIZED (
+const RECEIVE = named(
+  'receive',
+  `WITH r AS MATERIALIZED (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int[],
       $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::boolean[])
       AS r(id, source_id, method, path, headers, body, body_size, status, cause, detail, received_at, key, expires_at,
@@ -85,10 +87,13 @@ const RECEIVE = `WITH r AS MATERIALIZED (
   new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')
 SELECT ARRAY(SELECT id FROM verdict WHERE holder <> id ORDER BY id) AS duplicates,
   ARRAY(SELECT holder FROM verdict WHERE holder <> id ORDER BY id) AS holders,
-  ${notifyIfAny('new_pending', '$23')} AS notified`;
+  ${notifyIfAny('new_pending', '$23')} AS notified`,
+);
 
 /** New events of a stored request (a replay), as RECEIVE inserts them. */
-const REPLAY = `WITH new_events AS (
+const REPLAY = named(
+  'replay',
+  `WITH new_events AS (
     INSERT INTO deliveries (id, kind, request_id, connection_id, destination_id, status, trigger, attempt_count,
       next_attempt_at, lease_owner, lease_until, created_at, updated_at)
     SELECT x.id, x.kind, $1, x.connection_id, x.destination_id, x.status, 1, 0, $2, x.lease_owner, x.lease_until,
@@ -98,7 +103,8 @@ const REPLAY = `WITH new_events AS (
     RETURNING status
   ),
   new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')
-SELECT ${notifyIfAny('new_pending', '$9')} AS notified`;
+SELECT ${notifyIfAny('new_pending', '$9')} AS notified`,
+);
 
 /** At most this many requests per statement, as the message writer bounds its batches. */
 const MAX_BATCH_REQUESTS = 256;

@@ -5,7 +5,7 @@ import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { type AppEndpoints, eventKey, fanoutTargets } from '../endpoint-filter.js';
 import type { LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
-import { isForeignKeyViolation, isInputError, type PgDb, isTransient } from './database.js';
+import { isForeignKeyViolation, isInputError, named, type PgDb, isTransient } from './database.js';
 import {
   type DeliveryRow,
   type EndpointRow,
@@ -74,7 +74,9 @@ const MIN_SPLIT = 32;
  * With a time ($2, when the batch may hand deliveries over), each endpoint's live leases then
  * (store/fair-share.ts; an application's are the sum of its endpoints'), read from the lease index in the same round trip.
  */
-const LOAD_ENDPOINTS = `WITH live AS (
+const LOAD_ENDPOINTS = named(
+  'load-endpoints',
+  `WITH live AS (
     SELECT endpoint_id, count(*) AS n FROM deliveries
     WHERE $2::bigint IS NOT NULL AND status = 'sending' AND kind <> 'cli' AND lease_until > $2
     GROUP BY endpoint_id
@@ -85,7 +87,8 @@ SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint, COALESCE(live.n, 0) AS
     (SELECT id FROM applications WHERE id = r.ref), (SELECT id FROM applications WHERE uid = r.ref)) AS id) a
   LEFT JOIN endpoints e ON e.app_id = a.id
   LEFT JOIN live ON live.endpoint_id = e.id
-  WHERE a.id IS NOT NULL`;
+  WHERE a.id IS NOT NULL`,
+);
 
 /*
  * The whole batch in one statement, its own transaction: every message and every delivery,
@@ -94,7 +97,9 @@ SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint, COALESCE(live.n, 0) AS
  * then reads the earlier message. Deliveries handed to the local worker are inserted already leased
  * to it; NOTIFY goes out with the commit when any delivery was left pending for a claim.
  */
-const WRITE = `WITH new_messages AS (
+const WRITE = named(
+  'write',
+  `WITH new_messages AS (
     INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at, payload_expires_at,
       traceparent)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bigint[],
@@ -114,7 +119,8 @@ const WRITE = `WITH new_messages AS (
   ),
   new_pending AS (SELECT 1 FROM new_deliveries WHERE status = 'pending')
 SELECT ARRAY(SELECT id FROM new_messages) AS inserted, (SELECT count(*) FROM new_pending) AS pending,
-  ${notifyIfAny('new_pending', '$16')} AS notified`;
+  ${notifyIfAny('new_pending', '$16')} AS notified`,
+);
 
 const SELECT_BY_EVENT_IDS = `SELECT * FROM messages
   WHERE (app_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
