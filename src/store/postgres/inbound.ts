@@ -142,6 +142,11 @@ const MAX_BATCH_REQUESTS = 256;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Statements written at once: a batch waits for a free one, and grows meanwhile. */
 const MAX_BATCHES_IN_FLIGHT = 4;
+/**
+ * With a local worker, batches take turns at the claim gate (their hand-offs must), so a second
+ * batch in flight only waits there, cut smaller than it would have grown meanwhile: one at a time.
+ */
+const MAX_BATCHES_HANDING_OFF = 1;
 
 interface QueuedRequest {
   input: RequestInput;
@@ -246,12 +251,16 @@ export class PgInbound implements InboundStore {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.batches >= MAX_BATCHES_IN_FLIGHT) return;
+    if (this.flushScheduled || this.batches >= this.maxInFlight()) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      while (this.queue.length > 0 && this.batches < MAX_BATCHES_IN_FLIGHT) this.startBatch();
+      while (this.queue.length > 0 && this.batches < this.maxInFlight()) this.startBatch();
     });
+  }
+
+  private maxInFlight(): number {
+    return this.worker === null ? MAX_BATCHES_IN_FLIGHT : MAX_BATCHES_HANDING_OFF;
   }
 
   /** Takes the next batch: up to MAX_BATCH_REQUESTS, and bodies of MAX_BATCH_BYTES together (one at least). */
@@ -297,11 +306,14 @@ export class PgInbound implements InboundStore {
    * the requests and hands the local worker the events the statement leased to it.
    */
   private write(batch: QueuedRequest[]): Promise<Received[]> {
-    return this.gate.run(() => this.writeBatch(batch));
+    const worker = this.worker;
+    // Without a worker nothing is handed over: no turn to wait for.
+    if (worker === null) return this.writeBatch(batch, null);
+    return this.gate.run(() => this.writeBatch(batch, worker));
   }
 
-  /** Called holding the claim gate: it may hand events over. */
-  private async writeBatch(batch: QueuedRequest[]): Promise<Received[]> {
+  /** Called holding the claim gate when it may hand events to `worker`. */
+  private async writeBatch(batch: QueuedRequest[], worker: LocalWorker | null): Promise<Received[]> {
     const now = Math.max(...batch.map((q) => q.now));
     const accepted = batch.map((q) => (q.input.status ?? 'accepted') === 'accepted');
     const targets = await this.readTargets(batch.flatMap((q, i) => (accepted[i] ? q.routes : [])));
@@ -326,7 +338,7 @@ export class PgInbound implements InboundStore {
       return true;
     });
     const allEvents = events.flat();
-    const handOff = this.reserve(allEvents, now);
+    const handOff = this.reserve(allEvents, now, worker);
     let result: { duplicates: string[]; holders: string[]; leased: string[] };
     try {
       result = (await this.db.get<{ duplicates: string[]; holders: string[]; leased: string[] }>(RECEIVE, [
@@ -384,13 +396,16 @@ export class PgInbound implements InboundStore {
   }
 
   private writeReplay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]> {
-    return this.gate.run(() => this.writeReplayWith(requestId, routes, now));
+    const worker = this.worker;
+    if (worker === null) return this.writeReplayWith(requestId, routes, now, null);
+    return this.gate.run(() => this.writeReplayWith(requestId, routes, now, worker));
   }
 
   private async writeReplayWith(
     requestId: string,
     routes: readonly EventRoute[],
     now: number,
+    worker: LocalWorker | null,
   ): Promise<EventDelivery[]> {
     const found = await this.db.get<RequestRow>('SELECT * FROM requests WHERE id = $1', [requestId]);
     if (!found) throw new NotFoundError('request');
@@ -400,7 +415,7 @@ export class PgInbound implements InboundStore {
       ...newEventDeliveryRow(request.id, route, now, targets.destinations.get(route.destinationId)?.kind),
       trigger: 1,
     }));
-    const handOff = this.reserve(events, now);
+    const handOff = this.reserve(events, now, worker);
     let result: { leased: string[] };
     try {
       result = (await this.db.get<{ leased: string[] }>(REPLAY, [
@@ -430,10 +445,9 @@ export class PgInbound implements InboundStore {
    * its `hookd listen` session: never leased to the engine), and gives the statement's hand-off
    * its parameters (`handOff`: lease owner, lease end, room, a destination's limit). After the
    * commit, `settle` marks the rows the statement leased and gives back the rest of the room.
-   * Called holding the claim gate.
+   * Called holding the claim gate, when `worker` is not null.
    */
-  private reserve(events: readonly EventDeliveryRow[], now: number) {
-    const worker = this.worker;
+  private reserve(events: readonly EventDeliveryRow[], now: number, worker: LocalWorker | null) {
     const wanted = events.filter((e) => e.kind === 'event').length;
     const room = worker === null || wanted === 0 ? 0 : worker.reserve(wanted);
     const leaseUntil = worker === null ? null : now + worker.leaseMs;

@@ -66,6 +66,12 @@ const MAX_BATCH_MESSAGES = 1_000;
  */
 const MAX_BATCHES_IN_FLIGHT = 2;
 const MIN_SPLIT = 32;
+/**
+ * With a local worker, batches take turns at the claim gate (their hand-offs must), so a second
+ * batch in flight only waits there, cut smaller than it would have grown meanwhile: one at a time,
+ * holding all that queued up while the last one wrote.
+ */
+const MAX_BATCHES_HANDING_OFF = 1;
 
 /*
  * Each application ref (id or uid) that exists, and its whole endpoints (a delivery handed to the
@@ -179,16 +185,20 @@ export class PgMessageWriter {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.running.size >= MAX_BATCHES_IN_FLIGHT) return;
+    if (this.flushScheduled || this.running.size >= this.maxInFlight()) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
       // Spread what is queued over the free slots, in batches of at least MIN_SPLIT.
-      while (this.queue.length > 0 && this.running.size < MAX_BATCHES_IN_FLIGHT) {
-        const free = MAX_BATCHES_IN_FLIGHT - this.running.size;
+      while (this.queue.length > 0 && this.running.size < this.maxInFlight()) {
+        const free = this.maxInFlight() - this.running.size;
         this.startBatch(Math.max(MIN_SPLIT, Math.ceil(this.queue.length / free)));
       }
     });
+  }
+
+  private maxInFlight(): number {
+    return this.worker === null ? MAX_BATCHES_IN_FLIGHT : MAX_BATCHES_HANDING_OFF;
   }
 
   private startBatch(size = MAX_BATCH_MESSAGES): void {
