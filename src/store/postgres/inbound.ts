@@ -169,8 +169,9 @@ interface Targets {
 }
 
 /**
- * Received requests and their events, as on SQLite (`SqliteInbound`): a request is one statement
- * (two round trips: the routes' destinations and connections are read first).
+ * Received requests and their events, as on SQLite (`SqliteInbound`): the requests of one
+ * event-loop turn are one statement, hand-off included (one round trip; the routes' destinations
+ * and connections are read first only when the caller did not give them).
  */
 export class PgInbound implements InboundStore {
   private worker: LocalWorker | null = null;
