@@ -24,6 +24,7 @@ import type { AttemptRecord } from '../src/core/types.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import type { ClaimedDelivery, DeliveryOutcome, LocalWorker } from '../src/store/store.js';
 import { endpointInput } from '../src/store/suite/fixtures.suite.js';
+import { ATTEMPT_REQUEST_HEADERS as REQUEST_HEADERS, COST_PAYLOAD as PAYLOAD } from './store-cost-fixtures.js';
 
 const URL_ =
   process.env.PG_COST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -31,17 +32,6 @@ const ITEMS = Number(process.env.PG_COST_ITEMS ?? 10_000);
 const ROUNDS = Number(process.env.PG_COST_ROUNDS ?? 3);
 const BATCH = 64;
 const WARMUP_ROUNDS = 30;
-const PAYLOAD = JSON.stringify({
-  type: 'invoice.paid',
-  data: { id: 'in_1234567890', amount: 4200, currency: 'usd', customer: { id: 'cus_123', email: 'a@example.com' } },
-});
-const REQUEST_HEADERS = {
-  'content-type': 'application/json',
-  'user-agent': 'hookd/0.1',
-  'webhook-id': 'msg_2abcdefghijklmnopqrstuvwx',
-  'webhook-timestamp': '1700000000',
-  'webhook-signature': 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
-};
 
 /** Queries sent on a connection (a pooled query is one of these too). */
 let roundTrips = 0;
