@@ -118,16 +118,17 @@ describe('FairClaim', () => {
         row('d1', 'd', { disabled: true }),
       ],
       () => ({ id: 'o1', due: true }),
+      true,
     );
     expect(claim.lease).toEqual(['o1', 'x1']);
     expect(claim.cancel).toEqual(['d1']);
     expect([...claim.skip].sort()).toEqual(['d', 'o', 'x']);
-    expect(claim.wantsMore).toBe(false); // a window shorter than its size: nothing more is due
+    expect(claim.wantsMore).toBe(false); // a complete window: nothing more is due
   });
 
   it('leaves out an application that a window filled, for the next windows', () => {
     const claim = new FairClaim(new Map(), [], 10, { endpoint: 16, application: 2 });
-    claim.consider([row('a1', 'a'), row('b1', 'b'), row('c1', 'c'), row('x1', 'x', { app_id: 'other' })], () => null);
+    claim.consider([row('a1', 'a'), row('b1', 'b'), row('c1', 'c'), row('x1', 'x', { app_id: 'other' })], () => null, false);
     expect(claim.lease).toEqual(['a1', 'x1', 'b1']);
     expect(claim.skip.has('app')).toBe(true);
     expect(claim.skip.has('other')).toBe(false);

@@ -141,10 +141,16 @@ export interface WindowRow {
 export const MAX_CLAIM_PASSES = 4;
 
 /**
- * One claim's decisions, built over one or more windows of due deliveries (oldest first), each
- * read leaving out `skip`: the targets and applications at their limit, then the targets that
- * earlier windows saw and the applications that filled up. A window that one busy target fills would otherwise hide every
- * other target's deliveries.
+ * One claim's decisions, built over one or more windows of due deliveries, each read leaving out
+ * `skip`: the targets and applications at their limit, then the targets that earlier windows saw
+ * and the applications that filled up.
+ *
+ * A window is read target by target, never by walking the due index past the rows of the targets
+ * it leaves out (their backlog would make every claim's cost grow with it): the targets with due
+ * work that are not left out, oldest due first, at most `windowSize` of them (each found by one
+ * seek in `deliveries_due_target`, so a target costs one step however deep its backlog), and of
+ * each its first `rowsPerTarget` due rows; with the expired leases (at most `windowSize`, oldest
+ * first). Rows beyond a target's limit could never be taken in this claim anyway.
  */
 export class FairClaim {
   /** The ids to lease, in claim order. */
@@ -163,9 +169,18 @@ export class FairClaim {
     this.skip = new Set(full);
   }
 
-  /** How many rows a window reads. */
+  /** How many targets (and expired leases) a window reads at most. */
   get windowSize(): number {
     return Math.max(2 * this.limit, 64);
+  }
+
+  /**
+   * How many due rows a window reads of one of the `found` targets, whose own limit is `lim`
+   * (null: the default): when there are at least as many targets as the claim takes, rank 1 of
+   * each fills it; else up to its limit (no more can be leased), and no more than the claim takes.
+   */
+  rowsPerTarget(found: number, lim: number | null): number {
+    return found >= this.limit ? 1 : Math.min(lim ?? this.limits.endpoint, this.limit);
   }
 
   /** Whether another window is worth reading. */
@@ -175,15 +190,15 @@ export class FairClaim {
 
   /**
    * Takes what `rows` (one window, in due order) allow. `headOf(endpointId)`: an ordered
-   * endpoint's head. After a window shorter than `windowSize`, nothing more is due: `wantsMore`
-   * turns false.
+   * endpoint's head. `complete`: the window found fewer targets and expired leases than
+   * `windowSize`, so nothing else is due: `wantsMore` turns false.
    *
    * An ordered endpoint's head is taken at the place of the endpoint's first row in the window,
    * even when the head itself is not in it: a retried head is due later than the messages behind
    * it, which would fill the window and hide it.
    */
-  consider(rows: readonly WindowRow[], headOf: (endpointId: string) => OrderedHead | null): void {
-    this.passes = rows.length < this.windowSize ? MAX_CLAIM_PASSES : this.passes + 1;
+  consider(rows: readonly WindowRow[], headOf: (endpointId: string) => OrderedHead | null, complete: boolean): void {
+    this.passes = complete ? MAX_CLAIM_PASSES : this.passes + 1;
     const candidates: FairCandidate[] = [];
     const headsTaken = new Set<string>();
     for (const row of rows) {

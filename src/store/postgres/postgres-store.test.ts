@@ -322,11 +322,11 @@ function describePostgres(url: string): void {
         FROM generate_series(1, 30000) AS i`);
       await admin.query('ANALYZE');
       await admin.query('BEGIN');
-      const { rows } = await admin.query(`EXPLAIN (COSTS OFF) ${WINDOW_SQL}`, [T0, 100, ['ep_full']]);
+      const { rows } = await admin.query(`EXPLAIN (COSTS OFF) ${WINDOW_SQL}`, [T0, 100, ['ep_full'], 50, 16]);
       await admin.query('ROLLBACK');
       await admin.end();
       const plan = rows.map((r) => r['QUERY PLAN'] as string).join('\n');
-      expect(plan).toContain('Index Scan using deliveries_due on deliveries');
+      expect(plan).toContain('Index Scan using deliveries_due_target on deliveries');
       expect(plan).toContain('Index Scan using deliveries_lease on deliveries');
       expect(plan).not.toMatch(/Seq Scan on deliveries/);
       expect(await claimMessages(store, 'w', 1_000, LEASE_MS, T0)).toHaveLength(300);
