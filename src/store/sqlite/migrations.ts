@@ -365,7 +365,7 @@ ALTER TABLE messages ADD COLUMN traceparent TEXT;
   },
   {
     version: 9,
-    name: "claims walk targets with due work, not the due backlog of the targets they leave out",
+    name: 'claims walk targets with due work, not the due backlog of the targets they leave out',
     // Pending deliveries by target and due time: a claim finds the targets with due work one seek
     // each (store/fair-share.ts, FairClaim), so the backlog of a target at its limit is never read.
     sql: `
