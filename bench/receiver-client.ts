@@ -43,6 +43,11 @@ export class Receiver {
     readonly origin: string,
   ) {}
 
+  /** The receiver's process id (its CPU time is read from /proc). */
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
   static async start(): Promise<Receiver> {
     const { child, port } = await forkBenchChild('receiver.ts');
     const receiver = new Receiver(child, `http://127.0.0.1:${port}`);

@@ -420,7 +420,12 @@ async function measureRelay(receiver: Receiver): Promise<ThroughputResult> {
   const pool = openPool(`http://127.0.0.1:${relay.port}`, settings.concurrency);
   try {
     const request = (i: number) => benchRequest('/', `relay-${i}`);
-    return await measureThroughput(receiver, { pool, expectStatus: 202, receiverPath: '/relay', request }, settings);
+    const cpuPids = relay.child.pid === undefined ? [] : [relay.child.pid];
+    return await measureThroughput(
+      receiver,
+      { pool, expectStatus: 202, receiverPath: '/relay', request, cpuPids },
+      settings,
+    );
   } finally {
     await pool.close();
     await stopChild(relay.child);
@@ -694,6 +699,35 @@ function latencyRows(cells: Cells, target: Target): Row[] {
   ];
 }
 
+/**
+ * Where the machine's CPU goes per message in the relay run and in each hookd run, and how much a
+ * hookd message may cost at most for hookd to reach TARGET_HOOKD_TO_RELAY of the relay's rate: at
+ * that rate, the machine's CPUs minus what the generator and the receiver take per message
+ * (their cost beside hookd). An upper bound: it assumes every CPU busy all the time.
+ */
+function cpuBudgetNotes(
+  relay: ThroughputResult | null,
+  columns: { title: Backend; hookd: HookdResults | null }[],
+): string[] {
+  if (!relay?.cpu || !relay.harness) return [];
+  const us = (n: number) => `${n.toFixed(0)} µs`;
+  const lines = [
+    `relay run, CPU per message: relay ${us(relay.cpu.processUs)}, generator ${us(relay.harness.generatorUs)}, receiver ${us(relay.harness.receiverUs)}`,
+  ];
+  const targetRate = TARGET_HOOKD_TO_RELAY * relay.deliveredPerSecond;
+  for (const { title, hookd } of columns) {
+    const run = hookd?.throughput;
+    if (!run?.cpu || !run.harness) continue;
+    const harnessUs = run.harness.generatorUs + run.harness.receiverUs;
+    const budgetUs = (cpus().length * 1_000_000) / targetRate - harnessUs;
+    lines.push(
+      `${title} run, CPU per message: hookd ${us(run.cpu.processUs)}, generator ${us(run.harness.generatorUs)}, receiver ${us(run.harness.receiverUs)}; ` +
+        `at ${TARGET_HOOKD_TO_RELAY} of the relay (${formatRate(targetRate)}) ${cpus().length} CPUs leave hookd at most ${us(budgetUs)} per message`,
+    );
+  }
+  return lines;
+}
+
 function printNotes(
   clock: Pick<Receiver, 'clockOffsetMs' | 'clockRoundTripMs'>,
   results: Results,
@@ -710,6 +744,7 @@ function printNotes(
     ...columns.map((c) => [c.title, c.hookd?.throughput] as const),
   ] as const)
     if (r && r.runs.length > 1) lines.push(`${name}: delivered per run ${formatRuns(r.runs)} msg/s (median shown)`);
+  lines.push(...cpuBudgetNotes(results.relay, columns));
   for (const { title, hookd } of columns) {
     duplicates += (hookd?.throughput?.duplicates ?? 0) + (hookd?.latency?.duplicates ?? 0);
     const latency = hookd?.latency;

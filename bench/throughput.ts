@@ -12,7 +12,7 @@ export interface ThroughputTarget {
   receiverPath: string;
   /** How long the receiver takes to answer each request (default 0: at once). */
   receiverDelayMs?: number;
-  /** Processes whose CPU time per message is measured (hookd's; none for the baselines). */
+  /** Processes whose CPU time per message is measured (hookd's, or the relay's). */
   cpuPids?: number[];
 }
 
@@ -34,6 +34,12 @@ export interface ThroughputResult {
   runs: number[];
   /** Median CPU µs per message of `cpuPids` over the measured runs; null without pids or /proc. */
   cpu: CpuTimes | null;
+  /**
+   * Median CPU µs per message (every thread) of the bench's own parts in the same runs: this
+   * process (the load generator) and the receiver; null without /proc. What they take of the
+   * machine's CPUs is not left for the process under test.
+   */
+  harness: { generatorUs: number; receiverUs: number } | null;
   duplicates: number;
 }
 
@@ -54,22 +60,29 @@ export async function measureThroughput(
   settings: ThroughputSettings,
 ): Promise<ThroughputResult> {
   if (settings.warmup > 0) await sendAndReceive(receiver, target, settings.warmup, settings, 0);
-  const runs: { delivered: number; accepted: number; cpu: CpuTimes | null }[] = [];
+  const runs: { delivered: number; accepted: number; cpu: CpuTimes | null; harness: Harness | null }[] = [];
   let duplicates = 0;
   for (let run = 0; run < settings.repeat; run++) {
     const pids = target.cpuPids ?? [];
     const cpuBefore = pids.map(readCpuTimes);
+    const harnessBefore = [readCpuTimes(process.pid), readCpuTimes(receiver.pid)];
     const firstIndex = settings.warmup + run * settings.messages;
     const result = await sendAndReceive(receiver, target, settings.messages, settings, firstIndex);
     const cpu = pids.length > 0 ? cpuPerMessage(cpuBefore, pids.map(readCpuTimes), settings.messages) : null;
+    const generator = cpuPerMessage([harnessBefore[0]], [readCpuTimes(process.pid)], settings.messages);
+    const receiverCpu = cpuPerMessage([harnessBefore[1]], [readCpuTimes(receiver.pid)], settings.messages);
+    const harness =
+      generator && receiverCpu ? { generatorUs: generator.processUs, receiverUs: receiverCpu.processUs } : null;
     duplicates += result.duplicates;
     runs.push({
       delivered: settings.messages / ((result.lastArrivalAt - result.load.firstSentAt) / 1000),
       accepted: settings.messages / ((result.load.lastResponseAt - result.load.firstSentAt) / 1000),
       cpu,
+      harness,
     });
   }
   const cpus = runs.map((r) => r.cpu);
+  const harnesses = runs.map((r) => r.harness);
   return {
     deliveredPerSecond: median(runs.map((r) => r.delivered)),
     acceptedPerSecond: median(runs.map((r) => r.accepted)),
@@ -77,9 +90,17 @@ export async function measureThroughput(
     cpu: cpus.every((c) => c !== null)
       ? { processUs: median(cpus.map((c) => c.processUs)), mainThreadUs: median(cpus.map((c) => c.mainThreadUs)) }
       : null,
+    harness: harnesses.every((h) => h !== null)
+      ? {
+          generatorUs: median(harnesses.map((h) => h.generatorUs)),
+          receiverUs: median(harnesses.map((h) => h.receiverUs)),
+        }
+      : null,
     duplicates,
   };
 }
+
+type Harness = NonNullable<ThroughputResult['harness']>;
 
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median(values: readonly number[]): number {

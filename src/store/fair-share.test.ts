@@ -102,6 +102,7 @@ describe('FairClaim', () => {
     app_id: 'app',
     msg_id: id,
     trigger: 0,
+    due: 0,
     lim: null,
     ordered: false,
     disabled: false,
@@ -111,23 +112,29 @@ describe('FairClaim', () => {
   it("takes an ordered endpoint's due head at the place of its first row, and nothing behind it", () => {
     const claim = new FairClaim(new Map(), [], 10, { endpoint: 16, application: 64 });
     claim.consider(
-      [
-        row('o2', 'o', { ordered: true }),
-        row('x1', 'x'),
-        row('o3', 'o', { ordered: true }),
-        row('d1', 'd', { disabled: true }),
-      ],
+      {
+        rows: [
+          row('o2', 'o', { ordered: true }),
+          row('x1', 'x'),
+          row('o3', 'o', { ordered: true }),
+          row('d1', 'd', { disabled: true }),
+        ],
+        complete: true,
+      },
       () => ({ id: 'o1', due: true }),
     );
     expect(claim.lease).toEqual(['o1', 'x1']);
     expect(claim.cancel).toEqual(['d1']);
     expect([...claim.skip].sort()).toEqual(['d', 'o', 'x']);
-    expect(claim.wantsMore).toBe(false); // a window shorter than its size: nothing more is due
+    expect(claim.wantsMore).toBe(false); // a complete window: nothing more is due
   });
 
   it('leaves out an application that a window filled, for the next windows', () => {
     const claim = new FairClaim(new Map(), [], 10, { endpoint: 16, application: 2 });
-    claim.consider([row('a1', 'a'), row('b1', 'b'), row('c1', 'c'), row('x1', 'x', { app_id: 'other' })], () => null);
+    claim.consider(
+      { rows: [row('a1', 'a'), row('b1', 'b'), row('c1', 'c'), row('x1', 'x', { app_id: 'other' })], complete: false },
+      () => null,
+    );
     expect(claim.lease).toEqual(['a1', 'x1', 'b1']);
     expect(claim.skip.has('app')).toBe(true);
     expect(claim.skip.has('other')).toBe(false);

@@ -32,6 +32,12 @@ export interface FairLimits {
   endpoint: number;
   /** Per application, over all of its endpoints. */
   application: number;
+  /**
+   * Told after each claim how many index entries its windows examined (FairClaim.rowsRead): a
+   * count that the claim's plans bound (each statement a range of an index, with a LIMIT), for
+   * the tests and the bench that show a claim does not read a held-back backlog.
+   */
+  observeClaimReads?: (rows: number) => void;
 }
 
 /**
@@ -131,6 +137,8 @@ export interface WindowRow {
   app_id: string | null;
   msg_id: string | null;
   trigger: number;
+  /** When it is due: `next_attempt_at` (the windows' order, with the id). */
+  due: number;
   /** The endpoint's `max_concurrency` (null for a destination, or none set). */
   lim: number | null;
   ordered: boolean | number | null;
@@ -141,10 +149,20 @@ export interface WindowRow {
 export const MAX_CLAIM_PASSES = 4;
 
 /**
- * One claim's decisions, built over one or more windows of due deliveries (oldest first), each
- * read leaving out `skip`: the targets and applications at their limit, then the targets that
- * earlier windows saw and the applications that filled up. A window that one busy target fills would otherwise hide every
- * other target's deliveries.
+ * One claim's decisions, built over one or more windows of due deliveries, each read leaving out
+ * `skip`: the targets and applications at their limit, then the targets that earlier windows saw
+ * and the applications that filled up. With the expired leases (at most `windowSize`, oldest
+ * first: a dead worker's, at most its concurrency), a window is read in one of two ways, so that
+ * its cost never grows with the due backlog of the targets it leaves out:
+ *
+ * - By due time (`windowFromScan`): the first `scanSize` entries of the due index, whoever's they
+ *   are, less those left out. Enough when they hold `windowSize` rows not left out, or are all
+ *   that is due: the usual case, whose cost does not depend on how many targets have work.
+ * - Else (a held-back backlog crowds the front of the due index) target by target: the targets
+ *   with pending work are walked in `deliveries_due_target` one seek each, however deep their
+ *   backlog; of those with due work that are not left out, oldest due first, at most `windowSize`,
+ *   the first `rowsPerTarget` due rows of each. Its cost grows with the number of targets that
+ *   have pending work (one index seek each), never with their rows.
  */
 export class FairClaim {
   /** The ids to lease, in claim order. */
@@ -152,6 +170,8 @@ export class FairClaim {
   /** Due deliveries whose endpoint (destination) is disabled: canceled instead of sent. */
   readonly cancel: string[] = [];
   readonly skip: Set<string>;
+  /** Index entries the windows examined so far (`FairLimits.observeClaimReads`). */
+  rowsRead = 0;
   private passes = 0;
 
   constructor(
@@ -163,9 +183,58 @@ export class FairClaim {
     this.skip = new Set(full);
   }
 
-  /** How many rows a window reads. */
+  /** How many rows not left out (targets, in a window read target by target) a window reads at most. */
   get windowSize(): number {
     return Math.max(2 * this.limit, 64);
+  }
+
+  /** How many entries of the due index a window by due time reads at most. */
+  get scanSize(): number {
+    return 2 * this.windowSize;
+  }
+
+  /**
+   * The window by due time, from `pending` (the first `scanSize` entries of the due index, in due
+   * order) and `expired` (the expired leases not left out, at most `windowSize`); null when the
+   * rows left out crowd the scan (it is full, and holds fewer than `windowSize` others): then
+   * read the window target by target.
+   */
+  windowFromScan<R extends WindowRow>(pending: readonly R[], expired: readonly R[]): WindowRead<R> | null {
+    this.rowsRead += pending.length + expired.length;
+    const kept = pending.filter((r) => !this.skip.has(r.target) && !(r.app_id !== null && this.skip.has(r.app_id)));
+    const scannedAll = pending.length < this.scanSize;
+    if (!scannedAll && kept.length < this.windowSize) return null;
+    return {
+      rows: inDueOrder([...kept.slice(0, this.windowSize), ...expired]),
+      complete: scannedAll && kept.length < this.windowSize && expired.length < this.windowSize,
+    };
+  }
+
+  /**
+   * The window target by target: `found` targets with due work (at most `windowSize`), whose
+   * first due rows are `rows`, after a walk of `stepped` targets with pending work; `expired` as
+   * for `windowFromScan`.
+   */
+  windowByTarget<R extends WindowRow>(
+    found: number,
+    stepped: number,
+    rows: readonly R[],
+    expired: readonly R[],
+  ): WindowRead<R> {
+    this.rowsRead += stepped + rows.length + expired.length;
+    return {
+      rows: inDueOrder([...rows, ...expired]),
+      complete: found < this.windowSize && expired.length < this.windowSize,
+    };
+  }
+
+  /**
+   * How many due rows a window reads of one of the `found` targets, whose own limit is `lim`
+   * (null: the default): when there are at least as many targets as the claim takes, rank 1 of
+   * each fills it; else up to its limit (no more can be leased), and no more than the claim takes.
+   */
+  rowsPerTarget(found: number, lim: number | null): number {
+    return found >= this.limit ? 1 : Math.min(lim ?? this.limits.endpoint, this.limit);
   }
 
   /** Whether another window is worth reading. */
@@ -175,15 +244,14 @@ export class FairClaim {
 
   /**
    * Takes what `rows` (one window, in due order) allow. `headOf(endpointId)`: an ordered
-   * endpoint's head. After a window shorter than `windowSize`, nothing more is due: `wantsMore`
-   * turns false.
+   * endpoint's head. After a complete window, nothing else is due: `wantsMore` turns false.
    *
    * An ordered endpoint's head is taken at the place of the endpoint's first row in the window,
    * even when the head itself is not in it: a retried head is due later than the messages behind
    * it, which would fill the window and hide it.
    */
-  consider(rows: readonly WindowRow[], headOf: (endpointId: string) => OrderedHead | null): void {
-    this.passes = rows.length < this.windowSize ? MAX_CLAIM_PASSES : this.passes + 1;
+  consider({ rows, complete }: WindowRead<WindowRow>, headOf: (endpointId: string) => OrderedHead | null): void {
+    this.passes = complete ? MAX_CLAIM_PASSES : this.passes + 1;
     const candidates: FairCandidate[] = [];
     const headsTaken = new Set<string>();
     for (const row of rows) {
@@ -216,6 +284,17 @@ export class FairClaim {
       }
     }
   }
+}
+
+/** A window's rows in due order, and whether nothing else is due (no further window is worth reading). */
+export interface WindowRead<R extends WindowRow> {
+  rows: R[];
+  complete: boolean;
+}
+
+/** By due time, then id (the due index's order). */
+function inDueOrder<R extends WindowRow>(rows: R[]): R[] {
+  return rows.sort((a, b) => Number(a.due) - Number(b.due) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** An ordered endpoint's head: its oldest scheduled delivery not ended, and whether it is due now (not leased). */

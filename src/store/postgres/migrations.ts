@@ -345,6 +345,16 @@ CREATE INDEX throttle_slots_slot ON throttle_slots (slot_at);
 ALTER TABLE messages ADD COLUMN traceparent text;
 `,
   },
+  {
+    version: 9,
+    name: 'claims walk targets with due work, not the due backlog of the targets they leave out',
+    // Pending deliveries by target and due time: a claim finds the targets with due work one seek
+    // each (store/fair-share.ts, FairClaim), so the backlog of a target at its limit is never read.
+    sql: `
+CREATE INDEX deliveries_due_target ON deliveries ((COALESCE(endpoint_id, destination_id)), next_attempt_at, id)
+  WHERE status = 'pending' AND kind <> 'cli';
+`,
+  },
 ];
 
 /**

@@ -9,7 +9,7 @@ import { runStoreSuite } from '../store.suite.js';
 import type { WorkDue } from '../work-signal.js';
 import type { StoredRequestNote } from '../request-feed.js';
 import { LEASE_MS, messageInput, outcomeFor, T0 } from '../suite/fixtures.suite.js';
-import { WINDOW_SQL } from './fair-claim.js';
+import { SCAN_WINDOW_SQL, TARGET_WINDOW_SQL } from './fair-claim.js';
 import { MIGRATIONS } from './migrations.js';
 import { PostgresStore } from './postgres-store.js';
 
@@ -321,14 +321,17 @@ function describePostgres(url: string): void {
           CASE WHEN i % 100 = 0 THEN 'pending' ELSE 'success' END, 0, 0, CASE WHEN i % 100 = 0 THEN i END, NULL, NULL, i, i
         FROM generate_series(1, 30000) AS i`);
       await admin.query('ANALYZE');
-      await admin.query('BEGIN');
-      const { rows } = await admin.query(`EXPLAIN (COSTS OFF) ${WINDOW_SQL}`, [T0, 100, ['ep_full']]);
-      await admin.query('ROLLBACK');
+      const explain = async (sql: string, params: unknown[]) =>
+        (await admin.query(`EXPLAIN (COSTS OFF) ${sql}`, params)).rows.map((r) => r['QUERY PLAN'] as string).join('\n');
+      const byTime = await explain(SCAN_WINDOW_SQL, [T0, 100, ['ep_full'], 200]);
+      const byTarget = await explain(TARGET_WINDOW_SQL, [T0, 100, ['ep_full'], 50, 16]);
       await admin.end();
-      const plan = rows.map((r) => r['QUERY PLAN'] as string).join('\n');
-      expect(plan).toContain('Index Scan using deliveries_due on deliveries');
-      expect(plan).toContain('Index Scan using deliveries_lease on deliveries');
-      expect(plan).not.toMatch(/Seq Scan on deliveries/);
+      expect(byTime).toContain('Index Scan using deliveries_due on deliveries');
+      expect(byTarget).toContain('Index Scan using deliveries_due_target on deliveries');
+      for (const plan of [byTime, byTarget]) {
+        expect(plan).toContain('Index Scan using deliveries_lease on deliveries');
+        expect(plan).not.toMatch(/Seq Scan on deliveries/);
+      }
       expect(await claimMessages(store, 'w', 1_000, LEASE_MS, T0)).toHaveLength(300);
       await store.close();
     });

@@ -74,6 +74,37 @@ export function describeFairShare(ctx: SuiteContext): void {
       expect(endpointsOf(await claimMessages(ctx.store, 'w', 4, LEASE_MS, T0 + 501))).toEqual([]);
     });
 
+    it('reads as many index entries behind 300 or 3,000 held-back deliveries, fewer than the backlog', async () => {
+      const reads: number[] = [];
+      await ctx.useFairLimits({ endpoint: 16, application: 64, observeClaimReads: (rows) => reads.push(rows) });
+      const stalledApp = await createApp(ctx.store);
+      await createEndpoint(ctx.store, stalledApp.id, { uid: 'stalled', maxConcurrency: 2 });
+      const healthyApp = await createApp(ctx.store);
+      await createEndpoint(ctx.store, healthyApp.id, { uid: 'healthy', url: 'https://example.com/h' });
+      const burst = (appId: string, n: number, at: number) =>
+        Promise.all(Array.from({ length: n }, () => ctx.store.messages.create(messageInput(appId), at)));
+      await burst(stalledApp.id, 302, T0);
+      // stalled at its limit: its other 300 due deliveries, the oldest of all, are held back.
+      expect(endpointsOf(await claimMessages(ctx.store, 'w1', 2, LEASE_MS, T0 + 1))).toEqual(['stalled', 'stalled']);
+      const claimHealthy = async (at: number) => {
+        await burst(healthyApp.id, 3, at);
+        reads.length = 0;
+        expect(endpointsOf(await claimMessages(ctx.store, 'w2', 4, LEASE_MS, at + 1))).toEqual(
+          Array(3).fill('healthy'),
+        );
+        expect(reads).toHaveLength(1);
+        return reads[0];
+      };
+      const behind300 = await claimHealthy(T0 + 10);
+      await burst(stalledApp.id, 2_700, T0 + 2);
+      const behind3000 = await claimHealthy(T0 + 20);
+      // A claim of 4 scans 128 entries of the due index (FairClaim.scanSize: all stalled's, held
+      // back), then walks the 2 targets with pending work (one seek each) and reads healthy's 3
+      // due rows: 133 either way. Walking the due index past the backlog would read 300 or 3,000.
+      expect(behind300).toBe(128 + 2 + 3);
+      expect(behind3000).toBe(behind300);
+    });
+
     /** An application with 5 endpoints and 16 messages: 80 deliveries, 16 (the endpoint limit) to each. */
     async function crowdedApp() {
       const app = await createApp(ctx.store);
