@@ -1,6 +1,7 @@
 /** The bench's side of pg-trace.ts: node flags for hookd, and a per-statement summary of a run's trace files. */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import type { StatementStats, TraceFile } from './pg-trace.js';
 
 /** The directory from BENCH_PG_TRACE (created), or null when statement tracing is off. */
@@ -11,9 +12,22 @@ export function pgTraceDir(): string | null {
   return dir;
 }
 
-/** Node flags that load the tracer into a hookd process (which reads BENCH_PG_TRACE from its environment). */
+/**
+ * Node flags that load the tracer into a hookd process (which reads BENCH_PG_TRACE from its
+ * environment). The tracer is transpiled to JavaScript first, not loaded through tsx: a worker
+ * thread (the transform pool's) inherits the flags, and tsx does not register in worker threads,
+ * so `--import tsx --import pg-trace.ts` stopped hookd at start. It is written under
+ * node_modules/.cache, from where its `pg` resolves to hookd's own.
+ */
 export function pgTraceNodeArgs(): string[] {
-  return ['--import', 'tsx', '--import', fileURLToPath(new URL('pg-trace.ts', import.meta.url))];
+  const source = fileURLToPath(new URL('pg-trace.ts', import.meta.url));
+  const cache = fileURLToPath(new URL('../node_modules/.cache/hookd-bench/', import.meta.url));
+  mkdirSync(cache, { recursive: true });
+  const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  writeFileSync(`${cache}pg-trace.mjs`, outputText);
+  return ['--import', `${cache}pg-trace.mjs`];
 }
 
 /** Statements of the processes `pids`, merged, most total time first, as lines for the report. */

@@ -11,6 +11,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import pg from 'pg';
 
 export interface StatementStats {
@@ -82,7 +83,8 @@ function timed(
   return result;
 }
 
-if (dir) {
+// The main thread only: a worker thread inherits the flags that load this file.
+if (dir && isMainThread) {
   const clientQuery = pg.Client.prototype.query as unknown as (...args: unknown[]) => unknown;
   (pg.Client.prototype as unknown as { query: unknown }).query = function (this: unknown, ...args: unknown[]) {
     // A Submittable (e.g. a cursor) or the LISTEN connection's own queries are counted the same way.

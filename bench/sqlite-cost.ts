@@ -19,26 +19,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { claimMessages, endpointInput, outcomeFor } from '../src/store/suite/fixtures.suite.js';
+import { ATTEMPT_REQUEST_HEADERS as REQUEST_HEADERS, COST_PAYLOAD as PAYLOAD } from './store-cost-fixtures.js';
 
 const MESSAGES = Number(process.env.SQLITE_COST_MESSAGES ?? 20_000);
 const ROUNDS = Number(process.env.SQLITE_COST_ROUNDS ?? 3);
 const BATCH = 64;
 const WARMUP_BATCHES = 50;
-const PAYLOAD = JSON.stringify({
-  type: 'invoice.paid',
-  data: { id: 'in_1234567890', amount: 4200, currency: 'usd', customer: { id: 'cus_123', email: 'a@example.com' } },
-});
-/** What the engine records for a message attempt with `headerStyle` both (credentials redacted). */
-const REQUEST_HEADERS = {
-  'content-type': 'application/json',
-  'user-agent': 'hookd/0.1',
-  'webhook-id': 'msg_2abcdefghijklmnopqrstuvwx',
-  'webhook-timestamp': '1700000000',
-  'webhook-signature': 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
-  'svix-id': 'msg_2abcdefghijklmnopqrstuvwx',
-  'svix-timestamp': '1700000000',
-  'svix-signature': 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
-};
 
 /** Each variant's change to the migrated schema, made before the store opens it. */
 const VARIANTS: Record<string, string> = {

@@ -62,27 +62,46 @@ function urlHasOptions(url: string): boolean {
 /** A pool or one checked-out client: anything that runs a query. */
 type PgQueryable = Pick<pg.Pool, 'query'>;
 
+/**
+ * A statement that each connection parses and plans once, then runs by name: the hot path's
+ * statements are large CTEs that PostgreSQL would otherwise parse, analyse and plan again on every
+ * call. Names are unique per statement text (a connection refuses one name for two texts).
+ */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+export function named(name: string, text: string): NamedStatement {
+  return { name: `hookd_${name}`, text };
+}
+
+/** SQL text, or a statement prepared once per connection. */
+export type Statement = string | NamedStatement;
+
 /** Thin helpers over a pool or a transaction's client. Parameters are `$1, $2, ...`. */
 export class PgQueries {
   constructor(protected readonly target: PgQueryable) {}
 
-  async all<R>(sql: string, params: unknown[] = []): Promise<R[]> {
+  async all<R>(sql: Statement, params: unknown[] = []): Promise<R[]> {
     return (await this.query(sql, params)).rows as R[];
   }
 
-  async get<R>(sql: string, params: unknown[] = []): Promise<R | undefined> {
+  async get<R>(sql: Statement, params: unknown[] = []): Promise<R | undefined> {
     return (await this.query(sql, params)).rows[0] as R | undefined;
   }
 
   /** Runs a statement; returns how many rows it changed. */
-  async run(sql: string, params: unknown[] = []): Promise<number> {
+  async run(sql: Statement, params: unknown[] = []): Promise<number> {
     return (await this.query(sql, params)).rowCount ?? 0;
   }
 
   /** Runs a statement; its rows and row count as node-postgres reports them. */
-  async query(sql: string, params: unknown[]): Promise<pg.QueryResult> {
+  async query(sql: Statement, params: unknown[]): Promise<pg.QueryResult> {
     try {
-      return await this.target.query(sql, params);
+      return await (typeof sql === 'string'
+        ? this.target.query(sql, params)
+        : this.target.query({ name: sql.name, text: sql.text, values: params }));
     } catch (error) {
       // character_not_in_repertoire: U+0000 in a text value. SQLite stores it; PostgreSQL text
       // cannot. It comes from the request (e.g. "\u0000" in a JSON name), so it is the caller's

@@ -1,7 +1,7 @@
 import type { Connection, Destination, Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
-import { isForeignKeyViolation, isTransient, type PgDb } from './database.js';
+import { isForeignKeyViolation, isTransient, named, type PgDb } from './database.js';
 import { type EndpointRow, toEndpoint } from '../rows.js';
 import { type ConnectionRow, type DestinationRow, toConnection, toDestination } from '../inbound-rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
@@ -42,7 +42,9 @@ interface ClaimedRow extends DueRow {
  *   own (not in JSON), so it arrives as bytes.
  */
 const DUE_AGAIN = `((d.status = 'pending' AND d.next_attempt_at <= $1) OR (d.status = 'sending' AND d.lease_until <= $1))`;
-export const LEASE_PICKED = `WITH picked AS (
+const LEASE_PICKED = named(
+  'lease-picked',
+  `WITH picked AS (
     SELECT x.id, x.ord FROM unnest($2::text[]) WITH ORDINALITY AS x(id, ord)
   ),
   canceled AS (
@@ -70,7 +72,8 @@ SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.connecti
     LEFT JOIN messages m ON m.id = l.msg_id LEFT JOIN endpoints e ON e.id = l.endpoint_id
     LEFT JOIN requests r ON r.id = l.request_id LEFT JOIN destinations dst ON dst.id = l.destination_id
     LEFT JOIN connections cn ON cn.id = l.connection_id
-  ORDER BY l.ord`;
+  ORDER BY l.ord`,
+);
 
 /*
  * Recording a batch is one statement too: the outcomes arrive as parallel arrays (unnest), the
@@ -82,7 +85,9 @@ SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.connecti
  * - ON CONFLICT: recording the same outcomes twice (a retry after an unclear failure) is harmless.
  * - NOTIFY when a delivery was rescheduled: the engines' timers must learn the new due time.
  */
-const RECORD = `WITH o AS MATERIALIZED (
+const RECORD = named(
+  'record',
+  `WITH o AS MATERIALIZED (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
       $8::int[], $9::text[], $10::int[], $11::text[], $12::smallint[], $13::bigint[],
       $14::text[], $15::bigint[], $16::boolean[], $20::text[], $21::text[], $22::text[])
@@ -115,16 +120,20 @@ const RECORD = `WITH o AS MATERIALIZED (
   rescheduled AS (
     SELECT 1 FROM settled WHERE new_status = 'pending' AND next_attempt_at IS NOT NULL
   )
-SELECT (SELECT count(*) FROM rescheduled) AS rescheduled, ${notifyIfAny('rescheduled', '$19')} AS notified`;
+SELECT (SELECT count(*) FROM rescheduled) AS rescheduled, ${notifyIfAny('rescheduled', '$19')} AS notified`,
+);
 
-const POSTPONE = `WITH postponed AS (
+const POSTPONE = named(
+  'postpone',
+  `WITH postponed AS (
     UPDATE deliveries d SET status = 'pending', next_attempt_at = x.due_at, lease_owner = NULL, lease_until = NULL,
       updated_at = $3
     FROM unnest($1::text[], $2::bigint[]) AS x(id, due_at)
     WHERE d.id = x.id AND d.status || '' = 'sending' AND d.lease_owner = $4
     RETURNING 1
   )
-SELECT ${notifyIfAny('postponed', '$5')} AS notified`;
+SELECT ${notifyIfAny('postponed', '$5')} AS notified`,
+);
 
 const RELEASE = `WITH released AS (
     UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_until = NULL,

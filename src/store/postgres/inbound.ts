@@ -28,10 +28,47 @@ import type {
 import type { WorkSignal } from '../work-signal.js';
 import type { RequestFeed, StoredRequestNote } from '../request-feed.js';
 import type { RequestFeedPublisher } from './request-feed-publisher.js';
-import { isForeignKeyViolation, isInputError, isTransient, type PgDb } from './database.js';
-import { DEFAULT_FAIR_LIMITS, type FairLimits, mayHandOff } from '../fair-share.js';
-import { type ClaimGate, readLiveLeases } from './fair-claim.js';
+import { isForeignKeyViolation, isInputError, isTransient, named, type PgDb } from './database.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
+import type { ClaimGate } from './fair-claim.js';
 import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
+
+/*
+ * The hand-off, inside the statement that inserts the events (the CTE `ev`: id, request_id,
+ * connection_id, destination_id, kind, ord). A destination's live leases are counted from the
+ * lease index as the claim counts them (fair-claim.ts), and the events go to the local worker in
+ * their order as `mayHandOff` (store/fair-share.ts) takes them for a destination: the first ones of
+ * kind `event` whose destination stays under its limit ($limit: destinations take the default),
+ * at most $room of them (what the worker reserved; 0 without one). The count and the leases are
+ * one statement, so the hand-off costs no round trip of its own; the claim gate still keeps this
+ * process's claims and hand-offs from both filling the same room.
+ */
+function handOff(now: string, owner: string, until: string, room: string, limit: string): string {
+  return `live AS (
+    SELECT destination_id, count(*) AS n FROM deliveries
+    WHERE ${room} > 0 AND status = 'sending' AND kind <> 'cli' AND lease_until > ${now}
+      AND destination_id IN (SELECT destination_id FROM ev)
+    GROUP BY destination_id
+  ),
+  fitting AS (
+    SELECT ev.*, ev.kind = 'event' AND ${room} > 0
+      AND COALESCE(live.n, 0) + row_number() OVER (PARTITION BY ev.destination_id, ev.kind ORDER BY ev.ord) <= ${limit}
+      AS fits
+    FROM ev LEFT JOIN live ON live.destination_id = ev.destination_id
+  ),
+  chosen AS (
+    SELECT fitting.*, fits AND row_number() OVER (PARTITION BY fits ORDER BY ord) <= ${room} AS leased FROM fitting
+  ),
+  new_events AS (
+    INSERT INTO deliveries (id, kind, request_id, connection_id, destination_id, status, trigger, attempt_count,
+      next_attempt_at, lease_owner, lease_until, created_at, updated_at)
+    SELECT id, kind, request_id, connection_id, destination_id, CASE WHEN leased THEN 'sending' ELSE 'pending' END,
+      trigger, 0, ${now}, CASE WHEN leased THEN ${owner} END, CASE WHEN leased THEN ${until}::bigint END, ${now}, ${now}
+    FROM chosen
+    RETURNING id, status
+  ),
+  new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')`;
+}
 
 /*
  * A batch of requests and their events in one statement, its own transaction (a group commit).
@@ -41,10 +78,12 @@ import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
  * upsert (ON CONFLICT cannot touch a row twice): its first request in the batch offers it, the
  * others find the holder by the join. A request whose key's holder is another request is stored
  * rejected as a duplicate of it; the others with the verdict given. Events go in for the requests
- * stored accepted only. Events handed to the local worker are inserted already leased to it;
+ * stored accepted only, and those handed to the local worker already leased to it (`handOff`);
  * NOTIFY goes out with the commit when any was left pending for a claim.
  */
-const RECEIVE = `WITH r AS MATERIALIZED (
+const RECEIVE = named(
+  'receive',
+  `WITH r AS MATERIALIZED (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int[],
       $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::boolean[])
       AS r(id, source_id, method, path, headers, body, body_size, status, cause, detail, received_at, key, expires_at,
@@ -71,34 +110,31 @@ const RECEIVE = `WITH r AS MATERIALIZED (
     FROM verdict
     RETURNING id, status
   ),
-  new_events AS (
-    INSERT INTO deliveries (id, kind, request_id, connection_id, destination_id, status, trigger, attempt_count,
-      next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-    SELECT x.id, x.kind, x.request_id, x.connection_id, x.destination_id, x.status, 0, 0, $15, x.lease_owner,
-      x.lease_until, $15, $15
-    FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[],
-        $24::text[])
-        AS x(id, request_id, connection_id, destination_id, status, lease_owner, lease_until, kind)
+  ev AS (
+    SELECT x.*, 0 AS trigger
+    FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
+        WITH ORDINALITY AS x(id, request_id, connection_id, destination_id, kind, ord)
       JOIN new_requests n ON n.id = x.request_id AND n.status = 'accepted'
-    RETURNING status
   ),
-  new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')
+  ${handOff('$15', '$22', '$23', '$24', '$25')}
 SELECT ARRAY(SELECT id FROM verdict WHERE holder <> id ORDER BY id) AS duplicates,
   ARRAY(SELECT holder FROM verdict WHERE holder <> id ORDER BY id) AS holders,
-  ${notifyIfAny('new_pending', '$23')} AS notified`;
+  ARRAY(SELECT id FROM new_events WHERE status = 'sending') AS leased,
+  ${notifyIfAny('new_pending', '$21')} AS notified`,
+);
 
-/** New events of a stored request (a replay), as RECEIVE inserts them. */
-const REPLAY = `WITH new_events AS (
-    INSERT INTO deliveries (id, kind, request_id, connection_id, destination_id, status, trigger, attempt_count,
-      next_attempt_at, lease_owner, lease_until, created_at, updated_at)
-    SELECT x.id, x.kind, $1, x.connection_id, x.destination_id, x.status, 1, 0, $2, x.lease_owner, x.lease_until,
-      $2, $2
-    FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $10::text[])
-      AS x(id, connection_id, destination_id, status, lease_owner, lease_until, kind)
-    RETURNING status
+/** New events of a stored request (a replay, trigger manual), as RECEIVE inserts them. */
+const REPLAY = named(
+  'replay',
+  `WITH ev AS (
+    SELECT x.*, $1::text AS request_id, 1 AS trigger
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(id, connection_id, destination_id,
+      kind, ord)
   ),
-  new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')
-SELECT ${notifyIfAny('new_pending', '$9')} AS notified`;
+  ${handOff('$2', '$8', '$9', '$10', '$11')}
+SELECT ARRAY(SELECT id FROM new_events WHERE status = 'sending') AS leased,
+  ${notifyIfAny('new_pending', '$7')} AS notified`,
+);
 
 /** At most this many requests per statement, as the message writer bounds its batches. */
 const MAX_BATCH_REQUESTS = 256;
@@ -106,6 +142,11 @@ const MAX_BATCH_REQUESTS = 256;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Statements written at once: a batch waits for a free one, and grows meanwhile. */
 const MAX_BATCHES_IN_FLIGHT = 4;
+/**
+ * With a local worker, batches take turns at the claim gate (their hand-offs must), so a second
+ * batch in flight only waits there, cut smaller than it would have grown meanwhile: one at a time.
+ */
+const MAX_BATCHES_HANDING_OFF = 1;
 
 interface QueuedRequest {
   input: RequestInput;
@@ -128,8 +169,9 @@ interface Targets {
 }
 
 /**
- * Received requests and their events, as on SQLite (`SqliteInbound`): a request is one statement
- * (two round trips: the routes' destinations and connections are read first).
+ * Received requests and their events, as on SQLite (`SqliteInbound`): the requests of one
+ * event-loop turn are one statement, hand-off included (one round trip; the routes' destinations
+ * and connections are read first only when the caller did not give them).
  */
 export class PgInbound implements InboundStore {
   private worker: LocalWorker | null = null;
@@ -210,12 +252,16 @@ export class PgInbound implements InboundStore {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.batches >= MAX_BATCHES_IN_FLIGHT) return;
+    if (this.flushScheduled || this.batches >= this.maxInFlight()) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      while (this.queue.length > 0 && this.batches < MAX_BATCHES_IN_FLIGHT) this.startBatch();
+      while (this.queue.length > 0 && this.batches < this.maxInFlight()) this.startBatch();
     });
+  }
+
+  private maxInFlight(): number {
+    return this.worker === null ? MAX_BATCHES_IN_FLIGHT : MAX_BATCHES_HANDING_OFF;
   }
 
   /** Takes the next batch: up to MAX_BATCH_REQUESTS, and bodies of MAX_BATCH_BYTES together (one at least). */
@@ -258,15 +304,17 @@ export class PgInbound implements InboundStore {
 
   /**
    * Writes a batch in one statement, then (committed: nothing past this point throws) announces
-   * the requests, hands the local worker the events it leased for accepted requests, and gives back
-   * the room of those a duplicate left out.
+   * the requests and hands the local worker the events the statement leased to it.
    */
   private write(batch: QueuedRequest[]): Promise<Received[]> {
-    return this.gate.run(() => this.writeBatch(batch));
+    const worker = this.worker;
+    // Without a worker nothing is handed over: no turn to wait for.
+    if (worker === null) return this.writeBatch(batch, null);
+    return this.gate.run(() => this.writeBatch(batch, worker));
   }
 
-  /** Called holding the claim gate: it may hand events over. */
-  private async writeBatch(batch: QueuedRequest[]): Promise<Received[]> {
+  /** Called holding the claim gate when it may hand events to `worker`. */
+  private async writeBatch(batch: QueuedRequest[], worker: LocalWorker | null): Promise<Received[]> {
     const now = Math.max(...batch.map((q) => q.now));
     const accepted = batch.map((q) => (q.input.status ?? 'accepted') === 'accepted');
     const targets = await this.readTargets(batch.flatMap((q, i) => (accepted[i] ? q.routes : [])));
@@ -291,10 +339,10 @@ export class PgInbound implements InboundStore {
       return true;
     });
     const allEvents = events.flat();
-    const handed = await this.lease(allEvents, now);
-    let result: { duplicates: string[]; holders: string[] };
+    const handOff = this.reserve(allEvents, now, worker);
+    let result: { duplicates: string[]; holders: string[]; leased: string[] };
     try {
-      result = (await this.db.get<{ duplicates: string[]; holders: string[] }>(RECEIVE, [
+      result = (await this.db.get<{ duplicates: string[]; holders: string[]; leased: string[] }>(RECEIVE, [
         rows.map((r) => r.id),
         rows.map((r) => r.source_id),
         rows.map((r) => r.method),
@@ -314,18 +362,16 @@ export class PgInbound implements InboundStore {
         allEvents.map((e) => e.request_id),
         allEvents.map((e) => e.connection_id),
         allEvents.map((e) => e.destination_id),
-        allEvents.map((e) => e.status),
-        allEvents.map((e) => e.lease_owner),
-        allEvents.map((e) => e.lease_until),
-        this.notifyPayload.now,
         allEvents.map((e) => e.kind),
+        this.notifyPayload.now,
+        ...handOff.params,
       ]))!;
     } catch (error) {
-      this.worker?.unreserve(handed);
+      handOff.cancel();
       throw error;
     }
+    const leased = handOff.settle(allEvents, result.leased);
     const duplicateOf = new Map(result.duplicates.map((id, i) => [id, result.holders[i]]));
-    const leased = new Set(allEvents.flatMap((e) => (e.lease_owner === null ? [] : [e.id])));
     const take: ClaimedEvent[] = [];
     let pending = 0;
     const received = requests.map((request, i): Received => {
@@ -336,39 +382,31 @@ export class PgInbound implements InboundStore {
       }
       const holder = duplicateOf.get(request.id);
       if (holder !== undefined) {
-        const dropped = events[i].filter((e) => leased.has(e.id)).length;
-        if (dropped > 0) this.worker?.unreserve(dropped);
         const duplicate = { ...request, status: 'rejected', cause: 'duplicate', detail: `a duplicate of ${holder}` };
         return { request: duplicate as InboundRequest, events: [], duplicateOf: holder };
       }
       for (const row of events[i]) {
-        if (!leased.has(row.id)) {
-          pending++;
-          continue;
-        }
-        take.push({
-          kind: 'event',
-          delivery: toEventDelivery(row),
-          request,
-          destination: targets.destinations.get(row.destination_id)!,
-          connection: (row.connection_id && targets.connections.get(row.connection_id)) || null,
-        });
+        if (leased.has(row.id)) take.push(claimedEvent(row, request, targets));
+        else pending++;
       }
       return { request, events: events[i].map(toEventDelivery) };
     });
-    if (take.length > 0) this.worker?.take(take);
+    if (take.length > 0) handOff.worker?.take(take);
     if (pending > 0) this.work.emit('now');
     return received;
   }
 
   private writeReplay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]> {
-    return this.gate.run(() => this.writeReplayWith(requestId, routes, now));
+    const worker = this.worker;
+    if (worker === null) return this.writeReplayWith(requestId, routes, now, null);
+    return this.gate.run(() => this.writeReplayWith(requestId, routes, now, worker));
   }
 
   private async writeReplayWith(
     requestId: string,
     routes: readonly EventRoute[],
     now: number,
+    worker: LocalWorker | null,
   ): Promise<EventDelivery[]> {
     const found = await this.db.get<RequestRow>('SELECT * FROM requests WHERE id = $1', [requestId]);
     if (!found) throw new NotFoundError('request');
@@ -378,26 +416,56 @@ export class PgInbound implements InboundStore {
       ...newEventDeliveryRow(request.id, route, now, targets.destinations.get(route.destinationId)?.kind),
       trigger: 1,
     }));
-    const handed = await this.lease(events, now);
+    const handOff = this.reserve(events, now, worker);
+    let result: { leased: string[] };
     try {
-      await this.db.get(REPLAY, [
+      result = (await this.db.get<{ leased: string[] }>(REPLAY, [
         request.id,
         now,
         events.map((e) => e.id),
         events.map((e) => e.connection_id),
         events.map((e) => e.destination_id),
-        events.map((e) => e.status),
-        events.map((e) => e.lease_owner),
-        events.map((e) => e.lease_until),
-        this.notifyPayload.now,
         events.map((e) => e.kind),
-      ]);
+        this.notifyPayload.now,
+        ...handOff.params,
+      ]))!;
     } catch (error) {
-      this.worker?.unreserve(handed);
+      handOff.cancel();
       throw isForeignKeyViolation(error) ? new NotFoundError('destination') : error;
     }
-    this.handOver(request, events, handed, targets);
+    const leased = handOff.settle(events, result.leased);
+    if (leased.size > 0) {
+      handOff.worker?.take(events.filter((e) => leased.has(e.id)).map((row) => claimedEvent(row, request, targets)));
+    }
+    if (events.length > leased.size) this.work.emit('now');
     return events.map(toEventDelivery);
+  }
+
+  /**
+   * Reserves the local worker's room for the events of kind `event` (a CLI destination's wait for
+   * its `hookd listen` session: never leased to the engine), and gives the statement's hand-off
+   * its parameters (`handOff`: lease owner, lease end, room, a destination's limit). After the
+   * commit, `settle` marks the rows the statement leased and gives back the rest of the room.
+   * Called holding the claim gate, when `worker` is not null.
+   */
+  private reserve(events: readonly EventDeliveryRow[], now: number, worker: LocalWorker | null) {
+    const wanted = events.filter((e) => e.kind === 'event').length;
+    const room = worker === null || wanted === 0 ? 0 : worker.reserve(wanted);
+    const leaseUntil = worker === null ? null : now + worker.leaseMs;
+    return {
+      worker,
+      params: [worker?.workerId ?? null, leaseUntil, room, this.limits.endpoint],
+      cancel: () => worker?.unreserve(room),
+      settle: (rows: readonly EventDeliveryRow[], leasedIds: readonly string[]): Set<string> => {
+        const leased = new Set(leasedIds);
+        worker?.unreserve(room - leased.size);
+        for (const row of rows) {
+          if (leased.has(row.id))
+            Object.assign(row, { status: 'sending', lease_owner: worker!.workerId, lease_until: leaseUntil });
+        }
+        return leased;
+      },
+    };
   }
 
   private async readTargets(routes: readonly EventRoute[]): Promise<Targets> {
@@ -421,47 +489,15 @@ export class PgInbound implements InboundStore {
     if (destinationIds.some((id) => !destinations.has(id))) throw new NotFoundError('destination');
     return { destinations, connections: new Map(connectionRows.map((r) => [r.id, toConnection(r)])) };
   }
+}
 
-  /**
-   * Leases the first events the local worker has room for and their destination's limit allows
-   * (live leases counted in the store: store/fair-share.ts); returns how many. A CLI destination's
-   * events (kind `cli`) wait for its `hookd listen` session: never leased to the engine. Called
-   * holding the claim gate.
-   */
-  private async lease(events: EventDeliveryRow[], now: number): Promise<number> {
-    const forEngine = events.filter((e) => e.kind === 'event');
-    if (this.worker === null || forEngine.length === 0) return 0;
-    const { live } = await readLiveLeases(this.db, now, this.limits);
-    const worker = this.worker;
-    if (worker === null) return 0;
-    const room = worker.reserve(forEngine.length);
-    let handed = 0;
-    for (const event of forEngine) {
-      if (handed === room) break;
-      if (!mayHandOff(live, event.destination_id, this.limits.endpoint, null, false)) continue;
-      Object.assign(event, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
-      handed++;
-    }
-    worker.unreserve(room - handed);
-    return handed;
-  }
-
-  /** Committed: hands over what was leased, wakes a claim for the rest. */
-  private handOver(request: InboundRequest, events: EventDeliveryRow[], handed: number, targets: Targets): void {
-    const worker = this.worker;
-    if (worker !== null && handed > 0) {
-      worker.take(
-        events
-          .flatMap((row) => (row.lease_owner === null ? [] : [row]))
-          .map((row) => ({
-            kind: 'event',
-            delivery: toEventDelivery(row),
-            request,
-            destination: targets.destinations.get(row.destination_id)!,
-            connection: (row.connection_id && targets.connections.get(row.connection_id)) || null,
-          })),
-      );
-    }
-    if (events.length > handed) this.work.emit('now');
-  }
+/** An event leased to the local worker at creation, with what its request needs. */
+function claimedEvent(row: EventDeliveryRow, request: InboundRequest, targets: Targets): ClaimedEvent {
+  return {
+    kind: 'event',
+    delivery: toEventDelivery(row),
+    request,
+    destination: targets.destinations.get(row.destination_id)!,
+    connection: (row.connection_id && targets.connections.get(row.connection_id)) || null,
+  };
 }

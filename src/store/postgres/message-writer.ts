@@ -5,7 +5,7 @@ import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { type AppEndpoints, eventKey, fanoutTargets } from '../endpoint-filter.js';
 import type { LocalWorker, MessageInput } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
-import { isForeignKeyViolation, isInputError, type PgDb, isTransient } from './database.js';
+import { isForeignKeyViolation, isInputError, named, type PgDb, isTransient } from './database.js';
 import {
   type DeliveryRow,
   type EndpointRow,
@@ -66,6 +66,12 @@ const MAX_BATCH_MESSAGES = 1_000;
  */
 const MAX_BATCHES_IN_FLIGHT = 2;
 const MIN_SPLIT = 32;
+/**
+ * With a local worker, batches take turns at the claim gate (their hand-offs must), so a second
+ * batch in flight only waits there, cut smaller than it would have grown meanwhile: one at a time,
+ * holding all that queued up while the last one wrote.
+ */
+const MAX_BATCHES_HANDING_OFF = 1;
 
 /*
  * Each application ref (id or uid) that exists, and its whole endpoints (a delivery handed to the
@@ -74,7 +80,9 @@ const MIN_SPLIT = 32;
  * With a time ($2, when the batch may hand deliveries over), each endpoint's live leases then
  * (store/fair-share.ts; an application's are the sum of its endpoints'), read from the lease index in the same round trip.
  */
-const LOAD_ENDPOINTS = `WITH live AS (
+const LOAD_ENDPOINTS = named(
+  'load-endpoints',
+  `WITH live AS (
     SELECT endpoint_id, count(*) AS n FROM deliveries
     WHERE $2::bigint IS NOT NULL AND status = 'sending' AND kind <> 'cli' AND lease_until > $2
     GROUP BY endpoint_id
@@ -85,7 +93,8 @@ SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint, COALESCE(live.n, 0) AS
     (SELECT id FROM applications WHERE id = r.ref), (SELECT id FROM applications WHERE uid = r.ref)) AS id) a
   LEFT JOIN endpoints e ON e.app_id = a.id
   LEFT JOIN live ON live.endpoint_id = e.id
-  WHERE a.id IS NOT NULL`;
+  WHERE a.id IS NOT NULL`,
+);
 
 /*
  * The whole batch in one statement, its own transaction: every message and every delivery,
@@ -94,7 +103,9 @@ SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint, COALESCE(live.n, 0) AS
  * then reads the earlier message. Deliveries handed to the local worker are inserted already leased
  * to it; NOTIFY goes out with the commit when any delivery was left pending for a claim.
  */
-const WRITE = `WITH new_messages AS (
+const WRITE = named(
+  'write',
+  `WITH new_messages AS (
     INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at, payload_expires_at,
       traceparent)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bigint[],
@@ -114,7 +125,8 @@ const WRITE = `WITH new_messages AS (
   ),
   new_pending AS (SELECT 1 FROM new_deliveries WHERE status = 'pending')
 SELECT ARRAY(SELECT id FROM new_messages) AS inserted, (SELECT count(*) FROM new_pending) AS pending,
-  ${notifyIfAny('new_pending', '$16')} AS notified`;
+  ${notifyIfAny('new_pending', '$16')} AS notified`,
+);
 
 const SELECT_BY_EVENT_IDS = `SELECT * FROM messages
   WHERE (app_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
@@ -173,16 +185,20 @@ export class PgMessageWriter {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.running.size >= MAX_BATCHES_IN_FLIGHT) return;
+    if (this.flushScheduled || this.running.size >= this.maxInFlight()) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
       // Spread what is queued over the free slots, in batches of at least MIN_SPLIT.
-      while (this.queue.length > 0 && this.running.size < MAX_BATCHES_IN_FLIGHT) {
-        const free = MAX_BATCHES_IN_FLIGHT - this.running.size;
+      while (this.queue.length > 0 && this.running.size < this.maxInFlight()) {
+        const free = this.maxInFlight() - this.running.size;
         this.startBatch(Math.max(MIN_SPLIT, Math.ceil(this.queue.length / free)));
       }
     });
+  }
+
+  private maxInFlight(): number {
+    return this.worker === null ? MAX_BATCHES_IN_FLIGHT : MAX_BATCHES_HANDING_OFF;
   }
 
   private startBatch(size = MAX_BATCH_MESSAGES): void {

@@ -217,5 +217,46 @@ export function describeInbound(ctx: SuiteContext): void {
       // Messages still claim as before beside them.
       expect(await claimMessages(ctx.store, 'wrk_other', 10, LEASE_MS, T0 + 1)).toEqual([]);
     });
+
+    it("hands a local worker no more events than a destination's limit (16) allows, counting its live leases", async () => {
+      const [busy, idle] = [
+        await createDestination(ctx, { url: 'https://busy.example/' }, T0),
+        await createDestination(ctx, { url: 'https://idle.example/' }, T0),
+      ];
+      const receiveTo = (destinationId: string, count: number) =>
+        Promise.all(
+          Array.from({ length: count }, () =>
+            ctx.store.inbound.receive(requestInput(), routesTo(destinationId), null, T0),
+          ),
+        );
+      await receiveTo(busy.id, 10);
+      expect(await ctx.store.queue.claim('wrk_other', 100, LEASE_MS, T0)).toHaveLength(10);
+      const taken: ClaimedDelivery[] = [];
+      let reserved = 0;
+      await ctx.store.queue.attachLocalWorker({
+        workerId: 'wrk_local',
+        leaseMs: LEASE_MS,
+        reserve: (wanted) => {
+          reserved += wanted;
+          return wanted;
+        },
+        unreserve: (count) => {
+          reserved -= count;
+        },
+        take: (claimed) => {
+          reserved -= claimed.length;
+          taken.push(...claimed);
+        },
+      });
+      const work = countWork(ctx.store);
+      await Promise.all([receiveTo(busy.id, 10), receiveTo(idle.id, 3)]);
+      await ctx.store.queue.attachLocalWorker(null);
+      const to = (d: { id: string }) => taken.filter((c) => (c as ClaimedEvent).destination.id === d.id);
+      expect([to(busy).length, to(idle).length]).toEqual([6, 3]);
+      expect(taken.every((c) => c.delivery.status === 'sending')).toBe(true);
+      expect(reserved).toBe(0);
+      expect(work.count).toBeGreaterThan(0); // the other 4 wait for a claim, which leaves them for now
+      expect(await ctx.store.queue.claim('wrk_other', 100, LEASE_MS, T0 + 1)).toEqual([]);
+    });
   });
 }
