@@ -13,10 +13,25 @@ describe('newId', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(newId('x', 1_800_000_000_000) > ids[ids.length - 1]).toBe(true);
   });
+
+  it('holds the milliseconds in its first 6 bytes and the sequence in the next 2', () => {
+    const ms = 2_000_000_000_123;
+    const first = newId('x', ms);
+    const second = newId('x', ms);
+    const bytesOf = (id: string) => {
+      let n = 0n;
+      for (const c of id.slice(2)) n = n * 62n + BigInt(ALPHABET.indexOf(c));
+      return Buffer.from(n.toString(16).padStart(40, '0'), 'hex');
+    };
+    expect(bytesOf(first).readUIntBE(0, 6)).toBe(ms);
+    expect(bytesOf(second).readUIntBE(0, 6)).toBe(ms);
+    expect(bytesOf(second).readUInt16BE(6)).toBe(bytesOf(first).readUInt16BE(6) + 1);
+  });
 });
 
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
 describe('toBase62', () => {
-  const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
   // The arithmetic it replaced, as the reference: the same number, written in base 62 with BigInt.
   const reference = (bytes: Buffer) => {
     let n = BigInt(`0x${bytes.toString('hex')}`);

@@ -16,15 +16,6 @@ const RANDOM_POOL_BYTES = 4096;
 let randomPool = Buffer.alloc(0);
 let randomOffset = 0;
 
-function takeRandom(bytes: Buffer, at: number, length: number): void {
-  if (randomOffset + length > randomPool.length) {
-    randomPool = randomBytes(RANDOM_POOL_BYTES);
-    randomOffset = 0;
-  }
-  randomPool.copy(bytes, at, randomOffset, randomOffset + length);
-  randomOffset += length;
-}
-
 /**
  * A Svix-style id: `prefix_` + 27 base62 characters that sort by creation time.
  * 48 bits of milliseconds, a 16-bit sequence that makes ids minted in the same millisecond by one
@@ -40,11 +31,20 @@ export function newId(prefix: string, nowMs = Date.now()): string {
     lastMs = nowMs;
     sequence = 0;
   }
-  const bytes = Buffer.alloc(20);
-  bytes.writeUIntBE(nowMs, 0, 6);
-  bytes.writeUInt16BE(sequence, 6);
-  takeRandom(bytes, 8, 12);
-  return `${prefix}_${toBase62(bytes)}`;
+  if (randomOffset + 12 > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomOffset = 0;
+  }
+  // The 20 bytes as five big-endian words, read straight from the clock and the pool.
+  const words = [
+    Math.floor(nowMs / 0x10000),
+    (nowMs % 0x10000) * 0x10000 + sequence,
+    randomPool.readUInt32BE(randomOffset),
+    randomPool.readUInt32BE(randomOffset + 4),
+    randomPool.readUInt32BE(randomOffset + 8),
+  ];
+  randomOffset += 12;
+  return `${prefix}_${wordsToBase62(words)}`;
 }
 
 /**
@@ -59,26 +59,37 @@ export function idFloor(prefix: string, ms: number): string {
 
 /** 20 bytes (a big-endian number below 2^160) as 27 base62 digits, zero-padded: ids sort as their bytes. */
 export function toBase62(bytes: Buffer): string {
-  // Long division by 62 over five 32-bit words (a remainder times 2^32 stays below 2^53), one
-  // digit at a time, least significant first: BigInt arithmetic here cost ~2 µs per id.
-  const words = [
+  return wordsToBase62([
     bytes.readUInt32BE(0),
     bytes.readUInt32BE(4),
     bytes.readUInt32BE(8),
     bytes.readUInt32BE(12),
     bytes.readUInt32BE(16),
-  ];
+  ]);
+}
+
+/** 62^3: three digits per long division (a remainder below it, times 2^32, stays below 2^53). */
+const CHUNK = 62 * 62 * 62;
+
+/**
+ * Five 32-bit words (most significant first; consumed) as 27 base62 digits. Long division by 62^3
+ * over the words, three digits at a time, least significant first: BigInt arithmetic here cost
+ * ~2 µs per id, a division by 62 per digit ~1.6 µs per `newId`.
+ */
+function wordsToBase62(words: number[]): string {
   const codes = new Array<number>(BODY_LENGTH);
-  for (let at = BODY_LENGTH - 1; at >= 0; at--) {
+  for (let at = BODY_LENGTH - 1; at >= 0; at -= 3) {
     let remainder = 0;
     for (let i = 0; i < 5; i++) {
       const value = remainder * WORD + words[i];
-      words[i] = Math.floor(value / 62);
-      remainder = value - words[i] * 62;
+      words[i] = Math.floor(value / CHUNK);
+      remainder = value - words[i] * CHUNK;
     }
-    codes[at] = ALPHABET_CODES[remainder];
+    codes[at] = ALPHABET_CODES[remainder % 62];
+    codes[at - 1] = ALPHABET_CODES[Math.floor(remainder / 62) % 62];
+    codes[at - 2] = ALPHABET_CODES[Math.floor(remainder / 3844)];
   }
-  return String.fromCharCode(...codes);
+  return String.fromCharCode.apply(null, codes);
 }
 
 /** The random part of a token or secret, base62, `length` characters. */

@@ -365,6 +365,8 @@ describe('createHttpSender: SSRF guard', () => {
     expectRefused(await s.send(post(`http://2130706433:${server.port}/`)), /\(127\.0\.0\.1\)/);
     expectRefused(await s.send(post(`http://[::1]:${server.port}/`)), /\(::1\)/);
     expectRefused(await s.send(post(`http://[::ffff:127.0.0.1]:${server.port}/`)), /\(::ffff:7f00:1\)/);
+    // A URL's verdict is kept: sent again, it is refused again.
+    expectRefused(await s.send(post(`${server.url}/`)), expected);
     expect(server.connections).toBe(0);
     expect(resolve.calls).toEqual([]);
     expect(dials).toEqual([]);

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Agent, type Dispatcher } from 'undici';
 import { createAddressPolicy } from '../core/net/ip.js';
 import { parseRetryAfter } from '../core/retry.js';
@@ -99,24 +100,32 @@ export function createHttpSender(o: HttpSenderOptions): HttpSender {
     connect: { timeout: timeoutMs, lookup: createCheckedLookup(resolve, isAllowedAddress) },
   });
 
+  // Each URL's parse and verdict, kept: an endpoint's URL is sent to again and again, and its
+  // parse and the address check of an IP literal cost ~4.4 µs per send (a third of the builder's
+  // work). Only what the URL alone decides is kept; a host name's addresses are checked at each
+  // connection (createCheckedLookup).
+  const targets = new LRUCache<string, UrlTarget>({ max: URL_TARGETS_KEPT });
+  const targetOf = (rawUrl: string): UrlTarget => {
+    let target = targets.get(rawUrl);
+    if (target === undefined) {
+      target = parseUrlTarget(rawUrl, isAllowedAddress);
+      targets.set(rawUrl, target);
+    }
+    return target;
+  };
+
   function send(req: SendRequest): Promise<SendResult> {
     const startedAt = now();
-    let url: URL;
-    try {
-      url = new URL(req.url);
-    } catch {
-      return Promise.resolve(refusal('endpoint URL is not a valid URL', startedAt, now));
-    }
-    const refusedBecause = checkUrlTarget(url, isAllowedAddress);
-    if (refusedBecause !== null) return Promise.resolve(refusal(refusedBecause, startedAt, now));
+    const target = targetOf(req.url);
+    if ('refused' in target) return Promise.resolve(refusal(target.refused, startedAt, now));
 
     return new Promise<SendResult>((settle) => {
       const collector = new ResponseCollector(maxResponseBytes, req.timeoutMs ?? timeoutMs, startedAt, now, settle);
       try {
         agent.dispatch(
           {
-            origin: url.origin,
-            path: url.pathname + url.search,
+            origin: target.origin,
+            path: target.path,
             method: req.method,
             // A flat [name, value, name, value...] list: undici sends it in this order, repeats included.
             headers: req.headers.flat(),
@@ -131,6 +140,25 @@ export function createHttpSender(o: HttpSenderOptions): HttpSender {
   }
 
   return { send, close: () => agent.close() };
+}
+
+/** Distinct URLs whose parse and verdict a sender keeps (endpoints and destinations sent to lately). */
+const URL_TARGETS_KEPT = 10_000;
+
+/** Where a URL sends to, or why it may not be sent to (its scheme, an IP literal the guard refuses). */
+type UrlTarget = { origin: string; path: string } | { refused: string };
+
+function parseUrlTarget(rawUrl: string, isAllowedAddress: (address: string) => boolean): UrlTarget {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return { refused: 'endpoint URL is not a valid URL' };
+  }
+  const refusedBecause = checkUrlTarget(url, isAllowedAddress);
+  return refusedBecause === null
+    ? { origin: url.origin, path: url.pathname + url.search }
+    : { refused: refusedBecause };
 }
 
 function refusal(detail: string, startedAt: number, now: () => number): SendResult {

@@ -121,6 +121,8 @@ export async function ingest(deps: IngestDeps, arrived: ArrivedRequest): Promise
   const context: HandshakeContext = {
     ...deps.context,
     now,
+    // Read only for a dedup by it: Stripe's, in the body, costs a JSON parse of every request.
+    skipDeliveryId: source.dedup?.by !== 'delivery-id',
     verifyFirst: (setting, request) => deps.verify(setting, request, context),
   };
   const handshake = await deps.answerHandshake(source.verification, verifiable, context);

@@ -148,6 +148,27 @@ describe('receive: verify, store, answer, forward', () => {
     expect(new Set(arrivedAt('/down').map((r) => r.body))).toEqual(new Set(['{"n":0}', '{"n":1}', '{"n":2}']));
   });
 
+  it("dedups by Stripe's event id, read from the body: a resend signed anew is a duplicate", async () => {
+    const { source } = await route(
+      { verification: { type: 'stripe', secrets: [STRIPE_SECRET] }, dedup: { by: 'delivery-id', windowSeconds: 3600 } },
+      {},
+      '/stripe-dedup',
+    );
+    const payload = '{"id":"evt_dedup_1","type":"charge.succeeded"}';
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    for (const timestamp of [nowSeconds, nowSeconds + 1]) {
+      const header = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET, timestamp });
+      const headers = { 'content-type': 'application/json', 'stripe-signature': header };
+      expect((await send(source.url, 'POST', headers, payload)).status).toBe(200);
+    }
+    await receiver.waitFor(() => arrivedAt('/stripe-dedup').length === 1);
+    const all = (await api.get(`/api/v1/source/${source.id}/request`)).body.data;
+    expect(all.map((r: { status: string; cause: string | null }) => [r.status, r.cause])).toEqual([
+      ['rejected', 'duplicate'],
+      ['accepted', null],
+    ]);
+  });
+
   it("dedups by GitHub's delivery id: the duplicate is answered 200, recorded, and not forwarded", async () => {
     const secret = 'gh-secret';
     const { source } = await route(

@@ -1,4 +1,5 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { decodeSignature, equalBytes, type SignatureEncoding } from './constant-time.js';
 import type { ProviderSpec } from './provider-spec.js';
 import { headerValue, jsonBody, jsonField } from './request-parts.js';
@@ -98,7 +99,8 @@ export function verifyHmacScheme(
   const parsed = parseLayout(scheme.layout, raw);
   if (typeof parsed === 'string') return signatureInvalid(`the ${where} header is malformed: ${parsed}`);
 
-  const body = needsJson(scheme) ? jsonBody(request) : undefined;
+  const wantsDeliveryId = context.skipDeliveryId !== true;
+  const body = needsJson(scheme, wantsDeliveryId) ? jsonBody(request) : undefined;
   let timestamp: { text: string; ms: number; label: string } | undefined;
   if (scheme.timestamp) {
     const source = scheme.timestamp;
@@ -125,7 +127,7 @@ export function verifyHmacScheme(
     const window = checkTimestampWindow(timestamp.ms, context.now, tolerance, `the timestamp (${timestamp.label})`);
     if (window) return window;
   }
-  return verified(deliveryIdOf(scheme, request, body));
+  return verified(wantsDeliveryId ? deliveryIdOf(scheme, request, body) : undefined);
 }
 
 /**
@@ -149,8 +151,11 @@ export function signHmacScheme(
     timestamp = formatTimestamp(nowMs, source.format);
     if (source.header) headers.push([source.header, timestamp]);
   }
-  const content = buildSignedContent(scheme.signedContent, { request, timestamp, url: request.url });
-  const signature = createHmac(scheme.algorithm, secret).update(content).digest(scheme.encoding);
+  const signature = hmacOfSignedContent(scheme.algorithm, secret, scheme.signedContent, {
+    request,
+    timestamp,
+    url: request.url,
+  }).toString(scheme.encoding);
   const name = typeof scheme.signatureHeader === 'string' ? scheme.signatureHeader : scheme.signatureHeader[0];
   headers.push([
     name,
@@ -174,8 +179,9 @@ function layOut(layout: SignatureLayout, signature: string, timestamp: string | 
   return `${stamp}${layout.signatureKey}=${signature}`;
 }
 
-function needsJson(scheme: HmacScheme): boolean {
-  return scheme.timestamp?.bodyField !== undefined || scheme.deliveryIdBodyField !== undefined;
+/** Whether the body must be parsed: for a timestamp in it, or for a delivery id in it that the caller wants. */
+function needsJson(scheme: HmacScheme, wantsDeliveryId: boolean): boolean {
+  return scheme.timestamp?.bodyField !== undefined || (wantsDeliveryId && scheme.deliveryIdBodyField !== undefined);
 }
 
 function decodeAll(signatures: readonly string[], encoding: SignatureEncoding): Uint8Array[] {
@@ -193,9 +199,8 @@ function matchesAny(
     ? (scheme.signedUrls?.(request, setting) ?? [request.url])
     : [request.url];
   for (const url of urls) {
-    const content = buildSignedContent(scheme.signedContent, { request, timestamp, url });
     for (const secret of setting.secrets ?? []) {
-      const expected = createHmac(scheme.algorithm, secret).update(content).digest();
+      const expected = hmacOfSignedContent(scheme.algorithm, secret, scheme.signedContent, { request, timestamp, url });
       // No early exit on a match inside the loops would hide nothing: which secret matched is
       // not secret, only the expected bytes are, and those are compared in constant time.
       if (signatures.some((signature) => equalBytes(signature, expected))) return true;
@@ -206,24 +211,65 @@ function matchesAny(
 
 const PLACEHOLDER = /\{(body|timestamp|method|url)\}/g;
 
-/** The signed bytes for a template; `{body}` is spliced in as raw bytes. */
-export function buildSignedContent(
+/** A signed-content template split once: literal text, and the placeholders between it. */
+type TemplatePart = { text: string } | { value: 'body' | 'timestamp' | 'method' | 'url' };
+
+/** Split templates, by template: the providers' few, and each generic `hmac` source's own. */
+const templates = new LRUCache<string, TemplatePart[]>({ max: 1_000 });
+
+function templateParts(template: string): TemplatePart[] {
+  let parts = templates.get(template);
+  if (parts === undefined) {
+    parts = [];
+    let last = 0;
+    for (const match of template.matchAll(PLACEHOLDER)) {
+      if (match.index > last) parts.push({ text: template.slice(last, match.index) });
+      parts.push({ value: match[1] as 'body' | 'timestamp' | 'method' | 'url' });
+      last = match.index + match[0].length;
+    }
+    if (last < template.length) parts.push({ text: template.slice(last) });
+    templates.set(template, parts);
+  }
+  return parts;
+}
+
+/**
+ * Each secret as a KeyObject, made once: `createHmac` with a string key imports it on every call.
+ * With the template's parts fed one by one (no copy of the body), a Stripe check measured ~20 →
+ * ~15 µs of CPU, ~10 µs when the caller skips the delivery id (no JSON parse of the body).
+ * Secrets are few (a source's one or two); the cache is bounded all the same.
+ */
+const hmacKeys = new LRUCache<string, KeyObject>({ max: 10_000 });
+
+function hmacKeyOf(secret: string): KeyObject {
+  let key = hmacKeys.get(secret);
+  if (key === undefined) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+/**
+ * The HMAC, keyed by `secret` (its UTF-8 bytes), of the bytes a template stands for: `{body}` as
+ * the raw bytes (never re-encoded), the other placeholders and the literal text as UTF-8. The parts
+ * go into the HMAC one by one, so the body is never copied.
+ */
+export function hmacOfSignedContent(
+  algorithm: HmacAlgorithm,
+  secret: string,
   template: string,
   values: { request: VerifiableRequest; timestamp: string | undefined; url: string },
 ): Buffer {
-  const parts: Buffer[] = [];
-  let last = 0;
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    parts.push(Buffer.from(template.slice(last, match.index), 'utf8'));
-    const name = match[1];
-    if (name === 'body') parts.push(Buffer.from(values.request.body));
-    else if (name === 'timestamp') parts.push(Buffer.from(values.timestamp ?? '', 'utf8'));
-    else if (name === 'method') parts.push(Buffer.from(values.request.method, 'utf8'));
-    else parts.push(Buffer.from(values.url, 'utf8'));
-    last = match.index + match[0].length;
+  const hmac = createHmac(algorithm, hmacKeyOf(secret));
+  for (const part of templateParts(template)) {
+    if ('text' in part) hmac.update(part.text, 'utf8');
+    else if (part.value === 'body') hmac.update(values.request.body);
+    else if (part.value === 'timestamp') hmac.update(values.timestamp ?? '', 'utf8');
+    else if (part.value === 'method') hmac.update(values.request.method, 'utf8');
+    else hmac.update(values.url, 'utf8');
   }
-  parts.push(Buffer.from(template.slice(last), 'utf8'));
-  return Buffer.concat(parts);
+  return hmac.digest();
 }
 
 /** The signatures (still encoded) and timestamp of a header, or why it cannot be read. */

@@ -59,6 +59,12 @@ export interface VerifyContext {
   now: number;
   /** For schemes that sign with a provider certificate (PayPal, AWS SNS). */
   fetchCertificate?: CertificateFetcher;
+  /**
+   * The caller has no use for the delivery id (it dedups by something else, or not at all): a
+   * verifier may then leave it out where reading it costs, e.g. Stripe's event id, which needs
+   * the whole JSON body parsed.
+   */
+  skipDeliveryId?: boolean;
 }
 
 /**

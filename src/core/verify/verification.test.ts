@@ -39,6 +39,14 @@ describe('published vectors', () => {
     const setting = parseVerification({ type: 'stripe', secrets: [v.secret] });
     const req = request({ 'Stripe-Signature': v.header }, v.payload);
     expect(await verify(setting, req, { now: v.timestamp * 1000 })).toEqual({ ok: true, deliveryId: 'evt_1' });
+    // A caller that dedups by something else skips the body's parse, and gets no id.
+    expect(await verify(setting, req, { now: v.timestamp * 1000, skipDeliveryId: true })).toEqual({ ok: true });
+    // The signature is still checked (keys and templates are cached across calls).
+    const altered = request({ 'Stripe-Signature': v.header }, `${v.payload} `);
+    expect(await verify(setting, altered, { now: v.timestamp * 1000, skipDeliveryId: true })).toMatchObject({
+      ok: false,
+      cause: 'signature_invalid',
+    });
   });
 
   it.each(vectors.github)('github: $header', async (v) => {
