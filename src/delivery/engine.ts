@@ -193,6 +193,9 @@ export class DeliveryEngine {
     this.claimPass = this.claimLoop().finally(() => {
       this.claiming = false;
       this.claimPass = null;
+      // Woken after the pass's last look at `rerun` (an outcome committed as it armed its
+      // timer): claim again, or that wake is lost until the timer (up to HELD_BACK_RECHECK_MS).
+      if (this.rerun) this.wake();
     });
   }
 
@@ -207,16 +210,21 @@ export class DeliveryEngine {
       }
       this.backlog = false;
       let claimed: ClaimedDelivery[];
+      const claimAt = this.now();
       try {
-        claimed = await queue.claim(this.workerId, limit, this.leaseMs, this.now());
+        claimed = await queue.claim(this.workerId, limit, this.leaseMs, claimAt);
       } catch (err) {
         // The database is unreachable or busy: retry on the timer rather than spin.
         this.log.error({ err: (err as Error).message }, 'claiming deliveries failed');
+        this.earliestRetryAt = Number.POSITIVE_INFINITY;
         this.armTimer(1000);
         return;
       } finally {
         this.reserved -= limit;
       }
+      // A claim at or after the earliest retry saw it due; one before it (its timer fired a
+      // millisecond early) did not, and the timer must still come back for it.
+      if (this.earliestRetryAt <= claimAt) this.earliestRetryAt = Number.POSITIVE_INFINITY;
       this.deliverAll(claimed, false);
       if (claimed.length === limit || this.rerun) continue; // there may be more
       // Everything due now was taken, and what is due later is where the timer already points;
@@ -252,9 +260,8 @@ export class DeliveryEngine {
   private armTimer(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    const now = this.now();
-    if (this.earliestRetryAt <= now) this.earliestRetryAt = Number.POSITIVE_INFINITY;
-    this.timer = setTimeout(() => this.wake(true), Math.min(delayMs, this.earliestRetryAt - now));
+    const untilRetry = Math.max(0, this.earliestRetryAt - this.now());
+    this.timer = setTimeout(() => this.wake(true), Math.min(delayMs, untilRetry));
     this.timer.unref();
   }
 
