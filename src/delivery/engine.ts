@@ -217,6 +217,7 @@ export class DeliveryEngine {
         // The database is unreachable or busy: retry on the timer rather than spin.
         this.log.error({ err: (err as Error).message }, 'claiming deliveries failed');
         this.earliestRetryAt = Number.POSITIVE_INFINITY;
+        this.rerun = false; // a wake meanwhile waits for the timer too
         this.armTimer(1000);
         return;
       } finally {
