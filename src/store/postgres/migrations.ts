@@ -350,8 +350,10 @@ ALTER TABLE messages ADD COLUMN traceparent text;
     name: 'claims walk targets with due work, not the due backlog of the targets they leave out',
     // Pending deliveries by target and due time: a claim finds the targets with due work one seek
     // each (store/fair-share.ts, FairClaim), so the backlog of a target at its limit is never read.
+    // IF NOT EXISTS: on a large table the operator builds it first with CREATE INDEX CONCURRENTLY
+    // (docs/deploy.md, "Upgrading"), which no migration can do inside its transaction.
     sql: `
-CREATE INDEX deliveries_due_target ON deliveries ((COALESCE(endpoint_id, destination_id)), next_attempt_at, id)
+CREATE INDEX IF NOT EXISTS deliveries_due_target ON deliveries ((COALESCE(endpoint_id, destination_id)), next_attempt_at, id)
   WHERE status = 'pending' AND kind <> 'cli';
 `,
   },
