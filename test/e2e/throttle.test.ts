@@ -117,8 +117,8 @@ describeOnPostgres('a throttle held across worker processes (PostgreSQL)', { tim
     // turns under one advisory lock, need not keep up with the slots one by one. Waiting
     // deliveries still count against the endpoint's concurrency limit, so the rate is at most
     // that limit over the time from a claim to the outcome's commit and the next claim
-    // (docs/ARCHITECTURE.md, "The gate"): where claims take over ~200 ms (measured at a load
-    // average of 12-14 on 2 cores), it falls below 45.
+    // (docs/ARCHITECTURE.md, "The gate"): where claims take ~200 ms or more (a load average of
+    // 13-14 on 2 cores), it falls below 45 (measured 39.4-45.0/s there).
     expect(rate).toBeGreaterThanOrEqual(45);
     expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(500);
   });
