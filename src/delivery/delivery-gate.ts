@@ -10,6 +10,7 @@ import {
   slowDownRate,
   type TargetHealth,
 } from '../core/target-health.js';
+import type { Config } from '../config/config.js';
 import type { ClaimedDelivery, DeliveryOutcome, HeldSlot, TargetHealthStore } from '../store/store.js';
 
 /** A target's health read from the store is used this long before it is read again (ms). */
@@ -25,6 +26,21 @@ const SLOT_EARLY_MS = 2;
  * routinely comes 100-400 ms after its slot; at 100 ms, 50/s fell to 31/s there.
  */
 const LATE_SLOT_MS = 500;
+/**
+ * A delivery whose slot is at most this far ahead (ms) is kept in the process until then, leased,
+ * rather than given back to the queue: one claim per slot is what bounded the rate (issue 11: a
+ * claim on PostgreSQL waits its turn under one advisory lock, and 50/s over two processes reached
+ * 24.6-31/s). Never more than a quarter of the lease margin (`HOOKD_LEASE_MARGIN_MS`, 10 s by
+ * default): the wait, a timer up to LATE_SLOT_MS late and the request's timeout then fit the
+ * lease taken at the claim, so no other worker claims a delivery that waits here.
+ */
+const KEEP_WITHIN_MS = 1_000;
+/**
+ * The share of the engine's places that deliveries waiting for their slot may hold (a quarter,
+ * as an application's share of the default engine); the rest go back to the queue. So rated
+ * targets cannot fill the engine with waiting deliveries while other endpoints' work is due.
+ */
+const KEPT_SHARE = 4;
 /** How often held slots whose delivery never came back are swept, and how old they must be (ms). */
 const SWEEP_EVERY_MS = 60_000;
 const SWEEP_AGE_MS = 10 * 60_000;
@@ -33,10 +49,28 @@ const STORE_TROUBLE_DELAY_MS = 1_000;
 /** Per-process maps over this many targets are pruned of the idle ones. */
 const MAX_TRACKED_TARGETS = 10_000;
 
-/** What the gate lets through now, and what goes back to the queue due later, without an attempt. */
+/**
+ * What the gate lets through now, what goes back to the queue due later (without an attempt), and
+ * what waits in this process for a slot near at hand: the engine keeps those (their lease and
+ * their place) and admits them again at `slotAt`, when the gate re-checks them.
+ */
 export interface Admission {
   go: ClaimedDelivery[];
   postponed: { id: string; dueAt: number }[];
+  waiting: { claimed: ClaimedDelivery; slotAt: number }[];
+}
+
+/** What the gate needs of the configuration: its policy, and what bounds keeping deliveries at their slot. */
+export type GatePolicy = HealthPolicy & Pick<Config, 'leaseMarginMs' | 'workerConcurrency'>;
+
+/** A slot reserved for a delivery that waits for it in this process. */
+interface KeptSlot {
+  targetId: string;
+  slotAt: number;
+  /** When it was reserved: a slow-down since then drops it, as it drops the slots held in the store. */
+  reservedAt: number;
+  /** The delivery waits in the process until then at most, over every slot it is given (its lease). */
+  keepUntil: number;
 }
 
 /** The endpoint or destination a delivery goes to. */
@@ -70,20 +104,31 @@ export class DeliveryGate {
   private readonly windows = new Map<string, AttemptWindow>();
   /** Deliveries sent as their open circuit's probe. */
   private readonly probes = new Set<string>();
+  /** Deliveries waiting in this process for their slot (the engine holds them), by delivery id. */
+  private readonly kept = new Map<string, KeptSlot>();
+  private readonly keepWithinMs: number;
+  private readonly maxKept: number;
   private lastSweep = 0;
 
   constructor(
     private readonly health: TargetHealthStore,
-    private readonly policy: HealthPolicy,
+    private readonly policy: GatePolicy,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.keepWithinMs = Math.min(KEEP_WITHIN_MS, policy.leaseMarginMs / 4);
+    this.maxKept = Math.max(1, Math.floor(policy.workerConcurrency / KEPT_SHARE));
+  }
 
   /**
-   * Splits claimed deliveries into those that go now and those given back due at their slot, the
-   * pause's end or the circuit's next probe. Never rejects: when the store cannot be asked, the
-   * deliveries are given back for a second.
+   * Splits claimed deliveries into those that go now, those that wait in the process for a slot
+   * near at hand, and those given back due at their slot, the pause's end or the circuit's next
+   * probe. A delivery that waited comes back here at its slot and is checked again (a pause, an
+   * open circuit, a slow-down since its slot was reserved, a slot missed by more than
+   * LATE_SLOT_MS). Never rejects: when the store cannot be asked, the deliveries are given back for
+   * a second.
    */
   admit(claimed: ClaimedDelivery[], now: number): Admission | Promise<Admission> {
+    const kept = this.kept.size > 0 ? this.takeKept(claimed) : null;
     const stale = new Map<string, 'endpoint' | 'destination'>();
     let clear = true;
     for (const item of claimed) {
@@ -94,11 +139,49 @@ export class DeliveryGate {
         clear = false;
       } else if (clear && !this.isClear(cached.health, now)) clear = false;
     }
-    if (clear) return { go: claimed, postponed: [] };
-    return this.admitChecked(claimed, stale, now).catch((error: Error) => {
+    if (clear) return { go: claimed, postponed: [], waiting: [] };
+    return this.admitChecked(claimed, stale, kept, now).catch((error: Error) => {
       this.log.error({ err: error.message }, 'endpoint health not read: deliveries given back');
-      return { go: [], postponed: claimed.map((c) => ({ id: c.delivery.id, dueAt: now + STORE_TROUBLE_DELAY_MS })) };
+      for (const c of claimed) this.kept.delete(c.delivery.id); // any set waiting before the failure
+      return {
+        go: [],
+        postponed: claimed.map((c) => ({ id: c.delivery.id, dueAt: now + STORE_TROUBLE_DELAY_MS })),
+        waiting: [],
+      };
     });
+  }
+
+  /**
+   * Deliveries that waited for their slot and will not be sent here (the engine stops): each goes
+   * back to the queue due at its slot, which is held in the store for whichever worker claims it
+   * then. Never rejects: a slot that cannot be held is lost, and its delivery reserves a new one.
+   */
+  async giveBack(deliveryIds: readonly string[], now: number): Promise<{ id: string; dueAt: number }[]> {
+    const held: HeldSlot[] = [];
+    const given: { id: string; dueAt: number }[] = [];
+    for (const deliveryId of deliveryIds) {
+      const slot = this.kept.get(deliveryId);
+      this.kept.delete(deliveryId);
+      if (slot) held.push({ deliveryId, targetId: slot.targetId, slotAt: slot.slotAt });
+      given.push({ id: deliveryId, dueAt: Math.ceil(slot?.slotAt ?? now) });
+    }
+    await this.health.holdSlots(held).catch((error: Error) => {
+      this.log.error({ err: error.message }, 'send slots not held: their deliveries will reserve new ones');
+    });
+    return given;
+  }
+
+  /** Removes and returns the slots of those deliveries that waited for one in this process. */
+  private takeKept(claimed: ClaimedDelivery[]): Map<string, KeptSlot> | null {
+    let kept: Map<string, KeptSlot> | null = null;
+    for (const { delivery } of claimed) {
+      const slot = this.kept.get(delivery.id);
+      if (!slot) continue;
+      this.kept.delete(delivery.id);
+      kept ??= new Map();
+      kept.set(delivery.id, slot);
+    }
+    return kept;
   }
 
   /**
@@ -155,6 +238,7 @@ export class DeliveryGate {
   private async admitChecked(
     claimed: ClaimedDelivery[],
     stale: Map<string, 'endpoint' | 'destination'>,
+    kept: Map<string, KeptSlot> | null,
     now: number,
   ): Promise<Admission> {
     if (stale.size > 0) await this.refresh(stale, now);
@@ -166,7 +250,7 @@ export class DeliveryGate {
       if (list) list.push(item);
       else byTarget.set(id, [item]);
     }
-    const admission: Admission = { go: [], postponed: [] };
+    const admission: Admission = { go: [], postponed: [], waiting: [] };
     const held: HeldSlot[] = [];
     const rated: { targetId: string; items: ClaimedDelivery[]; intervalMs: number }[] = [];
     for (const [targetId, items] of byTarget) {
@@ -181,26 +265,48 @@ export class DeliveryGate {
       else admission.go.push(...items);
     }
     if (rated.length > 0) {
-      // Deliveries that come back at their slot take it; the others reserve new ones, one
-      // statement per target for its whole batch.
-      const ids = rated.flatMap((r) => r.items.map((c) => c.delivery.id));
-      const taken = new Map(
-        (await this.health.takeSlots(ids))
-          .filter((s) => s.slotAt >= now - LATE_SLOT_MS)
-          .map((s) => [s.deliveryId, s.slotAt]),
-      );
+      // Deliveries that come back at their slot take it (held here or in the store); the others
+      // reserve new ones, one statement per target for its whole batch. A slot is given up when
+      // missed by more than LATE_SLOT_MS, and one kept here also when the target was slowed down
+      // or paused since it was reserved (the store drops its held slots then).
+      const taken = new Map<string, number>();
+      const fromStore: string[] = [];
+      for (const { items } of rated) {
+        for (const { delivery } of items) {
+          if (!kept?.has(delivery.id)) fromStore.push(delivery.id);
+        }
+      }
+      for (const s of await this.health.takeSlots(fromStore)) {
+        if (s.slotAt >= now - LATE_SLOT_MS) taken.set(s.deliveryId, s.slotAt);
+      }
       for (const { targetId, items, intervalMs } of rated) {
+        const h = this.cache.get(targetId)?.health;
+        for (const { delivery } of items) {
+          const slot = kept?.get(delivery.id);
+          if (slot && slot.slotAt >= now - LATE_SLOT_MS && !(h && slowedSince(h, slot))) {
+            taken.set(delivery.id, slot.slotAt);
+          }
+        }
         const fresh = items.filter((c) => !taken.has(c.delivery.id));
         const first = fresh.length > 0 ? await this.health.reserve(targetId, intervalMs, fresh.length, now) : 0;
         const slots = new Map(fresh.map((c, i) => [c.delivery.id, first + i * intervalMs]));
         for (const item of items) {
-          const slotAt = taken.get(item.delivery.id) ?? slots.get(item.delivery.id)!;
+          const id = item.delivery.id;
+          const slotAt = taken.get(id) ?? slots.get(id)!;
           if (slotAt <= now + SLOT_EARLY_MS) {
             admission.go.push(item);
             continue;
           }
-          held.push({ deliveryId: item.delivery.id, targetId, slotAt });
-          admission.postponed.push({ id: item.delivery.id, dueAt: Math.ceil(slotAt) });
+          // Near at hand: wait here, unless waiting deliveries hold their share of the engine.
+          const keepUntil = kept?.get(id)?.keepUntil ?? now + this.keepWithinMs;
+          if (slotAt <= keepUntil && this.kept.size < this.maxKept) {
+            const reservedAt = slots.has(id) ? now : (kept?.get(id)?.reservedAt ?? now);
+            this.kept.set(id, { targetId, slotAt, reservedAt, keepUntil });
+            admission.waiting.push({ claimed: item, slotAt });
+            continue;
+          }
+          held.push({ deliveryId: id, targetId, slotAt });
+          admission.postponed.push({ id, dueAt: Math.ceil(slotAt) });
         }
       }
       await this.health.holdSlots(held);
@@ -313,6 +419,13 @@ export class DeliveryGate {
   private write(done: Promise<unknown>): void {
     done.catch((error: Error) => this.log.error({ err: error.message }, 'endpoint health not written'));
   }
+}
+
+/** Slowed down or paused since the slot was reserved: the slot was of the old pace, or falls in the pause. */
+function slowedSince(h: TargetHealth, slot: KeptSlot): boolean {
+  return (
+    (h.slowSince !== null && h.slowSince >= slot.reservedAt) || (h.pausedUntil !== null && h.pausedUntil > slot.slotAt)
+  );
 }
 
 function postponeAll(admission: Admission, items: ClaimedDelivery[], dueAt: number): void {

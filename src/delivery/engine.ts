@@ -86,7 +86,10 @@ export class DeliveryEngine {
   private readonly builders: RequestBuilders;
   /** Places held by leased deliveries: from their claim or hand-off until their outcome is committed. */
   private inFlight = 0;
-  /** Requests not yet finished (stop() waits for them). */
+  /**
+   * Deliveries not yet done with: admissions under way, deliveries waiting for their slot,
+   * requests not yet finished (stop() waits for them).
+   */
   private sending = 0;
   /** Places held for deliveries not yet in flight: a claim under way, a store batch not yet committed. */
   private reserved = 0;
@@ -118,6 +121,12 @@ export class DeliveryEngine {
   private outcomes: DeliveryOutcome[] = [];
   /** Deliveries the gate held back (over the rate, paused, circuit open), to give back due at their slot. */
   private postponed: { id: string; dueAt: number }[] = [];
+  /**
+   * Deliveries waiting in this process for a send slot near at hand (the gate's `waiting`), each
+   * with its timer: they keep their lease and their place, and go through the gate again at their
+   * slot. stop() gives them back to the queue, due at their slot.
+   */
+  private readonly waiting = new Map<string, { claimed: ClaimedDelivery; timer: NodeJS.Timeout }>();
   private flushScheduled = false;
   /**
    * The outcome write under way, if any. One at a time, in order; what finishes meanwhile waits
@@ -163,14 +172,20 @@ export class DeliveryEngine {
   }
 
   /**
-   * Graceful stop: claim nothing more, let in-flight requests finish (each is bounded by the
-   * request timeout), record their outcomes, and give back any lease still held.
+   * Graceful stop: claim nothing more, give back the deliveries waiting for their slot (due at
+   * it), let in-flight requests finish (each is bounded by the request timeout), record their
+   * outcomes, and give back any lease still held.
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
+    // What an admission under way still sets waiting is given back as it comes (waitForSlot).
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of waiting) clearTimeout(w.timer);
+    this.giveBack(waiting.map((w) => w.claimed));
     // A store batch or a claim that was under way still hands over what it leased to us: wait for
     // them, then for the requests.
     await this.options.queue.attachLocalWorker(null);
@@ -271,23 +286,65 @@ export class DeliveryEngine {
     if (claimed.length === 0) return;
     this.inFlight += claimed.length;
     this.sending += claimed.length;
-    const send = () => {
-      const admitted = this.options.gate?.admit(claimed, this.now()) ?? { go: claimed, postponed: [] };
-      if (admitted instanceof Promise) void admitted.then((a) => this.sendAdmitted(a));
-      else this.sendAdmitted(admitted);
-    };
-    if (afterThisTurn) setImmediate(send);
-    else send();
+    if (afterThisTurn) setImmediate(() => this.admit(claimed));
+    else this.admit(claimed);
   }
 
-  /** Sends what the gate let through; gives the rest back to the queue, due at their slot, without an attempt. */
-  private sendAdmitted({ go, postponed }: Admission): void {
-    if (postponed.length > 0) {
-      this.postponed.push(...postponed);
-      this.scheduleFlush();
-      for (let i = 0; i < postponed.length; i++) this.doneSending();
-    }
+  /** Passes deliveries (counted in `inFlight` and `sending`) through the gate, and acts on its answer. */
+  private admit(claimed: ClaimedDelivery[]): void {
+    const admitted = this.options.gate?.admit(claimed, this.now()) ?? { go: claimed, postponed: [], waiting: [] };
+    if (admitted instanceof Promise) void admitted.then((a) => this.sendAdmitted(a));
+    else this.sendAdmitted(admitted);
+  }
+
+  /**
+   * Sends what the gate let through, keeps what waits for a slot near at hand, and gives the rest
+   * back to the queue, due at their slot, without an attempt.
+   */
+  private sendAdmitted({ go, postponed, waiting }: Admission): void {
+    if (postponed.length > 0) this.postpone(postponed);
+    for (const w of waiting) this.waitForSlot(w.claimed, w.slotAt);
     for (const item of go) void this.deliver(item);
+  }
+
+  private postpone(postponed: { id: string; dueAt: number }[]): void {
+    this.postponed.push(...postponed);
+    this.scheduleFlush();
+    for (let i = 0; i < postponed.length; i++) this.doneSending();
+  }
+
+  /**
+   * Keeps a delivery until its slot, then admits it again (the gate re-checks it). Its place and
+   * its lease stay held meanwhile: the gate keeps a delivery only for a slot well inside its lease
+   * and only while such deliveries hold at most a share of the places (delivery-gate.ts).
+   */
+  private waitForSlot(claimed: ClaimedDelivery, slotAt: number): void {
+    if (this.stopped) {
+      this.giveBack([claimed]);
+      return;
+    }
+    const id = claimed.delivery.id;
+    const timer = setTimeout(
+      () => {
+        this.waiting.delete(id);
+        if (this.stopped) this.giveBack([claimed]);
+        else this.admit([claimed]);
+      },
+      Math.max(0, Math.ceil(slotAt - this.now())),
+    );
+    this.waiting.set(id, { claimed, timer });
+  }
+
+  /** Gives deliveries that waited for their slot back to the queue, due at it (the engine stops). */
+  private giveBack(claimed: ClaimedDelivery[]): void {
+    if (claimed.length === 0) return;
+    const gate = this.options.gate!; // only the gate sets deliveries waiting
+    void gate
+      .giveBack(
+        claimed.map((c) => c.delivery.id),
+        this.now(),
+      )
+      .then((postponed) => this.postpone(postponed));
   }
 
   /** One attempt of one delivery, already counted in `inFlight` (which its outcome's commit frees). */

@@ -74,7 +74,7 @@ async function attemptTimes(api: ReturnType<typeof createApiClient>, appId: stri
 const describeOnPostgres = TEST_BACKEND === 'postgres' ? describe : describe.skip;
 
 describeOnPostgres('a throttle held across worker processes (PostgreSQL)', { timeout: 120_000 }, () => {
-  it('two worker processes send 500 messages to an endpoint throttled to 50/s, never faster than 55/s', async () => {
+  it('two worker processes send 500 messages to an endpoint throttled to 50/s, at 45-55/s', async () => {
     database = await freshTestDatabase();
     receiver = await startReceiver();
     const env = {
@@ -112,12 +112,14 @@ describeOnPostgres('a throttle held across worker processes (PostgreSQL)', { tim
     // bunch a little more.
     expect(rate).toBeLessThanOrEqual(55);
     expect(busiest).toBeLessThanOrEqual(80);
-    // Lower side: a KNOWN DEFECT (issue 11 stays open for it): each slot's delivery is postponed
-    // to the store and claimed when due, one claim per slot, and PostgreSQL claims of all
-    // processes take turns under one advisory lock, so the claim's own time bounds the rate: on
-    // a slower 2-CPU machine 24.6–31/s at a load average of 1.1–5.8, not 45–55. Only 40% of the
-    // rate is asserted until slots near at hand are waited for in the process (or claimed ahead).
-    expect(rate).toBeGreaterThanOrEqual(20);
+    // Lower side: a slot near at hand is waited for in the process that reserved it (its
+    // delivery keeps its lease), not claimed again from the queue, so the claims, which take
+    // turns under one advisory lock, need not keep up with the slots one by one. Waiting
+    // deliveries still count against the endpoint's concurrency limit, so the rate is at most
+    // that limit over the time from a claim to the outcome's commit and the next claim
+    // (docs/ARCHITECTURE.md, "The gate"): where claims take ~200 ms or more (a load average of
+    // 13-14 on 2 cores), it falls below 45 (measured 39.4-45.0/s there).
+    expect(rate).toBeGreaterThanOrEqual(45);
     expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(500);
   });
 });
