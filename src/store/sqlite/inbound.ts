@@ -52,6 +52,15 @@ interface Written {
 /** What `receive` wrote. */
 type ReceivedRows = Omit<Received, 'events'> & Written;
 
+/**
+ * The live leases per destination in one transaction: read (at `now`, the transaction's first
+ * request's time) at the first event that could be handed over, then counted on by `mayHandOff`.
+ */
+interface LeaseTally {
+  live: LiveLeases | null;
+  now: number;
+}
+
 /** A `receive` call waiting for the next group commit. */
 interface QueuedReceive {
   input: RequestInput;
@@ -95,8 +104,11 @@ export class SqliteInbound implements InboundStore {
   ) {
     this.batchTx = db.transaction((batch: readonly QueuedReceive[], room: number): WrittenBatch => {
       const written: WrittenBatch = { each: [], rows: [], handed: [] };
+      // The live leases are read once per transaction, at its first hand-off, and counted on as it
+      // hands off (as the message writer does): a read per request walked every live lease again.
+      const leases: LeaseTally = { live: null, now: batch[0].now };
       for (const { input, routes, dedup, now } of batch) {
-        const one = this.receiveInTransaction(input, routes, dedup, now, room - written.handed.length);
+        const one = this.receiveInTransaction(input, routes, dedup, now, room - written.handed.length, leases);
         written.each.push(one);
         written.rows.push(...one.rows);
         written.handed.push(...one.handed);
@@ -106,7 +118,7 @@ export class SqliteInbound implements InboundStore {
     this.replayTx = db.transaction((requestId: string, routes: readonly EventRoute[], now: number, room: number) => {
       const row = this.db.get<RequestRow>('SELECT * FROM requests WHERE id = ?', requestId);
       if (!row) throw new NotFoundError('request');
-      return this.insertEvents(toInboundRequest(row), routes, now, room, 1);
+      return this.insertEvents(toInboundRequest(row), routes, now, room, 1, { live: null, now });
     });
   }
 
@@ -215,6 +227,7 @@ export class SqliteInbound implements InboundStore {
     dedup: DedupKey | null,
     now: number,
     room: number,
+    leases: LeaseTally,
   ): ReceivedRows {
     const row = newRequestRow(input, now);
     let duplicateOf: string | undefined;
@@ -230,7 +243,7 @@ export class SqliteInbound implements InboundStore {
     this.db.run(INSERT_REQUEST, row);
     const request = toInboundRequest({ ...row, headers: input.headers.map(([n, v]) => [n, v]) });
     const written =
-      row.status === 'accepted' ? this.insertEvents(request, routes, now, room, 0) : { rows: [], handed: [] };
+      row.status === 'accepted' ? this.insertEvents(request, routes, now, room, 0, leases) : { rows: [], handed: [] };
     return { request, ...written, ...(duplicateOf ? { duplicateOf } : {}) };
   }
 
@@ -251,14 +264,13 @@ export class SqliteInbound implements InboundStore {
     now: number,
     room: number,
     trigger: 0 | 1,
+    leases: LeaseTally,
   ): Written {
     const rows: EventDeliveryRow[] = [];
     const handed: ClaimedEvent[] = [];
-    /** Live leases per destination, read (in this transaction) at the first event that could be handed over. */
-    let live: LiveLeases | null = null;
     const mayTake = (destinationId: string) => {
-      live ??= readLiveLeases(this.db, now, this.limits).live;
-      return mayHandOff(live, destinationId, this.limits.endpoint, null, false);
+      leases.live ??= readLiveLeases(this.db, leases.now, this.limits).live;
+      return mayHandOff(leases.live, destinationId, this.limits.endpoint, null, false);
     };
     for (const route of routes) {
       // As PostgreSQL does: routes that carry their targets (the ingest's cache) are not read again;

@@ -1,5 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { ROOMY_APPLICATIONS } from '../suite/fixtures.suite.js';
+import { claimMessages, endpointInput, outcomeFor, ROOMY_APPLICATIONS } from '../suite/fixtures.suite.js';
+import { newId } from '../../core/ids.js';
+import type { ClaimedEvent } from '../store.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -44,6 +46,66 @@ describe('SqliteStore specifics', () => {
     expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it("keeps a message's delivery and attempt in the message list indexes, and an event's in none", async () => {
+    const path = newPath();
+    const store = SqliteStore.open(path);
+    await store.migrate();
+    const app = await store.applications.create({ name: 'a' }, 1);
+    await store.endpoints.create(app.id, endpointInput(), 1);
+    await store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, 2);
+    const [message] = await claimMessages(store, 'w', 10, 30_000, 3);
+    const source = await store.sources.create({ name: 's', verification: { type: 'none' } }, 1);
+    const destination = await store.destinations.create({ name: 'd', url: 'https://svc.example/in' }, 1);
+    const route = { connectionId: null, destinationId: destination.id };
+    await store.inbound.receive(
+      { sourceId: source.id, method: 'POST', path: '', headers: [], body: Buffer.from('{}') },
+      [route],
+      null,
+      4,
+    );
+    const [event] = (await store.queue.claim('w', 10, 30_000, 5)) as ClaimedEvent[];
+    const eventAttempt = {
+      kind: 'event' as const,
+      id: newId('atmpt', 6),
+      deliveryId: event.delivery.id,
+      requestId: event.request.id,
+      destinationId: destination.id,
+      url: destination.url,
+      status: 'success' as const,
+      responseStatusCode: 200,
+      response: '',
+      responseDurationMs: 1,
+      requestHeaders: {},
+      trigger: event.delivery.trigger,
+      createdAt: 6,
+    };
+    await store.queue.record(
+      'w',
+      [
+        outcomeFor(message, 6, { status: 'success', nextAttemptAt: null }),
+        { attempt: eventAttempt, status: 'success', nextAttemptAt: null },
+      ],
+      6,
+    );
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const entries = db
+      .prepare(
+        "SELECT name, sum(ncell) AS n FROM dbstat WHERE pagetype = 'leaf' AND name IN (?, ?, ?, ?, ?, ?) GROUP BY name",
+      )
+      .all('deliveries', 'attempts', 'deliveries_msg', 'deliveries_endpoint', 'attempts_msg', 'attempts_endpoint');
+    db.close();
+    // Two rows in each table; the list indexes hold the message's alone.
+    expect(Object.fromEntries(entries.map((e) => [(e as { name: string }).name, (e as { n: number }).n]))).toEqual({
+      deliveries: 2,
+      attempts: 2,
+      deliveries_msg: 1,
+      deliveries_endpoint: 1,
+      attempts_msg: 1,
+      attempts_endpoint: 1,
+    });
   });
 
   it('refuses a database migrated by a newer hookd', async () => {
