@@ -57,8 +57,9 @@ interface HandOff {
   live: LiveLeases | null;
 }
 
-// The hot inserts bind by position: better-sqlite3 looks each named parameter up on the object
-// by its name, which cost ~0.3 µs a column (a third of the binding) at 9-16 columns a row.
+// The hot inserts bind by position: better-sqlite3 looks each named parameter up on the bound
+// object by its name (a property lookup and a string per column). With the attempt's insert, the
+// store's CPU per sent message went from 122-125 to 94-114 µs (store alone, 35 per group commit).
 const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at,
     payload_expires_at, traceparent)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
