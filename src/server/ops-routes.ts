@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onResponseHookHandler } from 'fastify';
 import type { Config } from '../config/config.js';
 import { UnauthorizedError } from '../core/errors.js';
 import { ADMIN_TOKEN_SETTING, hashToken } from '../http/api-tokens.js';
@@ -69,12 +69,20 @@ async function checkMetricsToken(app: FastifyInstance, request: FastifyRequest, 
   throw new UnauthorizedError();
 }
 
-/** Counts each answer of the receive face (`/in/*`) by source and status. */
+/**
+ * Counts each answer of the receive face (`/in/*`) by source and status: a hook on those routes
+ * alone (added as they are registered), so that the other faces' requests pay nothing for it.
+ */
 export function countIngest(app: FastifyInstance, metrics: HookdMetrics): void {
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.routeOptions.url?.startsWith('/in/')) return;
+  const count: onResponseHookHandler = (request, reply, done) => {
     // Unknown sources are named by whoever sends: one label for all of them keeps the series few.
     const source = reply.statusCode === 404 ? '' : ((request.params as { source?: string }).source ?? '');
     metrics.received(source, reply.statusCode);
+    done();
+  };
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/in/')) return;
+    const hooks = route.onResponse;
+    route.onResponse = hooks === undefined ? [count] : Array.isArray(hooks) ? [...hooks, count] : [hooks, count];
   });
 }

@@ -32,11 +32,12 @@ export class StorageIncidents {
    * success below 500 (routes that never touch the store, such as the health checks, say nothing).
    */
   install(app: FastifyInstance, storelessRoutes: ReadonlySet<string>): void {
-    app.addHook('onResponse', async (request, reply) => {
+    // A callback, not an async function: every answer runs it, and it almost always returns at once.
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url;
-      if (this.incident === null || reply.statusCode >= 500 || route === undefined || storelessRoutes.has(route))
-        return;
-      this.succeeded(accessOf(request.method));
+      if (this.incident !== null && reply.statusCode < 500 && route !== undefined && !storelessRoutes.has(route))
+        this.succeeded(accessOf(request.method));
+      done();
     });
   }
 

@@ -41,15 +41,17 @@ const CANCEL = `UPDATE deliveries SET status = 'canceled', next_attempt_at = NUL
     lease_until = NULL, updated_at = ?
   WHERE id IN (SELECT value FROM json_each(?))`;
 
-// The attempt is kept only while its delivery exists: the endpoint (and with it the delivery) may
-// have been deleted while the request was in flight, and a foreign-key error would fail the batch.
+const ATTEMPT_COLUMNS = `id, delivery_id, kind, app_id, msg_id, endpoint_id, request_id, destination_id, url, status,
+    response_status_code, response, response_duration_ms, request_headers, trigger, created_at`;
+const ATTEMPT_VALUES = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?';
 // ON CONFLICT: recording the same outcomes twice (a retry after an unclear failure) is harmless.
-const INSERT_ATTEMPT = `INSERT INTO attempts (id, delivery_id, kind, app_id, msg_id, endpoint_id, request_id,
-    destination_id, url, status, response_status_code, response, response_duration_ms, request_headers, trigger,
-    created_at)
-  SELECT @id, @deliveryId, @kind, @appId, @msgId, @endpointId, @requestId, @destinationId, @url, @status,
-    @responseStatusCode, @response, @responseDurationMs, @requestHeaders, @trigger, @createdAt
-  WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @deliveryId)
+// Bound by position (attemptParams): named parameters are looked up on an object one by one.
+const INSERT_ATTEMPT = `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES (${ATTEMPT_VALUES}) ON CONFLICT (id) DO NOTHING`;
+// For an outcome whose delivery this worker no longer leases: the attempt is kept only while its
+// delivery exists (the endpoint, and with it the delivery, may have been deleted while the request
+// was in flight, and a foreign-key error would fail the batch). The last parameter is the delivery id.
+const INSERT_ATTEMPT_IF_DELIVERY = `INSERT INTO attempts (${ATTEMPT_COLUMNS})
+  SELECT ${ATTEMPT_VALUES} WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)
   ON CONFLICT (id) DO NOTHING`;
 // Only while the lease is still ours: after it expired another worker may own the delivery.
 const SETTLE = `UPDATE deliveries SET status = ?, next_attempt_at = ?, attempt_count = attempt_count + 1,
@@ -174,13 +176,19 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   /** Returns whether some delivery was rescheduled (new work for the engine's timer). */
   private recordInTransaction(workerId: string, outcomes: DeliveryOutcome[], now: number): boolean {
     const insertAttempt = this.db.stmt(INSERT_ATTEMPT);
+    const insertAttemptIfDelivery = this.db.stmt(INSERT_ATTEMPT_IF_DELIVERY);
     const settle = this.db.stmt(SETTLE);
     let rescheduled = false;
     for (const outcome of outcomes) {
       const a = outcome.attempt;
-      insertAttempt.run(attemptParams(a));
       const { changes } = settle.run(outcome.status, outcome.nextAttemptAt, now, a.deliveryId, workerId);
-      if (changes === 0) continue; // the lease moved to another worker: the attempt is history only
+      // Settled: the delivery exists, so its attempt needs no check that it does.
+      if (changes > 0) insertAttempt.run(...attemptParams(a));
+      else {
+        // The lease moved to another worker (or the delivery is gone): the attempt is history only.
+        insertAttemptIfDelivery.run(...attemptParams(a), a.deliveryId);
+        continue;
+      }
       if (outcome.disableEndpoint && a.kind !== 'event') {
         this.db.run('UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ?', now, a.endpointId);
       }
@@ -191,29 +199,29 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 }
 
 /**
- * The INSERT_ATTEMPT parameters of an attempt of any kind: its own kind's pointer columns, null for
+ * The INSERT_ATTEMPT parameters, in column order, of an attempt of any kind: its own kind's pointer columns, null for
  * the other kind's. Built field by field: the same object built by spreading the attempt over a
  * constant of nulls raised hookd's peak RSS on the SQLite bench from 153 to 177–200 MiB (measured).
  */
-function attemptParams(a: AttemptRecord) {
+function attemptParams(a: AttemptRecord): unknown[] {
   const message = a.kind === 'event' ? null : a;
   const event = a.kind === 'event' ? a : null;
-  return {
-    id: a.id,
-    deliveryId: a.deliveryId,
-    kind: a.kind ?? 'message',
-    appId: message?.appId ?? null,
-    msgId: message?.msgId ?? null,
-    endpointId: message?.endpointId ?? null,
-    requestId: event?.requestId ?? null,
-    destinationId: event?.destinationId ?? null,
-    url: a.url,
-    status: a.status,
-    responseStatusCode: a.responseStatusCode,
-    response: a.response,
-    responseDurationMs: a.responseDurationMs,
-    requestHeaders: JSON.stringify(a.requestHeaders),
-    trigger: a.trigger,
-    createdAt: a.createdAt,
-  };
+  return [
+    a.id,
+    a.deliveryId,
+    a.kind ?? 'message',
+    message?.appId ?? null,
+    message?.msgId ?? null,
+    message?.endpointId ?? null,
+    event?.requestId ?? null,
+    event?.destinationId ?? null,
+    a.url,
+    a.status,
+    a.responseStatusCode,
+    a.response,
+    a.responseDurationMs,
+    JSON.stringify(a.requestHeaders),
+    a.trigger,
+    a.createdAt,
+  ];
 }

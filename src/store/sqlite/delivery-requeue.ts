@@ -7,7 +7,7 @@ import type { DeadLetterQuery, TimeRange } from '../store.js';
 import type { WorkSignal } from '../work-signal.js';
 import { rangeCondition } from './conditions.js';
 import type { SqliteDb } from './database.js';
-import { INSERT_DELIVERY } from './message-writer.js';
+import { insertDelivery } from './message-writer.js';
 import { type EndpointRow, newDeliveryRow, toDelivery, toEndpoint } from '../rows.js';
 
 /** Putting deliveries back on the queue by hand: resend, recover failed, replay missing. */
@@ -39,7 +39,7 @@ export class SqliteDeliveryRequeue {
       TriggerType.Manual,
       now,
     );
-    this.db.run(INSERT_DELIVERY, row);
+    insertDelivery(this.db, row);
     if (row.status === 'pending') this.work.emit('now');
     return toDelivery(row);
   }
@@ -84,11 +84,10 @@ export class SqliteDeliveryRequeue {
       endpoint.id,
     );
     let count = 0;
-    const insert = this.db.stmt(INSERT_DELIVERY);
     for (const m of candidates) {
       const channels = m.channels === null ? null : (JSON.parse(m.channels) as string[]);
       if (!endpointAccepts(endpoint, { eventType: m.event_type, channels })) continue;
-      insert.run(newDeliveryRow(endpoint.appId, m.id, endpoint, TriggerType.Scheduled, now));
+      insertDelivery(this.db, newDeliveryRow(endpoint.appId, m.id, endpoint, TriggerType.Scheduled, now));
       count += 1;
     }
     return count;
