@@ -121,14 +121,23 @@ export class PgDb extends PgQueries {
   /**
    * Runs `fn` between BEGIN and COMMIT on one connection; ROLLBACK when it throws. `begin`: the
    * statements that open the transaction, sent in one round trip (parameterless SQL only).
+   * `after`: runs `fn` and the COMMIT, once the transaction is open (e.g. when this process's turn
+   * comes: a claim waits for its claim-gate turn holding the advisory lock that `begin` took).
    */
-  async transaction<T>(fn: (tx: PgQueries) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  async transaction<T>(
+    fn: (tx: PgQueries) => Promise<T>,
+    begin = 'BEGIN',
+    after: (work: () => Promise<T>) => Promise<T> = (work) => work(),
+  ): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query(begin);
-      const result = await fn(new PgQueries(client));
-      await client.query('COMMIT');
+      const result = await after(async () => {
+        const result = await fn(new PgQueries(client));
+        await client.query('COMMIT');
+        return result;
+      });
       return result;
     } catch (error) {
       // A failed ROLLBACK means the connection is unusable: release(error) destroys it.

@@ -166,12 +166,17 @@ export class PgDeliveryQueue implements DeliveryQueue {
 
   async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
-    const rows = await this.gate.run(() =>
-      this.db.transaction(async (tx) => {
+    // The advisory lock first (other processes' claims), then this process's turn at the gate
+    // (its writers' hand-offs) until the COMMIT: waiting for the lock does not hold up the
+    // writers, and a writer's turn never waits for another process.
+    const rows = await this.db.transaction(
+      async (tx) => {
         const { lease, cancel } = await pickDue(tx, now, limit, this.limits);
         if (lease.length + cancel.length === 0) return [];
         return tx.all<ClaimedRow>(LEASE_PICKED, [now, lease, workerId, now + leaseMs, cancel]);
-      }, BEGIN_CLAIM),
+      },
+      BEGIN_CLAIM,
+      (work) => this.gate.run(work),
     );
     // Deliveries to one endpoint (destination) share its (read-only) object.
     const endpoints = new Map<string, Endpoint>();

@@ -166,10 +166,13 @@ export async function pickDue(db: PgQueries, now: number, limit: number, limits:
 }
 
 /**
- * Takes turns, in one process, between the engine's claims and the writers' hand-offs, which
- * read the live leases and then lease new deliveries in a later statement: two batches written at
- * once would otherwise both see the same room. Each waits its turn: a batch that wrote without
- * handing off would leave its deliveries to a claim (bench: 202 → delivered p50 9.1 vs 0.16 ms).
+ * Takes turns, in one process, between the engine's claims and the writers' hand-offs: each
+ * counts the live leases and leases by them, and two at once (each statement with its own
+ * snapshot) would both see the same room. Each waits its turn: a batch that wrote without handing
+ * off would leave its deliveries to a claim (bench: 202 → delivered p50 9.1 vs 0.16 ms). A writer
+ * holds it for its write statement alone (the count is inside it), a claim from its live-lease
+ * read to its COMMIT, after it took the advisory lock: the send path's turns are short, and never
+ * wait for another process's claim.
  */
 export class ClaimGate {
   private held = false;

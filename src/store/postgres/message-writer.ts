@@ -17,7 +17,7 @@ import {
   toMessage,
 } from '../rows.js';
 import { notifyIfAny, type WorkPayloads } from './work-notify.js';
-import { DEFAULT_FAIR_LIMITS, type FairLimits, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits, limitOf } from '../fair-share.js';
 import type { ClaimGate } from './fair-claim.js';
 
 type Created = { message: Message; created: boolean };
@@ -66,33 +66,21 @@ const MAX_BATCH_MESSAGES = 1_000;
  */
 const MAX_BATCHES_IN_FLIGHT = 2;
 const MIN_SPLIT = 32;
-/**
- * With a local worker, batches take turns at the claim gate (their hand-offs must), so a second
- * batch in flight only waits there, cut smaller than it would have grown meanwhile: one at a time,
- * holding all that queued up while the last one wrote.
- */
-const MAX_BATCHES_HANDING_OFF = 1;
 
 /*
  * Each application ref (id or uid) that exists, and its whole endpoints (a delivery handed to the
  * local worker needs the URL, headers and secrets); an application without endpoints is one row
  * with a null endpoint. The id wins over another application's equal uid, as in applications.get.
- * With a time ($2, when the batch may hand deliveries over), each endpoint's live leases then
- * (store/fair-share.ts; an application's are the sum of its endpoints'), read from the lease index in the same round trip.
+ * Read before the batch takes its turn at the claim gate: it plans the batch, and the hand-off
+ * counts the live leases in the write itself.
  */
 const LOAD_ENDPOINTS = named(
   'load-endpoints',
-  `WITH live AS (
-    SELECT endpoint_id, count(*) AS n FROM deliveries
-    WHERE $2::bigint IS NOT NULL AND status = 'sending' AND kind <> 'cli' AND lease_until > $2
-    GROUP BY endpoint_id
-  )
-SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint, COALESCE(live.n, 0) AS live
+  `SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint
   FROM unnest($1::text[]) AS r(ref)
   CROSS JOIN LATERAL (SELECT COALESCE(
     (SELECT id FROM applications WHERE id = r.ref), (SELECT id FROM applications WHERE uid = r.ref)) AS id) a
   LEFT JOIN endpoints e ON e.app_id = a.id
-  LEFT JOIN live ON live.endpoint_id = e.id
   WHERE a.id IS NOT NULL`,
 );
 
@@ -100,8 +88,20 @@ SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint, COALESCE(live.n, 0) AS
  * The whole batch in one statement, its own transaction: every message and every delivery,
  * multi-row from parallel arrays. A message whose eventId is taken (by a commit of another process
  * since we looked, or long ago) is skipped by ON CONFLICT, and so are its deliveries; the caller
- * then reads the earlier message. Deliveries handed to the local worker are inserted already leased
- * to it; NOTIFY goes out with the commit when any delivery was left pending for a claim.
+ * then reads the earlier message. NOTIFY goes out with the commit when any delivery was left
+ * pending for a claim.
+ *
+ * The hand-off is decided here too, as the received requests' is (inbound.ts): the live leases of
+ * the batch's applications are counted from the lease index as a claim counts them
+ * (fair-claim.ts), and the deliveries go to the local worker in fan-out order as `mayHandOff`
+ * (store/fair-share.ts) takes them: those that may be handed at all ($13, the endpoint's limit:
+ * null for an ordered endpoint's or a canceled delivery), whose endpoint stays under its limit,
+ * then whose application stays under its own ($21), the first $20 of them (the worker's room; 0
+ * without one), leased to $18 until their creation plus $19 ms. A delivery the endpoint's limit
+ * refuses takes nothing of its application's, and one the application's refuses none of the
+ * room, as in `mayHandOff`. Counting and leasing in one statement keeps the lease count and the
+ * leases together: the claim gate is held for this one round trip only, and the endpoints' read
+ * that plans the next batch runs meanwhile.
  */
 const WRITE = named(
   'write',
@@ -109,23 +109,50 @@ const WRITE = named(
     INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at, payload_expires_at,
       traceparent)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bigint[],
-      $17::bigint[], $18::text[])
+      $16::bigint[], $17::text[])
     ON CONFLICT (app_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
     RETURNING id
+  ),
+  x AS (
+    SELECT x.* FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::bigint[])
+      WITH ORDINALITY AS x(id, app_id, msg_id, endpoint_id, status, lim, at, ord)
+    WHERE x.msg_id IN (SELECT id FROM new_messages)
+  ),
+  live AS (
+    SELECT endpoint_id, app_id, count(*) AS n FROM deliveries
+    WHERE $20::int > 0 AND status = 'sending' AND kind <> 'cli' AND lease_until > $22::bigint
+      AND endpoint_id IS NOT NULL AND app_id IN (SELECT app_id FROM x)
+    GROUP BY endpoint_id, app_id
+  ),
+  live_apps AS (SELECT app_id, sum(n) AS n FROM live GROUP BY app_id),
+  fitting_endpoint AS (
+    SELECT x.*, $20::int > 0 AND x.lim IS NOT NULL
+      AND COALESCE(live.n, 0) + row_number() OVER (PARTITION BY x.endpoint_id, x.lim IS NOT NULL ORDER BY x.ord) <= x.lim
+      AS fits_endpoint
+    FROM x LEFT JOIN live ON live.endpoint_id = x.endpoint_id
+  ),
+  fitting AS (
+    SELECT f.*, f.fits_endpoint
+      AND COALESCE(live_apps.n, 0) + row_number() OVER (PARTITION BY f.app_id, f.fits_endpoint ORDER BY f.ord) <= $21::int
+      AS fits
+    FROM fitting_endpoint f LEFT JOIN live_apps ON live_apps.app_id = f.app_id
+  ),
+  chosen AS (
+    SELECT fitting.*, fits AND row_number() OVER (PARTITION BY fits ORDER BY ord) <= $20::int AS leased FROM fitting
   ),
   new_deliveries AS (
     INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count, next_attempt_at,
       lease_owner, lease_until, created_at, updated_at)
-    SELECT x.id, x.app_id, x.msg_id, x.endpoint_id, x.status, 0, 0,
-      CASE WHEN x.status = 'canceled' THEN NULL ELSE x.at END, x.lease_owner, x.lease_until, x.at, x.at
-    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[])
-      AS x(id, app_id, msg_id, endpoint_id, status, lease_owner, lease_until, at)
-    WHERE x.msg_id IN (SELECT id FROM new_messages)
-    RETURNING status
+    SELECT id, app_id, msg_id, endpoint_id, CASE WHEN leased THEN 'sending' ELSE status END, 0, 0,
+      CASE WHEN status = 'canceled' THEN NULL ELSE at END, CASE WHEN leased THEN $18::text END,
+      CASE WHEN leased THEN at + $19::bigint END, at, at
+    FROM chosen
+    RETURNING id, status
   ),
   new_pending AS (SELECT 1 FROM new_deliveries WHERE status = 'pending')
-SELECT ARRAY(SELECT id FROM new_messages) AS inserted, (SELECT count(*) FROM new_pending) AS pending,
-  ${notifyIfAny('new_pending', '$16')} AS notified`,
+SELECT ARRAY(SELECT id FROM new_messages) AS inserted,
+  ARRAY(SELECT id FROM new_deliveries WHERE status = 'sending') AS leased,
+  (SELECT count(*) FROM new_pending) AS pending, ${notifyIfAny('new_pending', '$15')} AS notified`,
 );
 
 const SELECT_BY_EVENT_IDS = `SELECT * FROM messages
@@ -137,7 +164,8 @@ const SELECT_BY_EVENT_IDS = `SELECT * FROM messages
  * and each caller's promise settles after that commit.
  *
  * A batch costs two round trips whatever its size: one read (the applications and their
- * endpoints) to plan every input, then one write statement. A bad input (unknown application or
+ * endpoints) to plan every input, then one write statement, which with a local worker waits its
+ * turn at the claim gate (two batches in flight: one plans while the other writes). A bad input (unknown application or
  * endpoint) is refused by the plan before anything is written, so the batch needs no SAVEPOINT
  * per input (measured: a transaction of 64 inputs with a SAVEPOINT and its own INSERTs per input
  * was 3-4x slower, four round trips per message); a constraint that no plan foresaw fails the
@@ -185,20 +213,16 @@ export class PgMessageWriter {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.running.size >= this.maxInFlight()) return;
+    if (this.flushScheduled || this.running.size >= MAX_BATCHES_IN_FLIGHT) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
       // Spread what is queued over the free slots, in batches of at least MIN_SPLIT.
-      while (this.queue.length > 0 && this.running.size < this.maxInFlight()) {
-        const free = this.maxInFlight() - this.running.size;
+      while (this.queue.length > 0 && this.running.size < MAX_BATCHES_IN_FLIGHT) {
+        const free = MAX_BATCHES_IN_FLIGHT - this.running.size;
         this.startBatch(Math.max(MIN_SPLIT, Math.ceil(this.queue.length / free)));
       }
     });
-  }
-
-  private maxInFlight(): number {
-    return this.worker === null ? MAX_BATCHES_IN_FLIGHT : MAX_BATCHES_HANDING_OFF;
   }
 
   private startBatch(size = MAX_BATCH_MESSAGES): void {
@@ -254,58 +278,78 @@ export class PgMessageWriter {
   /**
    * Plans every input by reads, writes the batch in one statement, then (committed: nothing past
    * this point throws) hands the local worker its deliveries and answers the inputs whose eventId
-   * was taken. The worker's room is reserved from the plan to the hand-off.
+   * was taken.
    */
-  private write(batch: Queued[]): Promise<Written> {
+  private async write(batch: Queued[]): Promise<Written> {
     const worker = this.worker;
-    // Hand-offs read the live leases, then lease in the write: one batch (or claim) at a time. A
-    // batch waits its turn rather than write without handing off, which left its deliveries to a
-    // claim (bench, one process: 3,151 → 3,873 msg/s, 202 → delivered p50 9.1 → 0.16 ms, load ~2).
-    if (worker === null) return this.writeWith(batch, null);
-    return this.gate.run(() => this.writeWith(batch, worker));
+    const now = Math.max(...batch.map((q) => q.now));
+    const plan = this.plan(batch, await this.loadEndpoints([...new Set(batch.map((q) => q.input.appRef))]));
+    if (plan.rows.size === 0) return this.settle(batch, plan, 0);
+    // The hand-off counts the live leases and leases in the write: one batch (or claim) at a time,
+    // each seeing what the one before it leased. A batch waits its turn rather than write without
+    // handing off, which left its deliveries to a claim (bench, one process: 3,151 → 3,873 msg/s,
+    // 202 → delivered p50 9.1 → 0.16 ms, load ~2). Only the write holds the gate: the next batch
+    // plans meanwhile (held over both round trips, the gate was the send path's bottleneck).
+    const written =
+      worker === null
+        ? await this.writePlan(plan, now, null)
+        : await this.gate.run(() => this.writePlan(plan, now, worker));
+    const { results, rows, lookups } = plan;
+    for (const [i, row] of rows) {
+      if (written.inserted.has(row.id)) results[i] = { ok: { message: toMessage(row), created: true } };
+      else lookups.set(i, row.app_id); // its eventId was taken: skipped by ON CONFLICT
+    }
+    return this.settle(batch, plan, written.pending);
   }
 
-  private async writeWith(batch: Queued[], worker: LocalWorker | null): Promise<Written> {
-    const now = Math.max(...batch.map((q) => q.now));
-    const { apps, live } = await this.loadEndpoints(
-      [...new Set(batch.map((q) => q.input.appRef))],
-      worker ? now : null,
+  /**
+   * The write statement, with the worker's room reserved for the deliveries that may be handed to
+   * it (the statement decides which: see WRITE) and, after the commit, the leased ones handed to
+   * it and the rest of the room given back. With a worker, called holding the claim gate.
+   */
+  private async writePlan(
+    { rows, fanout }: BatchPlan,
+    now: number,
+    worker: LocalWorker | null,
+  ): Promise<{ inserted: Set<string>; pending: number }> {
+    // A disabled endpoint's delivery is written canceled (send-example), and an ordered
+    // endpoint's is left to a claim: neither is handed to the worker.
+    const limits = fanout.map(({ row, endpoint }) =>
+      worker === null || row.status !== 'pending' || endpoint.ordered ? null : limitOf(endpoint, this.limits.endpoint),
     );
-    const plan = this.plan(batch, apps);
-    const { results, rows, lookups, fanout } = plan;
-    if (rows.size === 0) return this.settle(batch, plan, 0);
-    // A disabled endpoint's delivery is written canceled (send-example): never handed to the worker.
-    const due = fanout.filter((d) => d.row.status === 'pending');
-    const leased = worker === null || due.length === 0 ? [] : this.chooseHandOffs(due, worker, live);
-    const handed = leased.length;
-    for (const { row, msg } of leased) {
-      Object.assign(row, {
-        status: 'sending',
-        lease_owner: worker!.workerId,
-        lease_until: msg.created_at + worker!.leaseMs,
-      });
-    }
-    let written: { inserted: string[]; pending: number };
+    const wanted = limits.filter((l) => l !== null).length;
+    const room = worker === null || wanted === 0 ? 0 : worker.reserve(wanted);
+    let written: { inserted: string[]; leased: string[]; pending: number };
     try {
-      written = (await this.db.get<{ inserted: string[]; pending: number }>(WRITE, [
+      written = (await this.db.get<{ inserted: string[]; leased: string[]; pending: number }>(WRITE, [
         ...messageColumns([...rows.values()]),
         ...deliveryColumns(fanout),
+        limits,
+        fanout.map((d) => d.row.created_at),
         this.notifyPayload.now,
         [...rows.values()].map((r) => r.payload_expires_at ?? null),
         [...rows.values()].map((r) => r.traceparent ?? null),
+        worker?.workerId ?? null,
+        worker?.leaseMs ?? 0,
+        room,
+        this.limits.application,
+        now,
       ]))!;
     } catch (error) {
-      worker?.unreserve(handed);
+      worker?.unreserve(room);
       throw error;
     }
-    const inserted = new Set(written.inserted);
-    for (const [i, row] of rows) {
-      if (inserted.has(row.id)) results[i] = { ok: { message: toMessage(row), created: true } };
-      else lookups.set(i, row.app_id); // its eventId was taken: skipped by ON CONFLICT
-    }
     if (worker !== null) {
-      const taken = leased.filter((d) => inserted.has(d.msg.id));
-      worker.unreserve(handed - taken.length);
+      const leased = new Set(written.leased);
+      worker.unreserve(room - leased.size);
+      const taken = fanout.filter((d) => leased.has(d.row.id));
+      for (const { row } of taken) {
+        Object.assign(row, {
+          status: 'sending',
+          lease_owner: worker.workerId,
+          lease_until: row.created_at + worker.leaseMs,
+        });
+      }
       if (taken.length > 0)
         worker.take(
           taken.map((d) => ({
@@ -316,28 +360,7 @@ export class PgMessageWriter {
           })),
         );
     }
-    return this.settle(batch, plan, written.pending);
-  }
-
-  /**
-   * The deliveries to hand the worker: as many as it has room for and each endpoint's and
-   * application's limit allow,
-   * given its live leases in the store (`live`: store/fair-share.ts); their places stay reserved,
-   * the rest are given back.
-   */
-  private chooseHandOffs(due: NewDelivery[], worker: LocalWorker, live: LiveLeases): NewDelivery[] {
-    const room = worker.reserve(due.length);
-    const leased: NewDelivery[] = [];
-    for (const d of due) {
-      if (leased.length === room) break;
-      const { endpoint } = d;
-      const application = { id: endpoint.appId, limit: this.limits.application };
-      if (mayHandOff(live, endpoint.id, limitOf(endpoint, this.limits.endpoint), application, endpoint.ordered)) {
-        leased.push(d);
-      }
-    }
-    worker.unreserve(room - leased.length);
-    return leased;
+    return { inserted: new Set(written.inserted), pending: written.pending };
   }
 
   /** Answers the inputs that repeat an eventId, from the messages that have it; a failed read fails only them. */
@@ -424,32 +447,20 @@ export class PgMessageWriter {
   }
 
   /** Each application ref that exists, with its id and endpoints. */
-  private async loadEndpoints(
-    appRefs: string[],
-    leasesAt: number | null,
-  ): Promise<{ apps: Map<string, AppEndpoints>; live: LiveLeases }> {
-    const rows = await this.db.all<{ ref: string; app_id: string; endpoint: EndpointRow | null; live: number }>(
-      LOAD_ENDPOINTS,
-      [appRefs, leasesAt],
-    );
-    const apps = new Map<string, AppEndpoints>();
-    const live: LiveLeases = new Map();
+  private async loadEndpoints(appRefs: string[]): Promise<Map<string, AppEndpoints>> {
+    const rows = await this.db.all<{ ref: string; app_id: string; endpoint: EndpointRow | null }>(LOAD_ENDPOINTS, [
+      appRefs,
+    ]);
+    const byRef = new Map<string, AppEndpoints>();
     for (const r of rows) {
-      let app = apps.get(r.ref);
+      let app = byRef.get(r.ref);
       if (!app) {
         app = { appId: r.app_id, endpoints: [] };
-        apps.set(r.ref, app);
+        byRef.set(r.ref, app);
       }
-      if (r.endpoint !== null) {
-        app.endpoints.push(toEndpoint(r.endpoint));
-        // An application named twice (by id and uid) has its rows twice: each endpoint counts once.
-        if (r.live > 0 && !live.has(r.endpoint.id)) {
-          live.set(r.endpoint.id, r.live);
-          live.set(r.app_id, (live.get(r.app_id) ?? 0) + r.live);
-        }
-      }
+      if (r.endpoint !== null) app.endpoints.push(toEndpoint(r.endpoint));
     }
-    return { apps, live };
+    return byRef;
   }
 
   private async findByEventIds(keys: { appId: string; eventId: string }[]): Promise<Map<string, Message>> {
@@ -474,7 +485,7 @@ function messageColumns(rows: MessageRow[]): unknown[][] {
   ];
 }
 
-/** Parameters $8..$15 of WRITE: the deliveries as parallel arrays. */
+/** Parameters $8..$12 of WRITE: the deliveries as parallel arrays (their limits and times follow). */
 function deliveryColumns(deliveries: NewDelivery[]): unknown[][] {
   const rows = deliveries.map((d) => d.row);
   return [
@@ -483,8 +494,5 @@ function deliveryColumns(deliveries: NewDelivery[]): unknown[][] {
     rows.map((r) => r.msg_id),
     rows.map((r) => r.endpoint_id),
     rows.map((r) => r.status),
-    rows.map((r) => r.lease_owner),
-    rows.map((r) => r.lease_until),
-    rows.map((r) => r.created_at),
   ];
 }

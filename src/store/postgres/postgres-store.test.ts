@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reusableTestSchema, type TestSchema } from '../../../test/helpers/test-schemas.js';
 import type { FairLimits } from '../fair-share.js';
+import type { ClaimedMessage } from '../store.js';
 import { claimMessages, ROOMY_APPLICATIONS } from '../suite/fixtures.suite.js';
 import { ValidationError } from '../../core/errors.js';
 import { runStoreSuite } from '../store.suite.js';
@@ -107,6 +108,50 @@ function describePostgres(url: string): void {
       const byEndpoint = (id: string) => claims.flat().filter((c) => c.endpoint.id === id).length;
       expect(byEndpoint(limited.id)).toBe(3);
       expect(claims.flat()).toHaveLength(3 + 16);
+      await close();
+    });
+
+    it("hands new deliveries to the local worker while its claim waits for another process's claim", async () => {
+      const { a, b, schema, close } = await twoStores();
+      const app = await a.applications.create({ name: 'a' }, T0);
+      await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      // Another process's claim: holds the claims' advisory lock of the schema.
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended('hookd claims ' || $1, 0))`, [schema]);
+      const taken: string[] = [];
+      await b.queue.attachLocalWorker({
+        workerId: 'wrk_b',
+        leaseMs: LEASE_MS,
+        reserve: (wanted) => wanted,
+        unreserve: () => {},
+        take: (claimed) => taken.push(...claimed.map((c) => c.delivery.id)),
+      });
+      let claimed: ClaimedMessage[] | null = null;
+      const claim = claimMessages(b, 'wrk_b', 10, LEASE_MS, T0 + 1).then((c) => (claimed = c));
+      // b's claim is waiting for the lock (its turn at b's claim gate comes after it)...
+      const waitingForLock = async () =>
+        (
+          await other.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+            [schema],
+          )
+        ).rows[0].n === 1;
+      for (let tries = 0; !(await waitingForLock()); tries++) {
+        if (tries === 250) throw new Error("b's claim never waited for the lock");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // ...and b's writer takes its turn meanwhile: the message is written and handed off.
+      const { message } = await withTimeout(b.messages.create(messageInput(app.id), T0), 10_000);
+      expect(taken).toHaveLength(1);
+      expect(claimed).toBeNull();
+      await other.query('ROLLBACK');
+      await other.end();
+      await claim;
+      expect(claimed).toEqual([]); // the delivery was leased to b's worker at creation
+      expect((await a.messages.get(app.id, message.id))?.id).toBe(message.id);
+      await b.queue.attachLocalWorker(null);
       await close();
     });
 

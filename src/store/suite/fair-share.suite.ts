@@ -176,6 +176,36 @@ export function describeFairShare(ctx: SuiteContext): void {
       // The limited endpoint is full; the ordered one's first message is claimable, alone.
       expect(endpointsOf(await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 1))).toEqual(['ordered']);
     });
+
+    it("counts, in one batch's hand-off, only what each limit let through: an endpoint's refusal takes none of its application's share", async () => {
+      await ctx.useFairLimits({ endpoint: 16, application: 5 });
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { uid: 'a', maxConcurrency: 2 });
+      await createEndpoint(ctx.store, app.id, { uid: 'b', url: 'https://example.com/b' });
+      const taken: ClaimedMessage[] = [];
+      await ctx.store.queue.attachLocalWorker({
+        workerId: 'wrk_local',
+        leaseMs: LEASE_MS,
+        reserve: (wanted) => wanted,
+        unreserve: () => {},
+        take: (claimed) => taken.push(...(claimed as ClaimedMessage[])),
+      });
+      // One turn of the event loop: one batch of 4 messages, fanned out a, b, a, b, ... In order,
+      // a's first two fit its limit, its third and fourth do not (and take none of the
+      // application's 5), so b's first three fit the application's limit and its fourth does not.
+      const created = await Promise.all(
+        Array.from({ length: 4 }, (_, i) => ctx.store.messages.create(messageInput(app.id), T0 + i)),
+      );
+      await ctx.store.queue.attachLocalWorker(null);
+      expect(endpointsOf(taken).sort()).toEqual(['a', 'a', 'b', 'b', 'b']);
+      const messageOf = new Map(created.map(({ message }, i) => [message.id, i]));
+      const takenOf = (uid: string) =>
+        taken.filter((c) => c.endpoint.uid === uid).map((c) => messageOf.get(c.message.id));
+      expect(takenOf('a').sort()).toEqual([0, 1]);
+      expect(takenOf('b').sort()).toEqual([0, 1, 2]);
+      // The application is at its limit: a claim takes nothing until an outcome frees a place.
+      expect(await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 10)).toEqual([]);
+    });
   });
 
   describe('ordered endpoints', () => {
