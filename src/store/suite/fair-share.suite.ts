@@ -12,6 +12,18 @@ import {
 } from './fixtures.suite.js';
 
 /** Fair shares (store/fair-share.ts): each endpoint's limit on live leases, rank order, ordered endpoints. */
+
+/** A local worker with room for everything it is handed, which collects it in `taken`. */
+function takingWorker(taken: ClaimedMessage[]): LocalWorker {
+  return {
+    workerId: 'wrk_local',
+    leaseMs: LEASE_MS,
+    reserve: (wanted) => wanted,
+    unreserve: () => {},
+    take: (claimed) => taken.push(...(claimed as ClaimedMessage[])),
+  };
+}
+
 export function describeFairShare(ctx: SuiteContext): void {
   /** `n` messages to the application, created at T0, T0+1, ... */
   async function send(appId: string, n: number) {
@@ -144,13 +156,7 @@ export function describeFairShare(ctx: SuiteContext): void {
 
     it("hands a local worker no more than the application's limit, and a claim then counts those leases", async () => {
       const taken: ClaimedMessage[] = [];
-      await ctx.store.queue.attachLocalWorker({
-        workerId: 'wrk_local',
-        leaseMs: LEASE_MS,
-        reserve: (wanted) => wanted,
-        unreserve: () => {},
-        take: (claimed) => taken.push(...(claimed as ClaimedMessage[])),
-      });
+      await ctx.store.queue.attachLocalWorker(takingWorker(taken));
       await crowdedApp();
       await ctx.store.queue.attachLocalWorker(null);
       expect(taken).toHaveLength(64);
@@ -162,14 +168,7 @@ export function describeFairShare(ctx: SuiteContext): void {
       await createEndpoint(ctx.store, app.id, { uid: 'limited', maxConcurrency: 3 });
       await createEndpoint(ctx.store, app.id, { uid: 'ordered', url: 'https://example.com/o', ordered: true });
       const taken: ClaimedMessage[] = [];
-      const worker: LocalWorker = {
-        workerId: 'wrk_local',
-        leaseMs: LEASE_MS,
-        reserve: (wanted) => wanted,
-        unreserve: () => {},
-        take: (claimed) => taken.push(...(claimed as ClaimedMessage[])),
-      };
-      await ctx.store.queue.attachLocalWorker(worker);
+      await ctx.store.queue.attachLocalWorker(takingWorker(taken));
       await Promise.all(Array.from({ length: 10 }, () => ctx.store.messages.create(messageInput(app.id), T0)));
       await ctx.store.queue.attachLocalWorker(null);
       expect(endpointsOf(taken)).toEqual(['limited', 'limited', 'limited']);
@@ -183,13 +182,7 @@ export function describeFairShare(ctx: SuiteContext): void {
       await createEndpoint(ctx.store, app.id, { uid: 'a', maxConcurrency: 2 });
       await createEndpoint(ctx.store, app.id, { uid: 'b', url: 'https://example.com/b' });
       const taken: ClaimedMessage[] = [];
-      await ctx.store.queue.attachLocalWorker({
-        workerId: 'wrk_local',
-        leaseMs: LEASE_MS,
-        reserve: (wanted) => wanted,
-        unreserve: () => {},
-        take: (claimed) => taken.push(...(claimed as ClaimedMessage[])),
-      });
+      await ctx.store.queue.attachLocalWorker(takingWorker(taken));
       // One turn of the event loop: one batch of 4 messages, fanned out a, b, a, b, ... In order,
       // a's first two fit its limit, its third and fourth do not (and take none of the
       // application's 5), so b's first three fit the application's limit and its fourth does not.
