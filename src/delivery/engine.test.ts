@@ -212,6 +212,13 @@ describe.each(backends)('DeliveryEngine on %s, with a throttled endpoint', (_nam
   const throttledConfig = { ...config, workerConcurrency: 100 };
   const newGate = (store: Store) =>
     new DeliveryGate(store.health, { ...gatePolicy, workerConcurrency: 100 }, createLogger('silent'));
+  const createMessages = (store: Store, appId: string, n: number) =>
+    Promise.all(
+      Array.from({ length: n }, () =>
+        store.messages.create({ appRef: appId, eventType: 't', payload: '{}' }, Date.now()),
+      ),
+    );
+  const successes = async (store: Store, endpointId: string) => (await store.endpoints.stats(endpointId, {})).success;
 
   it('keeps each delivery until its slot near at hand: none goes back to the queue, none is claimed twice', async () => {
     // 100/s with the endpoint's 16 live leases: the slots reserved run at most 160 ms ahead, well
@@ -222,12 +229,8 @@ describe.each(backends)('DeliveryEngine on %s, with a throttled endpoint', (_nam
     const { queue, counts: queueCounts } = countingQueue(store);
     const engine = new DeliveryEngine({ queue, sender, config: throttledConfig, gate: newGate(store) });
     engine.start();
-    await Promise.all(
-      Array.from({ length: 60 }, () =>
-        store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()),
-      ),
-    );
-    await expect.poll(async () => (await store.endpoints.stats(endpoint.id, {})).success, { timeout: 30_000 }).toBe(60);
+    await createMessages(store, app.id, 60);
+    await expect.poll(() => successes(store, endpoint.id), { timeout: 30_000 }).toBe(60);
     await engine.stop();
     expect(counts.sent).toBe(60);
     expect(queueCounts.givenBack).toBe(0);
@@ -244,11 +247,7 @@ describe.each(backends)('DeliveryEngine on %s, with a throttled endpoint', (_nam
     const { queue, counts: queueCounts } = countingQueue(store);
     const engine = new DeliveryEngine({ queue, sender, config: throttledConfig, gate: newGate(store) });
     engine.start();
-    await Promise.all(
-      Array.from({ length: 20 }, () =>
-        store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()),
-      ),
-    );
+    await createMessages(store, app.id, 20);
     await expect.poll(() => counts.sent, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     const givenBackBefore = queueCounts.givenBack;
     await engine.stop();
@@ -261,7 +260,7 @@ describe.each(backends)('DeliveryEngine on %s, with a throttled endpoint', (_nam
 
     const next = new DeliveryEngine({ queue: store.queue, sender, config: throttledConfig, gate: newGate(store) });
     next.start();
-    await expect.poll(async () => (await store.endpoints.stats(endpoint.id, {})).success, { timeout: 30_000 }).toBe(20);
+    await expect.poll(() => successes(store, endpoint.id), { timeout: 30_000 }).toBe(20);
     await next.stop();
     expect(counts.sent).toBe(20);
     expect(await store.endpoints.stats(endpoint.id, {})).toMatchObject({ sending: 0, pending: 0, success: 20 });
@@ -295,12 +294,8 @@ describe.each(backends)('DeliveryEngine on %s, with a throttled endpoint', (_nam
       gate: newGate(store),
     });
     engine.start();
-    await Promise.all(
-      Array.from({ length: 4 }, () =>
-        store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now()),
-      ),
-    );
-    await expect.poll(async () => (await store.endpoints.stats(endpoint.id, {})).success, { timeout: 30_000 }).toBe(4);
+    await createMessages(store, app.id, 4);
+    await expect.poll(() => successes(store, endpoint.id), { timeout: 30_000 }).toBe(4);
     await engine.stop();
     expect(arrived).toHaveLength(5);
     expect(counts.givenBack).toBeGreaterThan(0);
