@@ -1,7 +1,8 @@
 /** The receive benches' table: one row per measure, one column per backend, the bare route's baseline in the first. */
+import { cpus } from 'node:os';
 import type { ReceiveResults } from './receive.js';
 import { type Cell, formatCpu, formatMs, formatRate, formatRatio, formatRuns, quantile, type Row } from './report.js';
-import type { ThroughputResult } from './throughput.js';
+import type { AnsweredResult, ThroughputResult } from './throughput.js';
 
 export const TARGET_INGEST_TO_BARE = 0.6;
 export const TARGET_ACK_P99_MS = 10;
@@ -89,6 +90,39 @@ export function receiveNotes(titles: string[], columns: (ReceiveResults | null)[
     const duplicates = (r.none?.duplicates ?? 0) + (r.stripe?.duplicates ?? 0) + latency.duplicates;
     if (duplicates > 0)
       lines.push(`${titles[i]} receive: ${duplicates} duplicate forwards (same x-bench-seq) not counted`);
+  });
+  return lines;
+}
+
+/**
+ * Where the machine's CPU goes per request in the bare run and in each `/in` run, and how much a
+ * request may cost hookd at most (its forward and the forward's attempt included, as they run
+ * in the same minutes) for hookd to answer TARGET_INGEST_TO_BARE of the bare route's rate: at that
+ * rate, the machine's CPUs minus what the generator and the receiver take per request. An upper
+ * bound: it assumes every CPU busy all the time.
+ */
+export function receiveCpuBudgetNotes(
+  bare: AnsweredResult | null,
+  titles: string[],
+  columns: (ReceiveResults | null)[],
+): string[] {
+  if (!bare?.cpu || bare.generatorUs === null) return [];
+  const us = (n: number) => `${n.toFixed(0)} µs`;
+  const lines = [`bare run, CPU per request: bare route ${us(bare.cpu.processUs)}, generator ${us(bare.generatorUs)}`];
+  const targetRate = TARGET_INGEST_TO_BARE * bare.perSecond;
+  columns.forEach((r, i) => {
+    for (const [signing, result] of [
+      ['none', r?.none],
+      ['stripe', r?.stripe],
+    ] as const) {
+      if (!result?.cpu || !result.harness) continue;
+      const harnessUs = result.harness.generatorUs + result.harness.receiverUs;
+      const budgetUs = (cpus().length * 1_000_000) / targetRate - harnessUs;
+      lines.push(
+        `${titles[i]} receive ${signing}, CPU per request: hookd ${us(result.cpu.processUs)}, generator ${us(result.harness.generatorUs)}, receiver ${us(result.harness.receiverUs)}; ` +
+          `at ${TARGET_INGEST_TO_BARE} of bare (${reqRate(targetRate)}) ${cpus().length} CPUs leave hookd at most ${us(budgetUs)} per request, its forward included`,
+      );
+    }
   });
   return lines;
 }

@@ -19,7 +19,13 @@ import {
   STRIPE_SECRET,
   STRIPE_TOLERANCE_SECONDS,
 } from './receive-requests.js';
-import { measureAnswered, measureThroughput, type ThroughputResult, type ThroughputSettings } from './throughput.js';
+import {
+  type AnsweredResult,
+  measureAnswered,
+  measureThroughput,
+  type ThroughputResult,
+  type ThroughputSettings,
+} from './throughput.js';
 
 export interface ReceiveSettings extends ThroughputSettings {
   /** The latency run's fixed rate (requests/s) and length, after `warmupSeconds` unmeasured. */
@@ -45,14 +51,15 @@ export type Attempt = <T>(what: string, fn: () => Promise<T>) => Promise<T | nul
 
 const BARE_PATH = '/in/src_bare';
 
-/** Requests/s the bare Fastify route answers, in a child process of its own. */
-export async function measureBareIngest(settings: ReceiveSettings): Promise<number> {
+/** Requests/s the bare Fastify route answers, in a child process of its own, and what each cost it. */
+export async function measureBareIngest(settings: ReceiveSettings): Promise<AnsweredResult> {
   const bare = await forkBenchChild('bare-ingest.ts');
   const pool = openPool(`http://127.0.0.1:${bare.port}`, settings.concurrency);
   try {
     const count = settings.warmup + settings.repeat * settings.messages;
     const request = prepareIngestRequests(BARE_PATH, settings.payloadJson, 'none', 'bare', count);
-    return await measureAnswered({ pool, request, expectStatus: 200 }, settings);
+    const cpuPids = bare.child.pid === undefined ? [] : [bare.child.pid];
+    return await measureAnswered({ pool, request, expectStatus: 200, cpuPids }, settings);
   } finally {
     await pool.close();
     await stopChild(bare.child);

@@ -69,9 +69,9 @@ import {
   type Cell,
   type Row,
 } from './report.js';
-import { measureThroughput, type ThroughputResult } from './throughput.js';
+import { type AnsweredResult, measureThroughput, type ThroughputResult } from './throughput.js';
 import { measureBareIngest, measureReceive, type ReceiveResults, type ReceiveSettings } from './receive.js';
-import { receiveNotes, receiveRows } from './receive-report.js';
+import { receiveCpuBudgetNotes, receiveNotes, receiveRows } from './receive-report.js';
 
 const TARGET_HOOKD_TO_RELAY = 0.65;
 /** CPU µs per message on hookd's main thread, SQLite, throughput run (issue 13). */
@@ -193,7 +193,7 @@ interface Results {
   relay: ThroughputResult | null;
   sqlite: HookdResults | null;
   postgres: PostgresResults | null;
-  receive: { bare: number | null; sqlite: ReceiveResults | null; postgres: ReceiveResults | null } | null;
+  receive: { bare: AnsweredResult | null; sqlite: ReceiveResults | null; postgres: ReceiveResults | null } | null;
   /** The PostgreSQL server's version; null when it was not run (unreachable or not asked for). */
   postgresVersion: string | null;
 }
@@ -542,8 +542,8 @@ function printReport(results: Results, context: { mode: HookdMode; loadAtStart: 
     console.log(
       `\nreceive: hookd /in/{source} → committed → forwarded to the receiver, next to a bare Fastify route answering 200`,
     );
-    printTable(titles.length > 0 ? titles : ['result'], receiveRows(receive.bare, receiveColumns));
-    notes.push(...receiveNotes(titles, receiveColumns));
+    printTable(titles.length > 0 ? titles : ['result'], receiveRows(receive.bare?.perSecond ?? null, receiveColumns));
+    notes.push(...receiveNotes(titles, receiveColumns), ...receiveCpuBudgetNotes(receive.bare, titles, receiveColumns));
   }
   printNotes(context.clock, results, columns);
   if (traceReports.length > 0)

@@ -87,9 +87,7 @@ export async function measureThroughput(
     deliveredPerSecond: median(runs.map((r) => r.delivered)),
     acceptedPerSecond: median(runs.map((r) => r.accepted)),
     runs: runs.map((r) => r.delivered),
-    cpu: cpus.every((c) => c !== null)
-      ? { processUs: median(cpus.map((c) => c.processUs)), mainThreadUs: median(cpus.map((c) => c.mainThreadUs)) }
-      : null,
+    cpu: medianCpu(cpus),
     harness: harnesses.every((h) => h !== null)
       ? {
           generatorUs: median(harnesses.map((h) => h.generatorUs)),
@@ -103,6 +101,12 @@ export async function measureThroughput(
 type Harness = NonNullable<ThroughputResult['harness']>;
 
 /** The middle value (the mean of the two middle ones for an even count). */
+/** The median of each CPU figure over runs; null when a run could not read them. */
+function medianCpu(cpus: (CpuTimes | null)[]): CpuTimes | null {
+  if (!cpus.every((c) => c !== null)) return null;
+  return { processUs: median(cpus.map((c) => c.processUs)), mainThreadUs: median(cpus.map((c) => c.mainThreadUs)) };
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -136,10 +140,23 @@ async function sendAndReceive(
  * baseline that only answers): `warmup` unmeasured, then `repeat` times `messages` at
  * `concurrency` in flight; the median run.
  */
+/** `measureAnswered`'s result: the median run's rate and the CPU that runs' requests cost. */
+export interface AnsweredResult {
+  perSecond: number;
+  /** Median CPU µs per request of `cpuPids` over the measured runs; null without pids or /proc. */
+  cpu: CpuTimes | null;
+  /** Median CPU µs per request of this process (the load generator); null without /proc. */
+  generatorUs: number | null;
+}
+
+/**
+ * Requests answered per second (no receiver: nothing is delivered), the median of `repeat` runs
+ * after the warm-up, with the CPU each request cost `cpuPids` and the generator.
+ */
 export async function measureAnswered(
-  target: Pick<ThroughputTarget, 'pool' | 'request' | 'expectStatus'>,
+  target: Pick<ThroughputTarget, 'pool' | 'request' | 'expectStatus' | 'cpuPids'>,
   settings: ThroughputSettings,
-): Promise<number> {
+): Promise<AnsweredResult> {
   const send = async (total: number, firstIndex: number) => {
     const load = await runConcurrent({
       pool: target.pool,
@@ -152,10 +169,24 @@ export async function measureAnswered(
     return load;
   };
   if (settings.warmup > 0) await send(settings.warmup, 0);
-  const rates: number[] = [];
+  const runs: { rate: number; cpu: CpuTimes | null; generatorUs: number | null }[] = [];
+  const pids = target.cpuPids ?? [];
   for (let run = 0; run < settings.repeat; run++) {
+    const before = pids.map(readCpuTimes);
+    const generatorBefore = readCpuTimes(process.pid);
     const load = await send(settings.messages, settings.warmup + run * settings.messages);
-    rates.push(settings.messages / ((load.lastResponseAt - load.firstSentAt) / 1000));
+    const generator = cpuPerMessage([generatorBefore], [readCpuTimes(process.pid)], settings.messages);
+    runs.push({
+      rate: settings.messages / ((load.lastResponseAt - load.firstSentAt) / 1000),
+      cpu: pids.length > 0 ? cpuPerMessage(before, pids.map(readCpuTimes), settings.messages) : null,
+      generatorUs: generator?.processUs ?? null,
+    });
   }
-  return median(rates);
+  const cpus = runs.map((r) => r.cpu);
+  const generators = runs.map((r) => r.generatorUs);
+  return {
+    perSecond: median(runs.map((r) => r.rate)),
+    cpu: medianCpu(cpus),
+    generatorUs: generators.every((g) => g !== null) ? median(generators) : null,
+  };
 }
