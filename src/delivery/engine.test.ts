@@ -185,9 +185,18 @@ const gatePolicy = {
   leaseMarginMs: config.leaseMarginMs,
 };
 
-/** The store's queue port, counting what the engine claims and what it gives back without an attempt. */
+/**
+ * The store's queue port, counting what the engine claims, what records hand off (and how many
+ * records were asked to), and what it gives back without an attempt.
+ */
 function countingQueue(store: Store) {
-  const counts = { claims: 0, claimedIds: [] as string[], givenBack: 0 };
+  const counts = {
+    claims: 0,
+    claimedIds: [] as string[],
+    recordsHandingOff: 0,
+    handedIds: [] as string[],
+    givenBack: 0,
+  };
   const queue: DeliveryQueue = {
     claim: async (...args) => {
       counts.claims++;
@@ -195,7 +204,12 @@ function countingQueue(store: Store) {
       counts.claimedIds.push(...claimed.map((c) => c.delivery.id));
       return claimed;
     },
-    record: (...args) => store.queue.record(...args),
+    record: async (workerId, outcomes, now, handOff) => {
+      if (handOff) counts.recordsHandingOff++;
+      const handed = await store.queue.record(workerId, outcomes, now, handOff);
+      counts.handedIds.push(...handed.map((c) => c.delivery.id));
+      return handed;
+    },
     release: (...args) => store.queue.release(...args),
     postpone: (workerId, items, now) => {
       counts.givenBack += items.length;
@@ -220,7 +234,7 @@ describe.each(backends)('DeliveryEngine on %s, with a throttled endpoint', (_nam
     );
   const successes = async (store: Store, endpointId: string) => (await store.endpoints.stats(endpointId, {})).success;
 
-  it('keeps each delivery until its slot near at hand: none goes back to the queue, none is claimed twice', async () => {
+  it('keeps each delivery until its slot near at hand: none goes back to the queue, none is leased twice', async () => {
     // 100/s with the endpoint's 16 live leases: the slots reserved run at most 160 ms ahead, well
     // within the second a delivery may wait in the process. Before issue 11's fix every delivery
     // but the first of each batch went back to the queue and was claimed again at its slot.
@@ -234,7 +248,9 @@ describe.each(backends)('DeliveryEngine on %s, with a throttled endpoint', (_nam
     await engine.stop();
     expect(counts.sent).toBe(60);
     expect(queueCounts.givenBack).toBe(0);
-    expect(new Set(queueCounts.claimedIds).size).toBe(queueCounts.claimedIds.length);
+    // Claimed or handed off at record (the endpoint at its limit of 16), each once.
+    const leased = [...queueCounts.claimedIds, ...queueCounts.handedIds];
+    expect(new Set(leased).size).toBe(leased.length);
     expect(await store.endpoints.stats(endpoint.id, {})).toMatchObject({ sending: 0, pending: 0, success: 60 });
     await store.close();
   });
@@ -302,6 +318,83 @@ describe.each(backends)('DeliveryEngine on %s, with a throttled endpoint', (_nam
     // Checked again at their slot, none went while the pause ran: it ends 2 s after hookd read
     // the 429, which the receiver answered earlier, and a slot counts as come 2 ms early.
     expect(arrived[1] - answered[0]).toBeGreaterThanOrEqual(1_998);
+    await store.close();
+  });
+});
+
+describe.each(backends)('DeliveryEngine on %s: the hand-off at record', (_name, open) => {
+  const roomyConfig = { ...config, workerConcurrency: 100 };
+  const createMessages = (store: Store, appId: string, n: number, eventType = 't', at = Date.now()) =>
+    Promise.all(
+      Array.from({ length: n }, () => store.messages.create({ appRef: appId, eventType, payload: '{}' }, at)),
+    );
+
+  it("passes an endpoint's places from each outcome to its next delivery: few are claimed, none twice", async () => {
+    // The endpoint at its limit of 2, the engine's 100 places mostly free: before the hand-off at
+    // record, each outcome's commit freed a place that only the next claim filled (58 claimed).
+    const { sender, counts, url } = await countingReceiver(1);
+    const store = await open();
+    await store.migrate();
+    const app = await store.applications.create({ name: 'a' }, Date.now());
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const endpoint = await store.endpoints.create(app.id, { url, secret, maxConcurrency: 2 }, Date.now());
+    const { queue, counts: queueCounts } = countingQueue(store);
+    const engine = new DeliveryEngine({ queue, sender, config: roomyConfig });
+    engine.start();
+    await createMessages(store, app.id, 60);
+    await expect.poll(async () => (await store.endpoints.stats(endpoint.id, {})).success, { timeout: 30_000 }).toBe(60);
+    await engine.stop();
+    expect(counts.sent).toBe(60);
+    expect(counts.peak).toBeLessThanOrEqual(2);
+    const leased = [...queueCounts.claimedIds, ...queueCounts.handedIds];
+    expect(new Set(leased).size).toBe(leased.length);
+    // 2 handed at creation; a claim leases only while no outcome had yet been recorded after a
+    // claim that left the endpoint's backlog behind (the engine's start), a place or two each.
+    expect(queueCounts.claimedIds.length).toBeLessThanOrEqual(3 * 2);
+    expect(queueCounts.handedIds.length).toBeGreaterThanOrEqual(60 - 2 - 3 * 2);
+    expect(await store.endpoints.stats(endpoint.id, {})).toMatchObject({ sending: 0, pending: 0, success: 60 });
+    await store.close();
+  });
+
+  it("hands nothing off while the engine's places are short: the claims share them, oldest due first", async () => {
+    // 4 places, and a backlog of endpoint a (its limit 16): were a's outcomes to hand a's places
+    // on, b's deliveries, due earlier, would wait for a's whole backlog.
+    const arrived: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', async () => {
+        arrived.push(req.url!);
+        if (arrived.length <= 4) await held;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sender = createHttpSender({ timeoutMs: 5_000, allowedNetworks: ['127.0.0.0/8'] });
+    opened.push({ server, sender });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const store = await open();
+    await store.migrate();
+    const app = await store.applications.create({ name: 'a' }, Date.now());
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    await store.endpoints.create(app.id, { url: `${base}/a`, secret, eventTypes: ['a'] }, Date.now());
+    await store.endpoints.create(app.id, { url: `${base}/b`, secret, eventTypes: ['b'] }, Date.now());
+    const { queue, counts: queueCounts } = countingQueue(store);
+    const engine = new DeliveryEngine({ queue, sender, config: { ...config, workerConcurrency: 4 } });
+    engine.start();
+    await createMessages(store, app.id, 30, 'a');
+    await expect.poll(() => arrived.length, { timeout: 10_000 }).toBe(4); // a's first four hold every place
+    await createMessages(store, app.id, 6, 'b', Date.now() - 60_000);
+    release();
+    await expect.poll(() => arrived.length, { timeout: 30_000 }).toBe(36);
+    await engine.stop();
+    expect(queueCounts.handedIds).toEqual([]);
+    // Each place freed went to a claim, which takes rank 1 of each endpoint before rank 2, the
+    // earlier due first within a rank: b gets at least every other place from then on.
+    expect(arrived.slice(0, 4)).toEqual(Array(4).fill('/a'));
+    expect(arrived[4]).toBe('/b');
+    expect(arrived.slice(4, 16).filter((u) => u === '/b')).toHaveLength(6);
     await store.close();
   });
 });

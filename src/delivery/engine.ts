@@ -2,7 +2,7 @@ import { classifyOutcome, type Outcome } from '../core/outcome.js';
 import { newId } from '../core/ids.js';
 import type { AttemptRecord } from '../core/types.js';
 import type { Config } from '../config/config.js';
-import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue } from '../store/store.js';
+import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, RecordHandOff } from '../store/store.js';
 import { buildAttempt, createRequestBuilders, type RequestBuilders } from './request-builders.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { nextDeliveryState } from './next-state.js';
@@ -82,6 +82,8 @@ export interface DeliveryObserver {
 export class DeliveryEngine {
   readonly workerId = newId('wrk');
   private readonly leaseMs: number;
+  /** What a record asks for when it may hand off (`mayHandOffAtRecord`). */
+  private readonly handOff: RecordHandOff;
   private readonly now: () => number;
   private readonly builders: RequestBuilders;
   /** Places held by leased deliveries: from their claim or hand-off until their outcome is committed. */
@@ -144,6 +146,7 @@ export class DeliveryEngine {
   constructor(private readonly options: EngineOptions) {
     this.log = options.logger ?? createLogger();
     this.leaseMs = options.config.requestTimeoutMs + options.config.leaseMarginMs;
+    this.handOff = { leaseMs: this.leaseMs };
     this.now = options.now ?? Date.now;
     this.builders = options.builders ?? createRequestBuilders(options.config.headerStyle);
   }
@@ -242,11 +245,14 @@ export class DeliveryEngine {
       // millisecond early) did not, and the timer must still come back for it.
       if (this.earliestRetryAt <= claimAt) this.earliestRetryAt = Number.POSITIVE_INFINITY;
       this.deliverAll(claimed, false);
-      if (claimed.length === limit || this.rerun) continue; // there may be more
+      if (claimed.length === limit) continue; // there may be more
       // Everything due now was taken, and what is due later is where the timer already points;
       // unless nothing was: another worker took it, it was stamped by a clock ahead of ours, or
-      // the fair shares held it back.
+      // the fair shares held it back. Set before a rerun too: while new work wakes the engine
+      // during every claim (a burst being written), the pass goes on, and the outcomes recorded
+      // meanwhile hand their places on (`mayHandOffAtRecord`) rather than wait for its claims.
       this.heldBack = true;
+      if (this.rerun) continue;
       if (claimed.length === 0) this.lookAhead = true;
       if (!this.lookAhead) return;
       this.lookAhead = false;
@@ -436,24 +442,36 @@ export class DeliveryEngine {
     this.outcomes = [];
     this.postponed = [];
     const now = this.now();
-    this.recording = Promise.all([
-      this.options.queue.record(this.workerId, batch, now),
-      this.options.queue.postpone(this.workerId, postponed, now),
-    ])
+    const recorded = this.options.queue.record(
+      this.workerId,
+      batch,
+      now,
+      this.mayHandOffAtRecord() ? this.handOff : undefined,
+    );
+    this.recording = Promise.all([recorded, this.options.queue.postpone(this.workerId, postponed, now)])
       .then(
-        () => {
+        ([handed]) => {
           for (const o of batch) {
             if (o.status === 'pending' && o.nextAttemptAt !== null) {
               this.earliestRetryAt = Math.min(this.earliestRetryAt, o.nextAttemptAt);
             }
           }
-          this.freePlaces(batch.length + postponed.length);
+          // Counted before the places are freed: each took the place of an outcome of this batch.
+          // Stopping, they are left leased: stop() releases every lease after this write.
+          if (!this.stopped) this.deliverAll(handed, false);
+          this.freePlaces(batch.length + postponed.length, this.stopped ? 0 : handed.length);
         },
         (err: Error) => {
           // Not recorded: the leases expire and the deliveries are attempted again (at-least-once).
           this.log.error({ err: err.message, outcomes: batch.length }, 'recording outcomes failed');
           // Their leases are still ours until they expire: so are their places (the crash bound).
           setTimeout(() => this.freePlaces(batch.length + postponed.length), this.leaseMs).unref();
+          // Recorded after all (the postponement failed): what it handed off is leased to us.
+          // Counted on top of the places held above, it goes.
+          recorded.then(
+            (handed) => this.stopped || this.deliverAll(handed, false),
+            () => {},
+          );
         },
       )
       .then(() => {
@@ -462,9 +480,26 @@ export class DeliveryEngine {
       });
   }
 
-  /** Outcomes committed (or their leases over): their places take new work. */
-  private freePlaces(count: number): void {
+  /**
+   * Whether a record may lease the next due deliveries of the targets whose leases it ends (the
+   * hand-off at record, store/fair-share.ts `refillsAtRecord`): only while the last claim pass
+   * left due work behind that the fair shares held back (`heldBack`), and did not stop for lack
+   * of room (`backlog`). Then the places the outcomes free are not what other due work waits
+   * for: a claim would find them free and give each target's place, within its limit, to its
+   * own next delivery, as the hand-off does, one claim later. When the engine's places are short,
+   * the claim decides who gets them, in its fair order: a busy target does not keep its places
+   * by handing them on while other targets wait for the engine's.
+   */
+  private mayHandOffAtRecord(): boolean {
+    return !this.stopped && this.heldBack && !this.backlog;
+  }
+
+  /**
+   * Outcomes committed (or their leases over): their places take new work; `refilled` of them
+   * went to deliveries handed off at record. A claim runs when some place is left free.
+   */
+  private freePlaces(count: number, refilled = 0): void {
     this.inFlight -= count;
-    if (this.backlog || this.heldBack) this.wake();
+    if (count > refilled && (this.backlog || this.heldBack)) this.wake();
   }
 }

@@ -126,11 +126,12 @@ export function withOperationalWebhooks(store: Store, operationalAppId: string, 
       claim: async (workerId, limit, leaseMs, at) => remember(await queue.claim(workerId, limit, leaseMs, at)),
       attachLocalWorker: (worker) =>
         queue.attachLocalWorker(worker && withOverrides(worker, { take: (claimed) => worker.take(remember(claimed)) })),
-      record: async (workerId, outcomes, at) => {
-        await queue.record(workerId, outcomes, at);
+      record: async (workerId, outcomes, at, handOff) => {
+        const handed = remember(await queue.record(workerId, outcomes, at, handOff));
         await observe(outcomes).catch((error: Error) => {
           logger.error({ err: { name: error.name, message: error.message } }, 'operational webhooks not sent');
         });
+        return handed;
       },
     }),
   });

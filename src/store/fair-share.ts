@@ -18,6 +18,8 @@
  * - An ordered endpoint's scheduled delivery may start only when it is the endpoint's head: no
  *   scheduled delivery of an earlier message to that endpoint is still pending or sending. Manual
  *   resends are not ordered (and do not hold up others).
+ * - Hand-offs skip the claim within those rules: at creation (`mayHandOff`) and at record
+ *   (`refillsAtRecord`: a target's ended lease passes to its next due delivery).
  */
 
 /**
@@ -126,6 +128,45 @@ export function mayHandOff(
   if (application !== null && (live.get(application.id) ?? 0) >= application.limit) return false;
   count(live, target, application);
   return true;
+}
+
+/** A target whose live leases a record ends, as the hand-off at record sees it. */
+export interface FreedTarget {
+  /** Its endpoint id, or destination id for kind `event`. */
+  target: string;
+  /** The target's limit on live leases. */
+  limit: number;
+  /** Its endpoint's application, or null (a destination). */
+  application: ApplicationShare | null;
+  /** Live leases of the target that the record ends: its outcomes settled while leased to the worker. */
+  ended: number;
+  /** False for an ordered endpoint, and a target that is disabled (or that the record disables): a claim decides. */
+  refillable: boolean;
+}
+
+/**
+ * How many due deliveries of each target a record may lease to the worker in the place of the
+ * leases it ends (the hand-off at record), given the live leases before the record (`live`, with
+ * the ended ones). At most one per lease ended, so no target's, application's or worker's live
+ * leases grow: a claim of any process that counted them before the record still counts right,
+ * and the crash bound holds. Then the claim's own rules: within the target's limit (after the
+ * ended leases) and only for an unordered target that is not disabled. And only when the
+ * application had room before the record: an application at its limit may hold back its other
+ * endpoints' due deliveries, and then a claim, in rank order, decides which of them the freed
+ * place goes to; a target's own place contests nobody but its own deliveries, oldest due first,
+ * which is what a hand-off takes. (The engine asks for hand-offs only while no claim waits for
+ * its places: delivery/engine.ts.)
+ */
+export function refillsAtRecord(freed: readonly FreedTarget[], live: LiveLeases): Map<string, number> {
+  const refills = new Map<string, number>();
+  for (const f of freed) {
+    if (!f.refillable || f.ended <= 0) continue;
+    if (f.application !== null && (live.get(f.application.id) ?? 0) >= f.application.limit) continue;
+    const others = (live.get(f.target) ?? 0) - f.ended;
+    const n = Math.min(f.ended, f.limit - others);
+    if (n > 0) refills.set(f.target, n);
+  }
+  return refills;
 }
 
 /** A due delivery in a claim's window, as both backends read it. */

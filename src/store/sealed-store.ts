@@ -105,6 +105,8 @@ export function sealStore(store: Store, keyring: Keyring): Store {
     queue: withOverrides(queue, {
       claim: async (workerId, limit, leaseMs, now) =>
         (await queue.claim(workerId, limit, leaseMs, now)).map(openClaimed),
+      record: async (workerId, outcomes, now, handOff) =>
+        (await queue.record(workerId, outcomes, now, handOff)).map(openClaimed),
       attachLocalWorker: (worker) =>
         queue.attachLocalWorker(
           worker && withOverrides(worker, { take: (claimed) => worker.take(claimed.map(openClaimed)) }),

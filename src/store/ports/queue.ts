@@ -63,6 +63,12 @@ export interface DeliveryOutcome {
   failingSince?: number;
 }
 
+/** What `record` leases in the place of the leases it ends (the hand-off at record). */
+export interface RecordHandOff {
+  /** The lease of each delivery handed off, from the record's `now` (as a claim's). */
+  leaseMs: number;
+}
+
 /** The queue port of the delivery engine: what it claims, records and gives back. */
 export interface DeliveryQueue {
   /**
@@ -82,8 +88,20 @@ export interface DeliveryQueue {
    * `message`). An attempt points at what its kind points at (`AttemptRecord`). An outcome
    * whose delivery is no longer leased to `workerId` is still recorded as an attempt, but does not
    * change the delivery (another worker owns it now).
+   *
+   * With `handOff`, the same transaction also leases to `workerId` the next due deliveries of the
+   * targets whose live leases it ended, at most one for each, and returns them (the hand-off at
+   * record, store/fair-share.ts `refillsAtRecord`): a target's places pass from one delivery to
+   * the next without waiting for a claim. Never for an ordered endpoint, a disabled target or one
+   * this batch disables, nor for a target whose application was at its limit; so no target's or
+   * application's live leases, nor the worker's, grow. Without it: none, `[]`.
    */
-  record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void>;
+  record(
+    workerId: string,
+    outcomes: DeliveryOutcome[],
+    now: number,
+    handOff?: RecordHandOff,
+  ): Promise<ClaimedDelivery[]>;
   /**
    * Gives leased deliveries back without an attempt, due again at their `dueAt` (a destination's
    * rate limit said "not now"): pending, attempt count unchanged. Only those still leased to

@@ -1,5 +1,5 @@
 import type { Connection, Destination, Endpoint } from '../../core/types.js';
-import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
+import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker, RecordHandOff } from '../store.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, named, type PgDb } from './database.js';
 import { type EndpointRow, toEndpoint } from '../rows.js';
@@ -8,6 +8,7 @@ import { notifyIfAny, type WorkPayloads } from './work-notify.js';
 import { type DueRow, toClaimed } from '../claimed-row.js';
 import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
 import { BEGIN_CLAIM, type ClaimGate, pickDue } from './fair-claim.js';
+import { recordHandingOff } from './record-hand-off.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
 export interface HandOffWriter {
@@ -42,6 +43,25 @@ interface ClaimedRow extends DueRow {
  *   own (not in JSON), so it arrives as bytes.
  */
 const DUE_AGAIN = `((d.status = 'pending' AND d.next_attempt_at <= $1) OR (d.status = 'sending' AND d.lease_until <= $1))`;
+/** The rows of `cte` (deliveries just leased) with what each needs, as ClaimedRow: shared by the claim and the hand-off at record. */
+const selectLeased = (
+  cte: string,
+) => `SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.connection_id,
+    l.destination_id, l.status, l.trigger,
+    l.attempt_count, l.next_attempt_at, l.lease_owner, l.lease_until, l.created_at, l.updated_at,
+    m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels, m.payload AS m_payload,
+    m.created_at AS m_created_at, m.traceparent AS m_traceparent,
+    r.source_id AS r_source_id, r.method AS r_method, r.path AS r_path, r.headers AS r_headers, r.body AS r_body,
+    r.body_size AS r_body_size, r.status AS r_status, r.cause AS r_cause, r.detail AS r_detail,
+    r.received_at AS r_received_at,
+    CASE WHEN row_number() OVER (PARTITION BY l.endpoint_id) = 1 THEN row_to_json(e) END AS endpoint,
+    CASE WHEN row_number() OVER (PARTITION BY l.destination_id) = 1 THEN row_to_json(dst) END AS destination,
+    CASE WHEN row_number() OVER (PARTITION BY l.connection_id) = 1 THEN row_to_json(cn) END AS connection
+  FROM ${cte} l
+    LEFT JOIN messages m ON m.id = l.msg_id LEFT JOIN endpoints e ON e.id = l.endpoint_id
+    LEFT JOIN requests r ON r.id = l.request_id LEFT JOIN destinations dst ON dst.id = l.destination_id
+    LEFT JOIN connections cn ON cn.id = l.connection_id`;
+
 const LEASE_PICKED = named(
   'lease-picked',
   `WITH picked AS (
@@ -57,21 +77,7 @@ const LEASE_PICKED = named(
     FROM picked p WHERE d.id = p.id AND ${DUE_AGAIN}
     RETURNING d.*, p.ord
   )
-SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.connection_id, l.destination_id, l.status,
-    l.trigger,
-    l.attempt_count, l.next_attempt_at, l.lease_owner, l.lease_until, l.created_at, l.updated_at,
-    m.event_type AS m_event_type, m.event_id AS m_event_id, m.channels AS m_channels, m.payload AS m_payload,
-    m.created_at AS m_created_at, m.traceparent AS m_traceparent,
-    r.source_id AS r_source_id, r.method AS r_method, r.path AS r_path, r.headers AS r_headers, r.body AS r_body,
-    r.body_size AS r_body_size, r.status AS r_status, r.cause AS r_cause, r.detail AS r_detail,
-    r.received_at AS r_received_at,
-    CASE WHEN row_number() OVER (PARTITION BY l.endpoint_id) = 1 THEN row_to_json(e) END AS endpoint,
-    CASE WHEN row_number() OVER (PARTITION BY l.destination_id) = 1 THEN row_to_json(dst) END AS destination,
-    CASE WHEN row_number() OVER (PARTITION BY l.connection_id) = 1 THEN row_to_json(cn) END AS connection
-  FROM leased l
-    LEFT JOIN messages m ON m.id = l.msg_id LEFT JOIN endpoints e ON e.id = l.endpoint_id
-    LEFT JOIN requests r ON r.id = l.request_id LEFT JOIN destinations dst ON dst.id = l.destination_id
-    LEFT JOIN connections cn ON cn.id = l.connection_id
+${selectLeased('leased')}
   ORDER BY l.ord`,
 );
 
@@ -85,9 +91,7 @@ SELECT l.id, l.kind, l.app_id, l.msg_id, l.endpoint_id, l.request_id, l.connecti
  * - ON CONFLICT: recording the same outcomes twice (a retry after an unclear failure) is harmless.
  * - NOTIFY when a delivery was rescheduled: the engines' timers must learn the new due time.
  */
-const RECORD = named(
-  'record',
-  `WITH o AS MATERIALIZED (
+const RECORD_CTES = `WITH o AS MATERIALIZED (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
       $8::int[], $9::text[], $10::int[], $11::text[], $12::smallint[], $13::bigint[],
       $14::text[], $15::bigint[], $16::boolean[], $20::text[], $21::text[], $22::text[])
@@ -111,7 +115,7 @@ const RECORD = named(
     -- worker, and its plan then scanned every lease the worker held for each batch (measured: a
     -- few percent of executions at 60-80 ms, most of the recording time).
     FROM o WHERE d.id = o.delivery_id AND d.status || '' = 'sending' AND d.lease_owner = $18
-    RETURNING d.endpoint_id, o.disable_endpoint, o.new_status, o.next_attempt_at
+    RETURNING d.id, d.endpoint_id, o.disable_endpoint, o.new_status, o.next_attempt_at
   ),
   disabled AS (
     UPDATE endpoints SET disabled = true, updated_at = $17
@@ -119,9 +123,11 @@ const RECORD = named(
   ),
   rescheduled AS (
     SELECT 1 FROM settled WHERE new_status = 'pending' AND next_attempt_at IS NOT NULL
-  )
-SELECT (SELECT count(*) FROM rescheduled) AS rescheduled, ${notifyIfAny('rescheduled', '$19')} AS notified`,
-);
+  )`;
+const RECORD_RESULT = `SELECT (SELECT count(*) FROM rescheduled) AS rescheduled, ${notifyIfAny('rescheduled', '$19')} AS notified`;
+const RECORD = named('record', `${RECORD_CTES}\n${RECORD_RESULT}`);
+/** RECORD with the hand-off at record (record-hand-off.ts): the same result, on each handed-off delivery's row. */
+const RECORD_HANDING_OFF = recordHandingOff(RECORD_CTES, RECORD_RESULT, selectLeased);
 
 const POSTPONE = named(
   'postpone',
@@ -178,16 +184,7 @@ export class PgDeliveryQueue implements DeliveryQueue {
       BEGIN_CLAIM,
       (work) => this.gate.run(work),
     );
-    // Deliveries to one endpoint (destination) share its (read-only) object.
-    const endpoints = new Map<string, Endpoint>();
-    const destinations = new Map<string, Destination>();
-    const connections = new Map<string, Connection>();
-    for (const row of rows) {
-      if (row.endpoint) endpoints.set(row.endpoint_id!, toEndpoint(row.endpoint));
-      if (row.destination) destinations.set(row.destination_id!, toDestination(row.destination));
-      if (row.connection) connections.set(row.connection_id!, toConnection(row.connection));
-    }
-    return rows.map((row) => toClaimed(row, { endpoints, destinations, connections }));
+    return toClaimedDeliveries(rows);
   }
 
   async postpone(workerId: string, items: readonly { id: string; dueAt: number }[], now: number): Promise<void> {
@@ -202,15 +199,24 @@ export class PgDeliveryQueue implements DeliveryQueue {
     this.work.emit('later');
   }
 
-  async record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
-    if (outcomes.length === 0) return;
+  async record(
+    workerId: string,
+    outcomes: DeliveryOutcome[],
+    now: number,
+    handOff?: RecordHandOff,
+  ): Promise<ClaimedDelivery[]> {
+    if (outcomes.length === 0) return [];
     const columns = outcomeColumns(outcomes);
     const params = [...columns.slice(0, 16), now, workerId, this.notifyPayload.later, ...columns.slice(16)];
+    if (handOff) params.push(now + handOff.leaseMs, this.limits.endpoint, this.limits.application);
     for (let tries = 1; ; tries++) {
       try {
-        const row = await this.db.get<{ rescheduled: number }>(RECORD, params);
-        if (row!.rescheduled > 0) this.work.emit('later');
-        return;
+        const rows = await this.db.all<Partial<ClaimedRow> & { rescheduled: number }>(
+          handOff ? RECORD_HANDING_OFF : RECORD,
+          params,
+        );
+        if (rows[0].rescheduled > 0) this.work.emit('later');
+        return toClaimedDeliveries(rows.filter((r): r is ClaimedRow & { rescheduled: number } => r.id != null));
       } catch (error) {
         // A deadlock with another statement over the same rows, or a delivery deleted between our
         // EXISTS check and the foreign-key check: the whole statement rolled back; run it again.
@@ -246,6 +252,19 @@ export class PgDeliveryQueue implements DeliveryQueue {
     if (due == null) return lease ?? null;
     return lease == null ? due : Math.min(due, lease);
   }
+}
+
+/** Claimed rows as deliveries; deliveries to one endpoint (destination) share its (read-only) object. */
+function toClaimedDeliveries(rows: ClaimedRow[]): ClaimedDelivery[] {
+  const endpoints = new Map<string, Endpoint>();
+  const destinations = new Map<string, Destination>();
+  const connections = new Map<string, Connection>();
+  for (const row of rows) {
+    if (row.endpoint) endpoints.set(row.endpoint_id!, toEndpoint(row.endpoint));
+    if (row.destination) destinations.set(row.destination_id!, toDestination(row.destination));
+    if (row.connection) connections.set(row.connection_id!, toConnection(row.connection));
+  }
+  return rows.map((row) => toClaimed(row, { endpoints, destinations, connections }));
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { AttemptRecord } from '../../core/types.js';
-import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker } from '../store.js';
+import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker, RecordHandOff } from '../store.js';
 import type { WorkDue, WorkSignal } from '../work-signal.js';
 import { type DueRow, toClaimed } from '../claimed-row.js';
 import type { SqliteDb } from './database.js';
 import { toEndpoint } from '../rows.js';
 import { toConnection, toDestination } from '../inbound-rows.js';
-import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
-import { pickDue } from './fair-claim.js';
+import { DEFAULT_FAIR_LIMITS, type FairLimits, type FreedTarget, refillsAtRecord } from '../fair-share.js';
+import { pickDue, readLiveLeases } from './fair-claim.js';
 
 /** A writer that hands new deliveries to the local worker (messages, received requests). */
 export interface HandOffWriter {
@@ -58,6 +58,25 @@ const SETTLE = `UPDATE deliveries SET status = ?, next_attempt_at = ?, attempt_c
     lease_owner = NULL, lease_until = NULL, updated_at = ?
   WHERE id = ? AND status = 'sending' AND lease_owner = ?`;
 
+/*
+ * The hand-off at record (store/fair-share.ts, refillsAtRecord): the live leases the batch ends
+ * (read before it settles them), the state of their targets (after: an endpoint the batch
+ * disables is disabled), and each target's next due deliveries, oldest first (one range of
+ * deliveries_due_target, as a claim reads a target's).
+ */
+const ENDING = `SELECT COALESCE(endpoint_id, destination_id) AS target, max(app_id) AS app_id, count(*) AS n
+  FROM deliveries
+  WHERE id IN (SELECT value FROM json_each(?)) AND status = 'sending' AND kind <> 'cli' AND lease_owner = ?
+    AND lease_until > ?
+  GROUP BY 1`;
+const TARGET_STATE = `SELECT id, max_concurrency AS lim, ordered, disabled FROM endpoints
+    WHERE id IN (SELECT value FROM json_each(@ids))
+  UNION ALL
+  SELECT id, NULL, 0, disabled FROM destinations WHERE id IN (SELECT value FROM json_each(@ids))`;
+const NEXT_DUE = `SELECT id FROM deliveries
+  WHERE status = 'pending' AND kind <> 'cli' AND COALESCE(endpoint_id, destination_id) = ? AND next_attempt_at <= ?
+  ORDER BY next_attempt_at LIMIT ?`;
+
 const POSTPONE = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
     updated_at = ?
   WHERE id = ? AND status = 'sending' AND lease_owner = ?`;
@@ -65,7 +84,12 @@ const POSTPONE = `UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
 /** The queue side of deliveries: claim with a lease, record outcomes, give leases back. */
 export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly claimTx: (workerId: string, limit: number, leaseMs: number, now: number) => ClaimedDelivery[];
-  private readonly recordTx: (workerId: string, outcomes: DeliveryOutcome[], now: number) => boolean;
+  private readonly recordTx: (
+    workerId: string,
+    outcomes: DeliveryOutcome[],
+    now: number,
+    handOff: RecordHandOff | undefined,
+  ) => { rescheduled: boolean; handed: ClaimedDelivery[] };
   private readonly postponeTx: (workerId: string, items: readonly { id: string; dueAt: number }[], now: number) => void;
 
   constructor(
@@ -91,9 +115,16 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return this.claimTx(workerId, limit, leaseMs, now);
   }
 
-  async record(workerId: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
-    if (outcomes.length === 0) return;
-    if (this.recordTx(workerId, outcomes, now)) this.work.emit('later');
+  async record(
+    workerId: string,
+    outcomes: DeliveryOutcome[],
+    now: number,
+    handOff?: RecordHandOff,
+  ): Promise<ClaimedDelivery[]> {
+    if (outcomes.length === 0) return [];
+    const { rescheduled, handed } = this.recordTx(workerId, outcomes, now, handOff);
+    if (rescheduled) this.work.emit('later');
+    return handed;
   }
 
   async postpone(workerId: string, items: readonly { id: string; dueAt: number }[], now: number): Promise<void> {
@@ -138,6 +169,11 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const { lease, cancel } = pickDue(this.db, now, limit, this.limits);
     // Disabled since the delivery was created: it ends here instead of being sent.
     if (cancel.length > 0) this.db.run(CANCEL, now, JSON.stringify(cancel));
+    return this.lease(workerId, lease, now + leaseMs, now);
+  }
+
+  /** Leases `lease` (ids, in this order) to the worker until `leaseUntil`, and reads what each needs. */
+  private lease(workerId: string, lease: string[], leaseUntil: number, now: number): ClaimedDelivery[] {
     if (lease.length === 0) return [];
     const order = new Map(lease.map((id, i) => [id, i]));
     const rows = this.db
@@ -152,7 +188,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       item.delivery.updatedAt = now;
       return item;
     });
-    this.db.run(LEASE, workerId, now + leaseMs, now, JSON.stringify(lease));
+    this.db.run(LEASE, workerId, leaseUntil, now, JSON.stringify(lease));
     return claimed;
   }
 
@@ -173,8 +209,26 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return new Map(found.map((t) => [t.id, t]));
   }
 
-  /** Returns whether some delivery was rescheduled (new work for the engine's timer). */
-  private recordInTransaction(workerId: string, outcomes: DeliveryOutcome[], now: number): boolean {
+  /**
+   * Returns whether some delivery was rescheduled (new work for the engine's timer), and the
+   * deliveries handed off (with `handOff`).
+   */
+  private recordInTransaction(
+    workerId: string,
+    outcomes: DeliveryOutcome[],
+    now: number,
+    handOff: RecordHandOff | undefined,
+  ): { rescheduled: boolean; handed: ClaimedDelivery[] } {
+    // Before the outcomes settle: the live leases as a claim would have counted them, and those of them this batch ends.
+    const before = handOff && {
+      live: readLiveLeases(this.db, now, this.limits).live,
+      ending: this.db.all<{ target: string; app_id: string | null; n: number }>(
+        ENDING,
+        JSON.stringify(outcomes.map((o) => o.attempt.deliveryId)),
+        workerId,
+        now,
+      ),
+    };
     const insertAttempt = this.db.stmt(INSERT_ATTEMPT);
     const insertAttemptIfDelivery = this.db.stmt(INSERT_ATTEMPT_IF_DELIVERY);
     const settle = this.db.stmt(SETTLE);
@@ -194,7 +248,45 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       }
       if (outcome.status === 'pending' && outcome.nextAttemptAt !== null) rescheduled = true;
     }
-    return rescheduled;
+    const handed = before && handOff ? this.handOff(workerId, before.live, before.ending, handOff, now) : [];
+    return { rescheduled, handed };
+  }
+
+  /**
+   * The hand-off at record, after the batch settled: each target whose live leases it ended takes
+   * as many of its next due deliveries as `refillsAtRecord` allows, leased to the worker.
+   */
+  private handOff(
+    workerId: string,
+    live: Map<string, number>,
+    ending: { target: string; app_id: string | null; n: number }[],
+    handOff: RecordHandOff,
+    now: number,
+  ): ClaimedDelivery[] {
+    if (ending.length === 0) return [];
+    const state = new Map(
+      this.db
+        .all<{ id: string; lim: number | null; ordered: number; disabled: number }>(TARGET_STATE, {
+          ids: JSON.stringify(ending.map((e) => e.target)),
+        })
+        .map((t) => [t.id, t]),
+    );
+    const freed: FreedTarget[] = ending.map((e) => {
+      const target = state.get(e.target);
+      return {
+        target: e.target,
+        limit: target?.lim ?? this.limits.endpoint,
+        application: e.app_id === null ? null : { id: e.app_id, limit: this.limits.application },
+        ended: e.n,
+        refillable: target !== undefined && !target.ordered && !target.disabled,
+      };
+    });
+    const next = this.db.stmt(NEXT_DUE);
+    const lease: string[] = [];
+    for (const [target, n] of refillsAtRecord(freed, live)) {
+      for (const row of next.all(target, now, n) as { id: string }[]) lease.push(row.id);
+    }
+    return this.lease(workerId, lease, now + handOff.leaseMs, now);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimedMessage, LocalWorker } from '../store.js';
+import type { ClaimedEvent, ClaimedMessage, LocalWorker } from '../store.js';
 import {
   claimMessages,
   createApp,
@@ -198,6 +198,128 @@ export function describeFairShare(ctx: SuiteContext): void {
       expect(takenOf('b').sort()).toEqual([0, 1, 2]);
       // The application is at its limit: a claim takes nothing until an outcome frees a place.
       expect(await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 10)).toEqual([]);
+    });
+  });
+
+  describe('the hand-off at record', () => {
+    const HAND_OFF = { leaseMs: LEASE_MS };
+    const success = (c: ClaimedMessage, at: number) => outcomeFor(c, at, { status: 'success', nextAttemptAt: null });
+    const recordHandingOff = async (workerId: string, done: ClaimedMessage[], at: number) =>
+      (await ctx.store.queue.record(
+        workerId,
+        done.map((c) => success(c, at)),
+        at,
+        HAND_OFF,
+      )) as ClaimedMessage[];
+
+    it("leases the ended lease's endpoint its next due delivery, oldest first, to the same worker, within its limit", async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { uid: 'a', maxConcurrency: 2 });
+      const ids = await send(app.id, 5);
+      const first = await claimMessages(ctx.store, 'w1', 100, LEASE_MS, T0 + 10);
+      expect(first.map((c) => c.message.id)).toEqual(ids.slice(0, 2));
+      const handed = await recordHandingOff('w1', [first[0]], T0 + 11);
+      expect(handed.map((c) => [c.message.id, c.delivery.status])).toEqual([[ids[2], 'sending']]);
+      expect(handed[0].endpoint).toMatchObject({ uid: 'a', url: 'https://example.com/hook' });
+      // Still at its limit: a claim of any worker takes nothing.
+      expect(await claimMessages(ctx.store, 'w2', 100, LEASE_MS, T0 + 12)).toEqual([]);
+      // Two leases end: two more, the last of the backlog, and none twice.
+      const next = await recordHandingOff('w1', [first[1], handed[0]], T0 + 13);
+      expect(next.map((c) => c.message.id).sort()).toEqual(ids.slice(3).sort());
+      // Nothing left due: nothing handed, and both places free for a claim.
+      expect(await recordHandingOff('w1', next, T0 + 14)).toEqual([]);
+      const stats = await ctx.store.endpoints.stats(first[0].endpoint.id, {});
+      expect(stats).toMatchObject({ success: 5, sending: 0, pending: 0 });
+    });
+
+    it('hands off nothing without being asked, for an ordered endpoint, or for an endpoint the batch disables', async () => {
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { uid: 'ordered', ordered: true });
+      await createEndpoint(ctx.store, app.id, { uid: 'gone', url: 'https://example.com/gone', maxConcurrency: 1 });
+      await createEndpoint(ctx.store, app.id, { uid: 'plain', url: 'https://example.com/plain', maxConcurrency: 1 });
+      await send(app.id, 3);
+      const claimed = await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 10);
+      expect(endpointsOf(claimed).sort()).toEqual(['gone', 'ordered', 'plain']);
+      const of = (uid: string) => claimed.find((c) => c.endpoint.uid === uid)!;
+      // Not asked: the places are left for a claim.
+      expect(await ctx.store.queue.record('w', [success(of('plain'), T0 + 11)], T0 + 11)).toEqual([]);
+      // An ordered endpoint's next message is for a claim to lease (it checks the head); a 410
+      // disables the endpoint in the same batch.
+      const gone = outcomeFor(of('gone'), T0 + 12, { status: 'fail', nextAttemptAt: null, disableEndpoint: true });
+      expect(await ctx.store.queue.record('w', [success(of('ordered'), T0 + 12), gone], T0 + 12, HAND_OFF)).toEqual([]);
+      // A claim then takes the ordered endpoint's next and plain's; gone's are canceled.
+      expect(endpointsOf(await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 13)).sort()).toEqual([
+        'ordered',
+        'plain',
+      ]);
+    });
+
+    it('hands off nothing when the application was at its limit: a claim gives the place, in rank order, to an endpoint it held back', async () => {
+      await ctx.useFairLimits({ endpoint: 16, application: 2 });
+      const app = await createApp(ctx.store);
+      await createEndpoint(ctx.store, app.id, { uid: 'busy', eventTypes: ['busy'] });
+      const busy = (at: number) => ctx.store.messages.create(messageInput(app.id, { eventType: 'busy' }), at);
+      await busy(T0);
+      await busy(T0 + 1);
+      const first = await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 2);
+      expect(endpointsOf(first)).toEqual(['busy', 'busy']); // the application at its limit
+      await createEndpoint(ctx.store, app.id, { uid: 'waiting', url: 'https://example.com/w', eventTypes: ['other'] });
+      await ctx.store.messages.create(messageInput(app.id, { eventType: 'other' }), T0 + 3);
+      await busy(T0 + 4);
+      expect(await recordHandingOff('w', [first[0]], T0 + 5)).toEqual([]);
+      expect(endpointsOf(await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 6))).toEqual(['waiting']);
+      // With room in the application, busy's place goes on to busy's next.
+      await ctx.useFairLimits({ endpoint: 16, application: 3 });
+      const again = await createApp(ctx.store);
+      await createEndpoint(ctx.store, again.id, { uid: 'busy', maxConcurrency: 1 });
+      await send(again.id, 2);
+      const [one] = await claimMessages(ctx.store, 'w', 100, LEASE_MS, T0 + 10);
+      expect(endpointsOf(await recordHandingOff('w', [one], T0 + 11))).toEqual(['busy']);
+    });
+
+    it('hands a destination its next due event, and nothing when the destination is disabled', async () => {
+      await ctx.useFairLimits({ endpoint: 1, application: 64 }); // a destination's limit: the default
+      const destination = await ctx.store.destinations.create({ url: 'https://svc.example/hooks' }, T0);
+      const routes = [{ connectionId: null, destinationId: destination.id }];
+      const request = {
+        sourceId: null,
+        method: 'POST',
+        path: '/e',
+        headers: [['content-type', 'application/json']] as [string, string][],
+        body: Buffer.from('{}'),
+      };
+      for (let i = 0; i < 3; i++) await ctx.store.inbound.receive(request, routes, null, T0 + i);
+      const eventOutcome = (c: ClaimedEvent, at: number) => ({
+        attempt: {
+          kind: 'event' as const,
+          id: `atmpt_${c.delivery.id}`,
+          deliveryId: c.delivery.id,
+          requestId: c.request.id,
+          destinationId: c.destination.id,
+          url: c.destination.url,
+          status: 'success' as const,
+          responseStatusCode: 200,
+          response: '',
+          responseDurationMs: 1,
+          requestHeaders: {},
+          trigger: 0 as const,
+          createdAt: at,
+        },
+        status: 'success' as const,
+        nextAttemptAt: null,
+      });
+      const [first] = (await ctx.store.queue.claim('w', 100, LEASE_MS, T0 + 10)) as ClaimedEvent[];
+      const handed = (await ctx.store.queue.record(
+        'w',
+        [eventOutcome(first, T0 + 11)],
+        T0 + 11,
+        HAND_OFF,
+      )) as ClaimedEvent[];
+      expect(handed.map((c) => [c.kind, c.destination.id, c.request.id !== first.request.id])).toEqual([
+        ['event', destination.id, true],
+      ]);
+      await ctx.store.destinations.update(destination.id, { url: destination.url, disabled: true }, T0 + 12);
+      expect(await ctx.store.queue.record('w', [eventOutcome(handed[0], T0 + 13)], T0 + 13, HAND_OFF)).toEqual([]);
     });
   });
 
