@@ -44,14 +44,38 @@ export async function probe(url: string): Promise<{ ok: true; version: string } 
   }
 }
 
-/** `url` with `-c search_path=<schema>` added to its `options` parameter (URL-encoded, after any options it has). */
+/**
+ * `url` with `-c search_path=<schema>` added to its `options` parameter (URL-encoded, after any
+ * options it has), and `application_name=<schema>` (node-postgres lets the URL's parameters
+ * override the client's own), so that the server's processes serving hookd on this schema can be
+ * told apart in `pg_stat_activity`.
+ */
 function urlWithSearchPath(url: string, schema: string): string {
   const parsed = new URL(url);
   const options = [parsed.searchParams.get('options'), `-c search_path=${schema}`].filter((o) => o).join(' ');
   parsed.searchParams.delete('options');
+  parsed.searchParams.set('application_name', schema);
   const rest = parsed.search === '' ? '?' : `${parsed.search}&`;
   parsed.search = '';
   return `${parsed.toString()}${rest}options=${encodeURIComponent(options)}`;
+}
+
+/**
+ * The pids of the server processes (backends) connected with the application name a bench
+ * schema's URL sets; [] for a URL without one. Their CPU (bench/cpu.ts reads it from /proc, so the
+ * server must run on this machine) is what the database spends on hookd's statements.
+ */
+export async function backendPids(schemaUrl: string): Promise<number[]> {
+  const applicationName = new URL(schemaUrl).searchParams.get('application_name');
+  if (applicationName === null) return [];
+  const base = new URL(schemaUrl);
+  base.search = '';
+  return withClient(base.toString(), async (c) => {
+    const { rows } = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+      applicationName,
+    ]);
+    return rows.map((r) => r.pid);
+  });
 }
 
 /** The URL without its password, for the report. */

@@ -54,7 +54,7 @@ import { measureLatency, type LatencyResult } from './latency.js';
 import { openPool } from './load.js';
 import { forkBenchChild, ROOT_DIR, stopChild } from './children.js';
 import { pgTraceDir, pgTraceNodeArgs, summarizeTrace } from './pg-trace-report.js';
-import { DEFAULT_DATABASE_URL, probe, redactUrl, withBenchSchema } from './postgres.js';
+import { backendPids, DEFAULT_DATABASE_URL, probe, redactUrl, withBenchSchema } from './postgres.js';
 import { Receiver } from './receiver-client.js';
 import {
   formatCount,
@@ -277,7 +277,7 @@ async function runHookd(
   await withHookd(run, async (hookd, count) => {
     count(settings.warmup + settings.messages);
     results.throughput = await attempt(`${run.label}: throughput`, () =>
-      measureHookdThroughput(receiver, hookd, run.label, run.paths, run.receiverDelayMs),
+      measureHookdThroughput(receiver, hookd, run.label, run.paths, run.receiverDelayMs, run.databaseUrl),
     );
     results.peakRssMiB = hookd.peakRssMiB();
     if (!run.throughputOnly) {
@@ -438,6 +438,7 @@ async function measureHookdThroughput(
   label: string,
   path: string,
   receiverDelayMs = 0,
+  databaseUrl?: string,
 ): Promise<ThroughputResult> {
   progress(`${label}: ${settings.messages} messages at ${settings.concurrency} concurrent`);
   const appId = await createAppWithEndpoint(hookd, 'bench-throughput', `${receiver.origin}${path}`);
@@ -446,7 +447,15 @@ async function measureHookdThroughput(
     const request = messageRequest(hookd, appId, PAYLOAD_JSON);
     return await measureThroughput(
       receiver,
-      { pool, expectStatus: 202, receiverPath: path, receiverDelayMs, request, cpuPids: hookd.pids() },
+      {
+        pool,
+        expectStatus: 202,
+        receiverPath: path,
+        receiverDelayMs,
+        request,
+        cpuPids: hookd.pids(),
+        backendPids: databaseUrl === undefined ? undefined : () => backendPids(databaseUrl),
+      },
       settings,
     );
   } finally {
@@ -703,7 +712,8 @@ function latencyRows(cells: Cells, target: Target): Row[] {
  * Where the machine's CPU goes per message in the relay run and in each hookd run, and how much a
  * hookd message may cost at most for hookd to reach TARGET_HOOKD_TO_RELAY of the relay's rate: at
  * that rate, the machine's CPUs minus what the generator and the receiver take per message
- * (their cost beside hookd). An upper bound: it assumes every CPU busy all the time.
+ * (their cost beside hookd), and on PostgreSQL the server's backends serving hookd. An upper
+ * bound: it assumes every CPU busy all the time.
  */
 function cpuBudgetNotes(
   relay: ThroughputResult | null,
@@ -718,10 +728,11 @@ function cpuBudgetNotes(
   for (const { title, hookd } of columns) {
     const run = hookd?.throughput;
     if (!run?.cpu || !run.harness) continue;
-    const harnessUs = run.harness.generatorUs + run.harness.receiverUs;
+    const harnessUs = run.harness.generatorUs + run.harness.receiverUs + (run.backendUs ?? 0);
+    const backend = run.backendUs === null ? '' : `, PostgreSQL backends ${us(run.backendUs)}`;
     const budgetUs = (cpus().length * 1_000_000) / targetRate - harnessUs;
     lines.push(
-      `${title} run, CPU per message: hookd ${us(run.cpu.processUs)}, generator ${us(run.harness.generatorUs)}, receiver ${us(run.harness.receiverUs)}; ` +
+      `${title} run, CPU per message: hookd ${us(run.cpu.processUs)}, generator ${us(run.harness.generatorUs)}, receiver ${us(run.harness.receiverUs)}${backend}; ` +
         `at ${TARGET_HOOKD_TO_RELAY} of the relay (${formatRate(targetRate)}) ${cpus().length} CPUs leave hookd at most ${us(budgetUs)} per message`,
     );
   }

@@ -14,6 +14,8 @@ export interface ThroughputTarget {
   receiverDelayMs?: number;
   /** Processes whose CPU time per message is measured (hookd's, or the relay's). */
   cpuPids?: number[];
+  /** The PostgreSQL server processes serving the target, read before each measured run. */
+  backendPids?: () => Promise<number[]>;
 }
 
 export interface ThroughputSettings {
@@ -40,6 +42,8 @@ export interface ThroughputResult {
    * machine's CPUs is not left for the process under test.
    */
   harness: { generatorUs: number; receiverUs: number } | null;
+  /** Median CPU µs per message of the PostgreSQL backends (`backendPids`); null without them. */
+  backendUs: number | null;
   duplicates: number;
 }
 
@@ -60,12 +64,19 @@ export async function measureThroughput(
   settings: ThroughputSettings,
 ): Promise<ThroughputResult> {
   if (settings.warmup > 0) await sendAndReceive(receiver, target, settings.warmup, settings, 0);
-  const runs: { delivered: number; accepted: number; cpu: CpuTimes | null; harness: Harness | null }[] = [];
+  const runs: {
+    delivered: number;
+    accepted: number;
+    cpu: CpuTimes | null;
+    harness: Harness | null;
+    backendUs: number | null;
+  }[] = [];
   let duplicates = 0;
   for (let run = 0; run < settings.repeat; run++) {
     const pids = target.cpuPids ?? [];
     const cpuBefore = pids.map(readCpuTimes);
     const harnessBefore = [readCpuTimes(process.pid), readCpuTimes(receiver.pid)];
+    const backendsBefore = target.backendPids ? await readBackends(target.backendPids) : null;
     const firstIndex = settings.warmup + run * settings.messages;
     const result = await sendAndReceive(receiver, target, settings.messages, settings, firstIndex);
     const cpu = pids.length > 0 ? cpuPerMessage(cpuBefore, pids.map(readCpuTimes), settings.messages) : null;
@@ -73,8 +84,13 @@ export async function measureThroughput(
     const receiverCpu = cpuPerMessage([harnessBefore[1]], [readCpuTimes(receiver.pid)], settings.messages);
     const harness =
       generator && receiverCpu ? { generatorUs: generator.processUs, receiverUs: receiverCpu.processUs } : null;
+    const backendUs =
+      target.backendPids && backendsBefore
+        ? backendCpuUs(backendsBefore, await readBackends(target.backendPids)) / settings.messages
+        : null;
     duplicates += result.duplicates;
     runs.push({
+      backendUs,
       delivered: settings.messages / ((result.lastArrivalAt - result.load.firstSentAt) / 1000),
       accepted: settings.messages / ((result.load.lastResponseAt - result.load.firstSentAt) / 1000),
       cpu,
@@ -94,11 +110,32 @@ export async function measureThroughput(
           receiverUs: median(harnesses.map((h) => h.receiverUs)),
         }
       : null,
+    backendUs: runs.every((r) => r.backendUs !== null) ? median(runs.map((r) => r.backendUs as number)) : null,
     duplicates,
   };
 }
 
 type Harness = NonNullable<ThroughputResult['harness']>;
+
+/** Each backend's CPU µs so far, by pid. */
+async function readBackends(pids: () => Promise<number[]>): Promise<Map<number, number>> {
+  const cpu = new Map<number, number>();
+  for (const pid of await pids()) {
+    const times = readCpuTimes(pid);
+    if (times) cpu.set(pid, times.processUs);
+  }
+  return cpu;
+}
+
+/**
+ * The backends' CPU between two readings: a connection opened meanwhile counts from its start; one
+ * closed meanwhile (the pool drops idle connections) counts nothing, so this is a lower bound.
+ */
+function backendCpuUs(before: Map<number, number>, after: Map<number, number>): number {
+  let us = 0;
+  for (const [pid, end] of after) us += end - (before.get(pid) ?? 0);
+  return us;
+}
 
 /** The middle value (the mean of the two middle ones for an even count). */
 /** The median of each CPU figure over runs; null when a run could not read them. */

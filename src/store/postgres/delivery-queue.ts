@@ -62,9 +62,12 @@ const selectLeased = (
     LEFT JOIN requests r ON r.id = l.request_id LEFT JOIN destinations dst ON dst.id = l.destination_id
     LEFT JOIN connections cn ON cn.id = l.connection_id`;
 
-const LEASE_PICKED = named(
-  'lease-picked',
-  `WITH picked AS (
+/**
+ * Planned on every call, not prepared (`named`), as the claim's other statements are: a generic
+ * plan made while `deliveries` was small would find the picked rows by a scan of the table (see
+ * RECORD); a claim leases up to 256 deliveries at once, so its planning costs little per delivery.
+ */
+export const LEASE_PICKED = `WITH picked AS (
     SELECT x.id, x.ord FROM unnest($2::text[]) WITH ORDINALITY AS x(id, ord)
   ),
   canceled AS (
@@ -78,8 +81,7 @@ const LEASE_PICKED = named(
     RETURNING d.*, p.ord
   )
 ${selectLeased('leased')}
-  ORDER BY l.ord`,
-);
+  ORDER BY l.ord`;
 
 /*
  * Recording a batch is one statement too: the outcomes arrive as parallel arrays (unnest), the
@@ -90,14 +92,30 @@ ${selectLeased('leased')}
  *   may have been deleted while the request was in flight.
  * - ON CONFLICT: recording the same outcomes twice (a retry after an unclear failure) is harmless.
  * - NOTIFY when a delivery was rescheduled: the engines' timers must learn the new due time.
+ *
+ * Prepared once per connection (`named`), so its generic plan, made at the sixth call and kept
+ * for the connection's life, must find the batch's deliveries by primary key however small the
+ * table was then. On a fresh schema PostgreSQL takes `deliveries` for 10 pages (~270 rows) and a
+ * batch of unknown size for 10 rows, and there a sequential scan of the table is cheaper than 10
+ * index lookups: such a plan, kept as the table grew, read the whole table twice per record (and
+ * matched each row of the batch against every other). So the plan is told what holds on the hot
+ * path: the batch is small next to the table (`LIMIT cardinality(...)`, a no-op, which a generic
+ * plan estimates at a tenth of its input: one row), and the lease guard compares the delivery
+ * with the outcome's row (`leased_status`, `lease_owner`: a join condition, not a filter that
+ * makes the table's own rows look few). Then every plan looks each outcome's delivery up by its
+ * key. postgres-store.test.ts checks both the generic plan on an empty schema and the pages a
+ * record reads after the table grew. (A filter on the table was also what drew the planner to the
+ * partial lease index, scanning every lease the worker held for each batch.)
  */
 const RECORD_CTES = `WITH o AS MATERIALIZED (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+    SELECT *, 'sending' AS leased_status, $18::text AS lease_owner
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
       $8::int[], $9::text[], $10::int[], $11::text[], $12::smallint[], $13::bigint[],
       $14::text[], $15::bigint[], $16::boolean[], $20::text[], $21::text[], $22::text[])
       AS o(id, delivery_id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
         response_duration_ms, request_headers, trigger, created_at, new_status, next_attempt_at, disable_endpoint,
         kind, request_id, destination_id)
+    LIMIT cardinality($2::text[])
   ),
   logged AS (
     INSERT INTO attempts (id, delivery_id, kind, app_id, msg_id, endpoint_id, request_id, destination_id, url, status,
@@ -110,11 +128,7 @@ const RECORD_CTES = `WITH o AS MATERIALIZED (
   settled AS (
     UPDATE deliveries d SET status = o.new_status, next_attempt_at = o.next_attempt_at,
       attempt_count = d.attempt_count + 1, lease_owner = NULL, lease_until = NULL, updated_at = $17
-    -- Rows are found by primary key, one per outcome. \`status || ''\` keeps the planner off the
-    -- partial lease index: status and lease_owner are correlated, it estimates one leased row per
-    -- worker, and its plan then scanned every lease the worker held for each batch (measured: a
-    -- few percent of executions at 60-80 ms, most of the recording time).
-    FROM o WHERE d.id = o.delivery_id AND d.status || '' = 'sending' AND d.lease_owner = $18
+    FROM o WHERE d.id = o.delivery_id AND d.status = o.leased_status AND d.lease_owner = o.lease_owner
     RETURNING d.id, d.endpoint_id, o.disable_endpoint, o.new_status, o.next_attempt_at
   ),
   disabled AS (
@@ -125,17 +139,19 @@ const RECORD_CTES = `WITH o AS MATERIALIZED (
     SELECT 1 FROM settled WHERE new_status = 'pending' AND next_attempt_at IS NOT NULL
   )`;
 const RECORD_RESULT = `SELECT (SELECT count(*) FROM rescheduled) AS rescheduled, ${notifyIfAny('rescheduled', '$19')} AS notified`;
-const RECORD = named('record', `${RECORD_CTES}\n${RECORD_RESULT}`);
+export const RECORD = named('record', `${RECORD_CTES}\n${RECORD_RESULT}`);
 /** RECORD with the hand-off at record (record-hand-off.ts): the same result, on each handed-off delivery's row. */
-const RECORD_HANDING_OFF = recordHandingOff(RECORD_CTES, RECORD_RESULT, selectLeased);
+export const RECORD_HANDING_OFF = recordHandingOff(RECORD_CTES, RECORD_RESULT, selectLeased);
 
-const POSTPONE = named(
+/** Finds its batch's deliveries by primary key in any plan, as RECORD does. */
+export const POSTPONE = named(
   'postpone',
   `WITH postponed AS (
     UPDATE deliveries d SET status = 'pending', next_attempt_at = x.due_at, lease_owner = NULL, lease_until = NULL,
       updated_at = $3
-    FROM unnest($1::text[], $2::bigint[]) AS x(id, due_at)
-    WHERE d.id = x.id AND d.status || '' = 'sending' AND d.lease_owner = $4
+    FROM (SELECT *, 'sending' AS leased_status, $4::text AS lease_owner FROM unnest($1::text[], $2::bigint[]) AS x(id, due_at)
+      LIMIT cardinality($1::text[])) x
+    WHERE d.id = x.id AND d.status = x.leased_status AND d.lease_owner = x.lease_owner
     RETURNING 1
   )
 SELECT ${notifyIfAny('postponed', '$5')} AS notified`,

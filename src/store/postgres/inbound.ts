@@ -81,7 +81,7 @@ function handOff(now: string, owner: string, until: string, room: string, limit:
  * stored accepted only, and those handed to the local worker already leased to it (`handOff`);
  * NOTIFY goes out with the commit when any was left pending for a claim.
  */
-const RECEIVE = named(
+export const RECEIVE = named(
   'receive',
   `WITH r AS MATERIALIZED (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int[],
@@ -124,7 +124,7 @@ SELECT ARRAY(SELECT id FROM verdict WHERE holder <> id ORDER BY id) AS duplicate
 );
 
 /** New events of a stored request (a replay, trigger manual), as RECEIVE inserts them. */
-const REPLAY = named(
+export const REPLAY = named(
   'replay',
   `WITH ev AS (
     SELECT x.*, $1::text AS request_id, 1 AS trigger

@@ -74,7 +74,7 @@ const MIN_SPLIT = 32;
  * Read before the batch takes its turn at the claim gate: it plans the batch, and the hand-off
  * counts the live leases in the write itself.
  */
-const LOAD_ENDPOINTS = named(
+export const LOAD_ENDPOINTS = named(
   'load-endpoints',
   `SELECT r.ref, a.id AS app_id, row_to_json(e) AS endpoint
   FROM unnest($1::text[]) AS r(ref)
@@ -103,7 +103,7 @@ const LOAD_ENDPOINTS = named(
  * leases together: the claim gate is held for this one round trip only, and the endpoints' read
  * that plans the next batch runs meanwhile.
  */
-const WRITE = named(
+export const WRITE = named(
   'write',
   `WITH new_messages AS (
     INSERT INTO messages (id, app_id, event_type, event_id, channels, payload, created_at, payload_expires_at,

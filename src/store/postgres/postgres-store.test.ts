@@ -11,6 +11,9 @@ import type { WorkDue } from '../work-signal.js';
 import type { StoredRequestNote } from '../request-feed.js';
 import { LEASE_MS, messageInput, outcomeFor, T0 } from '../suite/fixtures.suite.js';
 import { SCAN_WINDOW_SQL, TARGET_WINDOW_SQL } from './fair-claim.js';
+import { LEASE_PICKED, POSTPONE, RECORD, RECORD_HANDING_OFF } from './delivery-queue.js';
+import { RECEIVE, REPLAY } from './inbound.js';
+import { LOAD_ENDPOINTS, WRITE } from './message-writer.js';
 import { MIGRATIONS } from './migrations.js';
 import { PostgresStore } from './postgres-store.js';
 
@@ -379,6 +382,92 @@ function describePostgres(url: string): void {
       }
       expect(await claimMessages(store, 'w', 1_000, LEASE_MS, T0)).toHaveLength(300);
       await store.close();
+    });
+
+    it('prepares only statements whose generic plan, made on an empty schema, reads the growing tables by index', async () => {
+      // A prepared statement's generic plan is made on a connection's sixth call and kept: made on a
+      // fresh schema, it must not scan a table that grows (delivery-queue.ts, RECORD).
+      const schema = newSchema();
+      const store = await open(schema);
+      await store.migrate();
+      await store.close();
+      const admin = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+      await admin.connect();
+      await admin.query('SET plan_cache_mode = force_generic_plan');
+      const plans = new Map<string, string>();
+      for (const statement of [WRITE, LOAD_ENDPOINTS, RECEIVE, REPLAY, RECORD, RECORD_HANDING_OFF, POSTPONE]) {
+        const params = Math.max(...[...statement.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+        await admin.query(`PREPARE generic AS ${statement.text}`);
+        const plan = await admin.query(`EXPLAIN EXECUTE generic(${Array(params).fill('NULL').join(', ')})`);
+        plans.set(statement.name, plan.rows.map((r) => r['QUERY PLAN'] as string).join('\n'));
+        await admin.query('DEALLOCATE generic');
+      }
+      await admin.end();
+      expect([...plans.keys()]).toHaveLength(7);
+      for (const plan of plans.values())
+        expect(plan).not.toMatch(/Seq Scan on (deliveries|messages|attempts|requests)\b/);
+      // Each outcome's delivery by its key, each outcome once (not a batch hashed against the table).
+      expect(plans.get(RECORD.name)).toMatch(/Index Scan using deliveries_pkey on deliveries/);
+      expect(plans.get(RECORD_HANDING_OFF.name)).toMatch(/Index Scan using deliveries_pkey on deliveries/);
+      expect(plans.get(POSTPONE.name)).toMatch(/Index Scan using deliveries_pkey on deliveries/);
+      // Planned on every call, as the claim's other statements.
+      expect(typeof LEASE_PICKED).toBe('string');
+    });
+
+    it('records a batch by primary key on a connection that began when the table was empty', async () => {
+      const schema = newSchema();
+      // One connection, as a long-lived one: every statement of the store runs on it.
+      const store = await PostgresStore.open(url, { schema, poolSize: 1, fairLimits: ROOMY_APPLICATIONS });
+      await store.migrate();
+      const pool = (store as unknown as { db: { pool: pg.Pool } }).db.pool;
+      const app = await store.applications.create({ name: 'a' }, T0);
+      await store.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x', maxConcurrency: 1_000 }, T0);
+      const claimBatch = async (count: number, now: number) => {
+        await Promise.all(Array.from({ length: count }, () => store.messages.create(messageInput(app.id), now)));
+        return claimMessages(store, 'w', count, LEASE_MS, now);
+      };
+      const record = (claimed: ClaimedMessage[], now: number) =>
+        store.queue.record(
+          'w',
+          claimed.map((c) => outcomeFor(c, now, { status: 'success', nextAttemptAt: null })),
+          now,
+        );
+      // Ten records while the table is small: a prepared statement would have had its generic plan.
+      for (let i = 0; i < 10; i++) await record(await claimBatch(4, T0 + i), T0 + i);
+      // The table grows (finished deliveries, as in a running system) with no ANALYZE since.
+      await pool.query(
+        `INSERT INTO messages SELECT 'msg_old' || i, $1, 't', NULL, NULL, '{}', 0
+        FROM generate_series(1, 40000) AS i`,
+        [app.id],
+      );
+      await pool.query(
+        `INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count,
+          created_at, updated_at)
+        SELECT 'dlv_old' || i, $1, 'msg_old' || i, e.id, 'success', 0, 1, 0, 0
+        FROM generate_series(1, 40000) AS i, endpoints e`,
+        [app.id],
+      );
+      const claimed = await claimBatch(32, T0 + 100);
+      expect(claimed).toHaveLength(32);
+      // The deliveries table's pages read (hit or not) so far, this connection's counted too.
+      const pagesRead = async () => {
+        await pool.query('SELECT pg_stat_force_next_flush()');
+        const { rows } = await pool.query<{ n: string }>(`SELECT heap_blks_hit + heap_blks_read AS n
+          FROM pg_statio_user_tables WHERE schemaname = current_schema() AND relname = 'deliveries'`);
+        return Number(rows[0].n);
+      };
+      const before = await pagesRead();
+      await record(claimed, T0 + 101);
+      const pages = (await pagesRead()) - before;
+      const [{ table }] = (await pool.query<{ table: number }>(`SELECT pg_relation_size('deliveries') / 8192 AS table`))
+        .rows;
+      await store.close();
+      // Each outcome reads its delivery's page a few times over (the attempt's EXISTS and foreign
+      // key, the UPDATE and its lock) and the page its new version goes to: about ten pages each
+      // (316 for 32 measured), where a plan that scans the table reads all of it, twice (1,060 with
+      // the table at 413 pages: the record statement prepared and planned while the table was empty).
+      expect(table).toBeGreaterThan(32 * 20);
+      expect(pages).toBeLessThanOrEqual(32 * 15);
     });
 
     it('splits a burst larger than one group commit into several, losing nothing', async () => {
