@@ -4,6 +4,7 @@ import {
   claimMessages,
   createApp,
   createEndpoint,
+  eventOutcomeFor,
   LEASE_MS,
   messageInput,
   outcomeFor,
@@ -289,29 +290,10 @@ export function describeFairShare(ctx: SuiteContext): void {
         body: Buffer.from('{}'),
       };
       for (let i = 0; i < 3; i++) await ctx.store.inbound.receive(request, routes, null, T0 + i);
-      const eventOutcome = (c: ClaimedEvent, at: number) => ({
-        attempt: {
-          kind: 'event' as const,
-          id: `atmpt_${c.delivery.id}`,
-          deliveryId: c.delivery.id,
-          requestId: c.request.id,
-          destinationId: c.destination.id,
-          url: c.destination.url,
-          status: 'success' as const,
-          responseStatusCode: 200,
-          response: '',
-          responseDurationMs: 1,
-          requestHeaders: {},
-          trigger: 0 as const,
-          createdAt: at,
-        },
-        status: 'success' as const,
-        nextAttemptAt: null,
-      });
       const [first] = (await ctx.store.queue.claim('w', 100, LEASE_MS, T0 + 10)) as ClaimedEvent[];
       const handed = (await ctx.store.queue.record(
         'w',
-        [eventOutcome(first, T0 + 11)],
+        [eventOutcomeFor(first, T0 + 11, { status: 'success', nextAttemptAt: null })],
         T0 + 11,
         HAND_OFF,
       )) as ClaimedEvent[];
@@ -319,7 +301,14 @@ export function describeFairShare(ctx: SuiteContext): void {
         ['event', destination.id, true],
       ]);
       await ctx.store.destinations.update(destination.id, { url: destination.url, disabled: true }, T0 + 12);
-      expect(await ctx.store.queue.record('w', [eventOutcome(handed[0], T0 + 13)], T0 + 13, HAND_OFF)).toEqual([]);
+      expect(
+        await ctx.store.queue.record(
+          'w',
+          [eventOutcomeFor(handed[0], T0 + 13, { status: 'success', nextAttemptAt: null })],
+          T0 + 13,
+          HAND_OFF,
+        ),
+      ).toEqual([]);
     });
   });
 

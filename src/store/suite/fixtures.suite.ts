@@ -2,7 +2,15 @@ import { afterEach, beforeEach } from 'vitest';
 import { newId } from '../../core/ids.js';
 import type { Application, Attempt, Endpoint } from '../../core/types.js';
 import type { FairLimits } from '../fair-share.js';
-import type { ClaimedMessage, DeliveryOutcome, EndpointInput, MessageInput, Page, Store } from '../store.js';
+import type {
+  ClaimedEvent,
+  ClaimedMessage,
+  DeliveryOutcome,
+  EndpointInput,
+  MessageInput,
+  Page,
+  Store,
+} from '../store.js';
 
 /** The suite's clock: every test passes times relative to this instant. */
 export const T0 = 1_700_000_000_000;
@@ -98,6 +106,33 @@ export function outcomeFor(
   result: Omit<DeliveryOutcome, 'attempt'>,
 ): DeliveryOutcome {
   return { attempt: attemptFor(claimed, result.status === 'success' ? 'success' : 'fail', now), ...result };
+}
+
+/** An event's outcome (its attempt answered 200, or 500 for any other status), as the engine records it. */
+export function eventOutcomeFor(
+  claimed: ClaimedEvent,
+  now: number,
+  result: Omit<DeliveryOutcome, 'attempt'>,
+): DeliveryOutcome {
+  const success = result.status === 'success';
+  return {
+    attempt: {
+      kind: 'event',
+      id: `atmpt_${claimed.delivery.id}`,
+      deliveryId: claimed.delivery.id,
+      requestId: claimed.request.id,
+      destinationId: claimed.destination.id,
+      url: claimed.destination.url,
+      status: success ? 'success' : 'fail',
+      responseStatusCode: success ? 200 : 500,
+      response: '',
+      responseDurationMs: 1,
+      requestHeaders: {},
+      trigger: 0,
+      createdAt: now,
+    },
+    ...result,
+  };
 }
 
 /** Follows `iterator` (or `prevIterator` when `backwards`) until `done`, one array per page. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClaimedEvent, RequestInput, StoredRequestNote } from '../store.js';
-import { countWork, LEASE_MS, type SuiteContext, T0 } from './fixtures.suite.js';
+import { countWork, eventOutcomeFor, LEASE_MS, type SuiteContext, T0 } from './fixtures.suite.js';
 
 /** A source with one connection to a destination: the receive side as the ingest uses it. */
 async function setUpRoute(ctx: SuiteContext, transform: string | null = null) {
@@ -135,25 +135,7 @@ export function describeReceive(ctx: SuiteContext): void {
       const a = (await ctx.store.inbound.receive(input(), routes, null, T0)).events[0];
       const b = (await ctx.store.inbound.receive(input(), routes, null, T0)).events[0];
       const claimed = (await ctx.store.queue.claim('w', 10, LEASE_MS, T0)) as ClaimedEvent[];
-      const outcome = (c: ClaimedEvent) => ({
-        attempt: {
-          kind: 'event' as const,
-          id: `atmpt_${c.delivery.id}`,
-          deliveryId: c.delivery.id,
-          requestId: c.request.id,
-          destinationId: c.destination.id,
-          url: c.destination.url,
-          status: 'fail' as const,
-          responseStatusCode: 500,
-          response: '',
-          responseDurationMs: 1,
-          requestHeaders: {},
-          trigger: 0 as const,
-          createdAt: T0,
-        },
-        status: 'fail' as const,
-        nextAttemptAt: null,
-      });
+      const outcome = (c: ClaimedEvent) => eventOutcomeFor(c, T0, { status: 'fail', nextAttemptAt: null });
       await ctx.store.queue.record('w', [outcome(claimed.find((c) => c.delivery.id === a.id)!)], T0 + 1);
       // b is still being sent: a retry leaves it as it is.
       expect(await ctx.store.inbound.retryEvent(b.id, T0 + 2)).toMatchObject({ status: 'sending' });
