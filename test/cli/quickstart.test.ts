@@ -16,6 +16,16 @@ import { ROOT } from '../helpers/hookd-build.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'hookd-quickstart-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/** SIGTERM to every process left in the group `pid` leads; none left is fine. */
+function stopGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
 function quickStart(): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Quick start'));
@@ -32,6 +42,10 @@ describe('the README quick start', () => {
     const script = block.replace(/^npm install$/m, '').replaceAll('8071', port);
     const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('HOOKD_'));
     const child = spawn('bash', ['-e', '-c', script], {
+      // A process group of its own: the script's `kill %1` stops hookd in a terminal, where the job
+      // is a process group; under `bash -c` it signals only the job's subshell, and hookd, its child,
+      // lives on: the group is stopped once the script has ended.
+      detached: true,
       cwd: ROOT,
       env: {
         ...Object.fromEntries(inherited),
@@ -46,6 +60,7 @@ describe('the README quick start', () => {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    stopGroup(child.pid);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^sent msg_\w+ \(invoice\.paid\) to acme$/m);
