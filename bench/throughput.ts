@@ -110,7 +110,7 @@ export async function measureThroughput(
           receiverUs: median(harnesses.map((h) => h.receiverUs)),
         }
       : null,
-    backendUs: runs.every((r) => r.backendUs !== null) ? median(runs.map((r) => r.backendUs as number)) : null,
+    backendUs: medianOrNull(runs.map((r) => r.backendUs)),
     duplicates,
   };
 }
@@ -137,13 +137,18 @@ function backendCpuUs(before: Map<number, number>, after: Map<number, number>): 
   return us;
 }
 
-/** The middle value (the mean of the two middle ones for an even count). */
+/** The median of values read in each run; null when a run could not read its value. */
+function medianOrNull(values: (number | null)[]): number | null {
+  return values.every((v) => v !== null) ? median(values) : null;
+}
+
 /** The median of each CPU figure over runs; null when a run could not read them. */
 function medianCpu(cpus: (CpuTimes | null)[]): CpuTimes | null {
   if (!cpus.every((c) => c !== null)) return null;
   return { processUs: median(cpus.map((c) => c.processUs)), mainThreadUs: median(cpus.map((c) => c.mainThreadUs)) };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -172,11 +177,6 @@ async function sendAndReceive(
   return { load: await sending, lastArrivalAt: summary.lastAt ?? NaN, duplicates: summary.duplicates };
 }
 
-/**
- * Requests per second a target answers as expected, where nothing arrives at the receiver (a
- * baseline that only answers): `warmup` unmeasured, then `repeat` times `messages` at
- * `concurrency` in flight; the median run.
- */
 /** `measureAnswered`'s result: the median run's rate and the CPU that runs' requests cost. */
 export interface AnsweredResult {
   perSecond: number;
@@ -220,10 +220,9 @@ export async function measureAnswered(
     });
   }
   const cpus = runs.map((r) => r.cpu);
-  const generators = runs.map((r) => r.generatorUs);
   return {
     perSecond: median(runs.map((r) => r.rate)),
     cpu: medianCpu(cpus),
-    generatorUs: generators.every((g) => g !== null) ? median(generators) : null,
+    generatorUs: medianOrNull(runs.map((r) => r.generatorUs)),
   };
 }
