@@ -4,6 +4,7 @@ import { loadKeyring, sealStoredSecrets } from './master-key.js';
 import type { FairLimits } from './fair-share.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { sealStore } from './sealed-store.js';
+import { DEFAULT_CHECKPOINT_SETTINGS } from './sqlite/checkpoint-thread.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -41,7 +42,11 @@ export async function openBackend(config: Config, options: { logger?: Logger } =
     }
     return store;
   }
-  const store = SqliteStore.open(sqlitePath(config), { ...options, fairLimits: fairLimits(config) });
+  const store = SqliteStore.open(sqlitePath(config), {
+    ...options,
+    fairLimits: fairLimits(config),
+    checkpointThread: DEFAULT_CHECKPOINT_SETTINGS,
+  });
   await store.migrate();
   return store;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { WriteHold } from './write-hold.js';
 
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -22,6 +23,8 @@ export class SqliteDb {
   private readonly statements = new Map<string, Database.Statement<Params>>();
   private deferred: DeferredWrite[] = [];
   private deferredFlushScheduled = false;
+  /** Held by the checkpoint thread while it catches up (checkpoint-thread.ts); the group commits wait for it. */
+  readonly hold = new WriteHold();
 
   constructor(readonly raw: Database.Database) {}
 
@@ -85,7 +88,7 @@ export class SqliteDb {
       this.deferred.push({ write, resolve: resolve as (value: unknown) => void, reject });
       if (this.deferredFlushScheduled) return;
       this.deferredFlushScheduled = true;
-      setImmediate(() => this.flushDeferred());
+      setImmediate(() => this.hold.whenOpen(() => this.flushDeferred()));
     });
   }
 

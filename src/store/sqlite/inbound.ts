@@ -92,7 +92,7 @@ export class SqliteInbound implements InboundStore {
   private worker: LocalWorker | null = null;
   private readonly replayTx: (requestId: string, routes: readonly EventRoute[], now: number, room: number) => Written;
   private readonly batchTx: (batch: readonly QueuedReceive[], room: number) => WrittenBatch;
-  private readonly batches = new TurnBatches<QueuedReceive>(MAX_BATCH_REQUESTS, (batch) => this.flushBatch(batch));
+  private readonly batches: TurnBatches<QueuedReceive>;
 
   constructor(
     private readonly db: SqliteDb,
@@ -102,6 +102,7 @@ export class SqliteInbound implements InboundStore {
     private readonly limits: FairLimits = DEFAULT_FAIR_LIMITS,
     private readonly feed = new RequestFeed(),
   ) {
+    this.batches = new TurnBatches(MAX_BATCH_REQUESTS, (batch) => this.flushBatch(batch), db.hold);
     this.batchTx = db.transaction((batch: readonly QueuedReceive[], room: number): WrittenBatch => {
       const written: WrittenBatch = { each: [], rows: [], handed: [] };
       // The live leases are read once per transaction, at its first hand-off, and counted on as it

@@ -110,7 +110,7 @@ const MAX_BATCH_MESSAGES = 1_000;
  * (measured: they cost ~40% of the throughput).
  */
 export class SqliteMessageWriter {
-  private readonly batches = new TurnBatches<Queued>(MAX_BATCH_MESSAGES, (batch) => this.flushBatch(batch));
+  private readonly batches: TurnBatches<Queued>;
   private worker: LocalWorker | null = null;
   private readonly writeTx: (batch: Queued[], handOff: HandOff | null) => Result[];
 
@@ -120,6 +120,7 @@ export class SqliteMessageWriter {
     /** The limits on live leases per target (when it sets none) and per application (store/fair-share.ts). */
     private readonly limits: FairLimits = DEFAULT_FAIR_LIMITS,
   ) {
+    this.batches = new TurnBatches(MAX_BATCH_MESSAGES, (batch) => this.flushBatch(batch), db.hold);
     this.writeTx = db.transaction((batch: Queued[], handOff: HandOff | null): Result[] => {
       const cache: EndpointCache = new Map();
       return batch.map((item) => {

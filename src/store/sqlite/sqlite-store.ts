@@ -17,6 +17,7 @@ import { SqlRequests } from '../crud/requests.js';
 import { SqlRetention } from '../crud/retention.js';
 import { SqlSources } from '../crud/sources.js';
 import { SqliteAuth } from './auth.js';
+import { CheckpointThread, type CheckpointSettings } from './checkpoint-thread.js';
 import { SqliteDb } from './database.js';
 import { SqliteDeliveryQueue } from './delivery-queue.js';
 import { SqliteDeliveryRequeue } from './delivery-requeue.js';
@@ -35,6 +36,12 @@ export interface SqliteStoreOptions {
    * Default: 16 and 64 (store/fair-share.ts).
    */
   fairLimits?: FairLimits;
+  /**
+   * Run the WAL checkpoints on a thread of their own with these settings (checkpoint-thread.ts;
+   * `openBackend` passes the defaults). Without them, SQLite checkpoints inside the main thread's
+   * commits. Ignored for `:memory:` and `file:` URIs.
+   */
+  checkpointThread?: CheckpointSettings;
 }
 
 /**
@@ -70,11 +77,16 @@ export class SqliteStore implements Store {
   readonly monitor: SqlMonitor;
   readonly rateLimits: MemoryRateLimitCounters;
   private readonly writer: SqliteMessageWriter;
+  /** The WAL checkpoints' thread, when the options ask for one. */
+  readonly checkpoints: CheckpointThread | null;
 
   private constructor(
     private readonly db: SqliteDb,
-    { logger, fairLimits = DEFAULT_FAIR_LIMITS }: SqliteStoreOptions,
+    path: string,
+    { logger, fairLimits = DEFAULT_FAIR_LIMITS, checkpointThread }: SqliteStoreOptions,
   ) {
+    const onDisk = path !== ':memory:' && !path.startsWith('file:');
+    this.checkpoints = checkpointThread && onDisk ? new CheckpointThread(db, path, checkpointThread, logger) : null;
     const work = new WorkSignal(logger);
     this.writer = new SqliteMessageWriter(db, work, fairLimits);
     const crud = sqliteExecutor(db);
@@ -105,7 +117,7 @@ export class SqliteStore implements Store {
    * for `':memory:'`. Does not migrate: call `migrate()` before first use.
    */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-    return new SqliteStore(SqliteDb.open(path), options);
+    return new SqliteStore(SqliteDb.open(path), path, options);
   }
 
   async migrate(): Promise<void> {
@@ -117,6 +129,7 @@ export class SqliteStore implements Store {
     if (!this.db.raw.open) return;
     this.writer.drain();
     this.inbound.drain();
+    await this.checkpoints?.stop();
     this.db.close();
   }
 }

@@ -1,0 +1,38 @@
+/**
+ * A pause of this process's group commits, asked for by the checkpoint thread (checkpoint-thread.ts)
+ * so that its checkpoint can catch up with the whole WAL and the next commit starts the WAL file
+ * over. Held writes wait without blocking the event loop: requests go on being read and queued, and
+ * their commits run when the hold ends.
+ */
+export class WriteHold {
+  private waiting: (() => void)[] = [];
+  private held = false;
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends the hold and runs what waited for it, in the order it waited. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const run of waiting) run();
+  }
+
+  /** Runs `write` now, or when the hold ends. */
+  whenOpen(write: () => void): void {
+    if (this.held) this.waiting.push(write);
+    else write();
+  }
+
+  /** Resolves at once, or when the hold ends. */
+  opened(): Promise<void> {
+    return new Promise((resolve) => this.whenOpen(resolve));
+  }
+}
