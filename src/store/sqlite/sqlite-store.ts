@@ -124,12 +124,15 @@ export class SqliteStore implements Store {
     migrate(this.db.raw);
   }
 
-  /** Writes any queued messages first: a caller that got a promise gets its commit. */
+  /**
+   * Writes any queued messages first: a caller that got a promise gets its commit. The checkpoint
+   * thread stops before that, so that nothing can queue between the last drain and the close.
+   */
   async close(): Promise<void> {
     if (!this.db.raw.open) return;
+    await this.checkpoints?.stop();
     this.writer.drain();
     this.inbound.drain();
-    await this.checkpoints?.stop();
     this.db.close();
   }
 }
