@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -14,7 +15,7 @@ export interface CheckpointSettings {
   intervalMs: number;
   /** WAL frames (pages) at which the thread asks for a hold, to start the WAL file over. */
   restartFrames: number;
-  /** WAL frames at which the thread runs a RESTART checkpoint, which waits for every writer. */
+  /** WAL frames past which the held checkpoint is a RESTART, which waits for other processes' readers. */
   forceFrames: number;
 }
 
@@ -31,41 +32,64 @@ export const DEFAULT_CHECKPOINT_SETTINGS: CheckpointSettings = {
   forceFrames: 32_000,
 };
 
+/** How long a hold may last, in ms, before the main thread ends it itself (a stuck fsync, a starved thread). */
+const HOLD_LIMIT_MS = 1_000;
+
+/**
+ * How long a RESTART checkpoint waits for other processes' readers and writers, in ms (the
+ * thread's busy timeout): inside a hold, so the group commits wait as long.
+ */
+const FORCE_WAIT_MS = 100;
+
 /** What the thread posts to the main thread. */
-type ThreadMessage = { type: 'hold' } | { type: 'release'; log: number; checkpointed: number };
+type ThreadMessage = { type: 'hold' } | { type: 'release' };
 
 /**
  * The thread's code, plain JavaScript run with `eval` (so it loads the same way from `dist/` and
- * from the sources under vitest or tsx). Its own connection; every `intervalMs`, a PASSIVE
- * checkpoint, which copies WAL pages into the database file and syncs both without blocking the
- * main connection's writers or readers. Once the WAL holds `restartFrames`, it asks for a hold; once
- * the main thread answers `held`, one more PASSIVE checkpoint copies the few pages written since, so
- * that every frame is in the database file, and the next commit starts the WAL over from its first
- * frame. A WAL past `forceFrames` (another process writing, or writes that do not hold) gets a
- * RESTART checkpoint, which waits for writers (`busyTimeoutMs`).
+ * from the sources under vitest or tsx). Its own connection, `synchronous=NORMAL` as the main one:
+ * a checkpoint then fsyncs the WAL before it copies pages and the database file before it counts
+ * them as copied, which is what makes a WAL restart safe against a power loss (never OFF here).
+ *
+ * Every `intervalMs`, a PASSIVE checkpoint, which copies WAL pages into the database file without
+ * blocking the main connection's readers or writers. Once the WAL holds `nextHoldAt` frames, it asks
+ * for a hold; once the main thread answers `held`, one more checkpoint copies the few pages written
+ * since, so that every frame is in the database file and the next commit starts the WAL over.
+ * Past `forceFrames` (a reader in another process kept the WAL from restarting) that checkpoint is
+ * a RESTART, which also waits up to `forceWaitMs`, within the hold, for other processes' readers and
+ * writers. After a hold the next one waits for `restartFrames` more frames (after a RESTART, for the
+ * WAL to double), so a WAL that could not restart is not held for again at every interval; a WAL
+ * that restarted (fewer frames than at the last pass) starts over.
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
+const db = new Database(workerData.path, { timeout: workerData.forceWaitMs });
 db.pragma('synchronous = NORMAL');
-const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0];
+const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0].log;
 let holding = false;
+let stopped = false;
+let lastLog = 0;
+let nextHoldAt = workerData.restartFrames;
 const timer = setInterval(() => {
   if (holding) return;
-  const { log } = checkpoint('PASSIVE');
-  if (log >= workerData.forceFrames) checkpoint('RESTART');
-  else if (log >= workerData.restartFrames) {
+  const log = checkpoint('PASSIVE');
+  if (log < lastLog) nextHoldAt = workerData.restartFrames;
+  lastLog = log;
+  if (log >= nextHoldAt) {
     holding = true;
     parentPort.postMessage({ type: 'hold' });
   }
 }, workerData.intervalMs);
 parentPort.on('message', (message) => {
+  if (stopped) return;
   if (message.type === 'held') {
-    const { log, checkpointed } = checkpoint('PASSIVE');
+    const force = lastLog >= workerData.forceFrames;
+    lastLog = checkpoint(force ? 'RESTART' : 'PASSIVE');
+    nextHoldAt = force ? 2 * lastLog : lastLog + workerData.restartFrames;
     holding = false;
-    parentPort.postMessage({ type: 'release', log, checkpointed });
+    parentPort.postMessage({ type: 'release' });
   } else if (message.type === 'stop') {
+    stopped = true;
     clearInterval(timer);
     db.close();
     parentPort.close();
@@ -86,7 +110,8 @@ parentPort.on('message', (message) => {
  * engine's claims and records wait, the event loop does not), finishes, and releases; the first
  * commit after that starts the WAL over, and `journal_size_limit` truncates the file to
  * `restartFrames` pages. Writes outside the group commits (CRUD, retention) are not held: one that
- * lands in the hold only means the thread tries again at its next interval.
+ * lands in the hold only means a later try. The thread is ref'd while it holds (a process must not
+ * exit with commits waiting on it), and a hold ends after `HOLD_LIMIT_MS` whatever the thread does.
  *
  * Starts once the WAL file has reached `startAtBytes` (a store that writes little never needs the
  * thread); if the thread fails, the main connection goes back to SQLite's automatic checkpoint.
@@ -97,14 +122,19 @@ export class CheckpointThread {
   private readonly startTimer: NodeJS.Timeout;
   private stopped = false;
 
+  private readonly path: string;
+  private holdTimer: NodeJS.Timeout | null = null;
+
+  /** `path`: the database file (resolved now: the thread may start long after, in another directory). */
   constructor(
     private readonly db: SqliteDb,
-    private readonly path: string,
+    path: string,
     private readonly settings: CheckpointSettings = DEFAULT_CHECKPOINT_SETTINGS,
     private readonly logger?: Logger,
   ) {
+    this.path = resolve(path);
     this.startTimer = setInterval(() => {
-      if (walBytes(path) >= settings.startAtBytes) this.start();
+      if (walBytes(this.path) >= settings.startAtBytes) this.start();
     }, 1_000).unref();
     if (settings.startAtBytes <= 0) this.start();
   }
@@ -124,7 +154,7 @@ export class CheckpointThread {
       workerData: {
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         path: this.path,
-        busyTimeoutMs: raw.pragma('busy_timeout', { simple: true }) as number,
+        forceWaitMs: FORCE_WAIT_MS,
         intervalMs: this.settings.intervalMs,
         restartFrames: this.settings.restartFrames,
         forceFrames: this.settings.forceFrames,
@@ -135,21 +165,31 @@ export class CheckpointThread {
     raw.pragma('wal_autocheckpoint = 0');
     raw.pragma(`journal_size_limit = ${this.settings.restartFrames * pageSize}`);
     worker.on('message', (message: ThreadMessage) => {
-      if (message.type === 'hold') {
+      if (message.type === 'release') this.endHold(worker);
+      else if (!this.stopped) {
         // Nothing is ever mid-transaction here (better-sqlite3 is synchronous): the hold is in effect at once.
         this.db.hold.hold();
+        worker.ref();
+        this.holdTimer = setTimeout(() => this.endHold(worker), HOLD_LIMIT_MS);
         worker.postMessage({ type: 'held' });
-      } else this.db.hold.release();
+      }
     });
     worker.on('error', (error) => this.logger?.error({ err: error }, 'SQLite checkpoint thread failed'));
     worker.on('exit', () => this.fallBack(worker));
+  }
+
+  private endHold(worker: Worker): void {
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    if (!this.stopped) worker.unref();
+    this.db.hold.release();
   }
 
   /** The thread is gone: SQLite's automatic checkpoint again, and nothing left waiting on a hold. */
   private fallBack(worker: Worker): void {
     if (this.worker !== worker) return;
     this.worker = null;
-    this.db.hold.release();
+    this.endHold(worker);
     if (this.db.raw.open) this.db.raw.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   }
 
@@ -166,6 +206,11 @@ export class CheckpointThread {
     worker.postMessage({ type: 'stop' });
     await exited;
   }
+}
+
+/** True for a database in a file of its own (not `:memory:`, a `file:` URI or `''`, a temporary one). */
+export function isFileDatabase(path: string): boolean {
+  return path !== '' && path !== ':memory:' && !path.startsWith('file:');
 }
 
 function walBytes(path: string): number {

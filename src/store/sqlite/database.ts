@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { isFileDatabase } from './checkpoint-thread.js';
 import { WriteHold } from './write-hold.js';
 
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
@@ -34,7 +35,7 @@ export class SqliteDb {
    * only a power loss can take back the last commits, which is the trade every WAL user makes.
    */
   static open(path: string): SqliteDb {
-    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    if (isFileDatabase(path)) mkdirSync(dirname(path), { recursive: true });
     const raw = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');

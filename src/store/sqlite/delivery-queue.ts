@@ -112,7 +112,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   async claim(workerId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
-    if (this.db.hold.isHeld) await this.db.hold.opened();
+    await this.db.hold.opened();
     return this.claimTx(workerId, limit, leaseMs, now);
   }
 
@@ -123,7 +123,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     handOff?: RecordHandOff,
   ): Promise<ClaimedDelivery[]> {
     if (outcomes.length === 0) return [];
-    if (this.db.hold.isHeld) await this.db.hold.opened();
+    await this.db.hold.opened();
     const { rescheduled, handed } = this.recordTx(workerId, outcomes, now, handOff);
     if (rescheduled) this.work.emit('later');
     return handed;
@@ -131,7 +131,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   async postpone(workerId: string, items: readonly { id: string; dueAt: number }[], now: number): Promise<void> {
     if (items.length === 0) return;
-    if (this.db.hold.isHeld) await this.db.hold.opened();
+    await this.db.hold.opened();
     this.postponeTx(workerId, items, now);
     this.work.emit('later');
   }

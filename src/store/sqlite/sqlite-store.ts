@@ -17,7 +17,7 @@ import { SqlRequests } from '../crud/requests.js';
 import { SqlRetention } from '../crud/retention.js';
 import { SqlSources } from '../crud/sources.js';
 import { SqliteAuth } from './auth.js';
-import { CheckpointThread, type CheckpointSettings } from './checkpoint-thread.js';
+import { CheckpointThread, isFileDatabase, type CheckpointSettings } from './checkpoint-thread.js';
 import { SqliteDb } from './database.js';
 import { SqliteDeliveryQueue } from './delivery-queue.js';
 import { SqliteDeliveryRequeue } from './delivery-requeue.js';
@@ -39,7 +39,7 @@ export interface SqliteStoreOptions {
   /**
    * Run the WAL checkpoints on a thread of their own with these settings (checkpoint-thread.ts;
    * `openBackend` passes the defaults). Without them, SQLite checkpoints inside the main thread's
-   * commits. Ignored for `:memory:` and `file:` URIs.
+   * commits. Ignored for `:memory:`, `''` and `file:` URIs.
    */
   checkpointThread?: CheckpointSettings;
 }
@@ -85,8 +85,8 @@ export class SqliteStore implements Store {
     path: string,
     { logger, fairLimits = DEFAULT_FAIR_LIMITS, checkpointThread }: SqliteStoreOptions,
   ) {
-    const onDisk = path !== ':memory:' && !path.startsWith('file:');
-    this.checkpoints = checkpointThread && onDisk ? new CheckpointThread(db, path, checkpointThread, logger) : null;
+    this.checkpoints =
+      checkpointThread && isFileDatabase(path) ? new CheckpointThread(db, path, checkpointThread, logger) : null;
     const work = new WorkSignal(logger);
     this.writer = new SqliteMessageWriter(db, work, fairLimits);
     const crud = sqliteExecutor(db);

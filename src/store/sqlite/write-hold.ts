@@ -16,13 +16,16 @@ export class WriteHold {
     this.held = true;
   }
 
-  /** Ends the hold and runs what waited for it, in the order it waited. */
+  /**
+   * Ends the hold. What waited for it runs in the order it waited, each in a `setImmediate` of its
+   * own, as it would have run without the hold (a throw in one cannot keep the others waiting).
+   */
   release(): void {
     if (!this.held) return;
     this.held = false;
     const waiting = this.waiting;
     this.waiting = [];
-    for (const run of waiting) run();
+    for (const run of waiting) setImmediate(run);
   }
 
   /** Runs `write` now, or when the hold ends. */
@@ -32,7 +35,7 @@ export class WriteHold {
   }
 
   /** Resolves at once, or when the hold ends. */
-  opened(): Promise<void> {
-    return new Promise((resolve) => this.whenOpen(resolve));
+  async opened(): Promise<void> {
+    if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 }
