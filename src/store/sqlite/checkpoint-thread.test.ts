@@ -100,8 +100,8 @@ describe('the checkpoint thread', () => {
     // loaded machine that can be several times the restart point, but never most of what was written.
     expect(written).toBeGreaterThan(4_000);
     expect(largestWal).toBeLessThan(written / 3);
-    expect(mainDb(store).hold.isHeld).toBe(false);
     await store.close();
+    expect(mainDb(store).hold.isHeld).toBe(false);
 
     const again = new Database(path, { readonly: true });
     expect(again.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(4_000);

@@ -57,25 +57,31 @@ type ThreadMessage = { type: 'hold' } | { type: 'release' };
  * Past `forceFrames` (a reader in another process kept the WAL from restarting) that checkpoint is
  * a RESTART, which also waits up to `forceWaitMs`, within the hold, for other processes' readers and
  * writers. After a hold the next one waits for `restartFrames` more frames (after a RESTART, for the
- * WAL to double), so a WAL that could not restart is not held for again at every interval; a WAL
- * that restarted (fewer frames than at the last pass) starts over.
+ * WAL to double), so a WAL that could not restart is not held for again at every interval; except
+ * that a hold whose checkpoint a reader kept from copying every frame is tried again as soon as a
+ * pass copies them all (the reader is gone). A WAL that restarted (fewer frames than at the last
+ * pass) starts over.
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: workerData.forceWaitMs });
 db.pragma('synchronous = NORMAL');
-const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0].log;
+const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0];
 let holding = false;
 let stopped = false;
 let lastLog = 0;
 let nextHoldAt = workerData.restartFrames;
+let retryWhenCaughtUp = false;
 const timer = setInterval(() => {
   if (holding) return;
-  const log = checkpoint('PASSIVE');
-  if (log < lastLog) nextHoldAt = workerData.restartFrames;
+  const { log, checkpointed } = checkpoint('PASSIVE');
+  if (log < lastLog) {
+    nextHoldAt = workerData.restartFrames;
+    retryWhenCaughtUp = false;
+  }
   lastLog = log;
-  if (log >= nextHoldAt) {
+  if (log >= nextHoldAt || (retryWhenCaughtUp && checkpointed === log && log >= workerData.restartFrames)) {
     holding = true;
     parentPort.postMessage({ type: 'hold' });
   }
@@ -84,8 +90,10 @@ parentPort.on('message', (message) => {
   if (stopped) return;
   if (message.type === 'held') {
     const force = lastLog >= workerData.forceFrames;
-    lastLog = checkpoint(force ? 'RESTART' : 'PASSIVE');
-    nextHoldAt = force ? 2 * lastLog : lastLog + workerData.restartFrames;
+    const { log, checkpointed } = checkpoint(force ? 'RESTART' : 'PASSIVE');
+    lastLog = log;
+    nextHoldAt = force ? 2 * log : log + workerData.restartFrames;
+    retryWhenCaughtUp = checkpointed < log;
     holding = false;
     parentPort.postMessage({ type: 'release' });
   } else if (message.type === 'stop') {
