@@ -21,9 +21,9 @@ export interface CheckpointSettings {
 
 /**
  * 1 MiB: a store that writes little (most tests, a quiet hookd) never starts a thread. A hold lasts
- * one checkpoint of the last interval's pages and its two fsyncs, 8–15 ms measured (`npm run bench`,
- * receive at 1,000 requests a second, which writes ~9,000 pages a second): 16,000 pages (64 MiB
- * with 4 KiB pages) between restarts makes that one hold every ~2 s, under 1% of the time.
+ * one checkpoint of the last interval's pages and its two fsyncs, 8–24 ms measured (`npm run bench`,
+ * receive at 1,000 requests a second, which writes ~10,000 pages a second): 16,000 pages (64 MiB
+ * with 4 KiB pages) between restarts makes that one hold every ~1.6 s, about 1% of the time.
  */
 export const DEFAULT_CHECKPOINT_SETTINGS: CheckpointSettings = {
   startAtBytes: 1 << 20,
@@ -126,12 +126,11 @@ parentPort.on('message', (message) => {
  * Durability is SQLite's own: checkpoints never touch what a commit guarantees.
  */
 export class CheckpointThread {
+  private readonly path: string;
   private worker: Worker | null = null;
   private readonly startTimer: NodeJS.Timeout;
-  private stopped = false;
-
-  private readonly path: string;
   private holdTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   /** `path`: the database file (resolved now: the thread may start long after, in another directory). */
   constructor(
