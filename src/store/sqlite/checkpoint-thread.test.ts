@@ -31,29 +31,23 @@ async function openStore(settings: CheckpointSettings = SETTINGS) {
 /** The main connection (private to the store). */
 const mainDb = (store: SqliteStore) => (store as unknown as { db: SqliteDb }).db;
 
-/** The WAL header's checkpoint sequence number: SQLite adds one each time the WAL starts over (wal.c, "WAL header"). */
-function walRestarts(path: string): number {
-  const header = Buffer.alloc(16);
-  const fd = openSync(`${path}-wal`, 'r');
+/** The first `length` bytes of a file. */
+function fileHead(file: string, length: number): Buffer {
+  const head = Buffer.alloc(length);
+  const fd = openSync(file, 'r');
   try {
-    readSync(fd, header, 0, 16, 0);
+    readSync(fd, head, 0, length, 0);
   } finally {
     closeSync(fd);
   }
-  return header.readUInt32BE(12);
+  return head;
 }
 
+/** The WAL header's checkpoint sequence number: SQLite adds one each time the WAL starts over (wal.c, "WAL header"). */
+const walRestarts = (path: string) => fileHead(`${path}-wal`, 16).readUInt32BE(12);
+
 /** Frames in the WAL now: `mxFrame` of the WAL-index header in the -shm file (wal.c, WalIndexHdr; native byte order). */
-function walFrames(path: string): number {
-  const header = Buffer.alloc(20);
-  const fd = openSync(`${path}-shm`, 'r');
-  try {
-    readSync(fd, header, 0, 20, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return header.readUInt32LE(16);
-}
+const walFrames = (path: string) => fileHead(`${path}-shm`, 20).readUInt32LE(16);
 
 /** Group commits of `perRound` 4 KB messages, back to back: each round starts once the last committed. */
 async function writeRounds(store: SqliteStore, appId: string, rounds: number, perRound: number, onRound = () => {}) {
