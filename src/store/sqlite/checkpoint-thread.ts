@@ -215,11 +215,6 @@ export class CheckpointThread {
   }
 }
 
-/** True for a database in a file of its own (not `:memory:`, a `file:` URI or `''`, a temporary one). */
-export function isFileDatabase(path: string): boolean {
-  return path !== '' && path !== ':memory:' && !path.startsWith('file:');
-}
-
 function walBytes(path: string): number {
   try {
     return statSync(`${path}-wal`).size;

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isFileDatabase } from './checkpoint-thread.js';
 import { WriteHold } from './write-hold.js';
 
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
@@ -128,6 +127,11 @@ export class SqliteDb {
     this.raw.pragma('optimize');
     this.raw.close();
   }
+}
+
+/** True for a database in a file of its own (not `:memory:`, a `file:` URI or `''`, a temporary one). */
+export function isFileDatabase(path: string): boolean {
+  return path !== '' && path !== ':memory:' && !path.startsWith('file:');
 }
 
 /** True for a UNIQUE or PRIMARY KEY violation. */

@@ -4,6 +4,8 @@
  * over. Held writes wait without blocking the event loop: requests go on being read and queued, and
  * their commits run when the hold ends.
  */
+const OPEN = Promise.resolve();
+
 export class WriteHold {
   private waiting: (() => void)[] = [];
   private held = false;
@@ -34,8 +36,8 @@ export class WriteHold {
     else write();
   }
 
-  /** Resolves at once, or when the hold ends. */
-  async opened(): Promise<void> {
-    if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** Resolved already, or resolves when the hold ends (no promise made per call while open: claims and records await it). */
+  opened(): Promise<void> {
+    return this.held ? new Promise<void>((resolve) => this.waiting.push(resolve)) : OPEN;
   }
 }
