@@ -186,7 +186,8 @@ describe('the checkpoint thread', () => {
     const path = newPath();
     const script = `
       const { SqliteStore } = await import(${JSON.stringify(new URL('./sqlite-store.ts', import.meta.url).href)});
-      const store = SqliteStore.open(${JSON.stringify(path)}, { checkpointThread: ${JSON.stringify(SETTINGS)} });
+      const logger = { error: (fields, message) => console.error(message, fields.err) };
+      const store = SqliteStore.open(${JSON.stringify(path)}, { checkpointThread: ${JSON.stringify(SETTINGS)}, logger });
       await store.migrate();
       await new Promise((resolve) => setTimeout(resolve, 50));
       if (!store.checkpoints.running) process.exit(2);
@@ -196,10 +197,10 @@ describe('the checkpoint thread', () => {
     const run = promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: process.cwd(),
     });
-    const exitCode = await run.then(
-      () => 0,
-      (error: { code?: number }) => error.code,
+    const { code, stderr } = await run.then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
     );
-    expect(exitCode).toBe(7);
+    expect(code, stderr).toBe(7);
   });
 });

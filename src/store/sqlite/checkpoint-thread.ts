@@ -158,6 +158,9 @@ export class CheckpointThread {
     const pageSize = raw.pragma('page_size', { simple: true }) as number;
     const worker = new Worker(THREAD_SOURCE, {
       eval: true,
+      // Not the process's flags: `--input-type=module` would run this CommonJS source as a module
+      // (no `require`: the thread died at once), and it needs no loader (tsx) of the parent's.
+      execArgv: [],
       workerData: {
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         path: this.path,
