@@ -287,7 +287,15 @@ export class DeliveryGate {
             taken.set(delivery.id, slot.slotAt);
           }
         }
-        const fresh = items.filter((c) => !taken.has(c.delivery.id));
+        // Slots near at hand that their deliveries have not come back for (still queued behind
+        // older due work) go to these first, rather than being lost past LATE_SLOT_MS.
+        const others = items.filter((c) => !taken.has(c.delivery.id));
+        const orphans =
+          others.length > 0
+            ? await this.health.takeTargetSlots(targetId, now - LATE_SLOT_MS, now + this.keepWithinMs, others.length)
+            : [];
+        for (const [i, slotAt] of orphans.entries()) taken.set(others[i].delivery.id, slotAt);
+        const fresh = others.slice(orphans.length);
         const first = fresh.length > 0 ? await this.health.reserve(targetId, intervalMs, fresh.length, now) : 0;
         const slots = new Map(fresh.map((c, i) => [c.delivery.id, first + i * intervalMs]));
         for (const item of items) {

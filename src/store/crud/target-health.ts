@@ -78,6 +78,14 @@ export class SqlTargetHealth implements TargetHealthStore {
       ON CONFLICT (delivery_id) DO UPDATE SET target_id = excluded.target_id, slot_at = excluded.slot_at`);
   }
 
+  async takeTargetSlots(targetId: string, from: number, until: number, limit: number): Promise<number[]> {
+    const rows = await this.db.all<{ slot_at: number }>(sql`DELETE FROM throttle_slots WHERE delivery_id IN (
+        SELECT delivery_id FROM throttle_slots WHERE target_id = ${targetId} AND slot_at >= ${from} AND slot_at <= ${until}
+        ORDER BY slot_at LIMIT ${limit})
+      RETURNING slot_at`);
+    return rows.map((r) => Number(r.slot_at)).sort((a, b) => a - b);
+  }
+
   async takeSlots(deliveryIds: readonly string[]): Promise<HeldSlot[]> {
     if (deliveryIds.length === 0) return [];
     const rows = await this.db.all<{ delivery_id: string; target_id: string; slot_at: number }>(

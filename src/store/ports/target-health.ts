@@ -39,6 +39,13 @@ export interface TargetHealthStore {
   reserve(targetId: string, intervalMs: number, count: number, now: number): Promise<number>;
   /** Records slots held by deliveries given back to the queue until then. */
   holdSlots(slots: readonly HeldSlot[]): Promise<void>;
+  /**
+   * Takes up to `limit` slots held for the target from `from` to `until` (epoch ms), earliest
+   * first, whichever deliveries hold them: a slot that its delivery has not come back for goes to
+   * another rather than being lost (that delivery reserves a new one when it comes). Each slot is
+   * returned to one caller only.
+   */
+  takeTargetSlots(targetId: string, from: number, until: number, limit: number): Promise<number[]>;
   /** Takes (removes and returns) the slots these deliveries hold; each is returned to one caller only. */
   takeSlots(deliveryIds: readonly string[]): Promise<HeldSlot[]>;
   /**

@@ -68,6 +68,32 @@ export function describeTargetHealth(ctx: SuiteContext): void {
       expect((await store.health.read([endpoint.id], []))[0]).toMatchObject({ pausedUntil: T0 + 9_000, slowRate: 1 });
     });
 
+    it("gives a target's held slots within a window to other takers, earliest first, each to one taker", async () => {
+      const { store } = ctx;
+      await store.health.holdSlots([
+        { deliveryId: 'dlv_a', targetId: 'ep_x', slotAt: T0 + 60 },
+        { deliveryId: 'dlv_b', targetId: 'ep_x', slotAt: T0 + 20 },
+        { deliveryId: 'dlv_c', targetId: 'ep_x', slotAt: T0 + 40 },
+        { deliveryId: 'dlv_far', targetId: 'ep_x', slotAt: T0 + 5_000 },
+        { deliveryId: 'dlv_past', targetId: 'ep_x', slotAt: T0 - 1_000 },
+        { deliveryId: 'dlv_other', targetId: 'ep_y', slotAt: T0 + 30 },
+      ]);
+      const [first, second] = await Promise.all([
+        store.health.takeTargetSlots('ep_x', T0 - 500, T0 + 1_000, 2),
+        store.health.takeTargetSlots('ep_x', T0 - 500, T0 + 1_000, 2),
+      ]);
+      expect(first.length).toBeLessThanOrEqual(2);
+      expect(second.length).toBeLessThanOrEqual(2);
+      const rest = await store.health.takeTargetSlots('ep_x', T0 - 500, T0 + 1_000, 5);
+      // The three in the window, each to one taker only (under a race on PostgreSQL, the loser of
+      // a row finds it gone and returns fewer).
+      expect([...first, ...second, ...rest].sort((a, b) => a - b)).toEqual([T0 + 20, T0 + 40, T0 + 60]);
+      // The delivery whose slot was taken finds none when it comes back; the others keep theirs.
+      expect(
+        (await store.health.takeSlots(['dlv_a', 'dlv_far', 'dlv_past', 'dlv_other'])).map((s) => s.deliveryId).sort(),
+      ).toEqual(['dlv_far', 'dlv_other', 'dlv_past']);
+    });
+
     it('sweeps held slots whose delivery never came back', async () => {
       const { store } = ctx;
       await store.health.holdSlots([
