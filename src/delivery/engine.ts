@@ -119,6 +119,8 @@ export class DeliveryEngine {
   private earliestRetryAt = Number.POSITIVE_INFINITY;
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (this.now() time); infinity when none is set. */
+  private timerAt = Number.POSITIVE_INFINITY;
   private unsubscribe: (() => void) | null = null;
   private outcomes: DeliveryOutcome[] = [];
   /** Deliveries the gate held back (over the rate, paused, circuit open), to give back due at their slot. */
@@ -155,7 +157,7 @@ export class DeliveryEngine {
     if (!this.stopped) return;
     this.stopped = false;
     const { queue } = this.options;
-    this.unsubscribe = queue.onWork((due) => this.wake(due === 'later'));
+    this.unsubscribe = queue.onWork((due) => (due === 'held' ? this.holdBack() : this.wake(due === 'later')));
     // New deliveries come straight from the writers (messages.create, inbound.receive), leased to us, without a claim.
     void queue.attachLocalWorker({
       workerId: this.workerId,
@@ -215,6 +217,22 @@ export class DeliveryEngine {
       // timer): claim again, or that wake is lost until the timer (up to HELD_BACK_RECHECK_MS).
       if (this.rerun) this.wake();
     });
+  }
+
+  /**
+   * Work is due that the fair shares hold back (`WorkDue` `held`): claim nothing now. The end of
+   * one of the leases that hold it hands its place on (`mayHandOffAtRecord`) or claims
+   * (`freePlaces`), and the timer rechecks within HELD_BACK_RECHECK_MS for leases held elsewhere,
+   * as after a claim pass that left work held back. During a pass, it runs again (as `wake`).
+   */
+  private holdBack(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.rerun = true;
+      return;
+    }
+    this.heldBack = true;
+    if (this.timerAt > this.now() + HELD_BACK_RECHECK_MS) this.armTimer(HELD_BACK_RECHECK_MS);
   }
 
   private async claimLoop(): Promise<void> {
@@ -283,7 +301,12 @@ export class DeliveryEngine {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     const untilRetry = Math.max(0, this.earliestRetryAt - this.now());
-    this.timer = setTimeout(() => this.wake(true), Math.min(delayMs, untilRetry));
+    const delay = Math.min(delayMs, untilRetry);
+    this.timerAt = this.now() + delay;
+    this.timer = setTimeout(() => {
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.wake(true);
+    }, delay);
     this.timer.unref();
   }
 

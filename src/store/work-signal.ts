@@ -2,11 +2,35 @@ import type { Logger } from 'pino';
 import { createLogger } from '../log/create-logger.js';
 
 /**
- * When the work a commit queued is due: `now` (new messages, resends, released leases), or `later`
- * (a retry, at a time the listener must look up). A delivery engine claims on either; only `later`
- * can move its timer for the next due delivery earlier, so only `later` makes it ask when that is.
+ * When the work a commit queued is due: `now` (new messages, resends, released leases), `later`
+ * (a retry, at a time the listener must look up), or `held`: due now, but every delivery it left
+ * pending is held back by the fair shares (store/fair-share.ts: its target or application was at
+ * its limit of live leases), so that no claim can take it before one of those leases ends. A
+ * delivery engine claims on `now` and `later`; only `later` can move its timer for the next due
+ * delivery earlier, so only `later` makes it ask when that is. On `held` it claims nothing: it
+ * notes that work waits behind the leases (the ending of one hands its place on) and rechecks
+ * soon, as after a claim that left work held back. A claim per commit there read the front of the
+ * due index for nothing, and a destination with a deep backlog at its limit slowed the ingest 3×.
  */
-export type WorkDue = 'now' | 'later';
+export type WorkDue = 'now' | 'later' | 'held';
+
+/** What a write left pending for a claim: `pending` deliveries due now, `held` of them held back by the fair shares. */
+export interface LeftPending {
+  pending: number;
+  held: number;
+}
+
+export const NONE_LEFT: LeftPending = { pending: 0, held: 0 };
+
+export function addLeft(a: LeftPending, b: LeftPending): LeftPending {
+  return { pending: a.pending + b.pending, held: a.held + b.held };
+}
+
+/** The signal for a commit that left `left` (see `WorkDue`); null when it left nothing. */
+export function pendingDue({ pending, held }: LeftPending): WorkDue | null {
+  if (pending > held) return 'now';
+  return held > 0 ? 'held' : null;
+}
 
 /**
  * The in-process "new work may be due" signal behind `DeliveryQueue.onWork`. Stores call `emit()` after
@@ -28,7 +52,8 @@ export class WorkSignal {
     };
   }
 
-  emit(due: WorkDue): void {
+  emit(due: WorkDue | null): void {
+    if (due === null) return;
     for (const listener of [...this.listeners]) {
       try {
         listener(due);

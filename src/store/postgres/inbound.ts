@@ -25,13 +25,13 @@ import type {
   RequestInput,
   TimeRange,
 } from '../store.js';
-import type { WorkSignal } from '../work-signal.js';
+import { pendingDue, type WorkSignal } from '../work-signal.js';
 import type { RequestFeed, StoredRequestNote } from '../request-feed.js';
 import type { RequestFeedPublisher } from './request-feed-publisher.js';
 import { isForeignKeyViolation, isInputError, isTransient, named, type PgDb } from './database.js';
 import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
 import type { ClaimGate } from './fair-claim.js';
-import { notifyIfAny, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
+import { notifyPending, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
 
 /*
  * The hand-off, inside the statement that inserts the events (the CTE `ev`: id, request_id,
@@ -67,7 +67,7 @@ function handOff(now: string, owner: string, until: string, room: string, limit:
     FROM chosen
     RETURNING id, status
   ),
-  new_pending AS (SELECT 1 FROM new_events WHERE status = 'pending')`;
+  new_pending AS (SELECT kind = 'event' AND ${room} > 0 AND NOT fits AS held FROM chosen WHERE NOT leased)`;
 }
 
 /*
@@ -79,7 +79,8 @@ function handOff(now: string, owner: string, until: string, room: string, limit:
  * others find the holder by the join. A request whose key's holder is another request is stored
  * rejected as a duplicate of it; the others with the verdict given. Events go in for the requests
  * stored accepted only, and those handed to the local worker already leased to it (`handOff`);
- * NOTIFY goes out with the commit when any was left pending for a claim.
+ * NOTIFY goes out with the commit when any was left pending for a claim: $26 (`held`) when
+ * every one of them waits for its destination's live leases (`handOff`), else $21 (`now`).
  */
 export const RECEIVE = named(
   'receive',
@@ -120,7 +121,7 @@ export const RECEIVE = named(
 SELECT ARRAY(SELECT id FROM verdict WHERE holder <> id ORDER BY id) AS duplicates,
   ARRAY(SELECT holder FROM verdict WHERE holder <> id ORDER BY id) AS holders,
   ARRAY(SELECT id FROM new_events WHERE status = 'sending') AS leased,
-  ${notifyIfAny('new_pending', '$21')} AS notified`,
+  (SELECT count(*) FROM new_pending WHERE held) AS held, ${notifyPending('new_pending', '$21', '$26')} AS notified`,
 );
 
 /** New events of a stored request (a replay, trigger manual), as RECEIVE inserts them. */
@@ -133,7 +134,7 @@ export const REPLAY = named(
   ),
   ${handOff('$2', '$8', '$9', '$10', '$11')}
 SELECT ARRAY(SELECT id FROM new_events WHERE status = 'sending') AS leased,
-  ${notifyIfAny('new_pending', '$7')} AS notified`,
+  (SELECT count(*) FROM new_pending WHERE held) AS held, ${notifyPending('new_pending', '$7', '$12')} AS notified`,
 );
 
 /** At most this many requests per statement, as the message writer bounds its batches. */
@@ -340,32 +341,36 @@ export class PgInbound implements InboundStore {
     });
     const allEvents = events.flat();
     const handOff = this.reserve(allEvents, now, worker);
-    let result: { duplicates: string[]; holders: string[]; leased: string[] };
+    let result: { duplicates: string[]; holders: string[]; leased: string[]; held: number };
     try {
-      result = (await this.db.get<{ duplicates: string[]; holders: string[]; leased: string[] }>(RECEIVE, [
-        rows.map((r) => r.id),
-        rows.map((r) => r.source_id),
-        rows.map((r) => r.method),
-        rows.map((r) => r.path),
-        rows.map((r) => r.headers),
-        rows.map((r) => r.body),
-        rows.map((r) => r.body_size),
-        rows.map((r) => r.status),
-        rows.map((r) => r.cause),
-        rows.map((r) => r.detail),
-        rows.map((r) => r.received_at),
-        keys.map((k) => k?.key ?? null),
-        keys.map((k) => k?.expiresAt ?? null),
-        offers,
-        now,
-        allEvents.map((e) => e.id),
-        allEvents.map((e) => e.request_id),
-        allEvents.map((e) => e.connection_id),
-        allEvents.map((e) => e.destination_id),
-        allEvents.map((e) => e.kind),
-        this.notifyPayload.now,
-        ...handOff.params,
-      ]))!;
+      result = (await this.db.get<{ duplicates: string[]; holders: string[]; leased: string[]; held: number }>(
+        RECEIVE,
+        [
+          rows.map((r) => r.id),
+          rows.map((r) => r.source_id),
+          rows.map((r) => r.method),
+          rows.map((r) => r.path),
+          rows.map((r) => r.headers),
+          rows.map((r) => r.body),
+          rows.map((r) => r.body_size),
+          rows.map((r) => r.status),
+          rows.map((r) => r.cause),
+          rows.map((r) => r.detail),
+          rows.map((r) => r.received_at),
+          keys.map((k) => k?.key ?? null),
+          keys.map((k) => k?.expiresAt ?? null),
+          offers,
+          now,
+          allEvents.map((e) => e.id),
+          allEvents.map((e) => e.request_id),
+          allEvents.map((e) => e.connection_id),
+          allEvents.map((e) => e.destination_id),
+          allEvents.map((e) => e.kind),
+          this.notifyPayload.now,
+          ...handOff.params,
+          this.notifyPayload.held,
+        ],
+      ))!;
     } catch (error) {
       handOff.cancel();
       throw error;
@@ -392,7 +397,7 @@ export class PgInbound implements InboundStore {
       return { request, events: events[i].map(toEventDelivery) };
     });
     if (take.length > 0) handOff.worker?.take(take);
-    if (pending > 0) this.work.emit('now');
+    this.work.emit(pendingDue({ pending, held: result.held }));
     return received;
   }
 
@@ -417,9 +422,9 @@ export class PgInbound implements InboundStore {
       trigger: 1,
     }));
     const handOff = this.reserve(events, now, worker);
-    let result: { leased: string[] };
+    let result: { leased: string[]; held: number };
     try {
-      result = (await this.db.get<{ leased: string[] }>(REPLAY, [
+      result = (await this.db.get<{ leased: string[]; held: number }>(REPLAY, [
         request.id,
         now,
         events.map((e) => e.id),
@@ -428,6 +433,7 @@ export class PgInbound implements InboundStore {
         events.map((e) => e.kind),
         this.notifyPayload.now,
         ...handOff.params,
+        this.notifyPayload.held,
       ]))!;
     } catch (error) {
       handOff.cancel();
@@ -437,7 +443,7 @@ export class PgInbound implements InboundStore {
     if (leased.size > 0) {
       handOff.worker?.take(events.filter((e) => leased.has(e.id)).map((row) => claimedEvent(row, request, targets)));
     }
-    if (events.length > leased.size) this.work.emit('now');
+    this.work.emit(pendingDue({ pending: events.length - leased.size, held: result.held }));
     return events.map(toEventDelivery);
   }
 

@@ -4,7 +4,7 @@ import { newId } from '../../core/ids.js';
 import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { type AppEndpoints, eventKey, fanoutTargets } from '../endpoint-filter.js';
 import type { LocalWorker, MessageInput } from '../store.js';
-import type { WorkSignal } from '../work-signal.js';
+import { addLeft, type LeftPending, NONE_LEFT, pendingDue, type WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isInputError, named, type PgDb, isTransient } from './database.js';
 import {
   type DeliveryRow,
@@ -16,7 +16,7 @@ import {
   toJsonOrNull,
   toMessage,
 } from '../rows.js';
-import { notifyIfAny, type WorkPayloads } from './work-notify.js';
+import { notifyPending, type WorkPayloads } from './work-notify.js';
 import { DEFAULT_FAIR_LIMITS, type FairLimits, limitOf } from '../fair-share.js';
 import type { ClaimGate } from './fair-claim.js';
 
@@ -50,10 +50,10 @@ interface BatchPlan {
   copies: Map<number, number>;
 }
 
-/** What one batch statement wrote: the results by input, and how many deliveries it left for a claim. */
+/** What one batch statement wrote: the results by input, and the deliveries it left for a claim. */
 interface Written {
   results: Result[];
-  pending: number;
+  left: LeftPending;
 }
 
 /** At most this many messages per statement; a larger burst is split over several. */
@@ -89,7 +89,9 @@ export const LOAD_ENDPOINTS = named(
  * multi-row from parallel arrays. A message whose eventId is taken (by a commit of another process
  * since we looked, or long ago) is skipped by ON CONFLICT, and so are its deliveries; the caller
  * then reads the earlier message. NOTIFY goes out with the commit when any delivery was left
- * pending for a claim.
+ * pending for a claim: $23 (`held`) when the fair shares hold back every one of them (an
+ * endpoint or application at its limit; not an ordered endpoint's, nor one the room left out),
+ * else $15 (`now`).
  *
  * The hand-off is decided here too, as the received requests' is (inbound.ts): the live leases of
  * the batch's applications are counted from the lease index as a claim counts them
@@ -149,10 +151,13 @@ export const WRITE = named(
     FROM chosen
     RETURNING id, status
   ),
-  new_pending AS (SELECT 1 FROM new_deliveries WHERE status = 'pending')
+  new_pending AS (
+    SELECT $20::int > 0 AND lim IS NOT NULL AND NOT fits AS held FROM chosen WHERE status = 'pending' AND NOT leased
+  )
 SELECT ARRAY(SELECT id FROM new_messages) AS inserted,
   ARRAY(SELECT id FROM new_deliveries WHERE status = 'sending') AS leased,
-  (SELECT count(*) FROM new_pending) AS pending, ${notifyIfAny('new_pending', '$15')} AS notified`,
+  (SELECT count(*) FROM new_pending) AS pending, (SELECT count(*) FROM new_pending WHERE held) AS held,
+  ${notifyPending('new_pending', '$15', '$23')} AS notified`,
 );
 
 const SELECT_BY_EVENT_IDS = `SELECT * FROM messages
@@ -237,8 +242,8 @@ export class PgMessageWriter {
 
   /** Never rejects: every outcome goes to its caller's promise. */
   private async writeAndSettle(batch: Queued[]): Promise<void> {
-    const { results, pending } = await this.writeOrRetry(batch);
-    if (pending > 0) this.work.emit('now');
+    const { results, left } = await this.writeOrRetry(batch);
+    this.work.emit(pendingDue(left));
     for (const [i, r] of results.entries()) {
       if ('ok' in r) batch[i].resolve(r.ok);
       else batch[i].reject(r.error);
@@ -259,19 +264,19 @@ export class PgMessageWriter {
     } catch (error) {
       // Nothing of the batch was written. Retry input by input only for an error that one input
       // can cause; a lost connection or a full disk would hit each of them the same way.
-      if (batch.length === 1 || !isInputError(error)) return { results: batch.map(() => ({ error })), pending: 0 };
+      if (batch.length === 1 || !isInputError(error)) return { results: batch.map(() => ({ error })), left: NONE_LEFT };
       const results: Result[] = [];
-      let pending = 0;
+      let left = NONE_LEFT;
       for (const item of batch) {
         try {
           const one = await this.write([item]);
           results.push(one.results[0]);
-          pending += one.pending;
+          left = addLeft(left, one.left);
         } catch (itemError) {
           results.push({ error: itemError });
         }
       }
-      return { results, pending };
+      return { results, left };
     }
   }
 
@@ -284,7 +289,7 @@ export class PgMessageWriter {
     const worker = this.worker;
     const now = Math.max(...batch.map((q) => q.now));
     const plan = this.plan(batch, await this.loadEndpoints([...new Set(batch.map((q) => q.input.appRef))]));
-    if (plan.rows.size === 0) return this.settle(batch, plan, 0);
+    if (plan.rows.size === 0) return this.settle(batch, plan, NONE_LEFT);
     // The hand-off counts the live leases and leases in the write: one batch (or claim) at a time,
     // each seeing what the one before it leased. A batch waits its turn rather than write without
     // handing off, which left its deliveries to a claim (bench, one process: 3,151 → 3,873 msg/s,
@@ -299,7 +304,7 @@ export class PgMessageWriter {
       if (written.inserted.has(row.id)) results[i] = { ok: { message: toMessage(row), created: true } };
       else lookups.set(i, row.app_id); // its eventId was taken: skipped by ON CONFLICT
     }
-    return this.settle(batch, plan, written.pending);
+    return this.settle(batch, plan, written.left);
   }
 
   /**
@@ -311,7 +316,7 @@ export class PgMessageWriter {
     { rows, fanout }: BatchPlan,
     now: number,
     worker: LocalWorker | null,
-  ): Promise<{ inserted: Set<string>; pending: number }> {
+  ): Promise<{ inserted: Set<string>; left: LeftPending }> {
     // A disabled endpoint's delivery is written canceled (send-example), and an ordered
     // endpoint's is left to a claim: neither is handed to the worker.
     const limits = fanout.map(({ row, endpoint }) =>
@@ -319,9 +324,9 @@ export class PgMessageWriter {
     );
     const wanted = limits.filter((l) => l !== null).length;
     const room = worker === null || wanted === 0 ? 0 : worker.reserve(wanted);
-    let written: { inserted: string[]; leased: string[]; pending: number };
+    let written: { inserted: string[]; leased: string[] } & LeftPending;
     try {
-      written = (await this.db.get<{ inserted: string[]; leased: string[]; pending: number }>(WRITE, [
+      written = (await this.db.get<{ inserted: string[]; leased: string[] } & LeftPending>(WRITE, [
         ...messageColumns([...rows.values()]),
         ...deliveryColumns(fanout),
         limits,
@@ -334,6 +339,7 @@ export class PgMessageWriter {
         room,
         this.limits.application,
         now,
+        this.notifyPayload.held,
       ]))!;
     } catch (error) {
       worker?.unreserve(room);
@@ -360,11 +366,11 @@ export class PgMessageWriter {
           })),
         );
     }
-    return { inserted: new Set(written.inserted), pending: written.pending };
+    return { inserted: new Set(written.inserted), left: { pending: written.pending, held: written.held } };
   }
 
   /** Answers the inputs that repeat an eventId, from the messages that have it; a failed read fails only them. */
-  private async settle(batch: Queued[], { results, lookups, copies }: BatchPlan, pending: number): Promise<Written> {
+  private async settle(batch: Queued[], { results, lookups, copies }: BatchPlan, left: LeftPending): Promise<Written> {
     if (lookups.size > 0) {
       let existing = new Map<string, Message>();
       let failure: unknown = null;
@@ -389,7 +395,7 @@ export class PgMessageWriter {
       const r = results[first]!;
       results[i] = 'ok' in r ? { ok: { message: r.ok.message, created: false } } : r;
     }
-    return { results: results as Result[], pending };
+    return { results: results as Result[], left };
   }
 
   /** Reads nothing more: decides each input from its application's endpoints. */

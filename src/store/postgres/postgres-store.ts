@@ -104,7 +104,11 @@ export class PostgresStore implements Store {
   ) {
     const work = new WorkSignal(log);
     const sender = { instance: randomUUID(), schema };
-    const payload = { now: workPayload(sender, 'now'), later: workPayload(sender, 'later') };
+    const payload = {
+      now: workPayload(sender, 'now'),
+      later: workPayload(sender, 'later'),
+      held: workPayload(sender, 'held'),
+    };
     const gate = new ClaimGate();
     this.writer = new PgMessageWriter(db, work, payload, gate, limits);
     const crud = postgresExecutor(db);

@@ -5,7 +5,7 @@ import { parseWorkPayload, workPayload } from './work-notify.js';
 describe('NOTIFY payloads', () => {
   it('round-trips the sender and when the work is due, whatever the schema name holds', () => {
     for (const schema of ['public', 'hookd_test_1a2b', 'my schema', '']) {
-      for (const due of ['now', 'later'] as const) {
+      for (const due of ['now', 'later', 'held'] as const) {
         expect(parseWorkPayload(workPayload({ instance: 'i-1', schema }, due))).toEqual({
           instance: 'i-1',
           schema,

@@ -18,7 +18,7 @@ export interface WorkSender {
   schema: string;
 }
 
-/** A store's two payloads, by when the work it announces is due. */
+/** A store's payloads, by when the work it announces is due. */
 export type WorkPayloads = Record<WorkDue, string>;
 
 export function workPayload(sender: WorkSender, due: WorkDue): string {
@@ -26,7 +26,7 @@ export function workPayload(sender: WorkSender, due: WorkDue): string {
 }
 
 export function parseWorkPayload(payload: string | undefined): (WorkSender & { due: WorkDue }) | null {
-  const match = /^(?:(now|later):)?([^@]+)@(.*)$/s.exec(payload ?? '');
+  const match = /^(?:(now|later|held):)?([^@]+)@(.*)$/s.exec(payload ?? '');
   return match === null
     ? null
     : { due: (match[1] as WorkDue | undefined) ?? 'later', instance: match[2], schema: match[3] };
@@ -41,4 +41,14 @@ export function parseWorkPayload(payload: string | undefined): (WorkSender & { d
 export function notifyIfAny(rowsCte: string, payloadParam: string): string {
   return `(SELECT count(*) FROM (SELECT pg_notify('${WORK_CHANNEL}', ${payloadParam})
     FROM (SELECT 1 FROM ${rowsCte} LIMIT 1) AS any_row) AS notified)`;
+}
+
+/**
+ * As `notifyIfAny`, for the deliveries a write left pending (the CTE `pendingCte`, a boolean
+ * column `held` each: held back by the fair shares): one notification when there is any, the
+ * `held` payload when every one is held back, else the `now` one (`WorkDue`).
+ */
+export function notifyPending(pendingCte: string, nowParam: string, heldParam: string): string {
+  return `(SELECT count(*) FROM (SELECT pg_notify('${WORK_CHANNEL}', CASE WHEN bool_and(held) THEN ${heldParam} ELSE ${nowParam} END)
+    FROM ${pendingCte} HAVING count(*) > 0) AS notified)`;
 }

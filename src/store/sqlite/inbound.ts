@@ -23,7 +23,7 @@ import type {
   RequestInput,
   TimeRange,
 } from '../store.js';
-import type { WorkSignal } from '../work-signal.js';
+import { pendingDue, type WorkSignal } from '../work-signal.js';
 import { DEFAULT_FAIR_LIMITS, type FairLimits, type LiveLeases, mayHandOff } from '../fair-share.js';
 import { readLiveLeases } from './fair-claim.js';
 import { RequestFeed, type StoredRequestNote } from '../request-feed.js';
@@ -47,6 +47,8 @@ const UPSERT_KEY = `INSERT INTO request_keys (source_id, key, request_id, expire
 interface Written {
   rows: EventDeliveryRow[];
   handed: ClaimedEvent[];
+  /** Events left pending because their destination was at its limit of live leases (fair-share.ts). */
+  held: number;
 }
 
 /** What `receive` wrote. */
@@ -104,7 +106,7 @@ export class SqliteInbound implements InboundStore {
   ) {
     this.batches = new TurnBatches(MAX_BATCH_REQUESTS, (batch) => this.flushBatch(batch), db.hold);
     this.batchTx = db.transaction((batch: readonly QueuedReceive[], room: number): WrittenBatch => {
-      const written: WrittenBatch = { each: [], rows: [], handed: [] };
+      const written: WrittenBatch = { each: [], rows: [], handed: [], held: 0 };
       // The live leases are read once per transaction, at its first hand-off, and counted on as it
       // hands off (as the message writer does): a read per request walked every live lease again.
       const leases: LeaseTally = { live: null, now: batch[0].now };
@@ -113,6 +115,7 @@ export class SqliteInbound implements InboundStore {
         written.each.push(one);
         written.rows.push(...one.rows);
         written.handed.push(...one.handed);
+        written.held += one.held;
       }
       return written;
     });
@@ -218,7 +221,7 @@ export class SqliteInbound implements InboundStore {
       worker.unreserve(room - written.handed.length);
       if (written.handed.length > 0) worker.take(written.handed);
     }
-    if (written.rows.length > written.handed.length) this.work.emit('now');
+    this.work.emit(pendingDue({ pending: written.rows.length - written.handed.length, held: written.held }));
     return written;
   }
 
@@ -244,7 +247,9 @@ export class SqliteInbound implements InboundStore {
     this.db.run(INSERT_REQUEST, row);
     const request = toInboundRequest({ ...row, headers: input.headers.map(([n, v]) => [n, v]) });
     const written =
-      row.status === 'accepted' ? this.insertEvents(request, routes, now, room, 0, leases) : { rows: [], handed: [] };
+      row.status === 'accepted'
+        ? this.insertEvents(request, routes, now, room, 0, leases)
+        : { rows: [], handed: [], held: 0 };
     return { request, ...written, ...(duplicateOf ? { duplicateOf } : {}) };
   }
 
@@ -269,6 +274,7 @@ export class SqliteInbound implements InboundStore {
   ): Written {
     const rows: EventDeliveryRow[] = [];
     const handed: ClaimedEvent[] = [];
+    let held = 0;
     const mayTake = (destinationId: string) => {
       leases.live ??= readLiveLeases(this.db, leases.now, this.limits).live;
       return mayHandOff(leases.live, destinationId, this.limits.endpoint, null, false);
@@ -279,10 +285,14 @@ export class SqliteInbound implements InboundStore {
       const targets = route.targets ?? this.readTargets(route);
       const row = { ...newEventDeliveryRow(request.id, route, now, targets.destination.kind), trigger };
       // A CLI destination's event waits for its `hookd listen` session: never handed to the engine.
-      if (handed.length < room && row.kind === 'event' && mayTake(row.destination_id)) {
-        const worker = this.worker!;
-        Object.assign(row, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
-        handed.push({ kind: 'event', delivery: toEventDelivery(row), request, ...targets });
+      if (handed.length < room && row.kind === 'event') {
+        if (mayTake(row.destination_id)) {
+          const worker = this.worker!;
+          Object.assign(row, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
+          handed.push({ kind: 'event', delivery: toEventDelivery(row), request, ...targets });
+        } else {
+          held++;
+        }
       }
       try {
         this.db.run(INSERT_EVENT, row);
@@ -291,6 +301,6 @@ export class SqliteInbound implements InboundStore {
       }
       rows.push(row);
     }
-    return { rows, handed };
+    return { rows, handed, held };
   }
 }

@@ -5,7 +5,7 @@ import { newId } from '../../core/ids.js';
 import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { type AppEndpoints, fanoutTargets } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
-import type { WorkSignal } from '../work-signal.js';
+import { addLeft, NONE_LEFT, pendingDue, type WorkSignal } from '../work-signal.js';
 import { DEFAULT_FAIR_LIMITS, type FairLimits, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
 import { readLiveLeases } from './fair-claim.js';
 import { isConstraintError, type SqliteDb } from './database.js';
@@ -29,6 +29,8 @@ interface Written {
   created: boolean;
   /** Deliveries left pending for a claim. */
   pending: number;
+  /** Of those, the ones held back by the fair shares (their endpoint or application at its limit). */
+  held: number;
   /** Deliveries leased to the local worker at creation. */
   handed: ClaimedDelivery[];
 }
@@ -130,7 +132,9 @@ export class SqliteMessageWriter {
         } catch (error) {
           return { error };
         }
-        if ('existing' in plan) return { ok: { message: plan.existing, created: false, pending: 0, handed: [] } };
+        if ('existing' in plan) {
+          return { ok: { message: plan.existing, created: false, pending: 0, held: 0, handed: [] } };
+        }
         // A throw past this point aborts (rolls back) the whole batch; see writeOrRetry().
         return { ok: this.write(item, plan, handOff) };
       });
@@ -173,7 +177,8 @@ export class SqliteMessageWriter {
     if (handed.length > 0) this.worker?.take(handed);
     // Deliveries the worker had no room for wait for a claim: signal it now (the contract is
     // that onWork has fired by the time messages.create resolves).
-    if (results.some((r) => 'ok' in r && r.ok.pending > 0)) this.work.emit('now');
+    const written = results.flatMap((r) => ('ok' in r ? [r.ok] : []));
+    this.work.emit(pendingDue(written.reduce(addLeft, NONE_LEFT)));
     results.forEach((r, i) => {
       if ('ok' in r) batch[i].resolve({ message: r.ok.message, created: r.ok.created });
       else batch[i].reject(r.error);
@@ -246,6 +251,7 @@ export class SqliteMessageWriter {
     const message = toMessage(row);
     const handed: ClaimedDelivery[] = [];
     let pending = 0;
+    let held = 0;
     for (const endpoint of targets) {
       const delivery = newDeliveryRow(row.app_id, row.id, endpoint, TriggerType.Scheduled, now);
       if (delivery.status !== 'pending') {
@@ -253,18 +259,22 @@ export class SqliteMessageWriter {
         continue;
       }
       pending++;
-      if (handOff !== null && handOff.room > 0 && this.mayTake(handOff, endpoint, now)) {
-        handOff.room--;
-        Object.assign(delivery, {
-          status: 'sending',
-          lease_owner: handOff.worker.workerId,
-          lease_until: handOff.leaseUntil,
-        });
-        handed.push({ kind: 'message', delivery: toDelivery(delivery), message, endpoint });
+      if (handOff !== null && handOff.room > 0) {
+        if (this.mayTake(handOff, endpoint, now)) {
+          handOff.room--;
+          Object.assign(delivery, {
+            status: 'sending',
+            lease_owner: handOff.worker.workerId,
+            lease_until: handOff.leaseUntil,
+          });
+          handed.push({ kind: 'message', delivery: toDelivery(delivery), message, endpoint });
+        } else if (!endpoint.ordered) {
+          held++; // at a limit: an ordered endpoint's delivery waits for a claim to find its head
+        }
       }
       insertDelivery(this.db, delivery);
     }
-    return { message, created: true, pending: pending - handed.length, handed };
+    return { message, created: true, pending: pending - handed.length, held, handed };
   }
 
   /**
