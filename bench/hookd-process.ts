@@ -39,6 +39,11 @@ export interface HookdStartOptions {
   databaseUrl?: string;
   /** The admin token (processes of one deployment share it); default: a random one. */
   token?: string;
+  /**
+   * `bench` (the default): one endpoint may take every place of the engine (see below);
+   * `hookd`: hookd's own limits per endpoint and application (16 and 64).
+   */
+  fairLimits?: 'bench' | 'hookd';
 }
 
 /** hookd's start-up line (src/cli/serve.ts): `hookd listening on ... | API off, worker ... (role ...)`. */
@@ -70,6 +75,7 @@ export class HookdProcess {
     role = 'all',
     databaseUrl,
     token = newAdminToken(),
+    fairLimits = 'bench',
   }: HookdStartOptions): Promise<HookdProcess> {
     const port = await findFreePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'hookd-bench-'));
@@ -84,12 +90,14 @@ export class HookdProcess {
       // The receiver is on loopback, which the SSRF guard refuses unless allowed.
       HOOKD_ALLOWED_NETWORKS: '127.0.0.0/8',
       HOOKD_ROLE: role,
+    });
+    if (fairLimits === 'bench') {
       // The bench sends to one endpoint of one application: it may take every place of the
       // engine, as before the fair-share limits (16 per endpoint, 64 per application by default);
       // BENCH_ENDPOINT_CONCURRENCY and BENCH_APPLICATION_CONCURRENCY price the defaults.
-      HOOKD_ENDPOINT_CONCURRENCY: process.env.BENCH_ENDPOINT_CONCURRENCY ?? '10000',
-      HOOKD_APPLICATION_CONCURRENCY: process.env.BENCH_APPLICATION_CONCURRENCY ?? '10000',
-    });
+      env.HOOKD_ENDPOINT_CONCURRENCY = process.env.BENCH_ENDPOINT_CONCURRENCY ?? '10000';
+      env.HOOKD_APPLICATION_CONCURRENCY = process.env.BENCH_APPLICATION_CONCURRENCY ?? '10000';
+    }
     if (databaseUrl !== undefined) env.HOOKD_DATABASE_URL = databaseUrl;
     // BENCH_METRICS=off measures hookd without its metrics (HOOKD_METRICS), to price them.
     if (process.env.BENCH_METRICS !== undefined) env.HOOKD_METRICS = process.env.BENCH_METRICS;
@@ -173,6 +181,7 @@ export interface DeploymentOptions {
   databaseUrl?: string;
   /** 0: one process with role `all`; N > 0: one `api` process and N `worker` processes (PostgreSQL only). */
   workers: number;
+  fairLimits?: HookdStartOptions['fairLimits'];
 }
 
 /** What the bench's API calls need. */
@@ -190,10 +199,16 @@ export class HookdDeployment implements HookdApi {
   ) {}
 
   /** The API process first (it runs the migrations), then the workers, each once ready. */
-  static async start({ mode, nodeArgs, databaseUrl, workers }: DeploymentOptions): Promise<HookdDeployment> {
+  static async start({
+    mode,
+    nodeArgs,
+    databaseUrl,
+    workers,
+    fairLimits,
+  }: DeploymentOptions): Promise<HookdDeployment> {
     if (workers > 0 && databaseUrl === undefined) throw new Error('separate worker processes need PostgreSQL');
     const token = newAdminToken();
-    const common = { mode, nodeArgs, databaseUrl, token };
+    const common = { mode, nodeArgs, databaseUrl, token, fairLimits };
     const processes: HookdProcess[] = [];
     try {
       processes.push(await HookdProcess.start({ ...common, role: workers > 0 ? 'api' : 'all' }));

@@ -54,6 +54,7 @@ export function receiveRows(barePerSecond: number | null, columns: (ReceiveResul
     },
     ...ingestRows('none', 'no verification'),
     ...ingestRows('stripe', 'Stripe-verified'),
+    ...(columns.some((r) => r?.slowDestination !== undefined) ? slowDestinationRows(barePerSecond, columns) : []),
     { measure: 'ack latency (from schedule) p50', cells: ms(ack, 0.5) },
     { measure: 'ack latency p99', cells: ms(ack, 0.99, TARGET_ACK_P99_MS), target: `≤ ${TARGET_ACK_P99_MS} ms` },
     { measure: 'ack latency max', cells: ms(ack, 1) },
@@ -62,6 +63,28 @@ export function receiveRows(barePerSecond: number | null, columns: (ReceiveResul
     {
       measure: 'hookd peak RSS (receive runs)',
       cells: cells((r) => (r?.peakRssMiB == null ? 'n/a' : `${r.peakRssMiB.toFixed(0)} MiB`)),
+    },
+  ];
+}
+
+/** The ingest behind a slow destination (`measureSlowDestinationIngest`). */
+function slowDestinationRows(barePerSecond: number | null, columns: (ReceiveResults | null)[]): Row[] {
+  const of = (r: ReceiveResults | null) => r?.slowDestination ?? null;
+  return [
+    {
+      measure: 'hookd /in, Stripe, destination slow: answered 200',
+      cells: columns.map((r) => (of(r) ? reqRate(of(r)!.perSecond) : 'FAILED')),
+    },
+    { measure: '  hookd CPU per request (main thread)', cells: columns.map((r) => formatCpu(of(r)?.cpu)) },
+    {
+      measure: '  hookd /in (destination slow) / bare',
+      cells: columns.map((r): Cell => {
+        const result = of(r);
+        if (!result || barePerSecond === null) return { text: 'n/a' };
+        const value = result.perSecond / barePerSecond;
+        return { text: formatRatio(value), met: value >= TARGET_INGEST_TO_BARE };
+      }),
+      target: `≥ ${TARGET_INGEST_TO_BARE}`,
     },
   ];
 }

@@ -35,6 +35,8 @@ export interface ReceiveSettings extends ThroughputSettings {
   /** Sockets of the open-loop generator's pool. */
   fixedRateConnections: number;
   payloadJson: string;
+  /** How long the slow destination takes to answer each forward (ms). */
+  slowMs: number;
 }
 
 /** One backend's receive results: null where the run failed. */
@@ -44,6 +46,8 @@ export interface ReceiveResults {
   stripe: ThroughputResult | null;
   latency: IngestLatencyResult | null;
   peakRssMiB: number | null;
+  /** Stripe-verified source whose destination answers after `slowMs`, on hookd's own fair-share limits. */
+  slowDestination?: AnsweredResult | null;
 }
 
 /** Runs one measurement; a failure is recorded by the caller and yields null. */
@@ -111,6 +115,40 @@ export async function measureReceive(
     }
   });
   return { none, stripe, latency, peakRssMiB };
+}
+
+/**
+ * Requests/s answered by a Stripe-verified source whose destination answers each forward after
+ * `slowMs` (a slow or struggling service), on hookd's own limits (16 forwards in flight per
+ * destination): what the ingest keeps up while the forwards fall behind and wait, held back, in
+ * the queue. Compared with the bare route as the ingest runs are; the forwards are not awaited
+ * (at 16 / `slowMs` they would take minutes).
+ */
+export async function measureSlowDestinationIngest(
+  receiver: Receiver,
+  hookd: HookdDeployment,
+  run: { label: string; paths: string },
+  settings: ReceiveSettings,
+  attempt: Attempt,
+  progress: (line: string) => void,
+): Promise<AnsweredResult | null> {
+  return attempt(`${run.label}: ingest behind a slow destination`, async () => {
+    progress(
+      `${run.label}: ${settings.messages} requests to /in (stripe) at ${settings.concurrency} concurrent, destination answering in ${settings.slowMs} ms`,
+    );
+    const receiverPath = `${run.paths}-in-slow`;
+    await receiver.startPhase(receiverPath, Number.MAX_SAFE_INTEGER, false, settings.slowMs);
+    const sourceId = await createIngestRoute(hookd, receiver, 'stripe', receiverPath);
+    const pool = openPool(hookd.url, settings.concurrency);
+    try {
+      const count = settings.warmup + settings.repeat * settings.messages;
+      const request = prepareIngestRequests(`/in/${sourceId}`, settings.payloadJson, 'stripe', receiverPath, count);
+      return await measureAnswered({ pool, request, expectStatus: 200, cpuPids: hookd.pids() }, settings);
+    } finally {
+      await pool.close();
+      await receiver.startPhase('', 0);
+    }
+  });
 }
 
 /** A source (Stripe-verified or not) connected to a destination at `receiverPath` on the receiver; its id. */

@@ -49,7 +49,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../src/config/config.js';
 import { CLAIM_BATCH, measureClaimCosts, type ClaimCostResult } from './claim-cost.js';
 import { createAppWithEndpoint, messageRequest } from './hookd-api.js';
-import { buildHookd, HookdDeployment, type HookdMode } from './hookd-process.js';
+import { buildHookd, type DeploymentOptions, HookdDeployment, type HookdMode } from './hookd-process.js';
 import { measureLatency, type LatencyResult } from './latency.js';
 import { openPool } from './load.js';
 import { forkBenchChild, ROOT_DIR, stopChild } from './children.js';
@@ -70,7 +70,13 @@ import {
   type Row,
 } from './report.js';
 import { type AnsweredResult, measureThroughput, type ThroughputResult } from './throughput.js';
-import { measureBareIngest, measureReceive, type ReceiveResults, type ReceiveSettings } from './receive.js';
+import {
+  measureBareIngest,
+  measureReceive,
+  measureSlowDestinationIngest,
+  type ReceiveResults,
+  type ReceiveSettings,
+} from './receive.js';
 import { receiveCpuBudgetNotes, receiveNotes, receiveRows } from './receive-report.js';
 
 const TARGET_HOOKD_TO_RELAY = 0.65;
@@ -290,18 +296,28 @@ async function runHookd(
   return results;
 }
 
-/** One hookd process (role `all`) for the receive benches: ingest throughput, then latency. */
+/**
+ * One hookd process (role `all`) for the receive benches: ingest throughput, then latency; then
+ * another, with hookd's own fair-share limits, for the ingest behind a slow destination.
+ */
 async function runReceive(
   receiver: Receiver,
   run: { label: string; mode: HookdMode; paths: string; databaseUrl?: string },
 ): Promise<ReceiveResults | null> {
-  return withHookd(run, (hookd, count) => {
+  const results = await withHookd(run, (hookd, count) => {
     count(
       2 * (settings.warmup + settings.messages) +
         settings.receiveRate * (settings.durationSeconds + LATENCY_WARMUP_SECONDS),
     );
     return measureReceive(receiver, hookd, run, receiveSettings, attempt, progress);
   });
+  if (results !== null && settings.slowMs > 0) {
+    results.slowDestination = await withHookd({ ...run, fairLimits: 'hookd' }, (hookd, count) => {
+      count(settings.warmup + settings.repeat * settings.messages);
+      return measureSlowDestinationIngest(receiver, hookd, run, receiveSettings, attempt, progress);
+    });
+  }
+  return results;
 }
 
 /**
@@ -311,7 +327,13 @@ async function runReceive(
  * hookd's last output to the errors.
  */
 async function withHookd<T>(
-  run: { label: string; mode: HookdMode; databaseUrl?: string; workers?: number },
+  run: {
+    label: string;
+    mode: HookdMode;
+    databaseUrl?: string;
+    workers?: number;
+    fairLimits?: DeploymentOptions['fairLimits'];
+  },
   measure: (hookd: HookdDeployment, count: (messages: number) => void) => Promise<T>,
 ): Promise<T | null> {
   progress(`${run.label}: starting hookd (${run.mode})`);
@@ -321,7 +343,13 @@ async function withHookd<T>(
     ...(tracing ? pgTraceNodeArgs() : []),
   ];
   const hookd = await attempt(`${run.label}: start`, () =>
-    HookdDeployment.start({ mode: run.mode, databaseUrl: run.databaseUrl, workers: run.workers ?? 0, nodeArgs }),
+    HookdDeployment.start({
+      mode: run.mode,
+      databaseUrl: run.databaseUrl,
+      workers: run.workers ?? 0,
+      nodeArgs,
+      fairLimits: run.fairLimits,
+    }),
   );
   if (!hookd) return null;
   let messages = 0;
