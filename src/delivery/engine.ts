@@ -111,6 +111,8 @@ export class DeliveryEngine {
    * for): a committed outcome may have freed their endpoint's place, so it claims again.
    */
   private heldBack = false;
+  /** Set when work held back was signalled during a claim pass (`holdBack`). */
+  private heldDuringPass = false;
   /**
    * The earliest retry this engine scheduled that is still ahead: the timer fires by then. The
    * store's `nextDueAt` cannot tell it while held-back deliveries are due already (an ordered
@@ -213,6 +215,10 @@ export class DeliveryEngine {
     this.claimPass = this.claimLoop().finally(() => {
       this.claiming = false;
       this.claimPass = null;
+      if (this.heldDuringPass) {
+        this.heldDuringPass = false;
+        this.noteHeldBack();
+      }
       // Woken after the pass's last look at `rerun` (an outcome committed as it armed its
       // timer): claim again, or that wake is lost until the timer (up to HELD_BACK_RECHECK_MS).
       if (this.rerun) this.wake();
@@ -223,14 +229,17 @@ export class DeliveryEngine {
    * Work is due that the fair shares hold back (`WorkDue` `held`): claim nothing now. The end of
    * one of the leases that hold it hands its place on (`mayHandOffAtRecord`) or claims
    * (`freePlaces`), and the timer rechecks within HELD_BACK_RECHECK_MS for leases held elsewhere,
-   * as after a claim pass that left work held back. During a pass, it runs again (as `wake`).
+   * as after a claim pass that left work held back. During a pass, once the pass is over: a claim
+   * again (as `wake` does) would run passes back to back on PostgreSQL, where a claim takes
+   * several round trips and a group commit signals `held` during each.
    */
   private holdBack(): void {
     if (this.stopped) return;
-    if (this.claiming) {
-      this.rerun = true;
-      return;
-    }
+    if (this.claiming) this.heldDuringPass = true;
+    else this.noteHeldBack();
+  }
+
+  private noteHeldBack(): void {
     this.heldBack = true;
     if (this.timerAt > this.now() + HELD_BACK_RECHECK_MS) this.armTimer(HELD_BACK_RECHECK_MS);
   }

@@ -124,10 +124,21 @@ export function mayHandOff(
   application: ApplicationShare | null,
   ordered: boolean,
 ): boolean {
-  if (ordered || (live.get(target) ?? 0) >= limit) return false;
-  if (application !== null && (live.get(application.id) ?? 0) >= application.limit) return false;
+  if (ordered || atLimit(live, target, limit, application)) return false;
   count(live, target, application);
   return true;
+}
+
+/** Whether `target` or its application (null: a destination) has no live lease left under its limit. */
+export function atLimit(
+  live: LiveLeases,
+  target: string,
+  limit: number,
+  application: ApplicationShare | null,
+): boolean {
+  return (
+    (live.get(target) ?? 0) >= limit || (application !== null && (live.get(application.id) ?? 0) >= application.limit)
+  );
 }
 
 /** A target whose live leases a record ends, as the hand-off at record sees it. */

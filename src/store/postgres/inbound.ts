@@ -46,12 +46,12 @@ import { notifyPending, WORK_CHANNEL, type WorkPayloads } from './work-notify.js
 function handOff(now: string, owner: string, until: string, room: string, limit: string): string {
   return `live AS (
     SELECT destination_id, count(*) AS n FROM deliveries
-    WHERE ${room} > 0 AND status = 'sending' AND kind <> 'cli' AND lease_until > ${now}
+    WHERE status = 'sending' AND kind <> 'cli' AND lease_until > ${now}
       AND destination_id IN (SELECT destination_id FROM ev)
     GROUP BY destination_id
   ),
   fitting AS (
-    SELECT ev.*, ev.kind = 'event' AND ${room} > 0
+    SELECT ev.*, ev.kind = 'event'
       AND COALESCE(live.n, 0) + row_number() OVER (PARTITION BY ev.destination_id, ev.kind ORDER BY ev.ord) <= ${limit}
       AS fits
     FROM ev LEFT JOIN live ON live.destination_id = ev.destination_id
@@ -67,7 +67,7 @@ function handOff(now: string, owner: string, until: string, room: string, limit:
     FROM chosen
     RETURNING id, status
   ),
-  new_pending AS (SELECT kind = 'event' AND ${room} > 0 AND NOT fits AS held FROM chosen WHERE NOT leased)`;
+  new_pending AS (SELECT kind = 'event' AND NOT fits AS held FROM chosen WHERE NOT leased)`;
 }
 
 /*

@@ -122,13 +122,13 @@ export const WRITE = named(
   ),
   live AS (
     SELECT endpoint_id, app_id, count(*) AS n FROM deliveries
-    WHERE $20::int > 0 AND status = 'sending' AND kind <> 'cli' AND lease_until > $22::bigint
+    WHERE status = 'sending' AND kind <> 'cli' AND lease_until > $22::bigint
       AND endpoint_id IS NOT NULL AND app_id IN (SELECT app_id FROM x)
     GROUP BY endpoint_id, app_id
   ),
   live_apps AS (SELECT app_id, sum(n) AS n FROM live GROUP BY app_id),
   fitting_endpoint AS (
-    SELECT x.*, $20::int > 0 AND x.lim IS NOT NULL
+    SELECT x.*, x.lim IS NOT NULL
       AND COALESCE(live.n, 0) + row_number() OVER (PARTITION BY x.endpoint_id, x.lim IS NOT NULL ORDER BY x.ord) <= x.lim
       AS fits_endpoint
     FROM x LEFT JOIN live ON live.endpoint_id = x.endpoint_id
@@ -152,7 +152,7 @@ export const WRITE = named(
     RETURNING id, status
   ),
   new_pending AS (
-    SELECT $20::int > 0 AND lim IS NOT NULL AND NOT fits AS held FROM chosen WHERE status = 'pending' AND NOT leased
+    SELECT lim IS NOT NULL AND NOT fits AS held FROM chosen WHERE status = 'pending' AND NOT leased
   )
 SELECT ARRAY(SELECT id FROM new_messages) AS inserted,
   ARRAY(SELECT id FROM new_deliveries WHERE status = 'sending') AS leased,
@@ -320,7 +320,7 @@ export class PgMessageWriter {
     // A disabled endpoint's delivery is written canceled (send-example), and an ordered
     // endpoint's is left to a claim: neither is handed to the worker.
     const limits = fanout.map(({ row, endpoint }) =>
-      worker === null || row.status !== 'pending' || endpoint.ordered ? null : limitOf(endpoint, this.limits.endpoint),
+      row.status !== 'pending' || endpoint.ordered ? null : limitOf(endpoint, this.limits.endpoint),
     );
     const wanted = limits.filter((l) => l !== null).length;
     const room = worker === null || wanted === 0 ? 0 : worker.reserve(wanted);

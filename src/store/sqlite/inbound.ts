@@ -24,7 +24,7 @@ import type {
   TimeRange,
 } from '../store.js';
 import { pendingDue, type WorkSignal } from '../work-signal.js';
-import { DEFAULT_FAIR_LIMITS, type FairLimits, type LiveLeases, mayHandOff } from '../fair-share.js';
+import { atLimit, DEFAULT_FAIR_LIMITS, type FairLimits, type LiveLeases, mayHandOff } from '../fair-share.js';
 import { readLiveLeases } from './fair-claim.js';
 import { RequestFeed, type StoredRequestNote } from '../request-feed.js';
 import { retryEventSql, retryEventsSql } from '../crud/event-retries.js';
@@ -275,23 +275,24 @@ export class SqliteInbound implements InboundStore {
     const rows: EventDeliveryRow[] = [];
     const handed: ClaimedEvent[] = [];
     let held = 0;
-    const mayTake = (destinationId: string) => {
+    const live = () => {
       leases.live ??= readLiveLeases(this.db, leases.now, this.limits).live;
-      return mayHandOff(leases.live, destinationId, this.limits.endpoint, null, false);
+      return leases.live;
     };
+    const mayTake = (destinationId: string) => mayHandOff(live(), destinationId, this.limits.endpoint, null, false);
     for (const route of routes) {
       // As PostgreSQL does: routes that carry their targets (the ingest's cache) are not read again;
       // a destination deleted since is refused by the foreign key all the same.
       const targets = route.targets ?? this.readTargets(route);
       const row = { ...newEventDeliveryRow(request.id, route, now, targets.destination.kind), trigger };
       // A CLI destination's event waits for its `hookd listen` session: never handed to the engine.
-      if (handed.length < room && row.kind === 'event') {
-        if (mayTake(row.destination_id)) {
-          const worker = this.worker!;
+      if (row.kind === 'event' && this.worker !== null) {
+        if (handed.length < room && mayTake(row.destination_id)) {
+          const worker = this.worker;
           Object.assign(row, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
           handed.push({ kind: 'event', delivery: toEventDelivery(row), request, ...targets });
-        } else {
-          held++;
+        } else if (atLimit(live(), row.destination_id, this.limits.endpoint, null)) {
+          held++; // no claim could take it either, whatever the worker's room
         }
       }
       try {

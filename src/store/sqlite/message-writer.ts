@@ -6,7 +6,7 @@ import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
 import { type AppEndpoints, fanoutTargets } from '../endpoint-filter.js';
 import type { ClaimedDelivery, LocalWorker, MessageInput } from '../store.js';
 import { addLeft, NONE_LEFT, pendingDue, type WorkSignal } from '../work-signal.js';
-import { DEFAULT_FAIR_LIMITS, type FairLimits, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
+import { atLimit, DEFAULT_FAIR_LIMITS, type FairLimits, limitOf, type LiveLeases, mayHandOff } from '../fair-share.js';
 import { readLiveLeases } from './fair-claim.js';
 import { isConstraintError, type SqliteDb } from './database.js';
 import {
@@ -259,8 +259,8 @@ export class SqliteMessageWriter {
         continue;
       }
       pending++;
-      if (handOff !== null && handOff.room > 0) {
-        if (this.mayTake(handOff, endpoint, now)) {
+      if (handOff !== null) {
+        if (handOff.room > 0 && this.mayTake(handOff, endpoint, now)) {
           handOff.room--;
           Object.assign(delivery, {
             status: 'sending',
@@ -268,8 +268,10 @@ export class SqliteMessageWriter {
             lease_until: handOff.leaseUntil,
           });
           handed.push({ kind: 'message', delivery: toDelivery(delivery), message, endpoint });
-        } else if (!endpoint.ordered) {
-          held++; // at a limit: an ordered endpoint's delivery waits for a claim to find its head
+        } else if (!endpoint.ordered && this.isAtLimit(handOff, endpoint, now)) {
+          // No claim could take it either, whatever the worker's room (an ordered endpoint's
+          // waits for a claim to find its head).
+          held++;
         }
       }
       insertDelivery(this.db, delivery);
@@ -291,6 +293,13 @@ export class SqliteMessageWriter {
       application,
       endpoint.ordered,
     );
+  }
+
+  /** Whether the endpoint or its application is at its limit of live leases (as `mayTake` counts them). */
+  private isAtLimit(handOff: HandOff, endpoint: Endpoint, now: number): boolean {
+    handOff.live ??= readLiveLeases(this.db, now, this.limits).live;
+    const application = { id: endpoint.appId, limit: this.limits.application };
+    return atLimit(handOff.live, endpoint.id, limitOf(endpoint, this.limits.endpoint), application);
   }
 
   /** The application named by id or uid, with whole endpoints (a delivery handed to the worker needs the URL, headers and secrets). */
