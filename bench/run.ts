@@ -251,14 +251,23 @@ async function main(): Promise<number> {
     progress(`bare Fastify route: ${settings.messages} requests at ${settings.concurrency} concurrent`);
     const bare = await attempt('bare route', () => measureBareIngest(receiveSettings));
     results.receive = { bare, sqlite: null, postgres: null };
-    if (settings.backends.includes('sqlite'))
-      results.receive.sqlite = await runReceive(receiver, { label: 'sqlite receive', mode, paths: '/sqlite' });
-    if (postgresVersion !== null)
-      results.receive.postgres = await attempt('postgres receive', () =>
-        withBenchSchema(settings.databaseUrl, (schema) =>
-          runReceive(receiver, { label: 'postgres receive', mode, paths: '/pg', databaseUrl: schema.url }),
-        ),
-      );
+    if (settings.backends.includes('sqlite')) {
+      const run = { label: 'sqlite receive', mode, paths: '/sqlite' };
+      results.receive.sqlite = await runReceive(receiver, run);
+      if (results.receive.sqlite && settings.slowMs > 0)
+        results.receive.sqlite.slowDestination = await runSlowDestination(receiver, run);
+    }
+    if (postgresVersion !== null) {
+      const run = { label: 'postgres receive', mode, paths: '/pg' };
+      const inSchema = <T>(fn: (databaseUrl: string) => Promise<T>) =>
+        attempt(run.label, () => withBenchSchema(settings.databaseUrl, (schema) => fn(schema.url)));
+      const postgres = await inSchema((databaseUrl) => runReceive(receiver, { ...run, databaseUrl }));
+      results.receive.postgres = postgres ?? null;
+      if (postgres && settings.slowMs > 0)
+        postgres.slowDestination = await inSchema((databaseUrl) =>
+          runSlowDestination(receiver, { ...run, databaseUrl }),
+        );
+    }
   }
   await receiver.stop();
 
@@ -296,28 +305,29 @@ async function runHookd(
   return results;
 }
 
-/**
- * One hookd process (role `all`) for the receive benches: ingest throughput, then latency; then
- * another, with hookd's own fair-share limits, for the ingest behind a slow destination.
- */
+/** One hookd process (role `all`) for the receive benches: ingest throughput, then latency. */
 async function runReceive(
   receiver: Receiver,
   run: { label: string; mode: HookdMode; paths: string; databaseUrl?: string },
 ): Promise<ReceiveResults | null> {
-  const results = await withHookd(run, (hookd, count) => {
+  return withHookd(run, (hookd, count) => {
     count(
       2 * (settings.warmup + settings.messages) +
         settings.receiveRate * (settings.durationSeconds + LATENCY_WARMUP_SECONDS),
     );
     return measureReceive(receiver, hookd, run, receiveSettings, attempt, progress);
   });
-  if (results !== null && settings.slowMs > 0) {
-    results.slowDestination = await withHookd({ ...run, fairLimits: 'hookd' }, (hookd, count) => {
-      count(settings.warmup + settings.repeat * settings.messages);
-      return measureSlowDestinationIngest(receiver, hookd, run, receiveSettings, attempt, progress);
-    });
-  }
-  return results;
+}
+
+/** Another hookd, with hookd's own fair-share limits (and on PostgreSQL a schema of its own): the ingest behind a slow destination. */
+async function runSlowDestination(
+  receiver: Receiver,
+  run: { label: string; mode: HookdMode; paths: string; databaseUrl?: string },
+) {
+  return withHookd({ ...run, fairLimits: 'hookd' }, (hookd, count) => {
+    count(settings.warmup + settings.repeat * settings.messages);
+    return measureSlowDestinationIngest(receiver, hookd, run, receiveSettings, attempt, progress);
+  });
 }
 
 /**
