@@ -10,7 +10,8 @@ import { createLogger } from '../log/create-logger.js';
  * delivery earlier, so only `later` makes it ask when that is. On `held` it claims nothing: it
  * notes that work waits behind the leases (the ending of one hands its place on) and rechecks
  * soon, as after a claim that left work held back. A claim per commit there read the front of the
- * due index for nothing, and a destination with a deep backlog at its limit slowed the ingest 3×.
+ * due index for nothing: behind a slow destination at its limit, the ingest ran at less than half
+ * its rate (docs/ARCHITECTURE.md, Fair shares).
  */
 export type WorkDue = 'now' | 'later' | 'held';
 

@@ -161,9 +161,9 @@ it.each(['receive', 'send'] as const)(
   '%s: work made for a target at its limit starts no claim per commit, and all of it goes out once the target answers',
   async (face) => {
     // Every commit that left work pending used to wake a claim, and a claim behind a backlog that
-    // the fair shares hold back reads the front of the due index for nothing: ingest fell 3x
-    // behind a slow destination. Now such a commit signals `held`, and a lease's end hands its
-    // place on.
+    // the fair shares hold back reads the front of the due index for nothing: ingest ran at less
+    // than half its rate behind a slow destination. Now such a commit signals `held`, and a
+    // lease's end hands its place on.
     const LIMIT = 2;
     const { hookd, stalled } = await start({ endpointConcurrency: LIMIT });
     const send = await stalledTarget(face, stalled.url('hook'), hookd.url);

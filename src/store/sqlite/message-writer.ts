@@ -284,22 +284,24 @@ export class SqliteMessageWriter {
    * hand-offs) and the endpoint's ordering let it take one more now.
    */
   private mayTake(handOff: HandOff, endpoint: Endpoint, now: number): boolean {
-    handOff.live ??= readLiveLeases(this.db, now, this.limits).live;
-    const application = { id: endpoint.appId, limit: this.limits.application };
-    return mayHandOff(
-      handOff.live,
-      endpoint.id,
-      limitOf(endpoint, this.limits.endpoint),
-      application,
-      endpoint.ordered,
-    );
+    const { live, limit, application } = this.shareOf(handOff, endpoint, now);
+    return mayHandOff(live, endpoint.id, limit, application, endpoint.ordered);
   }
 
   /** Whether the endpoint or its application is at its limit of live leases (as `mayTake` counts them). */
   private isAtLimit(handOff: HandOff, endpoint: Endpoint, now: number): boolean {
+    const { live, limit, application } = this.shareOf(handOff, endpoint, now);
+    return atLimit(live, endpoint.id, limit, application);
+  }
+
+  /** The live leases (read once per batch, at its first due delivery), and the endpoint's limit and its application's. */
+  private shareOf(handOff: HandOff, endpoint: Endpoint, now: number) {
     handOff.live ??= readLiveLeases(this.db, now, this.limits).live;
-    const application = { id: endpoint.appId, limit: this.limits.application };
-    return atLimit(handOff.live, endpoint.id, limitOf(endpoint, this.limits.endpoint), application);
+    return {
+      live: handOff.live,
+      limit: limitOf(endpoint, this.limits.endpoint),
+      application: { id: endpoint.appId, limit: this.limits.application },
+    };
   }
 
   /** The application named by id or uid, with whole endpoints (a delivery handed to the worker needs the URL, headers and secrets). */
