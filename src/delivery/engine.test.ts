@@ -512,3 +512,31 @@ describe.each(backends)('DeliveryEngine on %s, with deliveries of kind event', (
     await store.close();
   });
 });
+
+describe.each(backends)('DeliveryGate on %s, with an open circuit', (_name, open) => {
+  it("holds the target's queued deliveries until its probe, so that claims do not lease them a batch at a time", async () => {
+    // Behind a dead destination with a backlog, each claim leased the next batch of due
+    // deliveries and the gate gave each batch back, as fast as claims went: the ingest fell to a
+    // fifth of its rate. Now the first admission holds the rest of the queue until the probe.
+    const { store, app, endpoint } = await storeWithEndpoint(open, 'http://127.0.0.1:9/');
+    const now = Date.now();
+    for (let i = 0; i < 40; i++) await store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, now);
+    const probeAt = now + 60_000;
+    await store.health.setCircuit(endpoint.id, 'open', probeAt, now);
+    const gate = new DeliveryGate(store.health, { ...gatePolicy, workerConcurrency: 100 }, createLogger('silent'));
+
+    const claimed = await store.queue.claim('w', 5, 30_000, now);
+    expect(claimed).toHaveLength(5);
+    const admission = await gate.admit(claimed, now);
+    expect(admission.go).toEqual([]);
+    expect(admission.postponed.map((p) => p.dueAt)).toEqual(Array(5).fill(probeAt));
+    await store.queue.postpone('w', admission.postponed, now);
+    // None of the 40 is due before the probe: a claim meanwhile finds nothing.
+    expect(await store.queue.nextDueAt()).toBe(probeAt);
+    expect(await store.queue.claim('w', 100, 30_000, now + 1_000)).toEqual([]);
+    // Closing the circuit makes all of them due again.
+    expect(await store.health.closeCircuit({ id: endpoint.id, kind: 'endpoint' }, probeAt, now + 2_000)).toBe(40);
+    expect(await store.queue.nextDueAt()).toBe(now + 2_000);
+    await store.close();
+  });
+});

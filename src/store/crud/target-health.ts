@@ -135,6 +135,17 @@ export class SqlTargetHealth implements TargetHealthStore {
     return moved;
   }
 
+  async holdUntil(
+    target: { id: string; kind: 'endpoint' | 'destination' },
+    until: number,
+    now: number,
+  ): Promise<number> {
+    // One range of deliveries_due_target (pending, by target and due time), however deep the backlog.
+    return this.db.run(sql`UPDATE deliveries SET next_attempt_at = ${Math.ceil(until)}, updated_at = ${now}
+      WHERE COALESCE(endpoint_id, destination_id) = ${target.id} AND status = 'pending' AND kind <> 'cli'
+        AND next_attempt_at < ${Math.ceil(until)}`);
+  }
+
   async takeProbe(targetId: string, nextProbeAt: number, now: number): Promise<boolean> {
     const changed = await this.db.run(sql`UPDATE target_health SET circuit = 'half-open', probe_at = ${nextProbeAt},
         updated_at = ${now}

@@ -68,6 +68,12 @@ export interface TargetHealthStore {
     now: number,
   ): Promise<number>;
   /**
+   * Makes the target's pending deliveries due before `until` (an open circuit's next probe, epoch
+   * ms) due at `until`: no claim reads them meanwhile, and `closeCircuit` makes them due again.
+   * Returns how many it moved.
+   */
+  holdUntil(target: { id: string; kind: 'endpoint' | 'destination' }, until: number, now: number): Promise<number>;
+  /**
    * Takes the probe of an open circuit whose probe time has come: the circuit becomes half-open
    * until `nextProbeAt` (when another probe may go if this one's outcome never came). `false`
    * when the circuit is not open and due (another worker took the probe, or it closed).
