@@ -1,6 +1,6 @@
 /** The receive benches' table: one row per measure, one column per backend, the bare route's baseline in the first. */
 import { cpus } from 'node:os';
-import type { ReceiveResults } from './receive.js';
+import type { DestinationTrouble, ReceiveResults } from './receive.js';
 import { type Cell, formatCpu, formatMs, formatRate, formatRatio, formatRuns, quantile, type Row } from './report.js';
 import type { AnsweredResult, ThroughputResult } from './throughput.js';
 
@@ -54,7 +54,8 @@ export function receiveRows(barePerSecond: number | null, columns: (ReceiveResul
     },
     ...ingestRows('none', 'no verification'),
     ...ingestRows('stripe', 'Stripe-verified'),
-    ...(columns.some((r) => r?.slowDestination !== undefined) ? slowDestinationRows(barePerSecond, columns) : []),
+    ...troubledRows(barePerSecond, columns, 'slow', 'destination slow'),
+    ...troubledRows(barePerSecond, columns, 'down', 'destination down'),
     { measure: 'ack latency (from schedule) p50', cells: ms(ack, 0.5) },
     { measure: 'ack latency p99', cells: ms(ack, 0.99, TARGET_ACK_P99_MS), target: `≤ ${TARGET_ACK_P99_MS} ms` },
     { measure: 'ack latency max', cells: ms(ack, 1) },
@@ -67,17 +68,23 @@ export function receiveRows(barePerSecond: number | null, columns: (ReceiveResul
   ];
 }
 
-/** The ingest behind a slow destination (`measureSlowDestinationIngest`). */
-function slowDestinationRows(barePerSecond: number | null, columns: (ReceiveResults | null)[]): Row[] {
-  const of = (r: ReceiveResults | null) => r?.slowDestination ?? null;
+/** The ingest behind a destination in trouble (`measureTroubledDestinationIngest`); none when not run. */
+function troubledRows(
+  barePerSecond: number | null,
+  columns: (ReceiveResults | null)[],
+  trouble: DestinationTrouble,
+  title: string,
+): Row[] {
+  if (!columns.some((r) => r?.troubled?.[trouble] !== undefined)) return [];
+  const of = (r: ReceiveResults | null) => r?.troubled?.[trouble] ?? null;
   return [
     {
-      measure: 'hookd /in, Stripe, destination slow: answered 200',
+      measure: `hookd /in, Stripe, ${title}: answered 200`,
       cells: columns.map((r) => (of(r) ? reqRate(of(r)!.perSecond) : 'FAILED')),
     },
     { measure: '  hookd CPU per request (main thread)', cells: columns.map((r) => formatCpu(of(r)?.cpu)) },
     {
-      measure: '  hookd /in (destination slow) / bare',
+      measure: `  hookd /in (${title}) / bare`,
       cells: columns.map((r): Cell => {
         const result = of(r);
         if (!result || barePerSecond === null) return { text: 'n/a' };

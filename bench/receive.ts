@@ -7,6 +7,7 @@
  *   verification and on one verifying Stripe signatures (the forwards are awaited too);
  * - ack and forward latency at a fixed rate, open loop, on the Stripe source (ingest-latency.ts).
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { forkBenchChild, stopChild } from './children.js';
 import { createSourceWithDestination } from './hookd-api.js';
 import type { HookdDeployment } from './hookd-process.js';
@@ -46,8 +47,8 @@ export interface ReceiveResults {
   stripe: ThroughputResult | null;
   latency: IngestLatencyResult | null;
   peakRssMiB: number | null;
-  /** Stripe-verified source whose destination answers after `slowMs`, on hookd's own fair-share limits. */
-  slowDestination?: AnsweredResult | null;
+  /** Stripe-verified source whose destination is slow or down (`measureTroubledDestinationIngest`), on hookd's own limits. */
+  troubled?: Partial<Record<DestinationTrouble, AnsweredResult | null>>;
 }
 
 /** Runs one measurement; a failure is recorded by the caller and yields null. */
@@ -117,28 +118,41 @@ export async function measureReceive(
   return { none, stripe, latency, peakRssMiB };
 }
 
+/** What is wrong with the destination: it answers each forward after `slowMs`, or refuses connections. */
+export type DestinationTrouble = 'slow' | 'down';
+
 /**
- * Requests/s answered by a Stripe-verified source whose destination answers each forward after
- * `slowMs` (a slow or struggling service), on hookd's own limits (16 forwards in flight per
- * destination): what the ingest keeps up while the forwards fall behind and wait, held back, in
- * the queue. Compared with the bare route as the ingest runs are; the forwards are not awaited
- * (at 16 / `slowMs` they would take minutes).
+ * Requests/s answered by a Stripe-verified source whose destination is in `trouble`, on hookd's
+ * own limits (16 forwards in flight per destination, the circuit breaker's defaults): `slow`, it
+ * answers each forward after `slowMs` (a struggling service), and the forwards fall behind and
+ * wait, held back, in the queue; `down`, a loopback port that refuses connections (a service being
+ * deployed), and its circuit opens. What the ingest keeps up meanwhile, compared with the bare
+ * route as the ingest runs are; the forwards are not awaited.
  */
-export async function measureSlowDestinationIngest(
+export async function measureTroubledDestinationIngest(
   receiver: Receiver,
   hookd: HookdDeployment,
   run: { label: string; paths: string },
   settings: ReceiveSettings,
+  trouble: DestinationTrouble,
   attempt: Attempt,
   progress: (line: string) => void,
 ): Promise<AnsweredResult | null> {
-  return attempt(`${run.label}: ingest behind a slow destination`, async () => {
+  const what = trouble === 'slow' ? `answering in ${settings.slowMs} ms` : 'refusing connections';
+  return attempt(`${run.label}: ingest behind a destination ${what}`, async () => {
     progress(
-      `${run.label}: ${settings.messages} requests to /in (stripe) at ${settings.concurrency} concurrent, destination answering in ${settings.slowMs} ms`,
+      `${run.label}: ${settings.messages} requests to /in (stripe) at ${settings.concurrency} concurrent, destination ${what}`,
     );
-    const receiverPath = `${run.paths}-in-slow`;
-    await receiver.startPhase(receiverPath, Number.MAX_SAFE_INTEGER, false, settings.slowMs);
-    const sourceId = await createIngestRoute(hookd, receiver, 'stripe', receiverPath);
+    const receiverPath = `${run.paths}-in-${trouble}`;
+    if (trouble === 'slow') await receiver.startPhase(receiverPath, Number.MAX_SAFE_INTEGER, false, settings.slowMs);
+    const sourceId =
+      trouble === 'slow'
+        ? await createIngestRoute(hookd, receiver, 'stripe', receiverPath)
+        : await createSourceWithDestination(hookd, 'bench down', `http://127.0.0.1:${await closedPort()}/`, {
+            type: 'stripe',
+            secrets: [STRIPE_SECRET],
+            toleranceSeconds: STRIPE_TOLERANCE_SECONDS,
+          });
     const pool = openPool(hookd.url, settings.concurrency);
     try {
       const count = settings.warmup + settings.repeat * settings.messages;
@@ -146,9 +160,18 @@ export async function measureSlowDestinationIngest(
       return await measureAnswered({ pool, request, expectStatus: 200, cpuPids: hookd.pids() }, settings);
     } finally {
       await pool.close();
-      await receiver.startPhase('', 0);
+      if (trouble === 'slow') await receiver.startPhase('', 0);
     }
   });
+}
+
+/** A loopback port that refuses connections: one a server had and gave back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** A source (Stripe-verified or not) connected to a destination at `receiverPath` on the receiver; its id. */

@@ -73,7 +73,8 @@ import { type AnsweredResult, measureThroughput, type ThroughputResult } from '.
 import {
   measureBareIngest,
   measureReceive,
-  measureSlowDestinationIngest,
+  measureTroubledDestinationIngest,
+  type DestinationTrouble,
   type ReceiveResults,
   type ReceiveSettings,
 } from './receive.js';
@@ -254,19 +255,16 @@ async function main(): Promise<number> {
     if (settings.backends.includes('sqlite')) {
       const run = { label: 'sqlite receive', mode, paths: '/sqlite' };
       results.receive.sqlite = await runReceive(receiver, run);
-      if (results.receive.sqlite && settings.slowMs > 0)
-        results.receive.sqlite.slowDestination = await runSlowDestination(receiver, run);
+      if (results.receive.sqlite)
+        results.receive.sqlite.troubled = await runTroubledDestinations(receiver, run, (fn) => fn(undefined));
     }
     if (postgresVersion !== null) {
       const run = { label: 'postgres receive', mode, paths: '/pg' };
-      const inSchema = <T>(fn: (databaseUrl: string) => Promise<T>) =>
+      const inSchema = <T>(fn: (databaseUrl: string | undefined) => Promise<T>) =>
         attempt(run.label, () => withBenchSchema(settings.databaseUrl, (schema) => fn(schema.url)));
       const postgres = await inSchema((databaseUrl) => runReceive(receiver, { ...run, databaseUrl }));
       results.receive.postgres = postgres ?? null;
-      if (postgres && settings.slowMs > 0)
-        postgres.slowDestination = await inSchema((databaseUrl) =>
-          runSlowDestination(receiver, { ...run, databaseUrl }),
-        );
+      if (postgres) postgres.troubled = await runTroubledDestinations(receiver, run, inSchema);
     }
   }
   await receiver.stop();
@@ -319,15 +317,28 @@ async function runReceive(
   });
 }
 
-/** Another hookd, with hookd's own fair-share limits (and on PostgreSQL a schema of its own): the ingest behind a slow destination. */
-async function runSlowDestination(
+/**
+ * The ingest behind a slow and behind a refusing destination (the first unless
+ * `BENCH_SLOW_MS=0`), each on another hookd with hookd's own limits (and on PostgreSQL a schema
+ * of its own, from `inSchema`).
+ */
+async function runTroubledDestinations(
   receiver: Receiver,
-  run: { label: string; mode: HookdMode; paths: string; databaseUrl?: string },
-) {
-  return withHookd({ ...run, fairLimits: 'hookd' }, (hookd, count) => {
-    count(settings.warmup + settings.repeat * settings.messages);
-    return measureSlowDestinationIngest(receiver, hookd, run, receiveSettings, attempt, progress);
-  });
+  run: { label: string; mode: HookdMode; paths: string },
+  inSchema: <T>(fn: (databaseUrl: string | undefined) => Promise<T>) => Promise<T | null>,
+): Promise<NonNullable<ReceiveResults['troubled']>> {
+  const troubled: NonNullable<ReceiveResults['troubled']> = {};
+  const troubles: DestinationTrouble[] = settings.slowMs > 0 ? ['slow', 'down'] : ['down'];
+  for (const trouble of troubles) {
+    troubled[trouble] =
+      (await inSchema((databaseUrl) =>
+        withHookd({ ...run, databaseUrl, fairLimits: 'hookd' }, (hookd, count) => {
+          count(settings.warmup + settings.repeat * settings.messages);
+          return measureTroubledDestinationIngest(receiver, hookd, run, receiveSettings, trouble, attempt, progress);
+        }),
+      )) ?? null;
+  }
+  return troubled;
 }
 
 /**
