@@ -534,8 +534,10 @@ describe.each(backends)('DeliveryGate on %s, with an open circuit', (_name, open
     // None of the 40 is due before the probe: a claim meanwhile finds nothing.
     expect(await store.queue.nextDueAt()).toBe(probeAt);
     expect(await store.queue.claim('w', 100, 30_000, now + 1_000)).toEqual([]);
-    // Closing the circuit makes all of them due again.
+    // Closing the circuit makes all of them due again, and a gate whose copy of the row still
+    // says open (up to a second old) holds nothing any more.
     expect(await store.health.closeCircuit({ id: endpoint.id, kind: 'endpoint' }, probeAt, now + 2_000)).toBe(40);
+    expect(await store.health.holdForProbe(endpoint.id, now + 2_500)).toBe(0);
     expect(await store.queue.nextDueAt()).toBe(now + 2_000);
     await store.close();
   });

@@ -135,15 +135,13 @@ export class SqlTargetHealth implements TargetHealthStore {
     return moved;
   }
 
-  async holdUntil(
-    target: { id: string; kind: 'endpoint' | 'destination' },
-    until: number,
-    now: number,
-  ): Promise<number> {
+  async holdForProbe(targetId: string, now: number): Promise<number> {
+    const probeAt = sql`(SELECT probe_at FROM target_health
+      WHERE target_id = ${targetId} AND circuit <> 'closed' AND probe_at > ${now})`;
     // One range of deliveries_due_target (pending, by target and due time), however deep the backlog.
-    return this.db.run(sql`UPDATE deliveries SET next_attempt_at = ${Math.ceil(until)}, updated_at = ${now}
-      WHERE COALESCE(endpoint_id, destination_id) = ${target.id} AND status = 'pending' AND kind <> 'cli'
-        AND next_attempt_at < ${Math.ceil(until)}`);
+    return this.db.run(sql`UPDATE deliveries SET next_attempt_at = ${probeAt}, updated_at = ${now}
+      WHERE COALESCE(endpoint_id, destination_id) = ${targetId} AND status = 'pending' AND kind <> 'cli'
+        AND next_attempt_at < ${probeAt}`);
   }
 
   async takeProbe(targetId: string, nextProbeAt: number, now: number): Promise<boolean> {

@@ -68,11 +68,12 @@ export interface TargetHealthStore {
     now: number,
   ): Promise<number>;
   /**
-   * Makes the target's pending deliveries due before `until` (an open circuit's next probe, epoch
-   * ms) due at `until`: no claim reads them meanwhile, and `closeCircuit` makes them due again.
-   * Returns how many it moved.
+   * While the target's stored circuit is open (or half-open) with its probe ahead of `now`, makes
+   * the target's pending deliveries due before that probe time due at it: no claim reads them
+   * meanwhile, and `closeCircuit` makes them due again. One statement, so that a process whose
+   * copy of the row is stale (the circuit closed since) holds nothing. Returns how many it moved.
    */
-  holdUntil(target: { id: string; kind: 'endpoint' | 'destination' }, until: number, now: number): Promise<number>;
+  holdForProbe(targetId: string, now: number): Promise<number>;
   /**
    * Takes the probe of an open circuit whose probe time has come: the circuit becomes half-open
    * until `nextProbeAt` (when another probe may go if this one's outcome never came). `false`
