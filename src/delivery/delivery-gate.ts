@@ -261,8 +261,11 @@ export class DeliveryGate {
       }
       const rate = effectiveRate(h, now, this.policy.throttleRecoveryMs);
       if (rate !== null) rated.push({ targetId, items, intervalMs: 1000 / rate });
-      else if (h.pausedUntil !== null && h.pausedUntil > now) postponeAll(admission, items, h.pausedUntil);
-      else admission.go.push(...items);
+      else if (h.pausedUntil !== null && h.pausedUntil > now) {
+        // As for an open circuit (admitThroughCircuit): the rest of the queue waits for the pause's end too.
+        await this.health.holdQueue(targetId, now);
+        postponeAll(admission, items, h.pausedUntil);
+      } else admission.go.push(...items);
     }
     if (rated.length > 0) {
       // Deliveries that come back at their slot take it (held here or in the store); the others
@@ -332,12 +335,12 @@ export class DeliveryGate {
   ): Promise<void> {
     const nextProbeAt = now + this.policy.circuitProbeIntervalMs;
     // While it is open, the rest of the target's queue waits for the probe too, at every admission
-    // (`holdForProbe`: what arrived since the last one): else claims leased its due deliveries a
+    // (`holdQueue`: what arrived since the last one): else claims leased its due deliveries a
     // batch at a time and this gave each batch back (a postponement, a signal, a claim again that
     // read the whole due backlog). Behind a destination that refused connections, `/in` fell from
     // ~25k to ~4.6k requests/s (216 µs of main thread each); with this, ~14.5k.
     if (h.probeAt !== null && h.probeAt > now) {
-      await this.health.holdForProbe(targetId, now);
+      await this.health.holdQueue(targetId, now);
       return postponeAll(admission, items, h.probeAt);
     }
     if (await this.health.takeProbe(targetId, nextProbeAt, now)) {
@@ -346,7 +349,7 @@ export class DeliveryGate {
       const [probe, ...rest] = items;
       this.probes.add(probe.delivery.id);
       admission.go.push(probe);
-      await this.health.holdForProbe(targetId, now);
+      await this.health.holdQueue(targetId, now);
       return postponeAll(admission, rest, nextProbeAt);
     }
     // Another worker took the probe, or closed the circuit: look again soon.

@@ -537,8 +537,24 @@ describe.each(backends)('DeliveryGate on %s, with an open circuit', (_name, open
     // Closing the circuit makes all of them due again, and a gate whose copy of the row still
     // says open (up to a second old) holds nothing any more.
     expect(await store.health.closeCircuit({ id: endpoint.id, kind: 'endpoint' }, probeAt, now + 2_000)).toBe(40);
-    expect(await store.health.holdForProbe(endpoint.id, now + 2_500)).toBe(0);
+    expect(await store.health.holdQueue(endpoint.id, now + 2_500)).toBe(0);
     expect(await store.queue.nextDueAt()).toBe(now + 2_000);
+    await store.close();
+  });
+
+  it("holds a paused target's queued deliveries until the pause's end", async () => {
+    const { store, app, endpoint } = await storeWithEndpoint(open, 'http://127.0.0.1:9/');
+    const now = Date.now();
+    for (let i = 0; i < 40; i++) await store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, now);
+    const pausedUntil = now + 60_000;
+    await store.health.slowDown(endpoint.id, { slowRate: null, slowCeiling: null, pausedUntil }, now);
+    const gate = new DeliveryGate(store.health, { ...gatePolicy, workerConcurrency: 100 }, createLogger('silent'));
+
+    const admission = await gate.admit(await store.queue.claim('w', 5, 30_000, now), now);
+    expect(admission.postponed.map((p) => p.dueAt)).toEqual(Array(5).fill(pausedUntil));
+    await store.queue.postpone('w', admission.postponed, now);
+    expect(await store.queue.nextDueAt()).toBe(pausedUntil);
+    expect(await store.queue.claim('w', 100, 30_000, now + 1_000)).toEqual([]);
     await store.close();
   });
 });

@@ -135,13 +135,16 @@ export class SqlTargetHealth implements TargetHealthStore {
     return moved;
   }
 
-  async holdForProbe(targetId: string, now: number): Promise<number> {
-    const probeAt = sql`(SELECT probe_at FROM target_health
-      WHERE target_id = ${targetId} AND circuit <> 'closed' AND probe_at > ${now})`;
+  async holdQueue(targetId: string, now: number): Promise<number> {
+    // The stored time the target may be sent to next: its open circuit's probe or its pause's end,
+    // the later; no row (NULL) when neither is ahead, and then nothing moves.
+    const until = sql`(SELECT CASE WHEN circuit <> 'closed' AND probe_at > ${now} AND probe_at > COALESCE(paused_until, 0)
+        THEN probe_at ELSE paused_until END
+      FROM target_health WHERE target_id = ${targetId} AND ((circuit <> 'closed' AND probe_at > ${now}) OR paused_until > ${now}))`;
     // One range of deliveries_due_target (pending, by target and due time), however deep the backlog.
-    return this.db.run(sql`UPDATE deliveries SET next_attempt_at = ${probeAt}, updated_at = ${now}
+    return this.db.run(sql`UPDATE deliveries SET next_attempt_at = ${until}, updated_at = ${now}
       WHERE COALESCE(endpoint_id, destination_id) = ${targetId} AND status = 'pending' AND kind <> 'cli'
-        AND next_attempt_at < ${probeAt}`);
+        AND next_attempt_at < ${until}`);
   }
 
   async takeProbe(targetId: string, nextProbeAt: number, now: number): Promise<boolean> {

@@ -68,12 +68,13 @@ export interface TargetHealthStore {
     now: number,
   ): Promise<number>;
   /**
-   * While the target's stored circuit is open (or half-open) with its probe ahead of `now`, makes
-   * the target's pending deliveries due before that probe time due at it: no claim reads them
-   * meanwhile, and `closeCircuit` makes them due again. One statement, so that a process whose
-   * copy of the row is stale (the circuit closed since) holds nothing. Returns how many it moved.
+   * While the target may not be sent to before a stored time ahead of `now` (its open or half-open
+   * circuit's probe, its pause's end: the later), makes its pending deliveries due before that
+   * time due at it: no claim reads them meanwhile; `closeCircuit` makes a circuit's due again. One
+   * statement on the stored row, so that a process whose copy of it is stale (the circuit closed
+   * since) holds nothing. Returns how many it moved.
    */
-  holdForProbe(targetId: string, now: number): Promise<number>;
+  holdQueue(targetId: string, now: number): Promise<number>;
   /**
    * Takes the probe of an open circuit whose probe time has come: the circuit becomes half-open
    * until `nextProbeAt` (when another probe may go if this one's outcome never came). `false`
