@@ -39,6 +39,8 @@ export function pendingDue({ pending, held }: LeftPending): WorkDue | null {
  */
 export class WorkSignal {
   private readonly listeners = new Set<(due: WorkDue) => void>();
+  /** The due time of the last `dueLater` signal (epoch ms). */
+  private laterAt = 0;
 
   /** `logger`: where a listener that throws is reported (default: `createLogger()`: info, stdout). */
   constructor(private readonly log: Logger = createLogger()) {}
@@ -51,6 +53,19 @@ export class WorkSignal {
     return () => {
       this.listeners.delete(entry);
     };
+  }
+
+  /**
+   * A commit created deliveries due at `at` (epoch ms, after `now`): for a target that may not be
+   * sent to before then (an open circuit's probe, a pause's end). Signals `later`, after which the
+   * engine looks up the next due time and keeps its timer at or before it, unless a signal for a
+   * time no later than `at`, still ahead, went out already: behind a dead destination every group
+   * commit creates such deliveries, all due at its one probe, and a claim each would be for nothing.
+   */
+  dueLater(at: number, now: number): void {
+    if (this.laterAt > now && this.laterAt <= at) return;
+    this.laterAt = at;
+    this.emit('later');
   }
 
   emit(due: WorkDue | null): void {

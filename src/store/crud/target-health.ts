@@ -14,6 +14,22 @@ interface HealthRow {
   failing_since: number | null;
 }
 
+/**
+ * SQL over a `target_health` row (alias `h`) for the stored time before which its target may not
+ * be sent to: its open (or half-open) circuit's next probe or its Retry-After pause's end, the
+ * later (epoch ms). `isHeld`: whether either is ahead of `now`; `until`: that time, when `isHeld`.
+ * `now`: an SQL expression of the caller's (a parameter, a column). The one rule for `holdQueue`
+ * and for the writers, which create a new delivery for such a target due at that time.
+ */
+export function heldUntilSql(now: string, h = 'h'): { isHeld: string; until: string } {
+  const probing = `${h}.circuit <> 'closed' AND ${h}.probe_at > ${now}`;
+  return {
+    isHeld: `((${probing}) OR ${h}.paused_until > ${now})`,
+    until: `CASE WHEN ${probing} AND ${h}.probe_at > COALESCE(${h}.paused_until, 0) THEN ${h}.probe_at
+      ELSE ${h}.paused_until END`,
+  };
+}
+
 /** `CASE` rather than GREATEST (PostgreSQL) or MAX(a, b) (SQLite): one text for both, NULL-free operands. */
 const greater = (a: string, b: string) => `CASE WHEN ${a} > ${b} THEN ${a} ELSE ${b} END`;
 
@@ -136,11 +152,10 @@ export class SqlTargetHealth implements TargetHealthStore {
   }
 
   async holdQueue(targetId: string, now: number): Promise<number> {
-    // The stored time the target may be sent to next: its open circuit's probe or its pause's end,
-    // the later; no row (NULL) when neither is ahead, and then nothing moves.
-    const until = sql`(SELECT CASE WHEN circuit <> 'closed' AND probe_at > ${now} AND probe_at > COALESCE(paused_until, 0)
-        THEN probe_at ELSE paused_until END
-      FROM target_health WHERE target_id = ${targetId} AND ((circuit <> 'closed' AND probe_at > ${now}) OR paused_until > ${now}))`;
+    // The stored time the target may be sent to next; no row (NULL) when none is ahead, and then nothing moves.
+    const held = heldUntilSql('n.now');
+    const until = sql`(SELECT ${raw(held.until)} FROM target_health h, (SELECT CAST(${now} AS BIGINT) AS now) n
+      WHERE h.target_id = ${targetId} AND ${raw(held.isHeld)})`;
     // One range of deliveries_due_target (pending, by target and due time), however deep the backlog.
     return this.db.run(sql`UPDATE deliveries SET next_attempt_at = ${until}, updated_at = ${now}
       WHERE COALESCE(endpoint_id, destination_id) = ${targetId} AND status = 'pending' AND kind <> 'cli'

@@ -32,6 +32,7 @@ import { isForeignKeyViolation, isInputError, isTransient, named, type PgDb } fr
 import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
 import type { ClaimGate } from './fair-claim.js';
 import { notifyPending, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
+import { heldUntilSql } from '../crud/target-health.js';
 
 /*
  * The hand-off, inside the statement that inserts the events (the CTE `ev`: id, request_id,
@@ -41,20 +42,28 @@ import { notifyPending, WORK_CHANNEL, type WorkPayloads } from './work-notify.js
  * kind `event` whose destination stays under its limit ($limit: destinations take the default),
  * at most $room of them (what the worker reserved; 0 without one). The count and the leases are
  * one statement, so the hand-off costs no round trip of its own; the claim gate still keeps this
- * process's claims and hand-offs from both filling the same room.
+ * process's claims and hand-offs from both filling the same room. An event whose destination may
+ * not be sent to before a stored time (`hold`: its open circuit's probe, its pause's end) is
+ * created due then, neither handed off nor announced (`EVENTS_HELD`, `holdRows`).
  */
 function handOff(now: string, owner: string, until: string, room: string, limit: string): string {
-  return `live AS (
+  const held = heldUntilSql(now);
+  return `hold AS (
+    SELECT h.target_id, ${held.until} AS until FROM target_health h
+    WHERE h.target_id IN (SELECT destination_id FROM ev WHERE kind = 'event') AND ${held.isHeld}
+  ),
+  live AS (
     SELECT destination_id, count(*) AS n FROM deliveries
     WHERE status = 'sending' AND kind <> 'cli' AND lease_until > ${now}
       AND destination_id IN (SELECT destination_id FROM ev)
     GROUP BY destination_id
   ),
   fitting AS (
-    SELECT ev.*, ev.kind = 'event'
+    SELECT ev.*, hold.until AS held_until, ev.kind = 'event' AND hold.until IS NULL
       AND COALESCE(live.n, 0) + row_number() OVER (PARTITION BY ev.destination_id, ev.kind ORDER BY ev.ord) <= ${limit}
       AS fits
     FROM ev LEFT JOIN live ON live.destination_id = ev.destination_id
+      LEFT JOIN hold ON hold.target_id = ev.destination_id AND ev.kind = 'event'
   ),
   chosen AS (
     SELECT fitting.*, fits AND row_number() OVER (PARTITION BY fits ORDER BY ord) <= ${room} AS leased FROM fitting
@@ -63,11 +72,22 @@ function handOff(now: string, owner: string, until: string, room: string, limit:
     INSERT INTO deliveries (id, kind, request_id, connection_id, destination_id, status, trigger, attempt_count,
       next_attempt_at, lease_owner, lease_until, created_at, updated_at)
     SELECT id, kind, request_id, connection_id, destination_id, CASE WHEN leased THEN 'sending' ELSE 'pending' END,
-      trigger, 0, ${now}, CASE WHEN leased THEN ${owner} END, CASE WHEN leased THEN ${until}::bigint END, ${now}, ${now}
+      trigger, 0, COALESCE(held_until, ${now}), CASE WHEN leased THEN ${owner} END,
+      CASE WHEN leased THEN ${until}::bigint END, ${now}, ${now}
     FROM chosen
     RETURNING id, status
   ),
-  new_pending AS (SELECT kind = 'event' AND NOT fits AS held FROM chosen WHERE NOT leased)`;
+  new_pending AS (SELECT kind = 'event' AND NOT fits AS held FROM chosen WHERE NOT leased AND held_until IS NULL)`;
+}
+
+/** The result columns of the events a statement with `handOff` created due later (`EventsHeld`). */
+const EVENTS_HELD = `ARRAY(SELECT id FROM chosen WHERE held_until IS NOT NULL) AS held_ids,
+  ARRAY(SELECT held_until FROM chosen WHERE held_until IS NOT NULL) AS held_untils`;
+
+/** Events created due at their destination's stored probe or pause end (`heldUntilSql`), not now. */
+interface EventsHeld {
+  held_ids: string[];
+  held_untils: (number | string)[];
 }
 
 /*
@@ -121,7 +141,8 @@ export const RECEIVE = named(
 SELECT ARRAY(SELECT id FROM verdict WHERE holder <> id ORDER BY id) AS duplicates,
   ARRAY(SELECT holder FROM verdict WHERE holder <> id ORDER BY id) AS holders,
   ARRAY(SELECT id FROM new_events WHERE status = 'sending') AS leased,
-  (SELECT count(*) FROM new_pending WHERE held) AS held, ${notifyPending('new_pending', '$21', '$26')} AS notified`,
+  (SELECT count(*) FROM new_pending WHERE held) AS held, ${notifyPending('new_pending', '$21', '$26')} AS notified,
+  ${EVENTS_HELD}`,
 );
 
 /** New events of a stored request (a replay, trigger manual), as RECEIVE inserts them. */
@@ -134,7 +155,8 @@ export const REPLAY = named(
   ),
   ${handOff('$2', '$8', '$9', '$10', '$11')}
 SELECT ARRAY(SELECT id FROM new_events WHERE status = 'sending') AS leased,
-  (SELECT count(*) FROM new_pending WHERE held) AS held, ${notifyPending('new_pending', '$7', '$12')} AS notified`,
+  (SELECT count(*) FROM new_pending WHERE held) AS held, ${notifyPending('new_pending', '$7', '$12')} AS notified,
+  ${EVENTS_HELD}`,
 );
 
 /** At most this many requests per statement, as the message writer bounds its batches. */
@@ -341,41 +363,40 @@ export class PgInbound implements InboundStore {
     });
     const allEvents = events.flat();
     const handOff = this.reserve(allEvents, now, worker);
-    let result: { duplicates: string[]; holders: string[]; leased: string[]; held: number };
+    type Result = { duplicates: string[]; holders: string[]; leased: string[]; held: number } & EventsHeld;
+    let result: Result;
     try {
-      result = (await this.db.get<{ duplicates: string[]; holders: string[]; leased: string[]; held: number }>(
-        RECEIVE,
-        [
-          rows.map((r) => r.id),
-          rows.map((r) => r.source_id),
-          rows.map((r) => r.method),
-          rows.map((r) => r.path),
-          rows.map((r) => r.headers),
-          rows.map((r) => r.body),
-          rows.map((r) => r.body_size),
-          rows.map((r) => r.status),
-          rows.map((r) => r.cause),
-          rows.map((r) => r.detail),
-          rows.map((r) => r.received_at),
-          keys.map((k) => k?.key ?? null),
-          keys.map((k) => k?.expiresAt ?? null),
-          offers,
-          now,
-          allEvents.map((e) => e.id),
-          allEvents.map((e) => e.request_id),
-          allEvents.map((e) => e.connection_id),
-          allEvents.map((e) => e.destination_id),
-          allEvents.map((e) => e.kind),
-          this.notifyPayload.now,
-          ...handOff.params,
-          this.notifyPayload.held,
-        ],
-      ))!;
+      result = (await this.db.get<Result>(RECEIVE, [
+        rows.map((r) => r.id),
+        rows.map((r) => r.source_id),
+        rows.map((r) => r.method),
+        rows.map((r) => r.path),
+        rows.map((r) => r.headers),
+        rows.map((r) => r.body),
+        rows.map((r) => r.body_size),
+        rows.map((r) => r.status),
+        rows.map((r) => r.cause),
+        rows.map((r) => r.detail),
+        rows.map((r) => r.received_at),
+        keys.map((k) => k?.key ?? null),
+        keys.map((k) => k?.expiresAt ?? null),
+        offers,
+        now,
+        allEvents.map((e) => e.id),
+        allEvents.map((e) => e.request_id),
+        allEvents.map((e) => e.connection_id),
+        allEvents.map((e) => e.destination_id),
+        allEvents.map((e) => e.kind),
+        this.notifyPayload.now,
+        ...handOff.params,
+        this.notifyPayload.held,
+      ]))!;
     } catch (error) {
       handOff.cancel();
       throw error;
     }
     const leased = handOff.settle(allEvents, result.leased);
+    const later = this.holdRows(allEvents, result, now);
     const duplicateOf = new Map(result.duplicates.map((id, i) => [id, result.holders[i]]));
     const take: ClaimedEvent[] = [];
     let pending = 0;
@@ -392,7 +413,7 @@ export class PgInbound implements InboundStore {
       }
       for (const row of events[i]) {
         if (leased.has(row.id)) take.push(claimedEvent(row, request, targets));
-        else pending++;
+        else if (!later.has(row.id)) pending++;
       }
       return { request, events: events[i].map(toEventDelivery) };
     });
@@ -422,9 +443,9 @@ export class PgInbound implements InboundStore {
       trigger: 1,
     }));
     const handOff = this.reserve(events, now, worker);
-    let result: { leased: string[]; held: number };
+    let result: { leased: string[]; held: number } & EventsHeld;
     try {
-      result = (await this.db.get<{ leased: string[]; held: number }>(REPLAY, [
+      result = (await this.db.get<{ leased: string[]; held: number } & EventsHeld>(REPLAY, [
         request.id,
         now,
         events.map((e) => e.id),
@@ -440,11 +461,25 @@ export class PgInbound implements InboundStore {
       throw isForeignKeyViolation(error) ? new NotFoundError('destination') : error;
     }
     const leased = handOff.settle(events, result.leased);
+    const later = this.holdRows(events, result, now);
     if (leased.size > 0) {
       handOff.worker?.take(events.filter((e) => leased.has(e.id)).map((row) => claimedEvent(row, request, targets)));
     }
-    this.work.emit(pendingDue({ pending: events.length - leased.size, held: result.held }));
+    this.work.emit(pendingDue({ pending: events.length - leased.size - later.size, held: result.held }));
     return events.map(toEventDelivery);
+  }
+
+  /**
+   * Sets the due time of the events the statement created held until their destination's probe or
+   * pause end, and signals it (`WorkSignal.dueLater`: no other process is told; their engines look
+   * up the queue's next due time after each claim, and the one whose gate held the destination's
+   * queue already points its timer there). Returns their ids.
+   */
+  private holdRows(rows: readonly EventDeliveryRow[], { held_ids, held_untils }: EventsHeld, now: number): Set<string> {
+    const untils = new Map(held_ids.map((id, i) => [id, Number(held_untils[i])]));
+    for (const row of rows) row.next_attempt_at = untils.get(row.id) ?? row.next_attempt_at;
+    if (untils.size > 0) this.work.dueLater(Math.min(...untils.values()), now);
+    return new Set(untils.keys());
   }
 
   /**

@@ -18,6 +18,7 @@ import {
 } from '../rows.js';
 import { notifyPending, type WorkPayloads } from './work-notify.js';
 import { DEFAULT_FAIR_LIMITS, type FairLimits, limitOf } from '../fair-share.js';
+import { heldUntilSql } from '../crud/target-health.js';
 import type { ClaimGate } from './fair-claim.js';
 
 type Created = { message: Message; created: boolean };
@@ -84,6 +85,9 @@ export const LOAD_ENDPOINTS = named(
   WHERE a.id IS NOT NULL`,
 );
 
+/** The stored probe or pause end of a batch's endpoints that may not be sent to before it ($22: now). */
+const held = heldUntilSql('$22::bigint');
+
 /*
  * The whole batch in one statement, its own transaction: every message and every delivery,
  * multi-row from parallel arrays. A message whose eventId is taken (by a commit of another process
@@ -103,7 +107,10 @@ export const LOAD_ENDPOINTS = named(
  * refuses takes nothing of its application's, and one the application's refuses none of the
  * room, as in `mayHandOff`. Counting and leasing in one statement keeps the lease count and the
  * leases together: the claim gate is held for this one round trip only, and the endpoints' read
- * that plans the next batch runs meanwhile.
+ * that plans the next batch runs meanwhile. A delivery to an endpoint that may not be sent to
+ * before a stored time (`hold`: its open circuit's probe, its pause's end) is created due then,
+ * neither handed off nor announced by NOTIFY; `held_until` is the earliest such time, for the
+ * local engine's timer (`WorkSignal.dueLater`), as on SQLite (`TargetHolds`).
  */
 export const WRITE = named(
   'write',
@@ -120,6 +127,10 @@ export const WRITE = named(
       WITH ORDINALITY AS x(id, app_id, msg_id, endpoint_id, status, lim, at, ord)
     WHERE x.msg_id IN (SELECT id FROM new_messages)
   ),
+  hold AS (
+    SELECT h.target_id, ${held.until} AS until FROM target_health h
+    WHERE h.target_id IN (SELECT endpoint_id FROM x WHERE status = 'pending') AND ${held.isHeld}
+  ),
   live AS (
     SELECT endpoint_id, app_id, count(*) AS n FROM deliveries
     WHERE status = 'sending' AND kind <> 'cli' AND lease_until > $22::bigint
@@ -128,10 +139,11 @@ export const WRITE = named(
   ),
   live_apps AS (SELECT app_id, sum(n) AS n FROM live GROUP BY app_id),
   fitting_endpoint AS (
-    SELECT x.*, x.lim IS NOT NULL
+    SELECT x.*, hold.until AS held_until, x.lim IS NOT NULL AND hold.until IS NULL
       AND COALESCE(live.n, 0) + row_number() OVER (PARTITION BY x.endpoint_id, x.lim IS NOT NULL ORDER BY x.ord) <= x.lim
       AS fits_endpoint
     FROM x LEFT JOIN live ON live.endpoint_id = x.endpoint_id
+      LEFT JOIN hold ON hold.target_id = x.endpoint_id AND x.status = 'pending'
   ),
   fitting AS (
     SELECT f.*, f.fits_endpoint
@@ -146,18 +158,18 @@ export const WRITE = named(
     INSERT INTO deliveries (id, app_id, msg_id, endpoint_id, status, trigger, attempt_count, next_attempt_at,
       lease_owner, lease_until, created_at, updated_at)
     SELECT id, app_id, msg_id, endpoint_id, CASE WHEN leased THEN 'sending' ELSE status END, 0, 0,
-      CASE WHEN status = 'canceled' THEN NULL ELSE at END, CASE WHEN leased THEN $18::text END,
+      CASE WHEN status = 'canceled' THEN NULL ELSE COALESCE(held_until, at) END, CASE WHEN leased THEN $18::text END,
       CASE WHEN leased THEN at + $19::bigint END, at, at
     FROM chosen
     RETURNING id, status
   ),
   new_pending AS (
-    SELECT lim IS NOT NULL AND NOT fits AS held FROM chosen WHERE status = 'pending' AND NOT leased
+    SELECT lim IS NOT NULL AND NOT fits AS held FROM chosen WHERE status = 'pending' AND NOT leased AND held_until IS NULL
   )
 SELECT ARRAY(SELECT id FROM new_messages) AS inserted,
   ARRAY(SELECT id FROM new_deliveries WHERE status = 'sending') AS leased,
   (SELECT count(*) FROM new_pending) AS pending, (SELECT count(*) FROM new_pending WHERE held) AS held,
-  ${notifyPending('new_pending', '$15', '$23')} AS notified`,
+  ${notifyPending('new_pending', '$15', '$23')} AS notified, (SELECT min(held_until) FROM chosen) AS held_until`,
 );
 
 const SELECT_BY_EVENT_IDS = `SELECT * FROM messages
@@ -324,9 +336,10 @@ export class PgMessageWriter {
     );
     const wanted = limits.filter((l) => l !== null).length;
     const room = worker === null || wanted === 0 ? 0 : worker.reserve(wanted);
-    let written: { inserted: string[]; leased: string[] } & LeftPending;
+    type Written = { inserted: string[]; leased: string[]; held_until: number | string | null } & LeftPending;
+    let written: Written;
     try {
-      written = (await this.db.get<{ inserted: string[]; leased: string[] } & LeftPending>(WRITE, [
+      written = (await this.db.get<Written>(WRITE, [
         ...messageColumns([...rows.values()]),
         ...deliveryColumns(fanout),
         limits,
@@ -345,6 +358,7 @@ export class PgMessageWriter {
       worker?.unreserve(room);
       throw error;
     }
+    if (written.held_until !== null) this.work.dueLater(Number(written.held_until), now);
     if (worker !== null) {
       const leased = new Set(written.leased);
       worker.unreserve(room - leased.size);

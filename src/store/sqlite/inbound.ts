@@ -31,6 +31,7 @@ import { retryEventSql, retryEventsSql } from '../crud/event-retries.js';
 import type { SqlExecutor } from '../crud/sql.js';
 import { isConstraintError, isForeignKeyViolation, type SqliteDb } from './database.js';
 import { TurnBatches } from './turn-batches.js';
+import { TargetHolds } from './target-holds.js';
 
 const INSERT_REQUEST = `INSERT INTO requests (id, source_id, method, path, headers, body, body_size, status, cause,
     detail, received_at)
@@ -49,6 +50,8 @@ interface Written {
   handed: ClaimedEvent[];
   /** Events left pending because their destination was at its limit of live leases (fair-share.ts). */
   held: number;
+  /** Events created due later: their destination may not be sent to before a stored time (`TargetHolds`). */
+  later: number;
 }
 
 /** What `receive` wrote. */
@@ -61,6 +64,8 @@ type ReceivedRows = Omit<Received, 'events'> & Written;
 interface LeaseTally {
   live: LiveLeases | null;
   now: number;
+  /** The destinations held until a stored time, read once each per transaction. */
+  holds: TargetHolds;
 }
 
 /** A `receive` call waiting for the next group commit. */
@@ -92,8 +97,14 @@ const MAX_BATCH_REQUESTS = 1_000;
  */
 export class SqliteInbound implements InboundStore {
   private worker: LocalWorker | null = null;
-  private readonly replayTx: (requestId: string, routes: readonly EventRoute[], now: number, room: number) => Written;
-  private readonly batchTx: (batch: readonly QueuedReceive[], room: number) => WrittenBatch;
+  private readonly replayTx: (
+    requestId: string,
+    routes: readonly EventRoute[],
+    now: number,
+    room: number,
+    holds: TargetHolds,
+  ) => Written;
+  private readonly batchTx: (batch: readonly QueuedReceive[], room: number, holds: TargetHolds) => WrittenBatch;
   private readonly batches: TurnBatches<QueuedReceive>;
 
   constructor(
@@ -105,25 +116,28 @@ export class SqliteInbound implements InboundStore {
     private readonly feed = new RequestFeed(),
   ) {
     this.batches = new TurnBatches(MAX_BATCH_REQUESTS, (batch) => this.flushBatch(batch), db.hold);
-    this.batchTx = db.transaction((batch: readonly QueuedReceive[], room: number): WrittenBatch => {
-      const written: WrittenBatch = { each: [], rows: [], handed: [], held: 0 };
+    this.batchTx = db.transaction((batch: readonly QueuedReceive[], room: number, holds: TargetHolds): WrittenBatch => {
+      const written: WrittenBatch = { each: [], rows: [], handed: [], held: 0, later: 0 };
       // The live leases are read once per transaction, at its first hand-off, and counted on as it
       // hands off (as the message writer does): a read per request walked every live lease again.
-      const leases: LeaseTally = { live: null, now: batch[0].now };
+      const leases: LeaseTally = { live: null, now: batch[0].now, holds };
       for (const { input, routes, dedup, now } of batch) {
         const one = this.receiveInTransaction(input, routes, dedup, now, room - written.handed.length, leases);
         written.each.push(one);
         written.rows.push(...one.rows);
         written.handed.push(...one.handed);
         written.held += one.held;
+        written.later += one.later;
       }
       return written;
     });
-    this.replayTx = db.transaction((requestId: string, routes: readonly EventRoute[], now: number, room: number) => {
-      const row = this.db.get<RequestRow>('SELECT * FROM requests WHERE id = ?', requestId);
-      if (!row) throw new NotFoundError('request');
-      return this.insertEvents(toInboundRequest(row), routes, now, room, 1, { live: null, now });
-    });
+    this.replayTx = db.transaction(
+      (requestId: string, routes: readonly EventRoute[], now: number, room: number, holds: TargetHolds) => {
+        const row = this.db.get<RequestRow>('SELECT * FROM requests WHERE id = ?', requestId);
+        if (!row) throw new NotFoundError('request');
+        return this.insertEvents(toInboundRequest(row), routes, now, room, 1, { live: null, now, holds });
+      },
+    );
   }
 
   attach(worker: LocalWorker | null): void {
@@ -151,7 +165,7 @@ export class SqliteInbound implements InboundStore {
     const wanted = batch.reduce((sum, item) => sum + item.routes.length, 0);
     let each: ReceivedRows[];
     try {
-      each = this.handOff(wanted, (room) => this.batchTx(batch, room)).each;
+      each = this.handOff(wanted, batch[0].now, (room, holds) => this.batchTx(batch, room, holds)).each;
     } catch (error) {
       // Only an error one request can cause alone is worth a retry one by one (as the message writer).
       if (batch.length === 1 || !(isConstraintError(error) || error instanceof NotFoundError)) {
@@ -168,7 +182,7 @@ export class SqliteInbound implements InboundStore {
   private receiveAlone(item: QueuedReceive): void {
     let written: ReceivedRows;
     try {
-      written = this.handOff(item.routes.length, (room) => this.batchTx([item], room)).each[0];
+      written = this.handOff(item.routes.length, item.now, (room, holds) => this.batchTx([item], room, holds)).each[0];
     } catch (error) {
       item.reject(error);
       return;
@@ -183,7 +197,9 @@ export class SqliteInbound implements InboundStore {
   }
 
   async replay(requestId: string, routes: readonly EventRoute[], now: number): Promise<EventDelivery[]> {
-    return this.handOff(routes.length, (room) => this.replayTx(requestId, routes, now, room)).rows.map(toEventDelivery);
+    return this.handOff(routes.length, now, (room, holds) =>
+      this.replayTx(requestId, routes, now, room, holds),
+    ).rows.map(toEventDelivery);
   }
 
   onRequest(listener: (note: StoredRequestNote) => void): () => void {
@@ -205,14 +221,15 @@ export class SqliteInbound implements InboundStore {
   /**
    * Runs a write of up to `wanted` events with room reserved at the local worker; after the
    * commit hands over what was leased, gives back the rest of the room, and wakes a claim for the
-   * events left pending.
+   * events left pending (and the timer for those held until their destination's probe or pause).
    */
-  private handOff<T extends Written>(wanted: number, write: (room: number) => T): T {
+  private handOff<T extends Written>(wanted: number, now: number, write: (room: number, holds: TargetHolds) => T): T {
     const worker = this.worker;
     const room = worker === null ? 0 : worker.reserve(wanted);
+    const holds = new TargetHolds(this.db, now);
     let written: T;
     try {
-      written = write(room);
+      written = write(room, holds);
     } catch (error) {
       worker?.unreserve(room);
       throw error;
@@ -221,7 +238,10 @@ export class SqliteInbound implements InboundStore {
       worker.unreserve(room - written.handed.length);
       if (written.handed.length > 0) worker.take(written.handed);
     }
-    this.work.emit(pendingDue({ pending: written.rows.length - written.handed.length, held: written.held }));
+    holds.announce(this.work);
+    this.work.emit(
+      pendingDue({ pending: written.rows.length - written.handed.length - written.later, held: written.held }),
+    );
     return written;
   }
 
@@ -249,7 +269,7 @@ export class SqliteInbound implements InboundStore {
     const written =
       row.status === 'accepted'
         ? this.insertEvents(request, routes, now, room, 0, leases)
-        : { rows: [], handed: [], held: 0 };
+        : { rows: [], handed: [], held: 0, later: 0 };
     return { request, ...written, ...(duplicateOf ? { duplicateOf } : {}) };
   }
 
@@ -275,6 +295,7 @@ export class SqliteInbound implements InboundStore {
     const rows: EventDeliveryRow[] = [];
     const handed: ClaimedEvent[] = [];
     let held = 0;
+    let later = 0;
     const live = () => {
       leases.live ??= readLiveLeases(this.db, leases.now, this.limits).live;
       return leases.live;
@@ -286,7 +307,11 @@ export class SqliteInbound implements InboundStore {
       const targets = route.targets ?? this.readTargets(route);
       const row = { ...newEventDeliveryRow(request.id, route, now, targets.destination.kind), trigger };
       // A CLI destination's event waits for its `hookd listen` session: never handed to the engine.
-      if (row.kind === 'event' && this.worker !== null) {
+      const heldUntil = row.kind === 'event' ? leases.holds.until(row.destination_id) : null;
+      if (heldUntil !== null) {
+        row.next_attempt_at = heldUntil;
+        later++;
+      } else if (row.kind === 'event' && this.worker !== null) {
         if (handed.length < room && mayTake(row.destination_id)) {
           const worker = this.worker;
           Object.assign(row, { status: 'sending', lease_owner: worker.workerId, lease_until: now + worker.leaseMs });
@@ -302,6 +327,6 @@ export class SqliteInbound implements InboundStore {
       }
       rows.push(row);
     }
-    return { rows, handed, held };
+    return { rows, handed, held, later };
   }
 }

@@ -1,5 +1,6 @@
 import { payloadExpiresAt } from '../retention-fields.js';
 import { TurnBatches } from './turn-batches.js';
+import { TargetHolds } from './target-holds.js';
 import { NotFoundError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { type Endpoint, type Message, TriggerType } from '../../core/types.js';
@@ -114,7 +115,7 @@ const MAX_BATCH_MESSAGES = 1_000;
 export class SqliteMessageWriter {
   private readonly batches: TurnBatches<Queued>;
   private worker: LocalWorker | null = null;
-  private readonly writeTx: (batch: Queued[], handOff: HandOff | null) => Result[];
+  private readonly writeTx: (batch: Queued[], handOff: HandOff | null, holds: TargetHolds) => Result[];
 
   constructor(
     private readonly db: SqliteDb,
@@ -123,7 +124,7 @@ export class SqliteMessageWriter {
     private readonly limits: FairLimits = DEFAULT_FAIR_LIMITS,
   ) {
     this.batches = new TurnBatches(MAX_BATCH_MESSAGES, (batch) => this.flushBatch(batch), db.hold);
-    this.writeTx = db.transaction((batch: Queued[], handOff: HandOff | null): Result[] => {
+    this.writeTx = db.transaction((batch: Queued[], handOff: HandOff | null, holds: TargetHolds): Result[] => {
       const cache: EndpointCache = new Map();
       return batch.map((item) => {
         let plan: Plan;
@@ -136,19 +137,29 @@ export class SqliteMessageWriter {
           return { ok: { message: plan.existing, created: false, pending: 0, held: 0, handed: [] } };
         }
         // A throw past this point aborts (rolls back) the whole batch; see writeOrRetry().
-        return { ok: this.write(item, plan, handOff) };
+        return { ok: this.write(item, plan, handOff, holds) };
       });
     });
   }
 
-  /** One transaction, with all of the local worker's free room reserved for it; what it did not hand over is given back. */
+  /**
+   * One transaction, with all of the local worker's free room reserved for it; what it did not
+   * hand over is given back. Announces the deliveries it held until a target's probe or pause.
+   */
   private writeBatch(batch: Queued[]): Result[] {
+    const holds = new TargetHolds(this.db, batch[0].now);
+    const results = this.writeHandingOff(batch, holds);
+    holds.announce(this.work);
+    return results;
+  }
+
+  private writeHandingOff(batch: Queued[], holds: TargetHolds): Result[] {
     const worker = this.worker;
-    if (worker === null) return this.writeTx(batch, null);
+    if (worker === null) return this.writeTx(batch, null, holds);
     const granted = worker.reserve(Number.MAX_SAFE_INTEGER);
     const handOff: HandOff = { worker, room: granted, leaseUntil: batch[0].now + worker.leaseMs, live: null };
     try {
-      const results = this.writeTx(batch, handOff);
+      const results = this.writeTx(batch, handOff, holds);
       worker.unreserve(handOff.room);
       return results;
     } catch (error) {
@@ -224,6 +235,7 @@ export class SqliteMessageWriter {
     { input, now }: Queued,
     { appId, targets }: { appId: string; targets: Endpoint[] },
     handOff: HandOff | null,
+    holds: TargetHolds,
   ): Written {
     const row: MessageRow = {
       id: newId('msg', now),
@@ -254,7 +266,9 @@ export class SqliteMessageWriter {
     let held = 0;
     for (const endpoint of targets) {
       const delivery = newDeliveryRow(row.app_id, row.id, endpoint, TriggerType.Scheduled, now);
-      if (delivery.status !== 'pending') {
+      const heldUntil = delivery.status === 'pending' ? holds.until(endpoint.id) : null;
+      if (heldUntil !== null) delivery.next_attempt_at = heldUntil;
+      if (delivery.status !== 'pending' || heldUntil !== null) {
         insertDelivery(this.db, delivery);
         continue;
       }

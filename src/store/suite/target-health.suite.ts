@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ClaimedDelivery } from '../store.js';
+import type { WorkDue } from '../work-signal.js';
 import {
   claimMessages,
   countWork,
@@ -157,6 +159,54 @@ export function describeTargetHealth(ctx: SuiteContext): void {
       const signals = work.count;
       expect(await store.health.closeCircuit({ id: endpoint.id, kind: 'endpoint' }, NOW + 60_000, NOW)).toBe(0);
       expect(work.count).toBe(signals);
+    });
+
+    it('creates deliveries for a target that may not be sent to yet due when it may: none handed off, no claim woken', async () => {
+      // Behind a dead destination, each group commit woke a claim that leased its events for the
+      // gate to give back, and the gate then moved them to the probe: three writes of each, and the
+      // ingest at ~60% of its rate behind a slow destination (bench: destination down).
+      const { store } = ctx;
+      const app = await createApp(store);
+      const endpoint = await createEndpoint(store, app.id);
+      const destination = await store.destinations.create({ url: 'https://svc.example/in' }, T0);
+      const PROBE_AT = T0 + 60_000;
+      await store.health.setCircuit(endpoint.id, 'open', PROBE_AT, T0);
+      const pausedUntil = PROBE_AT + 30_000;
+      await store.health.slowDown(destination.id, { slowRate: null, slowCeiling: null, pausedUntil }, T0);
+      const taken: ClaimedDelivery[] = [];
+      await store.queue.attachLocalWorker({
+        workerId: 'wrk_local',
+        leaseMs: LEASE_MS,
+        reserve: (wanted) => wanted,
+        unreserve: () => {},
+        take: (claimed) => taken.push(...claimed),
+      });
+      const signals: WorkDue[] = [];
+      store.queue.onWork((due) => signals.push(due));
+      const NOW = T0 + 1_000;
+      const routes = [{ connectionId: null, destinationId: destination.id }];
+      const request = { sourceId: null, method: 'POST', path: '/', headers: [], body: Buffer.from('{}') };
+      // Two group commits of each face: one signal in all, for the earlier time (messages first).
+      for (let commit = 0; commit < 2; commit++) {
+        await Promise.all([0, 1].map(() => store.messages.create(messageInput(app.id), NOW)));
+      }
+      const events = [];
+      for (let commit = 0; commit < 2; commit++) {
+        const received = await Promise.all([0, 1].map(() => store.inbound.receive(request, routes, null, NOW)));
+        events.push(...received.flatMap((r) => r.events));
+      }
+      await store.queue.attachLocalWorker(null);
+      expect(taken).toEqual([]);
+      expect(signals).toEqual(['later']);
+      expect(events.map((e) => e.nextAttemptAt)).toEqual(Array(4).fill(pausedUntil));
+      expect(await store.queue.nextDueAt()).toBe(PROBE_AT);
+      expect(await store.queue.claim('w', 100, LEASE_MS, NOW + 1_000)).toEqual([]);
+      // The circuit closes: the messages' deliveries are due now; the events wait for the pause's end.
+      expect(await store.health.closeCircuit({ id: endpoint.id, kind: 'endpoint' }, PROBE_AT, NOW + 2_000)).toBe(4);
+      const due = await store.queue.claim('w', 100, 10 * LEASE_MS, NOW + 2_000);
+      expect(due.map((c) => c.kind)).toEqual(Array(4).fill('message'));
+      const later = await store.queue.claim('w', 100, LEASE_MS, pausedUntil);
+      expect(later.map((c) => c.kind)).toEqual(Array(4).fill('event'));
     });
 
     it('keeps the failure clock from the first failure until a success', async () => {
