@@ -72,6 +72,12 @@ export interface SqlDialect {
   isUniqueViolation(error: unknown): boolean;
   /** True when `error` is a FOREIGN KEY violation (the referenced row does not exist). */
   isForeignKeyViolation(error: unknown): boolean;
+  /**
+   * The clause that ends a SELECT reading rows of `alias` under a shared row lock: PostgreSQL's
+   * `FOR SHARE OF alias` (a concurrent update's commit is waited for, then its row read); nothing
+   * on SQLite, whose one writer at a time already orders them.
+   */
+  lockShared(alias: string): string;
 }
 
 /** One statement's outcome: the rows it returned (none for a write without RETURNING), the rows it changed. */

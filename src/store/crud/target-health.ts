@@ -20,6 +20,14 @@ interface HealthRow {
  * later (epoch ms). `isHeld`: whether either is ahead of `now`; `until`: that time, when `isHeld`.
  * `now`: an SQL expression of the caller's (a parameter, a column). The one rule for `holdQueue`
  * and for the writers, which create a new delivery for such a target due at that time.
+ *
+ * Each reads the row under a shared lock on PostgreSQL (`SqlDialect.lockShared`), so that it
+ * cannot hold deliveries from a copy of a circuit that `closeCircuit` is closing: either it reads
+ * first, and the close waits for its commit and then releases what it held, or it waits for the
+ * close and reads the circuit closed. Without the lock, a statement that read the circuit open
+ * just before the close committed could commit its held deliveries just after the release had
+ * looked, and they waited for a probe that no longer came (up to the probe interval, 30 s), and
+ * its UPDATE could deadlock with the release's.
  */
 export function heldUntilSql(now: string, h = 'h'): { isHeld: string; until: string } {
   const probing = `${h}.circuit <> 'closed' AND ${h}.probe_at > ${now}`;
@@ -155,7 +163,7 @@ export class SqlTargetHealth implements TargetHealthStore {
     // The stored time the target may be sent to next; no row (NULL) when none is ahead, and then nothing moves.
     const held = heldUntilSql('n.now');
     const until = sql`(SELECT ${raw(held.until)} FROM target_health h, (SELECT CAST(${now} AS BIGINT) AS now) n
-      WHERE h.target_id = ${targetId} AND ${raw(held.isHeld)})`;
+      WHERE h.target_id = ${targetId} AND ${raw(held.isHeld)}${raw(this.db.dialect.lockShared('h'))})`;
     // One range of deliveries_due_target (pending, by target and due time), however deep the backlog.
     return this.db.run(sql`UPDATE deliveries SET next_attempt_at = ${until}, updated_at = ${now}
       WHERE COALESCE(endpoint_id, destination_id) = ${targetId} AND status = 'pending' AND kind <> 'cli'

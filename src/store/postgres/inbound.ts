@@ -51,6 +51,7 @@ function handOff(now: string, owner: string, until: string, room: string, limit:
   return `hold AS (
     SELECT h.target_id, ${held.until} AS until FROM target_health h
     WHERE h.target_id IN (SELECT destination_id FROM ev WHERE kind = 'event') AND ${held.isHeld}
+    FOR SHARE OF h
   ),
   live AS (
     SELECT destination_id, count(*) AS n FROM deliveries

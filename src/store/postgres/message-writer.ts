@@ -130,6 +130,7 @@ export const WRITE = named(
   hold AS (
     SELECT h.target_id, ${held.until} AS until FROM target_health h
     WHERE h.target_id IN (SELECT endpoint_id FROM x WHERE status = 'pending') AND ${held.isHeld}
+    FOR SHARE OF h
   ),
   live AS (
     SELECT endpoint_id, app_id, count(*) AS n FROM deliveries

@@ -8,6 +8,7 @@ const postgresDialect: SqlDialect = {
   isOneOf: (column, values) => sql`${raw(column)} = ANY(${values}::text[])`,
   isUniqueViolation,
   isForeignKeyViolation,
+  lockShared: (alias) => ` FOR SHARE OF ${alias}`,
 };
 
 /** The CRUD ports' statements on PostgreSQL: one pool query each, so each is atomic on its own. */

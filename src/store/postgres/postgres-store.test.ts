@@ -158,6 +158,55 @@ function describePostgres(url: string): void {
       await close();
     });
 
+    it('holds no new delivery behind a circuit that another process is closing: the write waits for the close', async () => {
+      // A writer that read the circuit open just before the close committed could commit held
+      // deliveries after the close's release had looked: they waited for a probe that no longer
+      // came (up to 30 s). Now it reads the row under a shared lock, and waits for the close.
+      const { a, schema, close } = await twoStores();
+      const app = await a.applications.create({ name: 'a' }, T0);
+      const endpoint = await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      const destination = await a.destinations.create({ url: 'https://svc.example/in' }, T0);
+      const NOW = T0 + 1_000;
+      /** Runs `write` while another process's transaction closes `target`'s circuit, then commits it. */
+      const whileClosing = async <T>(target: string, write: () => Promise<T>): Promise<T> => {
+        await a.health.setCircuit(target, 'open', T0 + 60_000, T0);
+        const other = new pg.Client({ connectionString: url });
+        await other.connect();
+        await other.query(`SET search_path TO ${schema}`);
+        await other.query('BEGIN');
+        await other.query(`UPDATE target_health SET circuit = 'closed', probe_at = NULL WHERE target_id = $1`, [
+          target,
+        ]);
+        let done = false;
+        const written = write().finally(() => {
+          done = true;
+        });
+        const waiting = async () =>
+          (
+            await other.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+              [schema],
+            )
+          ).rows[0].n === 1;
+        // The write waits for the close (without the lock it read the circuit open and was done).
+        for (let tries = 0; !done && !(await waiting()); tries++) {
+          if (tries === 250) throw new Error('the write neither waited for the lock nor ended');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await other.query('COMMIT');
+        await other.end();
+        return written;
+      };
+      await whileClosing(endpoint.id, () => a.messages.create(messageInput(app.id), NOW));
+      const request = { sourceId: null, method: 'POST', path: '/', headers: [], body: Buffer.from('{}') };
+      const routes = [{ connectionId: null, destinationId: destination.id }];
+      const { events } = await whileClosing(destination.id, () => a.inbound.receive(request, routes, null, NOW));
+      expect(events.map((e) => e.nextAttemptAt)).toEqual([NOW]);
+      expect(await a.queue.nextDueAt()).toBe(NOW);
+      expect(await a.queue.claim('w', 10, LEASE_MS, NOW)).toHaveLength(2);
+      await close();
+    });
+
     it("wakes another store's onWork listeners through NOTIFY, and not its own twice", async () => {
       const { a, b, close } = await twoStores();
       const app = await a.applications.create({ name: 'a' }, T0);

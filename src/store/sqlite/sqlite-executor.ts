@@ -7,6 +7,7 @@ const sqliteDialect: SqlDialect = {
   isOneOf: (column, values) => sql`${raw(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
   isUniqueViolation,
   isForeignKeyViolation,
+  lockShared: () => '',
 };
 
 /**
