@@ -192,6 +192,8 @@ const gatePolicy = {
 function countingQueue(store: Store) {
   const counts = {
     claims: 0,
+    /** The time (`now`) each claim was made at. */
+    claimedAt: [] as number[],
     claimedIds: [] as string[],
     recordsHandingOff: 0,
     handedIds: [] as string[],
@@ -200,6 +202,7 @@ function countingQueue(store: Store) {
   const queue: DeliveryQueue = {
     claim: async (...args) => {
       counts.claims++;
+      counts.claimedAt.push(args[3]);
       const claimed = await store.queue.claim(...args);
       counts.claimedIds.push(...claimed.map((c) => c.delivery.id));
       return claimed;
@@ -539,6 +542,29 @@ describe.each(backends)('DeliveryGate on %s, with an open circuit', (_name, open
     expect(await store.health.closeCircuit({ id: endpoint.id, kind: 'endpoint' }, probeAt, now + 2_000)).toBe(40);
     expect(await store.health.holdQueue(endpoint.id, now + 2_500)).toBe(0);
     expect(await store.queue.nextDueAt()).toBe(now + 2_000);
+    await store.close();
+  });
+
+  it('sends what was created for a paused target at the end of the pause, with no claim before it', async () => {
+    // Each group commit behind the pause says when its deliveries are due; the engine keeps its
+    // timer there rather than claim (it would find nothing) or sleep to its 30 s idle poll.
+    const { sender, counts, url } = await countingReceiver(1);
+    const { store, app, endpoint } = await storeWithEndpoint(open, url);
+    const { queue, counts: queueCounts } = countingQueue(store);
+    const gate = new DeliveryGate(store.health, { ...gatePolicy, workerConcurrency: 100 }, createLogger('silent'));
+    const engine = new DeliveryEngine({ queue, sender, config, gate });
+    engine.start();
+    await expect.poll(() => queueCounts.claims).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its first pass is over: nothing due, the timer at its idle poll
+    const pausedUntil = Date.now() + 1_500;
+    await store.health.slowDown(endpoint.id, { slowRate: null, slowCeiling: null, pausedUntil }, Date.now());
+    for (let i = 0; i < 5; i++)
+      await store.messages.create({ appRef: app.id, eventType: 't', payload: '{}' }, Date.now());
+    await expect.poll(() => counts.sent, { timeout: 20_000 }).toBe(5);
+    const claimedAt = queueCounts.claimedAt.slice(1);
+    expect(claimedAt.length).toBeGreaterThan(0);
+    expect(claimedAt.filter((at) => at < pausedUntil)).toEqual([]);
+    await engine.stop();
     await store.close();
   });
 

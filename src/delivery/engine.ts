@@ -114,9 +114,10 @@ export class DeliveryEngine {
   /** Set when work held back was signalled during a claim pass (`holdBack`). */
   private heldDuringPass = false;
   /**
-   * The earliest retry this engine scheduled that is still ahead: the timer fires by then. The
-   * store's `nextDueAt` cannot tell it while held-back deliveries are due already (an ordered
-   * endpoint's messages waiting for their head's retry).
+   * The earliest retry this engine scheduled (or work the store said is due then: `dueAt`) that
+   * is still ahead: the timer fires by then. The store's `nextDueAt` cannot tell it while
+   * held-back deliveries are due already (an ordered endpoint's messages waiting for their head's
+   * retry).
    */
   private earliestRetryAt = Number.POSITIVE_INFINITY;
   private stopped = true;
@@ -159,7 +160,11 @@ export class DeliveryEngine {
     if (!this.stopped) return;
     this.stopped = false;
     const { queue } = this.options;
-    this.unsubscribe = queue.onWork((due) => (due === 'held' ? this.holdBack() : this.wake(due === 'later')));
+    this.unsubscribe = queue.onWork((due, at) => {
+      if (due === 'held') this.holdBack();
+      else if (at !== undefined) this.dueAt(at);
+      else this.wake(due === 'later');
+    });
     // New deliveries come straight from the writers (messages.create, inbound.receive), leased to us, without a claim.
     void queue.attachLocalWorker({
       workerId: this.workerId,
@@ -223,6 +228,17 @@ export class DeliveryEngine {
       // timer): claim again, or that wake is lost until the timer (up to HELD_BACK_RECHECK_MS).
       if (this.rerun) this.wake();
     });
+  }
+
+  /**
+   * Work is due at `at` (epoch ms) and not sooner (`WorkListener`: held for a target's probe or
+   * pause end): claim nothing now, and keep the timer at or before `at`, as for a retry this
+   * engine scheduled (`earliestRetryAt`), whatever a lookup of the next due time sets it to.
+   */
+  private dueAt(at: number): void {
+    if (this.stopped || at >= this.earliestRetryAt) return;
+    this.earliestRetryAt = at;
+    if (this.timerAt > at) this.armTimer(at - this.now());
   }
 
   /**

@@ -34,45 +34,40 @@ export function pendingDue({ pending, held }: LeftPending): WorkDue | null {
 }
 
 /**
+ * A listener of `onWork`. `at` (epoch ms), with `later` only: the work is due exactly then, and
+ * nothing sooner: deliveries created for a target that may not be sent to before a stored time
+ * (an open circuit's probe, a pause's end). The engine keeps its timer at or before `at`, with no
+ * claim and no lookup; behind a dead destination every group commit signals so, and a claim or a
+ * lookup each would be for nothing. Without `at`, a `later` listener looks up when work is due.
+ */
+export type WorkListener = (due: WorkDue, at?: number) => void;
+
+/**
  * The in-process "new work may be due" signal behind `DeliveryQueue.onWork`. Stores call `emit()` after
  * a commit, never inside a transaction: a listener that reads the queue at once must see the rows.
  */
 export class WorkSignal {
-  private readonly listeners = new Set<(due: WorkDue) => void>();
-  /** The due time of the last `dueLater` signal (epoch ms). */
-  private laterAt = 0;
+  private readonly listeners = new Set<WorkListener>();
 
   /** `logger`: where a listener that throws is reported (default: `createLogger()`: info, stdout). */
   constructor(private readonly log: Logger = createLogger()) {}
 
   /** Adds `listener`; returns the function that removes it. */
-  subscribe(listener: (due: WorkDue) => void): () => void {
+  subscribe(listener: WorkListener): () => void {
     // Wrapped so that subscribing the same function twice gives two independent subscriptions.
-    const entry = (due: WorkDue) => listener(due);
+    const entry: WorkListener = (due, at) => listener(due, at);
     this.listeners.add(entry);
     return () => {
       this.listeners.delete(entry);
     };
   }
 
-  /**
-   * A commit created deliveries due at `at` (epoch ms, after `now`): for a target that may not be
-   * sent to before then (an open circuit's probe, a pause's end). Signals `later`, after which the
-   * engine looks up the next due time and keeps its timer at or before it, unless a signal for a
-   * time no later than `at`, still ahead, went out already: behind a dead destination every group
-   * commit creates such deliveries, all due at its one probe, and a claim each would be for nothing.
-   */
-  dueLater(at: number, now: number): void {
-    if (this.laterAt > now && this.laterAt <= at) return;
-    this.laterAt = at;
-    this.emit('later');
-  }
-
-  emit(due: WorkDue | null): void {
+  /** `at`: see `WorkListener`. */
+  emit(due: WorkDue | null, at?: number): void {
     if (due === null) return;
     for (const listener of [...this.listeners]) {
       try {
-        listener(due);
+        listener(due, at);
       } catch (error) {
         // The data is committed; a broken listener must not turn the caller's success into a failure.
         this.log.error({ err: String(error) }, 'an onWork listener threw');

@@ -68,7 +68,10 @@ export class ListenSession implements HubSession {
     const unsubscribeRequests = store.inbound.onRequest((note) => {
       if (note.sourceId === sourceId) this.wake();
     });
-    const unsubscribeWork = store.queue.onWork(() => this.wake());
+    // Work due at a stored time is held for a target's probe or pause: never a CLI destination's.
+    const unsubscribeWork = store.queue.onWork((_due, at) => {
+      if (at === undefined) this.wake();
+    });
     try {
       await store.listen.takeOver(this.destinationId, this.deps.now());
       while (!this.stopped) {

@@ -26,8 +26,7 @@ interface HealthRow {
  * first, and the close waits for its commit and then releases what it held, or it waits for the
  * close and reads the circuit closed. Without the lock, a statement that read the circuit open
  * just before the close committed could commit its held deliveries just after the release had
- * looked, and they waited for a probe that no longer came (up to the probe interval, 30 s), and
- * its UPDATE could deadlock with the release's.
+ * looked, and they waited for a probe that no longer came (up to the probe interval, 30 s).
  */
 export function heldUntilSql(now: string, h = 'h'): { isHeld: string; until: string } {
   const probing = `${h}.circuit <> 'closed' AND ${h}.probe_at > ${now}`;

@@ -9,7 +9,7 @@ import type {
   InboundRequest,
   Message,
 } from '../../core/types.js';
-import type { WorkDue } from '../work-signal.js';
+import type { WorkListener } from '../work-signal.js';
 
 /** A leased delivery with everything a request needs, joined at claim time: one shape per kind. */
 export type ClaimedDelivery = ClaimedMessage | ClaimedEvent;
@@ -115,9 +115,10 @@ export interface DeliveryQueue {
   /**
    * Calls `listener` whenever new work may be due (after a commit that created or re-queued
    * deliveries for a claim: not for those handed to the local worker), saying whether it is due
-   * now or later (a retry). Returns the unsubscribe function.
+   * now or later (a retry), and when, if the store knows (`WorkListener`: deliveries held for a
+   * target's probe or pause end). Returns the unsubscribe function.
    */
-  onWork(listener: (due: WorkDue) => void): () => void;
+  onWork(listener: WorkListener): () => void;
   /**
    * Lets the delivery engine of this process take new deliveries as they are created, of every
    * kind (`messages.create`, `inbound.receive`): as many of a batch's deliveries as

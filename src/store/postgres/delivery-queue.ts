@@ -1,6 +1,6 @@
 import type { Connection, Destination, Endpoint } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker, RecordHandOff } from '../store.js';
-import type { WorkDue, WorkSignal } from '../work-signal.js';
+import type { WorkListener, WorkSignal } from '../work-signal.js';
 import { isForeignKeyViolation, isTransient, named, type PgDb } from './database.js';
 import { type EndpointRow, toEndpoint } from '../rows.js';
 import { type ConnectionRow, type DestinationRow, toConnection, toDestination } from '../inbound-rows.js';
@@ -246,7 +246,7 @@ export class PgDeliveryQueue implements DeliveryQueue {
     if (row!.released > 0) this.work.emit('now');
   }
 
-  onWork(listener: (due: WorkDue) => void): () => void {
+  onWork(listener: WorkListener): () => void {
     return this.work.subscribe(listener);
   }
 

@@ -31,7 +31,7 @@ import type { RequestFeedPublisher } from './request-feed-publisher.js';
 import { isForeignKeyViolation, isInputError, isTransient, named, type PgDb } from './database.js';
 import { DEFAULT_FAIR_LIMITS, type FairLimits } from '../fair-share.js';
 import type { ClaimGate } from './fair-claim.js';
-import { notifyPending, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
+import { notifyHeldUntil, notifyPending, WORK_CHANNEL, type WorkPayloads } from './work-notify.js';
 import { heldUntilSql } from '../crud/target-health.js';
 
 /*
@@ -44,7 +44,7 @@ import { heldUntilSql } from '../crud/target-health.js';
  * one statement, so the hand-off costs no round trip of its own; the claim gate still keeps this
  * process's claims and hand-offs from both filling the same room. An event whose destination may
  * not be sent to before a stored time (`hold`: its open circuit's probe, its pause's end) is
- * created due then, neither handed off nor announced (`EVENTS_HELD`, `holdRows`).
+ * created due then, neither handed off nor counted pending (`eventsHeld`, `holdRows`).
  */
 function handOff(now: string, owner: string, until: string, room: string, limit: string): string {
   const held = heldUntilSql(now);
@@ -81,9 +81,16 @@ function handOff(now: string, owner: string, until: string, room: string, limit:
   new_pending AS (SELECT kind = 'event' AND NOT fits AS held FROM chosen WHERE NOT leased AND held_until IS NULL)`;
 }
 
-/** The result columns of the events a statement with `handOff` created due later (`EventsHeld`). */
-const EVENTS_HELD = `ARRAY(SELECT id FROM chosen WHERE held_until IS NOT NULL) AS held_ids,
-  ARRAY(SELECT held_until FROM chosen WHERE held_until IS NOT NULL) AS held_untils`;
+/**
+ * The result columns of the events a statement with `handOff` created due later (`EventsHeld`),
+ * and the NOTIFY that tells other processes' engines the earliest such time (`laterParam`: the
+ * `later` payload; `WorkListener`).
+ */
+function eventsHeld(laterParam: string): string {
+  return `ARRAY(SELECT id FROM chosen WHERE held_until IS NOT NULL) AS held_ids,
+  ARRAY(SELECT held_until FROM chosen WHERE held_until IS NOT NULL) AS held_untils,
+  ${notifyHeldUntil('chosen', laterParam)} AS notified_held`;
+}
 
 /** Events created due at their destination's stored probe or pause end (`heldUntilSql`), not now. */
 interface EventsHeld {
@@ -143,7 +150,7 @@ SELECT ARRAY(SELECT id FROM verdict WHERE holder <> id ORDER BY id) AS duplicate
   ARRAY(SELECT holder FROM verdict WHERE holder <> id ORDER BY id) AS holders,
   ARRAY(SELECT id FROM new_events WHERE status = 'sending') AS leased,
   (SELECT count(*) FROM new_pending WHERE held) AS held, ${notifyPending('new_pending', '$21', '$26')} AS notified,
-  ${EVENTS_HELD}`,
+  ${eventsHeld('$27')}`,
 );
 
 /** New events of a stored request (a replay, trigger manual), as RECEIVE inserts them. */
@@ -157,7 +164,7 @@ export const REPLAY = named(
   ${handOff('$2', '$8', '$9', '$10', '$11')}
 SELECT ARRAY(SELECT id FROM new_events WHERE status = 'sending') AS leased,
   (SELECT count(*) FROM new_pending WHERE held) AS held, ${notifyPending('new_pending', '$7', '$12')} AS notified,
-  ${EVENTS_HELD}`,
+  ${eventsHeld('$13')}`,
 );
 
 /** At most this many requests per statement, as the message writer bounds its batches. */
@@ -391,13 +398,14 @@ export class PgInbound implements InboundStore {
         this.notifyPayload.now,
         ...handOff.params,
         this.notifyPayload.held,
+        this.notifyPayload.later,
       ]))!;
     } catch (error) {
       handOff.cancel();
       throw error;
     }
     const leased = handOff.settle(allEvents, result.leased);
-    const later = this.holdRows(allEvents, result, now);
+    const later = this.holdRows(allEvents, result);
     const duplicateOf = new Map(result.duplicates.map((id, i) => [id, result.holders[i]]));
     const take: ClaimedEvent[] = [];
     let pending = 0;
@@ -456,13 +464,14 @@ export class PgInbound implements InboundStore {
         this.notifyPayload.now,
         ...handOff.params,
         this.notifyPayload.held,
+        this.notifyPayload.later,
       ]))!;
     } catch (error) {
       handOff.cancel();
       throw isForeignKeyViolation(error) ? new NotFoundError('destination') : error;
     }
     const leased = handOff.settle(events, result.leased);
-    const later = this.holdRows(events, result, now);
+    const later = this.holdRows(events, result);
     if (leased.size > 0) {
       handOff.worker?.take(events.filter((e) => leased.has(e.id)).map((row) => claimedEvent(row, request, targets)));
     }
@@ -472,14 +481,13 @@ export class PgInbound implements InboundStore {
 
   /**
    * Sets the due time of the events the statement created held until their destination's probe or
-   * pause end, and signals it (`WorkSignal.dueLater`: no other process is told; their engines look
-   * up the queue's next due time after each claim, and the one whose gate held the destination's
-   * queue already points its timer there). Returns their ids.
+   * pause end, and signals the earliest to this process's engine (`WorkListener`; the statement's
+   * NOTIFY told the others). Returns their ids.
    */
-  private holdRows(rows: readonly EventDeliveryRow[], { held_ids, held_untils }: EventsHeld, now: number): Set<string> {
+  private holdRows(rows: readonly EventDeliveryRow[], { held_ids, held_untils }: EventsHeld): Set<string> {
     const untils = new Map(held_ids.map((id, i) => [id, Number(held_untils[i])]));
     for (const row of rows) row.next_attempt_at = untils.get(row.id) ?? row.next_attempt_at;
-    if (untils.size > 0) this.work.dueLater(Math.min(...untils.values()), now);
+    if (untils.size > 0) this.work.emit('later', Math.min(...untils.values()));
     return new Set(untils.keys());
   }
 

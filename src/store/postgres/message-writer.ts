@@ -16,7 +16,7 @@ import {
   toJsonOrNull,
   toMessage,
 } from '../rows.js';
-import { notifyPending, type WorkPayloads } from './work-notify.js';
+import { notifyHeldUntil, notifyPending, type WorkPayloads } from './work-notify.js';
 import { DEFAULT_FAIR_LIMITS, type FairLimits, limitOf } from '../fair-share.js';
 import { heldUntilSql } from '../crud/target-health.js';
 import type { ClaimGate } from './fair-claim.js';
@@ -109,8 +109,8 @@ const held = heldUntilSql('$22::bigint');
  * leases together: the claim gate is held for this one round trip only, and the endpoints' read
  * that plans the next batch runs meanwhile. A delivery to an endpoint that may not be sent to
  * before a stored time (`hold`: its open circuit's probe, its pause's end) is created due then,
- * neither handed off nor announced by NOTIFY; `held_until` is the earliest such time, for the
- * local engine's timer (`WorkSignal.dueLater`), as on SQLite (`TargetHolds`).
+ * neither handed off nor counted pending; `held_until` is the earliest such time, which the
+ * engines' timers are told ($24, the `later` payload: `WorkListener`), as on SQLite (`TargetHolds`).
  */
 export const WRITE = named(
   'write',
@@ -170,7 +170,8 @@ export const WRITE = named(
 SELECT ARRAY(SELECT id FROM new_messages) AS inserted,
   ARRAY(SELECT id FROM new_deliveries WHERE status = 'sending') AS leased,
   (SELECT count(*) FROM new_pending) AS pending, (SELECT count(*) FROM new_pending WHERE held) AS held,
-  ${notifyPending('new_pending', '$15', '$23')} AS notified, (SELECT min(held_until) FROM chosen) AS held_until`,
+  ${notifyPending('new_pending', '$15', '$23')} AS notified, ${notifyHeldUntil('chosen', '$24')} AS notified_held,
+  (SELECT min(held_until) FROM chosen) AS held_until`,
 );
 
 const SELECT_BY_EVENT_IDS = `SELECT * FROM messages
@@ -354,12 +355,12 @@ export class PgMessageWriter {
         this.limits.application,
         now,
         this.notifyPayload.held,
+        this.notifyPayload.later,
       ]))!;
     } catch (error) {
       worker?.unreserve(room);
       throw error;
     }
-    if (written.held_until !== null) this.work.dueLater(Number(written.held_until), now);
     if (worker !== null) {
       const leased = new Set(written.leased);
       worker.unreserve(room - leased.size);
@@ -381,6 +382,7 @@ export class PgMessageWriter {
           })),
         );
     }
+    if (written.held_until !== null) this.work.emit('later', Number(written.held_until));
     return { inserted: new Set(written.inserted), left: { pending: written.pending, held: written.held } };
   }
 

@@ -270,6 +270,35 @@ function describePostgres(url: string): void {
       await close();
     });
 
+    it("tells the other store when deliveries created for a held target are due: the probe's or the pause end's time", async () => {
+      // A process that only takes API calls creates them; without the time in its NOTIFY, the
+      // engines of the others learnt of them at their next lookup, up to their 30 s idle poll.
+      const { a, b, close } = await twoStores();
+      const app = await a.applications.create({ name: 'a' }, T0);
+      const endpoint = await a.endpoints.create(app.id, { url: 'https://x.test', secret: 'whsec_x' }, T0);
+      const destination = await a.destinations.create({ url: 'https://svc.example/in' }, T0);
+      const probeAt = T0 + 60_000;
+      const pausedUntil = T0 + 90_000;
+      await a.health.setCircuit(endpoint.id, 'open', probeAt, T0);
+      await a.health.slowDown(destination.id, { slowRate: null, slowCeiling: null, pausedUntil }, T0);
+      const remote: [WorkDue, number | undefined][] = [];
+      b.queue.onWork((due, at) => remote.push([due, at]));
+      const routes = [{ connectionId: null, destinationId: destination.id }];
+      const request = { sourceId: null, method: 'POST', path: '/', headers: [], body: Buffer.from('{}') };
+      await a.messages.create(messageInput(app.id), T0 + 1);
+      await waitFor(() => remote.length === 1, 5_000);
+      const received = await a.inbound.receive(request, routes, null, T0 + 1);
+      await waitFor(() => remote.length === 2, 5_000);
+      await a.inbound.replay(received.request.id, routes, T0 + 2);
+      await waitFor(() => remote.length === 3, 5_000);
+      expect(remote).toEqual([
+        ['later', probeAt],
+        ['later', pausedUntil],
+        ['later', pausedUntil],
+      ]);
+      await close();
+    });
+
     it('gives a concurrently begun idempotency key to exactly one of two stores', async () => {
       const { a, b, close } = await twoStores();
       for (let round = 0; round < 10; round++) {

@@ -69,7 +69,7 @@ export class PgWorkListener {
       if (message.channel !== WORK_CHANNEL) return;
       const sender = parseWorkPayload(message.payload);
       if (sender === null || sender.schema !== this.self.schema || sender.instance === this.self.instance) return;
-      this.work.emit(sender.due);
+      this.work.emit(sender.due, sender.at);
     });
     try {
       await client.connect();

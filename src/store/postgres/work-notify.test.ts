@@ -15,6 +15,11 @@ describe('NOTIFY payloads', () => {
     }
   });
 
+  it('reads the time of work due at a stored time, `later/<at>`', () => {
+    const payload = `later/1764547200000${workPayload({ instance: 'i-1', schema: 'a:b' }, 'later').slice('later'.length)}`;
+    expect(parseWorkPayload(payload)).toEqual({ instance: 'i-1', schema: 'a:b', due: 'later', at: 1764547200000 });
+  });
+
   it('reads a payload of a hookd before `due` was added as work due later, and refuses others', () => {
     expect(parseWorkPayload('i-1@public')).toEqual({ instance: 'i-1', schema: 'public', due: 'later' });
     expect(parseWorkPayload('no sender')).toBeNull();

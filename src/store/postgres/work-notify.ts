@@ -4,7 +4,8 @@ import type { WorkDue } from '../work-signal.js';
  * How commits announce new work to other processes: `NOTIFY hookd_work` sent from inside the
  * writing statement, so PostgreSQL delivers it at commit (never for a rolled-back write).
  *
- * The payload says when the work is due and names the sender, `<due>:<instance>@<schema>`.
+ * The payload says when the work is due and names the sender, `<due>:<instance>@<schema>`, or
+ * `later/<at>:<instance>@<schema>` for work due at `at` and not sooner (epoch ms: `WorkListener`).
  * Listeners drop their own notifications (the writing store already signalled its local listeners
  * right after the commit) and those of other schemas (channels are per database, and tests put
  * one store per schema in one database). A payload without `<due>:` (from a hookd before it was
@@ -25,11 +26,11 @@ export function workPayload(sender: WorkSender, due: WorkDue): string {
   return `${due}:${sender.instance}@${sender.schema}`;
 }
 
-export function parseWorkPayload(payload: string | undefined): (WorkSender & { due: WorkDue }) | null {
-  const match = /^(?:(now|later|held):)?([^@]+)@(.*)$/s.exec(payload ?? '');
-  return match === null
-    ? null
-    : { due: (match[1] as WorkDue | undefined) ?? 'later', instance: match[2], schema: match[3] };
+export function parseWorkPayload(payload: string | undefined): (WorkSender & { due: WorkDue; at?: number }) | null {
+  const match = /^(?:(now|later|held)(?:\/(\d+))?:)?([^@]+)@(.*)$/s.exec(payload ?? '');
+  if (match === null) return null;
+  const parsed = { due: (match[1] as WorkDue | undefined) ?? 'later', instance: match[3], schema: match[4] };
+  return match[2] === undefined ? parsed : { ...parsed, at: Number(match[2]) };
 }
 
 /**
@@ -51,4 +52,14 @@ export function notifyIfAny(rowsCte: string, payloadParam: string): string {
 export function notifyPending(pendingCte: string, nowParam: string, heldParam: string): string {
   return `(SELECT count(*) FROM (SELECT pg_notify('${WORK_CHANNEL}', CASE WHEN bool_and(held) THEN ${heldParam} ELSE ${nowParam} END)
     FROM ${pendingCte} HAVING count(*) > 0) AS notified)`;
+}
+
+/**
+ * As `notifyIfAny`, for deliveries created due at a stored time (the column `held_until` of the
+ * CTE `cte`, null for the others): one `later/<at>` notification naming the earliest such time,
+ * when there is any. `laterParam` is the placeholder bound to the `later` payload.
+ */
+export function notifyHeldUntil(cte: string, laterParam: string): string {
+  return `(SELECT count(*) FROM (SELECT pg_notify('${WORK_CHANNEL}', 'later/' || min(held_until) || substr(${laterParam}::text, ${'later'.length + 1}))
+    FROM ${cte} HAVING min(held_until) IS NOT NULL) AS notified_held)`;
 }

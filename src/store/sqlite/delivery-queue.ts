@@ -1,6 +1,6 @@
 import type { AttemptRecord } from '../../core/types.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryQueue, LocalWorker, RecordHandOff } from '../store.js';
-import type { WorkDue, WorkSignal } from '../work-signal.js';
+import type { WorkListener, WorkSignal } from '../work-signal.js';
 import { type DueRow, toClaimed } from '../claimed-row.js';
 import type { SqliteDb } from './database.js';
 import { toEndpoint } from '../rows.js';
@@ -148,7 +148,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     if (changes > 0) this.work.emit('now');
   }
 
-  onWork(listener: (due: WorkDue) => void): () => void {
+  onWork(listener: WorkListener): () => void {
     return this.work.subscribe(listener);
   }
 

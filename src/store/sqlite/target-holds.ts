@@ -35,8 +35,8 @@ export class TargetHolds {
     return until;
   }
 
-  /** After the commit: the `later` signal for the deliveries held, if any (`WorkSignal.dueLater`). */
+  /** After the commit: the `later` signal, with the earliest time, for the deliveries held, if any (`WorkListener`). */
   announce(work: WorkSignal): void {
-    if (this.earliest !== Number.POSITIVE_INFINITY) work.dueLater(this.earliest, this.now);
+    if (this.earliest !== Number.POSITIVE_INFINITY) work.emit('later', this.earliest);
   }
 }
